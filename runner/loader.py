@@ -1,0 +1,287 @@
+"""Revision files to Revision objects, remembering where every node came from.
+
+Files are composed into YAML nodes (with PyYAML's C parser where present) and
+turned into plain Python values by hand, so that duplicate keys are caught and
+every value's line and column is kept for later error messages.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from runner.errors import RevisionFileError
+from runner.revision import Revision
+
+try:  # the C parser is several times faster; fall back quietly where it is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+EXTENSIONS = (".yaml", ".yml")
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp",
+    _STR,
+}
+_KEY = "\0key"  # marks a key's own position in Revision.positions: path + (_KEY,)
+
+
+def find_revision_files(directories: Iterable[str | os.PathLike]) -> list[Path]:
+    """Every revision file under `directories`, in Alembic's load order.
+
+    Sorted names; a folder's files before its subfolders; subfolders sorted,
+    depth first. Hidden files and folders (and __pycache__) are skipped.
+    """
+    found: list[Path] = []
+    for directory in directories:
+        _walk(Path(directory), found)
+    return found
+
+
+def _walk(directory: Path, found: list[Path]) -> None:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except FileNotFoundError:
+        raise RevisionFileError(
+            f"versions folder {directory} does not exist",
+            hint="create it, or fix script_location / version_locations in the config",
+        ) from None
+    subdirs = []
+    for entry in entries:
+        if entry.name.startswith((".", "_")):
+            continue
+        if entry.is_dir():
+            subdirs.append(Path(entry.path))
+        elif entry.name.endswith(EXTENSIONS):
+            found.append(Path(entry.path))
+    for sub in subdirs:
+        _walk(sub, found)
+
+
+def load_revisions(directories: Iterable[str | os.PathLike]) -> list[Revision]:
+    """Load every revision file under `directories`, in load order."""
+    revisions = []
+    for order, path in enumerate(find_revision_files(directories)):
+        revision = load_revision_file(path)
+        revision.order = order
+        revisions.append(revision)
+    return revisions
+
+
+def load_revision_file(path: str | os.PathLike, *, check: bool = True) -> Revision:
+    """Parse one file into a Revision; RevisionFileError says file:line:column on any problem.
+
+    With `check` (the default) the document is validated against the JSON
+    Schema and every type string against the type grammar.
+    """
+    path = Path(path)
+    shown = _display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RevisionFileError(f"not UTF-8 text ({exc.reason})", location=shown) from None
+    except OSError as exc:
+        raise RevisionFileError(f"cannot read file: {exc.strerror}", location=shown) from None
+    data, positions = parse_document(text, shown)
+    revision = _revision_from(data, positions, shown)
+    if check:
+        from runner.checks import check_revision  # lazy: pulls in jsonschema
+
+        check_revision(revision)
+    return revision
+
+
+def _display_path(path: Path) -> str:
+    """Paths relative to the working directory read better in messages."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple, tuple[int, int]]]:
+    """YAML text to (plain value, positions); one document, no duplicate keys, safe tags only."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise RevisionFileError(
+            f"invalid YAML: {problem}",
+            location=where,
+            hint="check indentation, quoting and brackets around this point",
+        ) from None
+    except yaml.YAMLError as exc:
+        raise RevisionFileError(f"invalid YAML: {exc}", location=shown) from None
+    try:
+        if node is None:
+            raise RevisionFileError(
+                "the file is empty",
+                location=shown,
+                hint="a revision needs at least `revision:` and `down_revision:`",
+            )
+        positions: dict[tuple, tuple[int, int]] = {}
+        value = _build(node, (), positions, loader, shown)
+        return value, positions
+    finally:
+        loader.dispose()
+
+
+def _build(node, path: tuple, positions: dict, loader, shown: str) -> Any:
+    # a quoted scalar's position is that of its text, so offsets into the text line up
+    quoted = 1 if getattr(node, "style", None) in ('"', "'") else 0
+    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1 + quoted)
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _STR:
+            return node.value
+        if node.tag not in _SCALAR_TAGS:
+            raise _tag_error(node, shown)
+        value = loader.construct_object(node)
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            return node.value  # keep timestamps as written: they are informational
+        return value
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != "tag:yaml.org,2002:seq":
+            raise _tag_error(node, shown)
+        return [_build(item, path + (i,), positions, loader, shown) for i, item in enumerate(node.value)]
+    if node.tag != "tag:yaml.org,2002:map":
+        raise _tag_error(node, shown)
+    result: dict[Any, Any] = {}
+    for key_node, value_node in _merged_pairs(node, shown):
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise RevisionFileError(
+                "mapping keys must be plain names",
+                location=_where(shown, key_node),
+            )
+        key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node)
+        if key in result:
+            first = positions[path + (key, _KEY)]
+            raise RevisionFileError(
+                f"duplicate key {key!r} (first given at line {first[0]})",
+                location=_where(shown, key_node),
+                hint="remove one of the two; YAML would silently keep only the last",
+            )
+        positions[path + (key, _KEY)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        result[key] = _build(value_node, path + (key,), positions, loader, shown)
+    return result
+
+
+def _merged_pairs(node, shown: str):
+    """A mapping's key/value node pairs with YAML `<<` merge keys expanded (explicit keys win)."""
+    pairs = []
+    merged = []
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    raise RevisionFileError("`<<` must merge a mapping", location=_where(shown, source))
+                merged.extend(_merged_pairs(source, shown))
+        else:
+            pairs.append((key_node, value_node))
+    if merged:
+        explicit = {k.value for k, _ in pairs}
+        pairs = [(k, v) for k, v in merged if k.value not in explicit] + pairs
+    return pairs
+
+
+def _where(shown: str, node) -> str:
+    return f"{shown}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+
+
+def _tag_error(node, shown: str) -> RevisionFileError:
+    return RevisionFileError(
+        f"YAML tag {node.tag!r} is not allowed in a revision file",
+        location=_where(shown, node),
+        hint="revision files are plain data: remove the tag",
+    )
+
+
+def _revision_from(data: Any, positions: dict, shown: str) -> Revision:
+    """The graph-facing fields, checked just enough to build the graph even without `check`."""
+    if not isinstance(data, dict):
+        raise RevisionFileError(
+            "a revision file must be a mapping with `revision:`, `down_revision:` and `upgrade:`",
+            location=f"{shown}:1:1",
+        )
+    rev_id = data.get("revision")
+    if not isinstance(rev_id, str) or not rev_id:
+        if isinstance(rev_id, (int, float)) and not isinstance(rev_id, bool):
+            hint = f"quote it: revision: '{rev_id}'"
+        else:
+            hint = "add `revision: <id>` (letters, digits, underscore)"
+        raise RevisionFileError(
+            "`revision` is missing or not a string",
+            location=_pos(shown, positions, ("revision",)),
+            hint=hint,
+        )
+    if "down_revision" not in data:
+        raise RevisionFileError(
+            "`down_revision` is missing",
+            location=_pos(shown, positions, ()),
+            hint="write `down_revision: null` for a first revision, or the id of its parent",
+        )
+    message = data.get("message")
+    return Revision(
+        revision=rev_id,
+        down_revision=_ids(data, "down_revision", positions, shown),
+        branch_labels=_ids(data, "branch_labels", positions, shown),
+        depends_on=_ids(data, "depends_on", positions, shown),
+        message=str(message) if message is not None else None,
+        path=shown,
+        data=data,
+        positions=positions,
+    )
+
+
+def _ids(data: dict, key: str, positions: dict, shown: str) -> tuple[str, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            at = (key, i) if isinstance(value, list) else (key,)
+            raise RevisionFileError(
+                f"`{key}` must hold revision ids as strings, got {item!r}",
+                location=_pos(shown, positions, at),
+                hint=f"quote it: '{item}'",
+            )
+    return tuple(items)
+
+
+def _pos(shown: str, positions: dict, path: tuple) -> str:
+    while path and path not in positions:
+        path = path[:-1]
+    line, col = positions.get(path, (1, 1))
+    return f"{shown}:{line}:{col}"
+
+
+@lru_cache(maxsize=1)
+def schema_path() -> Path:
+    """The JSON Schema: installed with the package, or beside it in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "schemas", here.parent / "schemas"):
+        target = candidate / "revision.schema.json"
+        if target.is_file():
+            return target
+    try:
+        from importlib.resources import files
+
+        return Path(str(files("runner.schemas").joinpath("revision.schema.json")))
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover
+        return here.parent / "schemas" / "revision.schema.json"
