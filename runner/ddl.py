@@ -1,0 +1,172 @@
+"""SQLAlchemy constructs for the DDL that operations emit.
+
+SQLAlchemy has CREATE/DROP TABLE and INDEX but no ALTER TABLE ... ADD/DROP
+COLUMN; those are small DDL elements here whose per-dialect spelling is chosen
+by SQLAlchemy's compiler dispatch (`@compiles(Element, "dialect")`), the way
+Alembic does it. Only operations import this module, so graph-only commands
+never pay for SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import DDLElement
+
+from runner.types import parse_type
+
+
+class AlterTable(DDLElement):
+    """ALTER TABLE on a table known by name only (no Table object needed)."""
+
+    inherit_cache = False
+
+    def __init__(self, table_name: str, schema: str | None = None):
+        self.table_name = table_name
+        self.schema = schema
+
+
+class AddColumn(AlterTable):
+    def __init__(self, table_name: str, column: sa.Column, schema: str | None = None,
+                 inline_references: bool = False):
+        super().__init__(table_name, schema)
+        self.column = column
+        self.inline_references = inline_references
+
+
+class DropColumn(AlterTable):
+    def __init__(self, table_name: str, column_name: str, schema: str | None = None):
+        super().__init__(table_name, schema)
+        self.column_name = column_name
+
+
+def _table(compiler, name: str, schema: str | None) -> str:
+    quoted = compiler.preparer.quote(name)
+    return f"{compiler.preparer.quote_schema(schema)}.{quoted}" if schema else quoted
+
+
+@compiles(AddColumn)
+def _add_column(element: AddColumn, compiler, **kw) -> str:
+    text = (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
+            f"ADD COLUMN {compiler.get_column_specification(element.column)}")
+    return text + _inline_references(element, compiler)
+
+
+@compiles(AddColumn, "mssql")
+def _add_column_mssql(element: AddColumn, compiler, **kw) -> str:
+    return (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
+            f"ADD {compiler.get_column_specification(element.column)}")
+
+
+def _inline_references(element: AddColumn, compiler) -> str:
+    """SQLite cannot add a constraint later, so a new column's foreign key goes inline."""
+    if not element.inline_references or len(element.column.foreign_keys) != 1:
+        return ""
+    fk = next(iter(element.column.foreign_keys))
+    target = fk.column
+    text = f" REFERENCES {_table(compiler, target.table.name, target.table.schema)} "
+    text += f"({compiler.preparer.quote(target.name)})"
+    if fk.ondelete:
+        text += f" ON DELETE {fk.ondelete}"
+    if fk.onupdate:
+        text += f" ON UPDATE {fk.onupdate}"
+    return text
+
+
+@compiles(DropColumn)
+def _drop_column(element: DropColumn, compiler, **kw) -> str:
+    return (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
+            f"DROP COLUMN {compiler.preparer.quote(element.column_name)}")
+
+
+@compiles(DropColumn, "mssql")
+def _drop_column_mssql(element: DropColumn, compiler, **kw) -> str:
+    return (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
+            f"DROP COLUMN {compiler.preparer.quote(element.column_name)}")
+
+
+# -- building Table and Column objects from the revision's plain data ---------------------
+
+def server_default(value: Any) -> Any:
+    """The contract's server_default: a literal (string, number, boolean) or {sql: expr}."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return sa.text(value["sql"])
+    if isinstance(value, bool):
+        return sa.true() if value else sa.false()
+    if isinstance(value, (int, float)):
+        return sa.text(repr(value))
+    return str(value)
+
+
+def build_column(spec: dict[str, Any]) -> sa.Column:
+    """A SQLAlchemy Column from a column mapping of a revision file."""
+    args: list[Any] = []
+    fk = spec.get("foreign_key")
+    if fk:
+        args.append(sa.ForeignKey(fk["column"], ondelete=fk.get("ondelete"),
+                                  onupdate=fk.get("onupdate"), name=fk.get("name"),
+                                  deferrable=fk.get("deferrable"), initially=fk.get("initially")))
+    primary_key = bool(spec.get("primary_key", False))
+    kwargs: dict[str, Any] = {
+        "primary_key": primary_key,
+        "nullable": spec.get("nullable", not primary_key),
+        "unique": spec.get("unique") or None,
+        "index": spec.get("index") or None,
+        "comment": spec.get("comment"),
+    }
+    if "autoincrement" in spec:
+        kwargs["autoincrement"] = spec["autoincrement"]
+    default = server_default(spec.get("server_default"))
+    if default is not None:
+        kwargs["server_default"] = default
+    return sa.Column(spec["name"], parse_type(spec["type"]).to_sqlalchemy(), *args, **kwargs)
+
+
+def build_table(metadata: sa.MetaData, args: dict[str, Any]) -> sa.Table:
+    """A Table from create_table arguments, with stub tables for its foreign keys' targets."""
+    columns = [build_column(c) for c in args.get("columns", [])]
+    constraints = [build_constraint(c) for c in args.get("constraints", []) or []]
+    table = sa.Table(args["table_name"], metadata, *columns, *constraints,
+                     schema=args.get("schema"), comment=args.get("comment"))
+    ensure_fk_targets(metadata, table)
+    return table
+
+
+def build_constraint(spec: dict[str, Any]) -> sa.Constraint:
+    """A table-level constraint of create_table: primary_key, unique, check or foreign_key."""
+    name = spec.get("name")
+    if "primary_key" in spec:
+        return sa.PrimaryKeyConstraint(*spec["primary_key"], name=name)
+    if "unique" in spec:
+        return sa.UniqueConstraint(*spec["unique"], name=name)
+    if "check" in spec:
+        return sa.CheckConstraint(spec["check"], name=name)
+    fk = spec["foreign_key"]
+    return sa.ForeignKeyConstraint(
+        fk["columns"], fk["references"], name=name or fk.get("name"),
+        ondelete=fk.get("ondelete"), onupdate=fk.get("onupdate"),
+        deferrable=fk.get("deferrable"), initially=fk.get("initially"),
+    )
+
+
+def ensure_fk_targets(metadata: sa.MetaData, table: sa.Table) -> None:
+    """Give every foreign key a target table to resolve against, as Alembic does.
+
+    Only the referenced column's name matters for DDL, so a stub table with
+    NullType columns is enough when the real one is not in this metadata.
+    """
+    for fk in list(table.foreign_keys):
+        parts = fk.target_fullname.split(".")
+        column = parts[-1]
+        name = parts[-2]
+        schema = ".".join(parts[:-2]) or None
+        key = f"{schema}.{name}" if schema else name
+        target = metadata.tables.get(key)
+        if target is None:
+            target = sa.Table(name, metadata, schema=schema)
+        if column not in target.c:
+            target.append_column(sa.Column(column, sa.types.NULLTYPE))

@@ -1,0 +1,96 @@
+"""add_column and drop_column."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from runner.errors import MigrationError
+from runner.operations.base import Operation, check_type
+from runner.state import SchemaState
+
+
+class AddColumn(Operation):
+    name = "add_column"
+
+    def validate(self) -> None:
+        check_type(self, self.args["column"].get("type"), "column", "type")
+
+    def state_forwards(self, state: SchemaState) -> None:
+        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        column = self.args["column"]
+        if column["name"] in table.columns:
+            state.problem(self.location, f"column {table.name}.{column['name']} already exists")
+        table.columns[column["name"]] = copy.deepcopy(column)
+
+    def reverse(self, state: SchemaState) -> list[Operation]:
+        args = {"table_name": self.args["table_name"], "column_name": self.args["column"]["name"]}
+        if self.schema:
+            args["schema"] = self.schema
+        return [self.derive(DropColumn, args)]
+
+    def ddl(self, dialect: Any) -> list[Any]:
+        import sqlalchemy as sa
+
+        from runner import ddl
+        from runner.operations.tables import comment_statements
+
+        metadata = sa.MetaData()
+        column = ddl.build_column(self.args["column"])
+        table = sa.Table(self.args["table_name"], metadata, column, schema=self.schema)
+        ddl.ensure_fk_targets(metadata, table)
+        sqlite = dialect.name == "sqlite"
+        statements: list[Any] = [ddl.AddColumn(table.name, column, self.schema, inline_references=sqlite)]
+        if not sqlite:
+            for fk in sorted(column.foreign_keys, key=lambda f: f.target_fullname):
+                statements.append(sa.schema.AddConstraint(fk.constraint))
+        if column.unique:
+            if sqlite:  # SQLite cannot add a UNIQUE column in place; a unique index does the same job
+                statements.append(sa.schema.CreateIndex(
+                    sa.Index(f"uq_{table.name}_{column.name}", column, unique=True)))
+            else:
+                statements.append(sa.schema.AddConstraint(sa.UniqueConstraint(column)))
+        statements += [sa.schema.CreateIndex(ix) for ix in table.indexes]
+        if column.comment:
+            statements += [s for s in comment_statements(table, dialect)
+                           if isinstance(s, sa.schema.SetColumnComment)]
+        return statements
+
+
+class DropColumn(Operation):
+    name = "drop_column"
+
+    def state_forwards(self, state: SchemaState) -> None:
+        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        name = self.args["column_name"]
+        if name not in table.columns and table.known and not state.opaque:
+            state.problem(self.location, f"column {table.name}.{name} does not exist at this point")
+        table.columns.pop(name, None)
+        for ix_name, index in list(table.indexes.items()):
+            if name in index.get("columns", []):
+                del table.indexes[ix_name]  # the database drops indexes on a dropped column
+
+    def reverse(self, state: SchemaState) -> list[Operation]:
+        from runner.operations.indexes import CreateIndex
+
+        table = state.table(self.args["table_name"], self.schema)
+        name = self.args["column_name"]
+        if table is None or name not in table.columns:
+            raise MigrationError(
+                f"cannot derive the downgrade of drop_column {self.args['table_name']}.{name}: "
+                "the revisions before it do not define that column",
+                location=self.location,
+                hint="write a `downgrade:` with the add_column that restores it",
+            )
+        args: dict[str, Any] = {"table_name": table.name, "column": copy.deepcopy(table.columns[name])}
+        if self.schema:
+            args["schema"] = self.schema
+        restored = [self.derive(AddColumn, args)]
+        restored += [self.derive(CreateIndex, copy.deepcopy(ix)) for ix in table.indexes.values()
+                     if name in ix.get("columns", [])]
+        return restored
+
+    def ddl(self, dialect: Any) -> list[Any]:
+        from runner import ddl
+
+        return [ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema)]

@@ -1,0 +1,108 @@
+"""create_index and drop_index."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from runner.errors import MigrationError
+from runner.operations.base import Operation
+from runner.state import SchemaState
+
+_DIALECTS = ("postgresql_", "mysql_", "mariadb_", "sqlite_", "mssql_", "oracle_")
+
+
+def _dialect_options(args: dict[str, Any]) -> dict[str, Any]:
+    import sqlalchemy as sa
+
+    options = {}
+    for key, value in args.items():
+        if key.startswith(_DIALECTS):
+            if key.endswith("_where") and isinstance(value, str):
+                value = sa.text(value)
+            options[key] = value
+    return options
+
+
+def _stub_table(name: str, schema: str | None, columns: list) -> Any:
+    import sqlalchemy as sa
+
+    names = [c for c in columns if isinstance(c, str)]
+    return sa.Table(name, sa.MetaData(), *[sa.Column(c, sa.types.NULLTYPE) for c in names],
+                    schema=schema)
+
+
+class CreateIndex(Operation):
+    name = "create_index"
+
+    def state_forwards(self, state: SchemaState) -> None:
+        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        name = self.args["index_name"]
+        if state.find_index(name, self.schema) is not None and not self.args.get("if_not_exists"):
+            state.problem(self.location, f"index {name} already exists at this point")
+        if table.known and not state.opaque:
+            for column in self.args.get("columns", []):
+                if isinstance(column, str) and column not in table.columns:
+                    state.problem(self.location, f"column {table.name}.{column} does not exist")
+        table.indexes[name] = copy.deepcopy(self.args)
+
+    def reverse(self, state: SchemaState) -> list[Operation]:
+        args = {"index_name": self.args["index_name"], "table_name": self.args["table_name"]}
+        if self.schema:
+            args["schema"] = self.schema
+        return [self.derive(DropIndex, args)]
+
+    def ddl(self, dialect: Any) -> list[Any]:
+        import sqlalchemy as sa
+
+        columns = self.args.get("columns", [])
+        table = _stub_table(self.args["table_name"], self.schema, columns)
+        expressions = [table.c[c] if isinstance(c, str) else sa.text(c["sql"]) for c in columns]
+        index = sa.Index(self.args["index_name"], *expressions, unique=bool(self.args.get("unique")),
+                         _table=table, **_dialect_options(self.args))
+        return [sa.schema.CreateIndex(index, if_not_exists=bool(self.args.get("if_not_exists")))]
+
+
+class DropIndex(Operation):
+    name = "drop_index"
+
+    def state_forwards(self, state: SchemaState) -> None:
+        name = self.args["index_name"]
+        table = state.find_index(name, self.schema)
+        if table is not None:
+            del table.indexes[name]
+            return
+        implied = _implied_index(state, self.args)
+        if implied is not None:
+            implied["index"] = False
+        elif not state.opaque and not self.args.get("if_exists"):
+            state.problem(self.location, f"index {name} does not exist at this point")
+
+    def reverse(self, state: SchemaState) -> list[Operation]:
+        table = state.find_index(self.args["index_name"], self.schema)
+        if table is None:
+            raise MigrationError(
+                f"cannot derive the downgrade of drop_index {self.args['index_name']}: "
+                "the revisions before it do not create that index",
+                location=self.location,
+                hint="write a `downgrade:` with the create_index that restores it",
+            )
+        return [self.derive(CreateIndex, copy.deepcopy(table.indexes[self.args["index_name"]]))]
+
+    def ddl(self, dialect: Any) -> list[Any]:
+        import sqlalchemy as sa
+
+        table = _stub_table(self.args.get("table_name") or "_", self.schema, [])
+        index = sa.Index(self.args["index_name"], _table=table)
+        return [sa.schema.DropIndex(index, if_exists=bool(self.args.get("if_exists")))]
+
+
+def _implied_index(state: SchemaState, args: dict[str, Any]) -> dict[str, Any] | None:
+    """The column whose `index: true` made this index (named ix_<table>_<column> by SQLAlchemy)."""
+    table = state.table(args.get("table_name", ""), args.get("schema"))
+    if table is None:
+        return None
+    for column in table.columns.values():
+        if column.get("index") and f"ix_{table.name}_{column['name']}" == args["index_name"]:
+            return column
+    return None

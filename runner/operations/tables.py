@@ -1,0 +1,94 @@
+"""create_table and drop_table."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from runner.operations.base import Operation, check_type
+from runner.state import SchemaState, TableState
+
+
+class CreateTable(Operation):
+    name = "create_table"
+
+    def validate(self) -> None:
+        for i, column in enumerate(self.args.get("columns", [])):
+            check_type(self, column.get("type"), "columns", i, "type")
+
+    def state_forwards(self, state: SchemaState) -> None:
+        name, schema = self.args["table_name"], self.schema
+        if state.table(name, schema) is not None and state.table(name, schema).known:
+            state.problem(self.location, f"table {name} already exists at this point")
+        state.tables[(schema, name)] = TableState(
+            name=name,
+            schema=schema,
+            columns={c["name"]: copy.deepcopy(c) for c in self.args.get("columns", [])},
+            constraints=copy.deepcopy(self.args.get("constraints") or []),
+            comment=self.args.get("comment"),
+        )
+
+    def reverse(self, state: SchemaState) -> list[Operation]:
+        args = {"table_name": self.args["table_name"]}
+        if self.schema:
+            args["schema"] = self.schema
+        return [self.derive(DropTable, args)]
+
+    def ddl(self, dialect: Any) -> list[Any]:
+        import sqlalchemy as sa
+
+        from runner.ddl import build_table
+
+        table = build_table(sa.MetaData(), self.args)
+        statements: list[Any] = [sa.schema.CreateTable(table)]
+        statements += [sa.schema.CreateIndex(ix) for ix in sorted(table.indexes, key=_ix_name)]
+        statements += comment_statements(table, dialect)
+        return statements
+
+
+def _ix_name(index: Any) -> str:
+    return index.name or ""
+
+
+def comment_statements(table: Any, dialect: Any) -> list[Any]:
+    """Dialects that take comments only through COMMENT ON get them as separate statements."""
+    import sqlalchemy as sa
+
+    if not dialect.supports_comments or dialect.inline_comments:
+        return []
+    statements: list[Any] = []
+    if table.comment:
+        statements.append(sa.schema.SetTableComment(table))
+    statements += [sa.schema.SetColumnComment(c) for c in table.columns if c.comment]
+    return statements
+
+
+class DropTable(Operation):
+    name = "drop_table"
+
+    def state_forwards(self, state: SchemaState) -> None:
+        name, schema = self.args["table_name"], self.schema
+        state.require_table(name, schema, self.location)
+        del state.tables[(schema, name)]
+
+    def reverse(self, state: SchemaState) -> list[Operation]:
+        from runner.errors import MigrationError
+        from runner.operations.indexes import CreateIndex
+
+        table = state.table(self.args["table_name"], self.schema)
+        if table is None or not table.known:
+            raise MigrationError(
+                f"cannot derive the downgrade of drop_table {self.args['table_name']}: "
+                "the revisions before it do not define that table",
+                location=self.location,
+                hint="write a `downgrade:` that re-creates the table",
+            )
+        restored = [self.derive(CreateTable, table.definition())]
+        restored += [self.derive(CreateIndex, copy.deepcopy(ix)) for ix in table.indexes.values()]
+        return restored
+
+    def ddl(self, dialect: Any) -> list[Any]:
+        import sqlalchemy as sa
+
+        table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
+        return [sa.schema.DropTable(table)]

@@ -1,0 +1,85 @@
+"""The schema as the revisions describe it, replayed in memory without a database.
+
+Tables keep their column and index definitions exactly as the revision files
+wrote them (plain dicts), so a dropped table or column can be re-created from
+what the state remembers, and so the state can be compared with models later.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class TableState:
+    name: str
+    schema: str | None = None
+    columns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    constraints: list[dict[str, Any]] = field(default_factory=list)
+    indexes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    comment: str | None = None
+    known: bool = True  # False when the table only shows up through operations on it
+
+    def definition(self) -> dict[str, Any]:
+        """create_table arguments that re-create this table (indexes are separate operations)."""
+        columns = copy.deepcopy(list(self.columns.values()))
+        args: dict[str, Any] = {"table_name": self.name, "columns": columns}
+        if self.constraints:
+            args["constraints"] = copy.deepcopy(self.constraints)
+        if self.comment is not None:
+            args["comment"] = self.comment
+        if self.schema is not None:
+            args["schema"] = self.schema
+        return args
+
+
+@dataclass
+class Problem:
+    """Something an operation assumed that the replayed state contradicts."""
+
+    location: str
+    message: str
+
+
+class SchemaState:
+    """Tables by (schema, name). `opaque` is set once raw SQL ran: from then on,
+    a missing table or column may simply be one the SQL created."""
+
+    def __init__(self) -> None:
+        self.tables: dict[tuple[str | None, str], TableState] = {}
+        self.opaque = False
+        self.problems: list[Problem] = []
+
+    def copy(self) -> SchemaState:
+        other = SchemaState()
+        other.tables = copy.deepcopy(self.tables)
+        other.opaque = self.opaque
+        return other
+
+    def table(self, name: str, schema: str | None = None) -> TableState | None:
+        return self.tables.get((schema, name))
+
+    def require_table(self, name: str, schema: str | None, location: str) -> TableState:
+        """The table, or an unknown stand-in (and a problem noted) when the state lacks it."""
+        table = self.tables.get((schema, name))
+        if table is None:
+            if not self.opaque:
+                self.problem(location, f"table {_qualified(name, schema)} does not exist at this point")
+            table = TableState(name=name, schema=schema, known=False)
+            self.tables[(schema, name)] = table
+        return table
+
+    def problem(self, location: str, message: str) -> None:
+        self.problems.append(Problem(location, message))
+
+    def find_index(self, name: str, schema: str | None = None) -> TableState | None:
+        for (table_schema, _), table in self.tables.items():
+            if table_schema == schema and name in table.indexes:
+                return table
+        return None
+
+
+def _qualified(name: str, schema: str | None) -> str:
+    return f"{schema}.{name}" if schema else name
