@@ -1,0 +1,136 @@
+"""The `yamig` command line: a thin argparse layer over runner.command.
+
+Errors in the user's input print as `file:line:column: message` with a hint
+and exit 1; a traceback means a bug in yamig (YAMIG_DEBUG=1 shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from runner import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="yamig", description="Declarative, YAML-driven database migrations.")
+    parser.add_argument("--version", action="version", version=f"yamig {__version__}")
+    parser.add_argument("-c", "--config", default=os.environ.get("YAMIG_CONFIG", "yamig.ini"),
+                        help="configuration file (default: ./yamig.ini, or $YAMIG_CONFIG)")
+    parser.add_argument("-n", "--name", default=None,
+                        help="section of the configuration file (default: yamig, else alembic)")
+    parser.add_argument("-x", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra arguments for the run; may be repeated")
+    parser.add_argument("--url", help="database URL, overriding sqlalchemy.url")
+    parser.add_argument("-q", "--quiet", action="store_true", help="do not log progress")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, description=help_text)
+
+    def migrating(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("revision", help="target: an id, head, heads, base, +N, -N, label@head, ...")
+        sub.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+        sub.add_argument("--tag", help="a tag for custom scripts (accepted as Alembic does)")
+
+    migrating(command("upgrade", "Upgrade to a later version."))
+    migrating(command("downgrade", "Revert to a previous version."))
+
+    sub = command("current", "Display the current revision for a database.")
+    sub.add_argument("-v", "--verbose", action="store_true")
+    sub.add_argument("--check-heads", action="store_true",
+                     help="fail unless the database is on all head revisions")
+
+    sub = command("heads", "Show current available heads.")
+    sub.add_argument("-v", "--verbose", action="store_true")
+    sub.add_argument("--resolve-dependencies", action="store_true",
+                     help="treat dependency versions as down revisions")
+
+    sub = command("history", "List revisions in order, newest first.")
+    sub.add_argument("-r", "--rev-range", help="range as [start]:[end]")
+    sub.add_argument("-v", "--verbose", action="store_true")
+    sub.add_argument("-i", "--indicate-current", action="store_true")
+
+    sub = command("revision", "Create a new revision file.")
+    sub.add_argument("-m", "--message")
+    sub.add_argument("--autogenerate", action="store_true")
+    sub.add_argument("--sql", action="store_true")
+    sub.add_argument("--head", default="head", help="the revision to base the new one on")
+    sub.add_argument("--splice", action="store_true", help="allow a non-head revision as --head")
+    sub.add_argument("--branch-label", help="a label for the new branch")
+    sub.add_argument("--version-path", help="folder to write the revision into")
+    sub.add_argument("--rev-id", help="an id of your own instead of a generated one")
+    sub.add_argument("--depends-on", action="append", help="a revision this one depends on")
+
+    sub = command("init", "Initialize a new scripts directory.")
+    sub.add_argument("directory")
+    sub.add_argument("-t", "--template", default="generic")
+    sub.add_argument("--package", action="store_true", help="accepted for Alembic compatibility")
+
+    command("list_templates", "List available templates.")
+    return parser
+
+
+def _run(options: argparse.Namespace) -> None:
+    from runner import command
+    from runner.config import Config
+
+    config = Config(options.config, ini_section=options.name, cmd_opts=options)
+    name = options.command
+    if name == "upgrade":
+        command.upgrade(config, options.revision, sql=options.sql, tag=options.tag)
+    elif name == "downgrade":
+        command.downgrade(config, options.revision, sql=options.sql, tag=options.tag)
+    elif name == "current":
+        command.current(config, verbose=options.verbose, check_heads=options.check_heads)
+    elif name == "heads":
+        command.heads(config, verbose=options.verbose,
+                      resolve_dependencies=options.resolve_dependencies)
+    elif name == "history":
+        command.history(config, rev_range=options.rev_range, verbose=options.verbose,
+                        indicate_current=options.indicate_current)
+    elif name == "revision":
+        command.revision(config, message=options.message, autogenerate=options.autogenerate,
+                         sql=options.sql, head=options.head, splice=options.splice,
+                         branch_label=options.branch_label, version_path=options.version_path,
+                         rev_id=options.rev_id, depends_on=options.depends_on)
+    elif name == "init":
+        command.init(config, options.directory, template=options.template, package=options.package)
+    elif name == "list_templates":
+        command.list_templates(config)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    options = parser.parse_args(argv)
+    if options.command is None:
+        parser.print_help()
+        return 2
+    if not options.quiet:
+        logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    from runner.errors import YamigError
+
+    try:
+        _run(options)
+    except YamigError as error:
+        print(f"yamig: {error}" if not error.location else str(error), file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("yamig: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug in yamig, not in the user's input
+        if os.environ.get("YAMIG_DEBUG"):
+            raise
+        print(f"yamig: internal error: {type(error).__name__}: {error}\n"
+              "  hint: this is a bug in yamig; run again with YAMIG_DEBUG=1 for the traceback "
+              "and report it", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,299 @@
+"""The public API: Alembic's commands, each taking the Config first.
+
+Graph-only commands (heads, history, revision) import neither SQLAlchemy nor
+the executor; database commands import them when they run.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from runner.errors import ConfigError, ResolutionError, YamigError
+
+if TYPE_CHECKING:
+    from runner.config import Config
+    from runner.graph import RevisionGraph
+
+
+# -- shared plumbing ------------------------------------------------------------------------
+
+def load_graph(config: Config) -> RevisionGraph:
+    """Every revision under the configured version locations, as a checked graph."""
+    from runner.graph import RevisionGraph
+    from runner.loader import load_revisions
+
+    return RevisionGraph(load_revisions(config.version_locations))
+
+
+def _describer(graph: RevisionGraph):
+    from runner.display import Describer
+
+    return Describer(graph.revisions.values())
+
+
+def _current_rows(config: Config) -> tuple[str, ...]:
+    from runner.engine import connect
+    from runner.executor import VersionTable
+
+    with connect(config) as connection:
+        caller_transaction = connection.in_transaction()
+        rows = VersionTable(config.version_table, config.version_table_schema).heads(connection)
+        if not caller_transaction and connection.in_transaction():
+            connection.rollback()
+    return rows
+
+
+# -- database commands ----------------------------------------------------------------------
+
+def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None) -> None:
+    """Upgrade to a later version."""
+    from runner.operations import operations
+
+    graph = load_graph(config)
+    _migrate(config, graph, sql, tag,
+             plan=lambda current: graph.upgrade_plan(current, revision),
+             ops_for=lambda step: operations(step.revision, "upgrade") or [],
+             start=_sql_start(revision, sql))
+
+
+def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None) -> None:
+    """Revert to a previous version."""
+    from runner.derive import downgrade_operations
+
+    graph = load_graph(config)
+    if sql and ":" not in revision:
+        raise ConfigError("downgrade with --sql needs a range: <from>:<to>",
+                          hint="e.g. yamig downgrade --sql head:base")
+    derived: dict = {}
+
+    def plan(current):
+        steps = graph.downgrade_plan(current, revision)
+        derived.update(downgrade_operations(graph, [s.revision.revision for s in steps]))
+        return steps
+
+    _migrate(config, graph, sql, tag, plan=plan,
+             ops_for=lambda step: derived[step.revision.revision], start=_sql_start(revision, sql))
+
+
+def _sql_start(revision: str, sql: bool) -> str | None:
+    return revision.split(":", 1)[0] if sql and ":" in revision else None
+
+
+def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, start) -> None:
+    if sql:
+        from runner.offline import run_offline
+
+        run_offline(config, graph, plan, ops_for, start, tag)
+        return
+    from runner.engine import connect
+    from runner.executor import migrate
+
+    with connect(config) as connection:
+        migrate(connection, config, plan, ops_for)
+
+
+def current(config: Config, verbose: bool = False, head_only: bool = False,
+            check_heads: bool = False) -> None:
+    """Display the current revision for a database."""
+    graph = load_graph(config)
+    rows = _current_rows(config)
+    if verbose:
+        from runner.engine import create_engine
+
+        url = config.attributes.get("connection")
+        url = url.engine.url if url is not None else create_engine(config.url).url
+        config.print_stdout("Current revision(s) for %s:", url.render_as_string(hide_password=True))
+    if check_heads and set(rows) != set(graph.heads):
+        raise YamigError("the database is not on all head revisions",
+                         hint="run `yamig upgrade heads`")
+    describer = _describer(graph)
+    for row in rows:
+        if row not in graph.revisions:
+            raise ResolutionError(
+                f"the database is at revision {row!r}, which no revision file defines",
+                hint="check version_locations, or restore the missing revision file",
+            )
+        config.print_stdout(describer.line(graph.revisions[row], verbose=verbose))
+
+
+# -- graph commands -------------------------------------------------------------------------
+
+def heads(config: Config, verbose: bool = False, resolve_dependencies: bool = False) -> None:
+    """Show current available heads in the script directory."""
+    graph = load_graph(config)
+    describer = _describer(graph)
+    ids = graph.heads_resolved_dependencies if resolve_dependencies else graph.heads
+    for rev_id in ids:
+        config.print_stdout(describer.line(graph.revisions[rev_id], verbose=verbose,
+                                           branches=True, tree=False))
+
+
+def history(config: Config, rev_range: str | None = None, verbose: bool = False,
+            indicate_current: bool = False) -> None:
+    """List changeset scripts in chronological order (newest first)."""
+    if rev_range is not None and ":" not in rev_range:
+        raise ConfigError("a history range is [start]:[end], [start]: or :[end]",
+                          hint="e.g. yamig history -r base:head, or -r current:")
+    graph = load_graph(config)
+    describer = _describer(graph)
+    current_rows: tuple[str, ...] = ()
+    if indicate_current or (rev_range and "current" in rev_range):
+        current_rows = _current_rows(config)
+        if indicate_current:
+            describer.current = set(current_rows)
+    for rev in graph.history(rev_range, current=current_rows):
+        config.print_stdout(describer.line(rev, verbose=verbose, branches=True, doc=True,
+                                           parents=True))
+
+
+def revision(config: Config, message: str | None = None, autogenerate: bool = False,
+             sql: bool = False, head: str = "head", splice: bool = False,
+             branch_label: str | list[str] | None = None, version_path: str | None = None,
+             rev_id: str | None = None, depends_on: str | list[str] | None = None,
+             process_revision_directives=None) -> Path:
+    """Create a new revision file on `head`; returns its path."""
+    if autogenerate:
+        raise ConfigError("--autogenerate needs target_metadata and the model comparison",
+                          hint="write the operations by hand for now")
+    graph = load_graph(config)
+    parents = _new_parents(graph, head, splice)
+    rev_id = rev_id or uuid.uuid4().hex[-12:]
+    if not re.fullmatch(r"[A-Za-z0-9_]+", rev_id):
+        raise ConfigError(f"revision id {rev_id!r} may hold only letters, digits and underscores")
+    if rev_id in graph.revisions:
+        raise ConfigError(f"revision {rev_id} already exists",
+                          location=graph.revisions[rev_id].path)
+    folder = Path(version_path) if version_path else config.version_locations[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now()
+    path = folder / (_file_name(config, rev_id, message, now) + ".yaml")
+    path.write_text(_render_revision(config, folder, rev_id, parents, message, now,
+                                     _as_list(branch_label), _as_list(depends_on)),
+                    encoding="utf-8")
+    config.print_stdout("Generating %s ...  done", os.path.relpath(path))
+    return path
+
+
+def _new_parents(graph, head: str, splice: bool) -> tuple[str, ...]:
+    if head == "base":
+        return ()
+    parents = graph.resolve(head)
+    if len(parents) > 1 and head == "heads":
+        return parents
+    for parent in parents:
+        rev = graph.revisions[parent]
+        if not splice and parent not in graph.heads:
+            raise ResolutionError(
+                f"revision {rev.revision} is not a head revision",
+                hint="pass --splice to create a new branch from it, or use --head with a head",
+            )
+    return parents
+
+
+def _as_list(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [v for v in re.split(r"[,\s]+", value) if v] if isinstance(value, str) else list(value)
+
+
+def _file_name(config: Config, rev_id: str, message: str | None, now: datetime.datetime) -> str:
+    template = config.get_main_option("file_template") or "%(rev)s_%(slug)s"
+    slug = re.sub(r"\W+", "_", (message or "").lower()).strip("_")[:40].rstrip("_")
+    values = {"rev": rev_id, "slug": slug, "year": now.year, "month": now.month, "day": now.day,
+              "hour": now.hour, "minute": now.minute, "second": now.second,
+              "epoch": int(now.timestamp())}
+    try:
+        name = template % values
+    except (KeyError, ValueError) as exc:
+        raise ConfigError(f"file_template {template!r} is not valid: {exc}",
+                          location=config.config_file_name) from None
+    return name.rstrip("_") or rev_id
+
+
+def _render_revision(config: Config, folder: Path, rev_id: str, parents: tuple[str, ...],
+                     message: str | None, now: datetime.datetime,
+                     labels: list[str], depends: list[str]) -> str:
+    import json
+
+    def scalar(value) -> str:
+        return json.dumps(value)  # a JSON string is a valid YAML scalar
+
+    down = "null" if not parents else scalar(parents[0]) if len(parents) == 1 else \
+        "[" + ", ".join(scalar(p) for p in parents) + "]"
+    lines = [f"# yaml-language-server: $schema={_schema_reference(config, folder)}",
+             f"revision: {scalar(rev_id)}", f"down_revision: {down}"]
+    if labels:
+        lines.append("branch_labels: [" + ", ".join(scalar(x) for x in labels) + "]")
+    if depends:
+        lines.append("depends_on: [" + ", ".join(scalar(x) for x in depends) + "]")
+    lines += [f"message: {scalar(message or '')}",
+              f"create_date: {scalar(now.strftime('%Y-%m-%d %H:%M:%S'))}",
+              "",
+              "upgrade: []",
+              "",
+              "# downgrade: left out, it is derived by reversing `upgrade`;",
+              "# write `downgrade: [...]` to give it by hand, or `downgrade: []` for nothing.",
+              ""]
+    return "\n".join(lines)
+
+
+def _schema_reference(config: Config, folder: Path) -> str:
+    """The project's copy of the schema if `init` wrote one, else the installed schema."""
+    from runner.loader import schema_path
+
+    local = config.script_location / "revision.schema.json" if config.get_main_option(
+        "script_location") else None
+    target = local if local is not None and local.is_file() else schema_path()
+    try:
+        return os.path.relpath(target, folder).replace(os.sep, "/")
+    except ValueError:
+        return target.as_uri()
+
+
+# -- project setup --------------------------------------------------------------------------
+
+def list_templates(config: Config) -> None:
+    """List available templates."""
+    config.print_stdout("Available templates:\n")
+    for name, description in _templates().items():
+        config.print_stdout("%s - %s", name, description)
+    config.print_stdout("\nTemplates are used via the 'init' command, e.g.:")
+    config.print_stdout("\n  yamig init --template generic ./scripts")
+
+
+def _templates() -> dict[str, str]:
+    return {"generic": "Generic single-database configuration."}
+
+
+def init(config: Config, directory: str, template: str = "generic", package: bool = False) -> None:
+    """Initialize a new scripts directory: yamig.ini, versions/, a README and the schema."""
+    from runner.loader import schema_path
+
+    if template not in _templates():
+        raise ConfigError(f"no template named {template!r}",
+                          hint="`yamig list_templates` shows the templates")
+    source = Path(__file__).resolve().parent / "templates" / template
+    target = Path(directory)
+    if target.exists() and any(target.iterdir()):
+        raise ConfigError(f"directory {directory} already exists and is not empty",
+                          hint="choose a new directory name")
+    (target / "versions").mkdir(parents=True, exist_ok=True)
+    config.print_stdout("Creating directory %s ...  done", os.path.abspath(target / "versions"))
+    shutil.copyfile(source / "README", target / "README")
+    shutil.copyfile(schema_path(), target / "revision.schema.json")
+    ini = Path(config.config_file_name or "yamig.ini")
+    if ini.exists():
+        config.print_stdout("File %s already exists, skipping", os.path.abspath(ini))
+    else:
+        location = os.path.relpath(target.resolve(), ini.resolve().parent).replace(os.sep, "/")
+        text = (source / "yamig.ini").read_text(encoding="utf-8")
+        ini.write_text(text.replace("{script_location}", location), encoding="utf-8")
+        config.print_stdout("Generating %s ...  done", os.path.abspath(ini))
+    config.print_stdout("Please edit configuration/connection settings in %r before proceeding.",
+                        str(ini))

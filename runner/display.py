@@ -1,0 +1,79 @@
+"""Revisions as the commands print them, line for line as Alembic prints them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from runner.revision import Revision
+
+
+class Describer:
+    """Knows each revision's children once, so printing N revisions stays O(N)."""
+
+    def __init__(self, revisions: Iterable[Revision]):
+        self.children: dict[str, list[str]] = {}
+        self.dependents: dict[str, list[str]] = {}
+        for revision in revisions:
+            for parent in revision.down_revision:
+                self.children.setdefault(parent, []).append(revision.revision)
+            for dependency in revision.depends_on:
+                self.dependents.setdefault(dependency, []).append(revision.revision)
+        self.current: set[str] = set()
+
+    def is_head(self, rev: Revision) -> bool:
+        return not self.children.get(rev.revision)
+
+    def is_real_head(self, rev: Revision) -> bool:
+        return self.is_head(rev) and not self.dependents.get(rev.revision)
+
+    def is_branch_point(self, rev: Revision) -> bool:
+        return len(self.children.get(rev.revision, ())) > 1
+
+    def line(self, rev: Revision, *, verbose: bool = False, branches: bool = False,
+             doc: bool = False, parents: bool = False, tree: bool = True) -> str:
+        """Alembic's Script.cmd_format."""
+        if verbose:
+            return self.log_entry(rev)
+        text = rev.revision
+        if parents:
+            if rev.depends_on:
+                text = f"{_down(rev)} ({', '.join(rev.depends_on)}) -> {text}"
+            else:
+                text = f"{_down(rev)} -> {text}"
+        if branches and rev.branch_labels:
+            text += f" ({', '.join(rev.branch_labels)})"
+        if self.is_real_head(rev):
+            text += " (head)"
+        elif self.is_head(rev):
+            text += " (effective head)"
+        if rev.revision in self.current:
+            text += " (current)"
+        if tree:
+            text += " (branchpoint)" if self.is_branch_point(rev) else ""
+            text += " (mergepoint)" if rev.is_merge else ""
+        if doc:
+            text += f", {rev.message or ''}"
+        return text
+
+    def log_entry(self, rev: Revision) -> str:
+        """Alembic's verbose form: Rev, Parent/Merges, dependencies, branches, Path, message."""
+        entry = "Rev: " + rev.revision
+        entry += " (head)" if self.is_head(rev) else ""
+        entry += " (branchpoint)" if self.is_branch_point(rev) else ""
+        entry += " (mergepoint)" if rev.is_merge else ""
+        entry += " (current)" if rev.revision in self.current else ""
+        entry += "\n"
+        entry += ("Merges: " if rev.is_merge else "Parent: ") + _down(rev) + "\n"
+        if rev.depends_on:
+            entry += f"Also depends on: {', '.join(rev.depends_on)}\n"
+        if self.is_branch_point(rev):
+            entry += f"Branches into: {', '.join(self.children[rev.revision])}\n"
+        if rev.branch_labels:
+            entry += f"Branch names: {', '.join(rev.branch_labels)}\n"
+        entry += f"Path: {rev.path}\n"
+        entry += "\n" + "\n".join(f"    {line}" for line in (rev.message or "").splitlines()) + "\n"
+        return entry
+
+
+def _down(rev: Revision) -> str:
+    return ", ".join(rev.down_revision) if rev.down_revision else "<base>"

@@ -1,0 +1,75 @@
+"""Connections: our own engine, or the caller's connection used as it is.
+
+SQLite can run DDL inside a transaction, but Python's sqlite3 module commits
+before DDL on its own; the recipe from SQLAlchemy's pysqlite documentation
+(no implicit transactions, an explicit BEGIN) gives back real rollback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+
+from runner.errors import ConfigError, MigrationError
+
+
+def create_engine(url: str, **kwargs: Any) -> sa.Engine:
+    """An engine on which DDL is transactional wherever the database allows it."""
+    try:
+        engine = sa.create_engine(url, **kwargs)
+    except exc.ArgumentError as err:
+        raise ConfigError(f"invalid database URL {url!r}: {err}",
+                          hint="URLs look like sqlite:///file.db or "
+                               "postgresql+psycopg://user:password@host/dbname") from None
+    except exc.NoSuchModuleError as err:
+        raise ConfigError(f"no SQLAlchemy dialect for {url.split(':')[0]!r} ({err})",
+                          hint="check the URL's scheme") from None
+    except ModuleNotFoundError as err:
+        raise ConfigError(f"the database driver {err.name!r} is not installed",
+                          hint="for PostgreSQL: pip install 'yamig[postgresql]' (psycopg 3) and use "
+                               "postgresql+psycopg:// URLs") from None
+    if engine.dialect.name == "sqlite" and engine.dialect.driver == "pysqlite":
+        make_sqlite_transactional(engine)
+    return engine
+
+
+def make_sqlite_transactional(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _explicit_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def connect(config) -> Iterator[sa.Connection]:
+    """The caller's connection from config.attributes, or a new one on the configured URL."""
+    given = config.attributes.get("connection")
+    if given is not None:
+        yield given
+        return
+    engine = create_engine(config.url, poolclass=sa.pool.NullPool)
+    try:
+        try:
+            connection = engine.connect()
+        except exc.DBAPIError as err:
+            raise MigrationError(
+                f"cannot connect to {engine.url.render_as_string(hide_password=True)}: "
+                f"{_first_line(err.orig)}",
+                hint="check sqlalchemy.url (or --url) and that the database server is running",
+            ) from None
+        with connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _first_line(error: Any) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

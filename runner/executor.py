@@ -1,0 +1,160 @@
+"""Running a plan against a database: the version table, transactions, locking.
+
+One transaction per revision by default (all in one with
+`transaction_per_migration = false`). A connection handed in through
+`config.attributes["connection"]` is used inside the caller's transaction,
+each revision in a savepoint, so a failure never leaves half a revision.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+
+from runner.errors import MigrationError
+
+log = logging.getLogger("runner")
+
+
+class VersionTable:
+    """Alembic's version table, so a database that Alembic manages reads as it is."""
+
+    def __init__(self, name: str = "alembic_version", schema: str | None = None):
+        self.table = sa.Table(
+            name, sa.MetaData(),
+            sa.Column("version_num", sa.String(32), nullable=False),
+            sa.PrimaryKeyConstraint("version_num", name=f"{name}_pkc"),
+            schema=schema,
+        )
+
+    def exists(self, connection: sa.Connection) -> bool:
+        return sa.inspect(connection).has_table(self.table.name, schema=self.table.schema)
+
+    def create(self, connection: sa.Connection) -> None:
+        self.table.create(connection, checkfirst=True)
+
+    def heads(self, connection: sa.Connection) -> tuple[str, ...]:
+        if not self.exists(connection):
+            return ()
+        rows = connection.execute(sa.select(self.table.c.version_num)).scalars()
+        return tuple(sorted(rows))
+
+    def statements(self, step) -> list[Any]:
+        """The version-table changes of one step, as Alembic makes them."""
+        t, col = self.table, self.table.c.version_num
+        out: list[Any] = []
+        for old, new in step.update:
+            out.append(t.update().where(col == sa.literal(old)).values(version_num=sa.literal(new)))
+        out += [t.delete().where(col == sa.literal(old)) for old in step.delete]
+        out += [t.insert().values(version_num=sa.literal(new)) for new in step.insert]
+        return out
+
+
+def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
+    """Read the version rows, plan with `plan(current_rows)`, and run each step.
+
+    Every step's operations (`ops_for(step)`) are prepared before anything runs,
+    so an irreversible revision is refused before the database is touched.
+    """
+    version_table = VersionTable(config.version_table, config.version_table_schema)
+    per_migration = config.transaction_per_migration
+    caller_transaction = connection.in_transaction()
+    with _lock(connection, version_table):
+        current = version_table.heads(connection)
+        if not caller_transaction and connection.in_transaction():
+            connection.commit()
+        steps = plan(current)
+        prepared = [(step, ops_for(step)) for step in steps]
+        with nullcontext() if per_migration else _transaction(connection):
+            with _transaction(connection) if per_migration else nullcontext():
+                version_table.create(connection)
+            for step, ops in prepared:
+                with _transaction(connection) if per_migration else nullcontext():
+                    _run_step(connection, step, ops, version_table)
+    return steps
+
+
+def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable) -> None:
+    revision = step.revision
+    if step.is_upgrade:
+        log.info("Running upgrade %s -> %s, %s", ", ".join(revision.down_revision),
+                 revision.revision, revision.message or "")
+    else:
+        log.info("Running downgrade %s -> %s, %s", revision.revision,
+                 ", ".join(revision.down_revision), revision.message or "")
+    dialect = connection.dialect
+    for op in ops:
+        for statement in op.ddl(dialect):
+            try:
+                connection.execute(statement)
+            except exc.DBAPIError as err:
+                raise MigrationError(
+                    f"{op.name} failed in revision {revision.revision}: {_first_line(err.orig)}",
+                    location=op.location,
+                    hint=_rollback_hint(connection, revision.revision, step.is_upgrade),
+                ) from None
+    for statement in version_table.statements(step):
+        result = connection.execute(statement)
+        if result.rowcount != 1:
+            raise MigrationError(
+                f"the version table did not hold the rows expected before revision "
+                f"{revision.revision}: another process may be migrating this database",
+                hint="check `yamig current` and run the command again",
+            )
+
+
+def _rollback_hint(connection: sa.Connection, rev_id: str, upgrade: bool) -> str:
+    verb = "upgrade" if upgrade else "downgrade"
+    if transactional_ddl(connection):
+        return (f"the {verb} of {rev_id} was rolled back; the database and its version table are "
+                f"as they were before it. Fix the revision and run the command again")
+    return (f"{connection.dialect.name} cannot roll back DDL: statements of {rev_id} that ran before "
+            f"this one remain, and the version table does not record {rev_id}")
+
+
+def transactional_ddl(connection: sa.Connection) -> bool:
+    name = connection.dialect.name
+    if name == "sqlite":
+        return connection.connection.dbapi_connection.isolation_level is None
+    return name in ("postgresql", "mssql")
+
+
+def _transaction(connection: sa.Connection):
+    if not connection.in_transaction():
+        return connection.begin()
+    if connection.dialect.name == "sqlite" and not transactional_ddl(connection):
+        return nullcontext()  # pysqlite's own transaction handling makes savepoints unreliable
+    return connection.begin_nested()
+
+
+@contextmanager
+def _lock(connection: sa.Connection, version_table: VersionTable):
+    """On PostgreSQL, an advisory lock so two deploys cannot migrate at once."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    name = f"yamig:{version_table.table.schema or ''}.{version_table.table.name}"
+    key = zlib.crc32(name.encode()) - 2**31
+    if connection.in_transaction():
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        yield
+        return
+    connection.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})
+    connection.commit()
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        connection.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        connection.commit()
+
+
+def _first_line(error: Any) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
