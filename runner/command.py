@@ -56,10 +56,11 @@ def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = 
     from runner.operations import operations
 
     graph = load_graph(config)
+    start, revision = _split_range(revision, sql)
     _migrate(config, graph, sql, tag,
              plan=lambda current: graph.upgrade_plan(current, revision),
              ops_for=lambda step: operations(step.revision, "upgrade") or [],
-             start=_sql_start(revision, sql))
+             start=start)
 
 
 def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None) -> None:
@@ -70,6 +71,7 @@ def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None 
     if sql and ":" not in revision:
         raise ConfigError("downgrade with --sql needs a range: <from>:<to>",
                           hint="e.g. yamig downgrade --sql head:base")
+    start, revision = _split_range(revision, sql)
     derived: dict = {}
 
     def plan(current):
@@ -78,11 +80,18 @@ def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None 
         return steps
 
     _migrate(config, graph, sql, tag, plan=plan,
-             ops_for=lambda step: derived[step.revision.revision], start=_sql_start(revision, sql))
+             ops_for=lambda step: derived[step.revision.revision], start=start)
 
 
-def _sql_start(revision: str, sql: bool) -> str | None:
-    return revision.split(":", 1)[0] if sql and ":" in revision else None
+def _split_range(revision: str, sql: bool) -> tuple[str | None, str]:
+    """`start:end` is for offline mode only, as in Alembic."""
+    if ":" not in revision:
+        return None, revision
+    if not sql:
+        raise ConfigError(f"a range ({revision}) is only allowed with --sql",
+                          hint="online, give just the target; the start is the database's version")
+    start, end = revision.split(":", 1)
+    return start or None, end
 
 
 def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, start) -> None:

@@ -1,0 +1,68 @@
+"""Offline mode: the SQL a run would execute, printed as a script instead.
+
+No database is needed: statements are compiled for the URL's dialect with
+literal values, framed by the same transactions an online run would use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runner.errors import ConfigError
+
+
+def dialect_for(url: str) -> Any:
+    """A dialect instance for `url` without importing its DBAPI driver."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        return make_url(url).get_dialect()()
+    except (ArgumentError, NoSuchModuleError) as err:
+        raise ConfigError(f"no SQLAlchemy dialect for {url!r}: {err}",
+                          hint="offline mode needs a URL such as postgresql:// or sqlite://") from None
+
+
+def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None) -> None:
+    from runner.executor import VersionTable
+
+    dialect = dialect_for(config.url)
+    current = graph.resolve(start) if start and start != "base" else ()
+    steps = plan(current)
+    prepared = [(step, ops_for(step)) for step in steps]
+    version_table = VersionTable(config.version_table, config.version_table_schema)
+    per_migration = config.transaction_per_migration
+    out = config.print_stdout
+
+    def emit(statement: Any) -> None:
+        text = statement if isinstance(statement, str) else str(
+            statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        out(text.strip() + ";\n")
+
+    from sqlalchemy.schema import CreateTable
+
+    if not per_migration:
+        out("BEGIN;\n")
+    if not current:
+        if per_migration:
+            out("BEGIN;\n")
+        emit(CreateTable(version_table.table))
+        if per_migration:
+            out("COMMIT;\n")
+    for step, ops in prepared:
+        revision = step.revision
+        if per_migration:
+            out("BEGIN;\n")
+        if step.is_upgrade:
+            out(f"-- Running upgrade {', '.join(revision.down_revision)} -> {revision.revision}\n")
+        else:
+            out(f"-- Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}\n")
+        for op in ops:
+            for statement in op.ddl(dialect):
+                emit(statement)
+        for statement in version_table.statements(step):
+            emit(statement)
+        if per_migration:
+            out("COMMIT;\n")
+    if not per_migration:
+        out("COMMIT;\n")
