@@ -170,3 +170,23 @@ def ensure_fk_targets(metadata: sa.MetaData, table: sa.Table) -> None:
             target = sa.Table(name, metadata, schema=schema)
         if column not in target.c:
             target.append_column(sa.Column(column, sa.types.NULLTYPE))
+
+
+def create_named_types(columns, dialect: Any) -> list[Any]:
+    """PostgreSQL enums are types of their own, created before the table that uses them."""
+    if dialect.name != "postgresql":
+        return []
+    from sqlalchemy.dialects.postgresql.named_types import CreateEnumType
+
+    return [CreateEnumType(c.type) for c in columns
+            if isinstance(c.type, sa.Enum) and c.type.native_enum and c.type.name]
+
+
+def drop_named_types(type_texts: list[str], dialect: Any) -> list[Any]:
+    """The enum types a table created, dropped with it (Alembic leaves them behind)."""
+    if dialect.name != "postgresql":
+        return []
+    from sqlalchemy.dialects.postgresql.named_types import DropEnumType
+
+    types = [parse_type(text).to_sqlalchemy() for text in type_texts]
+    return [DropEnumType(t) for t in types if isinstance(t, sa.Enum) and t.native_enum and t.name]

@@ -104,11 +104,12 @@ def load_revision_file(path: str | os.PathLike, *, check: bool = True) -> Revisi
 
 
 def _display_path(path: Path) -> str:
-    """Paths relative to the working directory read better in messages."""
+    """Paths under the working directory read better relative to it; others stay absolute."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path.absolute()) if relative.startswith("..") else relative
 
 
 def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple, tuple[int, int]]]:

@@ -27,7 +27,9 @@ class AddColumn(Operation):
         args = {"table_name": self.args["table_name"], "column_name": self.args["column"]["name"]}
         if self.schema:
             args["schema"] = self.schema
-        return [self.derive(DropColumn, args)]
+        drop = self.derive(DropColumn, args)
+        drop.owned_types = [self.args["column"]["type"]]
+        return [drop]
 
     def ddl(self, dialect: Any) -> list[Any]:
         import sqlalchemy as sa
@@ -40,7 +42,8 @@ class AddColumn(Operation):
         table = sa.Table(self.args["table_name"], metadata, column, schema=self.schema)
         ddl.ensure_fk_targets(metadata, table)
         sqlite = dialect.name == "sqlite"
-        statements: list[Any] = [ddl.AddColumn(table.name, column, self.schema, inline_references=sqlite)]
+        statements: list[Any] = ddl.create_named_types([column], dialect)
+        statements.append(ddl.AddColumn(table.name, column, self.schema, inline_references=sqlite))
         if not sqlite:
             for fk in sorted(column.foreign_keys, key=lambda f: f.target_fullname):
                 statements.append(sa.schema.AddConstraint(fk.constraint))
@@ -59,6 +62,7 @@ class AddColumn(Operation):
 
 class DropColumn(Operation):
     name = "drop_column"
+    owned_types: list[str] = []  # when derived from add_column: PostgreSQL enum types to drop too
 
     def state_forwards(self, state: SchemaState) -> None:
         table = state.require_table(self.args["table_name"], self.schema, self.location)
@@ -93,4 +97,5 @@ class DropColumn(Operation):
     def ddl(self, dialect: Any) -> list[Any]:
         from runner import ddl
 
-        return [ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema)]
+        return [ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
+                *ddl.drop_named_types(self.owned_types, dialect)]

@@ -32,15 +32,18 @@ class CreateTable(Operation):
         args = {"table_name": self.args["table_name"]}
         if self.schema:
             args["schema"] = self.schema
-        return [self.derive(DropTable, args)]
+        drop = self.derive(DropTable, args)
+        drop.owned_types = [c["type"] for c in self.args.get("columns", [])]
+        return [drop]
 
     def ddl(self, dialect: Any) -> list[Any]:
         import sqlalchemy as sa
 
-        from runner.ddl import build_table
+        from runner.ddl import build_table, create_named_types
 
         table = build_table(sa.MetaData(), self.args)
-        statements: list[Any] = [sa.schema.CreateTable(table)]
+        statements: list[Any] = create_named_types(table.columns, dialect)
+        statements.append(sa.schema.CreateTable(table))
         statements += [sa.schema.CreateIndex(ix) for ix in sorted(table.indexes, key=_ix_name)]
         statements += comment_statements(table, dialect)
         return statements
@@ -65,6 +68,7 @@ def comment_statements(table: Any, dialect: Any) -> list[Any]:
 
 class DropTable(Operation):
     name = "drop_table"
+    owned_types: list[str] = []  # when derived from create_table: PostgreSQL enum types to drop too
 
     def state_forwards(self, state: SchemaState) -> None:
         name, schema = self.args["table_name"], self.schema
@@ -90,5 +94,7 @@ class DropTable(Operation):
     def ddl(self, dialect: Any) -> list[Any]:
         import sqlalchemy as sa
 
+        from runner.ddl import drop_named_types
+
         table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
-        return [sa.schema.DropTable(table)]
+        return [sa.schema.DropTable(table), *drop_named_types(self.owned_types, dialect)]
