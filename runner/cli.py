@@ -72,6 +72,18 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--package", action="store_true", help="accepted for Alembic compatibility")
 
     command("list_templates", "List available templates.")
+
+    sub = command("branches", "Show current branch points.")
+    sub.add_argument("-v", "--verbose", action="store_true")
+
+    sub = command("show", "Show the revision(s) denoted by the given symbol.")
+    sub.add_argument("rev", help="an id, head, heads, base, current, label@head, ...")
+
+    sub = command("merge", "Merge two or more revisions together in a new revision file.")
+    sub.add_argument("revisions", nargs="+", help="revisions to merge, e.g. heads")
+    sub.add_argument("-m", "--message")
+    sub.add_argument("--branch-label", help="a label for the merge revision")
+    sub.add_argument("--rev-id", help="an id of your own instead of a generated one")
     return parser
 
 
@@ -102,6 +114,13 @@ def _run(options: argparse.Namespace) -> None:
         command.init(config, options.directory, template=options.template, package=options.package)
     elif name == "list_templates":
         command.list_templates(config)
+    elif name == "branches":
+        command.branches(config, verbose=options.verbose)
+    elif name == "show":
+        command.show(config, options.rev)
+    elif name == "merge":
+        command.merge(config, options.revisions, message=options.message,
+                      branch_label=options.branch_label, rev_id=options.rev_id)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

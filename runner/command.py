@@ -172,6 +172,12 @@ def revision(config: Config, message: str | None = None, autogenerate: bool = Fa
                           hint="write the operations by hand for now")
     graph = load_graph(config)
     parents = _new_parents(graph, head, splice)
+    return _write_revision(config, graph, parents, message, branch_label, version_path, rev_id,
+                           depends_on)
+
+
+def _write_revision(config: Config, graph, parents: tuple[str, ...], message: str | None,
+                    branch_label, version_path: str | None, rev_id: str | None, depends_on) -> Path:
     rev_id = rev_id or uuid.uuid4().hex[-12:]
     if not re.fullmatch(r"[A-Za-z0-9_]+", rev_id):
         raise ConfigError(f"revision id {rev_id!r} may hold only letters, digits and underscores")
@@ -263,6 +269,41 @@ def _schema_reference(config: Config, folder: Path) -> str:
         return os.path.relpath(target, folder).replace(os.sep, "/")
     except ValueError:
         return target.as_uri()
+
+
+def branches(config: Config, verbose: bool = False) -> None:
+    """Show current branch points."""
+    graph = load_graph(config)
+    describer = _describer(graph)
+    for rev_id, children in graph.branch_points:
+        rev = graph.revisions[rev_id]
+        lines = [f"{' ' * len(rev_id)} -> "
+                 + describer.line(graph.revisions[c], branches=True, doc=verbose) for c in children]
+        config.print_stdout("%s\n%s\n", describer.line(rev, verbose=verbose, branches=True),
+                            "\n".join(lines))
+
+
+def show(config: Config, rev: str) -> None:
+    """Show the revision(s) denoted by the given symbol (`current`: the database's)."""
+    graph = load_graph(config)
+    describer = _describer(graph)
+    ids = _current_rows(config) if rev == "current" else graph.resolve(rev)
+    for rev_id in ids:
+        config.print_stdout(describer.log_entry(graph.revisions[rev_id]))
+
+
+def merge(config: Config, revisions: str | list[str], message: str | None = None,
+          branch_label: str | list[str] | None = None, rev_id: str | None = None) -> Path:
+    """Merge two or more revisions (usually heads) together in a new revision file."""
+    graph = load_graph(config)
+    targets = [revisions] if isinstance(revisions, str) else list(revisions)
+    parents: list[str] = []
+    for target in targets:
+        parents += [p for p in graph.resolve(target) if p not in parents]
+    if len(parents) < 2:
+        raise ResolutionError(f"nothing to merge: {' '.join(targets)} names only {len(parents)} "
+                              "revision", hint="merge two or more revisions, e.g. `yamig merge heads`")
+    return _write_revision(config, graph, tuple(parents), message, branch_label, None, rev_id, None)
 
 
 # -- project setup --------------------------------------------------------------------------
