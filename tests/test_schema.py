@@ -408,6 +408,9 @@ BAD = [
     ("allow without an operation", ops("  - allow: [x]\n"),
      ["upgrade", 0], "minProperties", "{'allow': ['x']} does not have enough properties"),
     ("empty item", ops("  - {}\n"), ["upgrade", 0], "minProperties", "{} should be non-empty"),
+    ("no constraint kind", ops("  - create_table: {table_name: t, constraints: [{name: x}]}\n"),
+     ["upgrade", 0, "create_table", "constraints", 0], "anyOf",
+     "{'name': 'x'} is not valid under any of the given schemas"),
     ("two constraint kinds", ops("  - create_table: {table_name: t, constraints: "
                                  "[{unique: [a], check: a > 0}]}\n"),
      ["upgrade", 0, "create_table", "constraints", 0], "enum", "'check' is not one of ['unique', 'name']"),
