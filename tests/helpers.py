@@ -1,0 +1,32 @@
+"""Small builders shared by the tests: a project folder with revision files."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from runner.config import Config
+
+
+def write_project(root: Path, revisions: dict[str, str], url: str | None = None) -> Config:
+    """A yamig project in `root` with `revisions` (file name -> YAML text) in versions/."""
+    versions = root / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    for name, text in revisions.items():
+        (versions / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    ini = root / "yamig.ini"
+    ini.write_text(f"[yamig]\nscript_location = .\nsqlalchemy.url = {url or 'sqlite://'}\n")
+    return Config(str(ini))
+
+
+def revision_text(rev: str, down: str | None, upgrade: str = "[]", downgrade: str | None = None,
+                  message: str | None = None) -> str:
+    text = f"revision: {rev}\ndown_revision: {down if down else 'null'}\n"
+    if message:
+        text += f"message: {message}\n"
+    text += "upgrade:" + (" []\n" if upgrade == "[]" else "\n" + textwrap.indent(
+        textwrap.dedent(upgrade).strip("\n"), "  ") + "\n")
+    if downgrade is not None:
+        text += "downgrade:" + (" []\n" if downgrade == "[]" else "\n" + textwrap.indent(
+            textwrap.dedent(downgrade).strip("\n"), "  ") + "\n")
+    return text

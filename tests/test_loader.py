@@ -1,0 +1,114 @@
+"""Revision files in, Revisions or file:line:column errors out."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from runner.errors import RevisionFileError
+from runner.loader import find_revision_files, load_revision_file, load_revisions
+
+
+def write(tmp_path, text, name="r1_x.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+def error_of(path) -> str:
+    with pytest.raises(RevisionFileError) as info:
+        load_revision_file(path)
+    return str(info.value)
+
+
+def test_loads_contract_fields_and_positions(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path, """
+        revision: abc123
+        down_revision: [p1, p2]
+        branch_labels: billing
+        depends_on: [d1]
+        message: add invoice
+        create_date: 2026-11-24 10:00:00
+        upgrade:
+          - create_table:
+              table_name: invoice
+              columns:
+                - {name: id, type: Integer, primary_key: true}
+    """)
+    rev = load_revision_file(path)
+    assert (rev.revision, rev.down_revision, rev.branch_labels, rev.depends_on) == (
+        "abc123", ("p1", "p2"), ("billing",), ("d1",))
+    assert rev.message == "add invoice"
+    assert rev.data["create_date"] == "2026-11-24 10:00:00"
+    assert rev.where("upgrade", 0, "create_table", "columns", 0, "type") == "r1_x.yaml:11:28"
+    assert [op.name for op in rev.cache["upgrade"]] == ["create_table"]
+    assert rev.cache["downgrade"] is None
+
+
+def test_load_order_files_before_subfolders_depth_first(tmp_path):
+    for name in ["b.yaml", "a.yml", "z/c.yaml", "m/d.yaml", "m/n/e.yaml", "m/f.yaml", "notes.txt",
+                 ".hidden.yaml"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    names = [p.relative_to(tmp_path).as_posix() for p in find_revision_files([tmp_path])]
+    assert names == ["a.yml", "b.yaml", "m/d.yaml", "m/f.yaml", "m/n/e.yaml", "z/c.yaml"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("revision: a\ndown_revision: null\nupgrade: [\n",
+     "r1_x.yaml:4:1: invalid YAML: "),
+    ("revision: a\ndown_revision: null\nrevision: b\nupgrade: []\n",
+     "r1_x.yaml:3:1: duplicate key 'revision' (first given at line 1)"),
+    ("revision: a\ndown_revision: null\nupgrade: []\ncolour: red\n",
+     "r1_x.yaml:4:1: unknown key `colour`"),
+    ("revision: a\ndown_revision: null\nupgrade:\n  - create_tabel: {table_name: t}\n",
+     "r1_x.yaml:4:5: unknown operation `create_tabel`\n  hint: did you mean `create_table`?"),
+    ("revision: a\ndown_revision: null\nupgrade:\n  - drop_table: {table_name: 5}\n",
+     "r1_x.yaml:4:30: `upgrade[0].drop_table.table_name` must be a string, not a number (5)"),
+    ("revision: a\ndown_revision: null\nupgrade:\n  - drop_table: {table: t}\n",
+     "r1_x.yaml:4:18: unknown key `table` in `upgrade[0].drop_table`\n  hint: did you mean `table_name`?"),
+    ("revision: a\nupgrade: []\n", "r1_x.yaml:1:1: `down_revision` is missing"),
+    ("revision: 1234\ndown_revision: null\nupgrade: []\n",
+     "r1_x.yaml:1:11: `revision` is missing or not a string\n  hint: quote it: revision: '1234'"),
+    ("", "r1_x.yaml: the file is empty"),
+    ("- just\n- a list\n", "r1_x.yaml:1:1: a revision file must be a mapping"),
+    ("revision: a\ndown_revision: !!python/object:os.system x\nupgrade: []\n",
+     "r1_x.yaml:2:16: YAML tag 'tag:yaml.org,2002:python/object:os.system' is not allowed"),
+    ("revision: a\ndown_revision: null\nupgrade:\n  - add_column:\n"
+     "      table_name: t\n      column: {name: c, type: Strng(20)}\n",
+     "r1_x.yaml:6:31: unknown type 'Strng'; did you mean 'String'?"),
+])
+def test_bad_input_is_reported_with_its_place(tmp_path, monkeypatch, text, expected):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "r1_x.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert error_of(path).startswith(expected)
+
+
+def test_load_revisions_numbers_the_load_order(tmp_path):
+    write(tmp_path, "revision: b\ndown_revision: a\nupgrade: []\n", "2_b.yaml")
+    write(tmp_path, "revision: a\ndown_revision: null\nupgrade: []\n", "1_a.yaml")
+    revisions = load_revisions([tmp_path])
+    assert [(r.revision, r.order) for r in revisions] == [("a", 0), ("b", 1)]
+
+
+def test_missing_versions_folder(tmp_path):
+    with pytest.raises(RevisionFileError, match="versions folder .* does not exist"):
+        load_revisions([tmp_path / "nope"])
+
+
+def test_yaml_merge_keys_are_expanded(tmp_path):
+    path = write(tmp_path, """
+        revision: a
+        down_revision: null
+        upgrade:
+          - create_table:
+              table_name: t
+              columns:
+                - &id {name: id, type: Integer, primary_key: true}
+                - {<<: *id, name: other, primary_key: false}
+    """)
+    columns = load_revision_file(path).data["upgrade"][0]["create_table"]["columns"]
+    assert columns[1] == {"name": "other", "type": "Integer", "primary_key": False}
