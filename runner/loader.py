@@ -36,6 +36,9 @@ _SCALAR_TAGS = {
     _STR,
 }
 _KEY = "\0key"  # marks a key's own position in Revision.positions: path + (_KEY,)
+# revision ids are read as written: `down_revision: 855631770575` is an id, not a number
+_ID_KEYS = {"revision", "down_revision", "depends_on", "branch_labels"}
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
 def find_revision_files(directories: Iterable[str | os.PathLike]) -> list[Path]:
@@ -151,6 +154,8 @@ def _build(node, path: tuple, positions: dict, loader, shown: str) -> Any:
             return node.value
         if node.tag not in _SCALAR_TAGS:
             raise _tag_error(node, shown)
+        if node.tag in _NUMBER_TAGS and path and path[0] in _ID_KEYS and len(path) <= 2:
+            return node.value
         value = loader.construct_object(node)
         if isinstance(value, (datetime.date, datetime.datetime)):
             return node.value  # keep timestamps as written: they are informational

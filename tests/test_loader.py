@@ -70,8 +70,8 @@ def test_load_order_files_before_subfolders_depth_first(tmp_path):
     ("revision: a\ndown_revision: null\nupgrade:\n  - drop_table: {table: t}\n",
      "r1_x.yaml:4:18: unknown key `table` in `upgrade[0].drop_table`\n  hint: did you mean `table_name`?"),
     ("revision: a\nupgrade: []\n", "r1_x.yaml:1:1: `down_revision` is missing"),
-    ("revision: 1234\ndown_revision: null\nupgrade: []\n",
-     "r1_x.yaml:1:11: `revision` is missing or not a string\n  hint: quote it: revision: '1234'"),
+    ("revision: [a]\ndown_revision: null\nupgrade: []\n",
+     "r1_x.yaml:1:11: `revision` is missing or not a string"),
     ("", "r1_x.yaml: the file is empty"),
     ("- just\n- a list\n", "r1_x.yaml:1:1: a revision file must be a mapping"),
     ("revision: a\ndown_revision: !!python/object:os.system x\nupgrade: []\n",
@@ -112,3 +112,14 @@ def test_yaml_merge_keys_are_expanded(tmp_path):
     """)
     columns = load_revision_file(path).data["upgrade"][0]["create_table"]["columns"]
     assert columns[1] == {"name": "other", "type": "Integer", "primary_key": False}
+
+
+def test_ids_are_read_as_written_even_when_they_look_like_numbers(tmp_path):
+    path = write(tmp_path, """
+        revision: 0123
+        down_revision: 855631770575
+        depends_on: [1e5, 42]
+        upgrade: []
+    """)
+    rev = load_revision_file(path)
+    assert (rev.revision, rev.down_revision, rev.depends_on) == ("0123", ("855631770575",), ("1e5", "42"))
