@@ -73,11 +73,16 @@ def _walk(directory: Path, found: list[Path]) -> None:
         _walk(sub, found)
 
 
-def load_revisions(directories: Iterable[str | os.PathLike]) -> list[Revision]:
-    """Load every revision file under `directories`, in load order."""
+def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = False) -> list[Revision]:
+    """Load every revision file under `directories`, in load order.
+
+    Without `check` only what the graph needs is checked; the rest of a file is
+    checked when its operations are first asked for (runner.operations.operations),
+    so `heads` and `history` do not pay for validating every operation.
+    """
     revisions = []
     for order, path in enumerate(find_revision_files(directories)):
-        revision = load_revision_file(path)
+        revision = load_revision_file(path, check=check)
         revision.order = order
         revisions.append(revision)
     return revisions

@@ -138,7 +138,9 @@ def check_type(operation: Operation, type_text: Any, *keys: Any) -> None:
 
 
 def operations(revision: Revision, section: str) -> list[Operation] | None:
-    """The revision's parsed operations for `section`, parsed once per run."""
+    """The revision's operations for `section`, checked against the contract and parsed once."""
     if section not in revision.cache:
-        revision.cache[section] = parse_operations(revision, section)
+        from runner.checks import check_revision
+
+        check_revision(revision)  # fills revision.cache for both sections
     return revision.cache[section]

@@ -1,0 +1,138 @@
+"""The yamig command line: exact output, exit codes, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from runner.cli import main
+
+from .conftest import SAMPLE
+from .helpers import revision_text, write_project
+
+HISTORY = """\
+d1e2f3a4b507 -> e5f6a7b8c908 (head), add product active flag
+c0ffee123406 -> d1e2f3a4b507, drop customer legacy_code
+5f6e7d8c9b05 -> c0ffee123406, seed the product catalogue
+1a2b3c4d5e04 -> 5f6e7d8c9b05, add customer phone
+9e8d7c6b5a03 -> 1a2b3c4d5e04, create order_item table
+7c2d4e6f8a02 -> 9e8d7c6b5a03, create orders table
+3b9f1c2a7e01 -> 7c2d4e6f8a02, create product table
+<base> -> 3b9f1c2a7e01, create customer table
+"""
+
+
+@pytest.fixture
+def shop(tmp_path, monkeypatch):
+    root = tmp_path / "shop"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns("*.db"))
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return root
+
+
+def run(capsys, *argv):
+    code = main(["-q", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_heads_history_current(shop, capsys):
+    assert run(capsys, "heads") == (0, "e5f6a7b8c908 (head)\n", "")
+    assert run(capsys, "history") == (0, HISTORY, "")
+    assert run(capsys, "current") == (0, "", "")
+    assert run(capsys, "upgrade", "c0ffee") == (0, "", "")
+    assert run(capsys, "current") == (0, "c0ffee123406\n", "")
+    code, out, _ = run(capsys, "history", "--indicate-current")
+    assert "5f6e7d8c9b05 -> c0ffee123406 (current), seed the product catalogue\n" in out
+    assert run(capsys, "upgrade", "head")[0] == 0
+    assert run(capsys, "current") == (0, "e5f6a7b8c908 (head)\n", "")
+    assert (shop / "shop.db").exists()
+
+
+def test_verbose_history_entry(shop, capsys):
+    code, out, _ = run(capsys, "history", "-v", "-r", "9e8d7c6b5a03:9e8d7c6b5a03")
+    assert code == 0
+    assert out == ("Rev: 9e8d7c6b5a03\nParent: 7c2d4e6f8a02\n"
+                   "Path: versions/9e8d7c6b5a03_create_orders.yaml\n\n    create orders table\n\n")
+
+
+def test_progress_is_logged_to_stderr(shop):
+    result = subprocess.run([sys.executable, "-m", "runner", "upgrade", "+2"], cwd=shop,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert result.stderr == ("Running upgrade  -> 3b9f1c2a7e01, create customer table\n"
+                             "Running upgrade 3b9f1c2a7e01 -> 7c2d4e6f8a02, create product table\n")
+
+
+def test_offline_sql_for_postgresql(shop, capsys):
+    code, out, _ = run(capsys, "--url", "postgresql://", "upgrade", "--sql", "base:7c2d4e6f8a02")
+    assert code == 0
+    assert "CREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL" in out
+    assert "-- Running upgrade 3b9f1c2a7e01 -> 7c2d4e6f8a02\n" in out
+    assert "CREATE UNIQUE INDEX ux_product_sku ON product (sku);" in out
+    assert "COMMENT ON TABLE customer IS 'people who place orders';" in out
+    assert "UPDATE alembic_version SET version_num='7c2d4e6f8a02' " \
+           "WHERE alembic_version.version_num = '3b9f1c2a7e01';" in out
+    assert not (shop / "shop.db").exists()
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["upgrade", "zzzz"], "zzzz"),
+    (["-c", "missing.ini", "heads"], "config file missing.ini not found"),
+    (["--url", "nosuchdb://x", "upgrade", "head"], "no SQLAlchemy dialect for 'nosuchdb'"),
+])
+def test_errors_exit_non_zero_without_traceback(shop, capsys, argv, expected):
+    code, out, err = run(capsys, *argv)
+    assert code == 1
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_bad_revision_file_from_the_shell(tmp_path):
+    write_project(tmp_path, {
+        "a1_first.yaml": revision_text("a1", None, """
+            - create_table:
+                table_name: t
+                columns: [{name: id, type: "Integr", primary_key: true}]
+        """),
+    })
+    result = subprocess.run([sys.executable, "-m", "runner", "upgrade", "head"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.startswith("versions/a1_first.yaml:6:")
+    assert "unknown type 'Integr'; did you mean 'Integer'?" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_init_then_revision_then_upgrade(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    code, out, _ = run(capsys, "init", "migrations")
+    assert code == 0 and "Generating" in out
+    assert (tmp_path / "migrations" / "versions").is_dir()
+    assert (tmp_path / "migrations" / "revision.schema.json").is_file()
+    code, out, _ = run(capsys, "revision", "-m", "Create account table!", "--rev-id", "aaa111")
+    assert code == 0
+    path = tmp_path / "migrations" / "versions" / "aaa111_create_account_table.yaml"
+    text = path.read_text()
+    assert text.startswith("# yaml-language-server: $schema=../revision.schema.json\n"
+                           'revision: "aaa111"\ndown_revision: null\n')
+    code, _, _ = run(capsys, "revision", "-m", "second", "--rev-id", "bbb222")
+    second = (tmp_path / "migrations" / "versions" / "bbb222_second.yaml").read_text()
+    assert 'down_revision: "aaa111"' in second
+    assert run(capsys, "upgrade", "head")[0] == 0
+    assert run(capsys, "current") == (0, "bbb222 (head)\n", "")
+    assert run(capsys, "init", "migrations")[0] == 1
+
+
+def test_console_script_is_installed(shop):
+    exe = shutil.which("yamig")
+    if exe is None:
+        pytest.skip("yamig is not installed on PATH (pip install -e .)")
+    result = subprocess.run([exe, "heads"], cwd=shop, capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, "e5f6a7b8c908 (head)\n")
