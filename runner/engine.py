@@ -21,13 +21,13 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
     """An engine on which DDL is transactional wherever the database allows it."""
     try:
         engine = sa.create_engine(url, **kwargs)
+    except exc.NoSuchModuleError as err:
+        raise ConfigError(f"no SQLAlchemy dialect for {url.split(':')[0]!r} ({err})",
+                          hint="check the URL's scheme") from None
     except exc.ArgumentError as err:
         raise ConfigError(f"invalid database URL {url!r}: {err}",
                           hint="URLs look like sqlite:///file.db or "
                                "postgresql+psycopg://user:password@host/dbname") from None
-    except exc.NoSuchModuleError as err:
-        raise ConfigError(f"no SQLAlchemy dialect for {url.split(':')[0]!r} ({err})",
-                          hint="check the URL's scheme") from None
     except ModuleNotFoundError as err:
         raise ConfigError(f"the database driver {err.name!r} is not installed",
                           hint="for PostgreSQL: pip install 'yamig[postgresql]' (psycopg 3) and use "

@@ -44,14 +44,17 @@ class VersionTable:
         rows = connection.execute(sa.select(self.table.c.version_num)).scalars()
         return tuple(sorted(rows))
 
-    def statements(self, step) -> list[Any]:
-        """The version-table changes of one step, as Alembic makes them."""
+    def statements(self, step) -> list[tuple[Any, bool]]:
+        """The version-table changes of one step, as Alembic makes them.
+
+        Each comes with whether it must touch exactly one existing row.
+        """
         t, col = self.table, self.table.c.version_num
-        out: list[Any] = []
+        out: list[tuple[Any, bool]] = []
         for old, new in step.update:
-            out.append(t.update().where(col == sa.literal(old)).values(version_num=sa.literal(new)))
-        out += [t.delete().where(col == sa.literal(old)) for old in step.delete]
-        out += [t.insert().values(version_num=sa.literal(new)) for new in step.insert]
+            out.append((t.update().where(col == sa.literal(old)).values(version_num=sa.literal(new)), True))
+        out += [(t.delete().where(col == sa.literal(old)), True) for old in step.delete]
+        out += [(t.insert().values(version_num=sa.literal(new)), False) for new in step.insert]
         return out
 
 
@@ -98,9 +101,9 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable)
                     location=op.location,
                     hint=_rollback_hint(connection, revision.revision, step.is_upgrade),
                 ) from None
-    for statement in version_table.statements(step):
+    for statement, expected in version_table.statements(step):
         result = connection.execute(statement)
-        if result.rowcount != 1:
+        if expected and result.rowcount != 1:
             raise MigrationError(
                 f"the version table did not hold the rows expected before revision "
                 f"{revision.revision}: another process may be migrating this database",

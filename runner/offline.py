@@ -60,7 +60,7 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
         for op in ops:
             for statement in op.ddl(dialect):
                 emit(statement)
-        for statement in version_table.statements(step):
+        for statement, _ in version_table.statements(step):
             emit(statement)
         if per_migration:
             out("COMMIT;\n")

@@ -126,4 +126,4 @@ def sqlite_url(tmp_path):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request):
     """Each test that takes it runs on SQLite and on PostgreSQL."""
-    return request.getfixturevalue(f"{request.param}_url")
+    return request.getfixturevalue({"sqlite": "sqlite_url", "postgresql": "postgres_url"}[request.param])

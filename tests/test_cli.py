@@ -72,7 +72,7 @@ def test_progress_is_logged_to_stderr(shop):
 def test_offline_sql_for_postgresql(shop, capsys):
     code, out, _ = run(capsys, "--url", "postgresql://", "upgrade", "--sql", "base:7c2d4e6f8a02")
     assert code == 0
-    assert "CREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL" in out
+    assert "CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL" in out
     assert "-- Running upgrade 3b9f1c2a7e01 -> 7c2d4e6f8a02\n" in out
     assert "CREATE UNIQUE INDEX ux_product_sku ON product (sku);" in out
     assert "COMMENT ON TABLE customer IS 'people who place orders';" in out
