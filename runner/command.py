@@ -336,6 +336,7 @@ def init(config: Config, directory: str, template: str = "generic", package: boo
     (target / "versions").mkdir(parents=True, exist_ok=True)
     config.print_stdout("Creating directory %s ...  done", os.path.abspath(target / "versions"))
     shutil.copyfile(source / "README", target / "README")
+    (target / "versions" / ".gitignore").write_text(".yamig-cache\n", encoding="utf-8")
     shutil.copyfile(schema_path(), target / "revision.schema.json")
     ini = Path(config.config_file_name or "yamig.ini")
     if ini.exists():

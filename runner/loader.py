@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import pickle
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -73,19 +74,81 @@ def _walk(directory: Path, found: list[Path]) -> None:
         _walk(sub, found)
 
 
-def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = False) -> list[Revision]:
+def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = False,
+                   use_cache: bool | None = None) -> list[Revision]:
     """Load every revision file under `directories`, in load order.
 
     Without `check` only what the graph needs is checked; the rest of a file is
     checked when its operations are first asked for (runner.operations.operations),
     so `heads` and `history` do not pay for validating every operation.
+
+    Headers of unchanged files (same size and mtime) come from a cache kept in
+    each versions folder (`.yamig-cache`), so graph commands parse only what
+    changed; YAMIG_NO_CACHE=1 turns it off.
     """
+    if use_cache is None:
+        use_cache = not check and not os.environ.get("YAMIG_NO_CACHE")
     revisions = []
-    for order, path in enumerate(find_revision_files(directories)):
-        revision = load_revision_file(path, check=check)
-        revision.order = order
-        revisions.append(revision)
+    for directory in directories:
+        cache = HeaderCache(Path(directory)) if use_cache else None
+        for path, stat in _files_with_stat(Path(directory)):
+            revision = cache.get(path, stat) if cache is not None else None
+            if revision is None:
+                revision = load_revision_file(path, check=check)
+                if cache is not None:
+                    cache.put(path, stat, revision)
+            revision.order = len(revisions)
+            revisions.append(revision)
+        if cache is not None:
+            cache.save()
     return revisions
+
+
+def _files_with_stat(directory: Path) -> list[tuple[Path, os.stat_result]]:
+    return [(path, path.stat()) for path in find_revision_files([directory])]
+
+
+class HeaderCache:
+    """Revision headers by file, valid while the file's size and mtime are unchanged."""
+
+    VERSION = 1
+
+    def __init__(self, directory: Path):
+        self.file = directory / ".yamig-cache"
+        self.entries: dict[str, tuple] = {}
+        self.seen: dict[str, tuple] = {}
+        try:
+            with open(self.file, "rb") as handle:
+                version, entries = pickle.load(handle)
+            if version == self.VERSION:
+                self.entries = entries
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError, TypeError):
+            pass
+
+    def get(self, path: Path, stat: os.stat_result) -> Revision | None:
+        entry = self.entries.get(str(path))
+        if entry is None or entry[0] != stat.st_mtime_ns or entry[1] != stat.st_size:
+            return None
+        self.seen[str(path)] = entry
+        _, _, rev_id, down, labels, depends, message = entry
+        return Revision(revision=rev_id, down_revision=down, branch_labels=labels, depends_on=depends,
+                        message=message, path=_display_path(path),
+                        body_loader=lambda: parse_document(_read(path), _display_path(path)))
+
+    def put(self, path: Path, stat: os.stat_result, rev: Revision) -> None:
+        self.seen[str(path)] = (stat.st_mtime_ns, stat.st_size, rev.revision, rev.down_revision,
+                                rev.branch_labels, rev.depends_on, rev.message)
+
+    def save(self) -> None:
+        if self.seen == self.entries:
+            return
+        try:
+            tmp = self.file.with_name(f".yamig-cache.{os.getpid()}")
+            with open(tmp, "wb") as handle:
+                pickle.dump((self.VERSION, self.seen), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.file)
+        except OSError:
+            pass  # a read-only checkout still works, just without the cache
 
 
 def load_revision_file(path: str | os.PathLike, *, check: bool = True) -> Revision:
@@ -96,19 +159,22 @@ def load_revision_file(path: str | os.PathLike, *, check: bool = True) -> Revisi
     """
     path = Path(path)
     shown = _display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise RevisionFileError(f"not UTF-8 text ({exc.reason})", location=shown) from None
-    except OSError as exc:
-        raise RevisionFileError(f"cannot read file: {exc.strerror}", location=shown) from None
-    data, positions = parse_document(text, shown)
+    data, positions = parse_document(_read(path), shown)
     revision = _revision_from(data, positions, shown)
     if check:
         from runner.checks import check_revision  # lazy: pulls in jsonschema
 
         check_revision(revision)
     return revision
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RevisionFileError(f"not UTF-8 text ({exc.reason})", location=_display_path(path)) from None
+    except OSError as exc:
+        raise RevisionFileError(f"cannot read file: {exc.strerror}", location=_display_path(path)) from None
 
 
 def _display_path(path: Path) -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 
-@dataclass(eq=False)
 class Revision:
     """A revision as the graph and the interpreter see it.
 
@@ -14,28 +13,58 @@ class Revision:
     the file wrote (null, a string, or a list). `positions` maps a path into the
     document, e.g. ("upgrade", 0, "create_table", "table_name"), to its 1-based
     (line, column), so any later error can point into the file.
+
+    The body (`data`, `positions`) may be loaded lazily through `body_loader`:
+    graph-only commands read headers from the loader's cache and never parse it.
     """
 
-    revision: str
-    down_revision: tuple[str, ...] = ()
-    branch_labels: tuple[str, ...] = ()
-    depends_on: tuple[str, ...] = ()
-    message: str | None = None
-    path: str = "<memory>"
-    order: int = 0
-    data: dict[str, Any] = field(default_factory=dict)
-    positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
-    cache: dict[str, Any] = field(default_factory=dict, repr=False)  # parsed operations
+    __slots__ = ("revision", "down_revision", "branch_labels", "depends_on", "message", "path",
+                 "order", "cache", "_data", "_positions", "_body_loader")
+
+    def __init__(self, revision: str, down_revision: tuple[str, ...] = (),
+                 branch_labels: tuple[str, ...] = (), depends_on: tuple[str, ...] = (),
+                 message: str | None = None, path: str = "<memory>", order: int = 0,
+                 data: dict[str, Any] | None = None,
+                 positions: dict[tuple, tuple[int, int]] | None = None,
+                 body_loader: Callable[[], tuple[dict, dict]] | None = None):
+        self.revision = revision
+        self.down_revision = tuple(down_revision)
+        self.branch_labels = tuple(branch_labels)
+        self.depends_on = tuple(depends_on)
+        self.message = message
+        self.path = path
+        self.order = order
+        self.cache: dict[str, Any] = {}  # parsed operations, filled by runner.operations
+        self._data = data if data is not None or body_loader else {}
+        self._positions = positions if positions is not None or body_loader else {}
+        self._body_loader = body_loader
+
+    def _load_body(self) -> None:
+        self._data, self._positions = self._body_loader()  # type: ignore[misc]
+        self._body_loader = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._load_body()
+        return self._data  # type: ignore[return-value]
+
+    @property
+    def positions(self) -> dict[tuple, tuple[int, int]]:
+        if self._positions is None:
+            self._load_body()
+        return self._positions  # type: ignore[return-value]
 
     def where(self, *path: Any) -> str:
         """`file:line:column` of the deepest known node on `path` (the file alone if none)."""
+        positions = self.positions
         key = tuple(path)
         while key:
-            pos = self.positions.get(key)
+            pos = positions.get(key)
             if pos is not None:
                 return f"{self.path}:{pos[0]}:{pos[1]}"
             key = key[:-1]
-        pos = self.positions.get(())
+        pos = positions.get(())
         return f"{self.path}:{pos[0]}:{pos[1]}" if pos else self.path
 
     @property

@@ -123,3 +123,27 @@ def test_ids_are_read_as_written_even_when_they_look_like_numbers(tmp_path):
     """)
     rev = load_revision_file(path)
     assert (rev.revision, rev.down_revision, rev.depends_on) == ("0123", ("855631770575",), ("1e5", "42"))
+
+
+def test_header_cache_serves_unchanged_files_and_rereads_changed_ones(tmp_path):
+    write(tmp_path, "revision: a\ndown_revision: null\nupgrade: []\n", "1_a.yaml")
+    second = write(tmp_path, "revision: b\ndown_revision: a\nmessage: one\nupgrade:\n"
+                   "  - drop_table: {table_name: t}\n", "2_b.yaml")
+    first = load_revisions([tmp_path], use_cache=True)
+    assert (tmp_path / ".yamig-cache").is_file()
+    cached = load_revisions([tmp_path], use_cache=True)
+    assert [(r.revision, r.down_revision, r.message) for r in cached] == \
+        [(r.revision, r.down_revision, r.message) for r in first]
+    assert cached[1]._data is None                      # body not parsed for the header
+    from runner.operations import operations
+
+    assert [op.name for op in operations(cached[1], "upgrade")] == ["drop_table"]
+    assert cached[1].where("upgrade", 0) == f"{second}:5:5"
+    second.write_text("revision: b\ndown_revision: a\nmessage: two, longer\nupgrade: []\n")
+    assert load_revisions([tmp_path], use_cache=True)[1].message == "two, longer"
+
+
+def test_no_cache_when_checking(tmp_path):
+    write(tmp_path, "revision: a\ndown_revision: null\nupgrade: []\n", "1_a.yaml")
+    load_revisions([tmp_path], check=True)
+    assert not (tmp_path / ".yamig-cache").exists()
