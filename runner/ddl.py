@@ -42,6 +42,24 @@ class DropColumn(AlterTable):
         self.column_name = column_name
 
 
+class RenameTable(AlterTable):
+    def __init__(self, table_name: str, new_table_name: str, schema: str | None = None):
+        super().__init__(table_name, schema)
+        self.new_table_name = new_table_name
+
+
+@compiles(RenameTable)
+def _rename_table(element: RenameTable, compiler, **kw) -> str:
+    return (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
+            f"RENAME TO {_table(compiler, element.new_table_name, element.schema)}")
+
+
+@compiles(RenameTable, "mssql")
+def _rename_table_mssql(element: RenameTable, compiler, **kw) -> str:
+    return (f"EXEC sp_rename '{_table(compiler, element.table_name, element.schema)}', "
+            f"{compiler.preparer.quote(element.new_table_name)}")
+
+
 def _table(compiler, name: str, schema: str | None) -> str:
     quoted = compiler.preparer.quote(name)
     return f"{compiler.preparer.quote_schema(schema)}.{quoted}" if schema else quoted

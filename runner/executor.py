@@ -90,9 +90,8 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable)
     else:
         log.info("Running downgrade %s -> %s, %s", revision.revision,
                  ", ".join(revision.down_revision), revision.message or "")
-    dialect = connection.dialect
     for op in ops:
-        for statement in op.ddl(dialect):
+        for statement in _statements(connection, op):
             try:
                 connection.execute(statement)
             except exc.DBAPIError as err:
@@ -109,6 +108,19 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable)
                 f"{revision.revision}: another process may be migrating this database",
                 hint="check `yamig current` and run the command again",
             )
+
+
+def _statements(connection: sa.Connection, op) -> list[Any]:
+    """The op's DDL; on SQLite, a table rebuild where SQLite cannot alter in place."""
+    if connection.dialect.name == "sqlite" and (
+            op.name == "drop_column" or getattr(op, "needs_rebuild_on_sqlite", False)):
+        from runner import rebuild
+
+        table = rebuild.table_name_of(op)
+        before = rebuild.reflect_table(connection, table, op.schema) if table else None
+        if before is not None and rebuild.needs_rebuild(op, before):
+            return rebuild.rebuild(op, before)
+    return op.ddl(connection.dialect)
 
 
 def _rollback_hint(connection: sa.Connection, rev_id: str, upgrade: bool) -> str:

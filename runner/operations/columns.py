@@ -42,6 +42,7 @@ class AddColumn(Operation):
         table = sa.Table(self.args["table_name"], metadata, column, schema=self.schema)
         ddl.ensure_fk_targets(metadata, table)
         sqlite = dialect.name == "sqlite"
+        indexes = sorted(table.indexes, key=lambda ix: ix.name or "")  # from `index: true`
         statements: list[Any] = ddl.create_named_types([column], dialect)
         statements.append(ddl.AddColumn(table.name, column, self.schema, inline_references=sqlite))
         if not sqlite:
@@ -53,7 +54,7 @@ class AddColumn(Operation):
                     sa.Index(f"uq_{table.name}_{column.name}", column, unique=True)))
             else:
                 statements.append(sa.schema.AddConstraint(sa.UniqueConstraint(column)))
-        statements += [sa.schema.CreateIndex(ix) for ix in table.indexes]
+        statements += [sa.schema.CreateIndex(ix) for ix in indexes]
         if column.comment:
             statements += [s for s in comment_statements(table, dialect)
                            if isinstance(s, sa.schema.SetColumnComment)]
@@ -70,9 +71,11 @@ class DropColumn(Operation):
         if name not in table.columns and table.known and not state.opaque:
             state.problem(self.location, f"column {table.name}.{name} does not exist at this point")
         table.columns.pop(name, None)
+        # the database drops the indexes and table constraints that involve a dropped column
         for ix_name, index in list(table.indexes.items()):
             if name in index.get("columns", []):
-                del table.indexes[ix_name]  # the database drops indexes on a dropped column
+                del table.indexes[ix_name]
+        table.constraints = [c for c in table.constraints if not involves(c, name)]
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         from runner.operations.indexes import CreateIndex
@@ -99,3 +102,15 @@ class DropColumn(Operation):
 
         return [ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
                 *ddl.drop_named_types(self.owned_types, dialect)]
+
+
+def involves(constraint: dict[str, Any], column: str) -> bool:
+    """Whether a table constraint (create_table's shape) names `column`."""
+    import re
+
+    if column in constraint.get("primary_key", []) or column in constraint.get("unique", []):
+        return True
+    if column in constraint.get("foreign_key", {}).get("columns", []):
+        return True
+    check = constraint.get("check")
+    return bool(check) and re.search(rf"\b{re.escape(column)}\b", check) is not None

@@ -1,0 +1,181 @@
+"""SQLite's move-and-copy: what SQLite cannot ALTER in place, done by rebuilding the table.
+
+As Alembic's batch mode does, but without a batch block for the user to write:
+create the new table under a temporary name, copy the rows across, drop the
+old table, rename the new one, re-create the indexes. The table as it is comes
+from the database online (reflected, so whatever raw SQL did is kept) and from
+the replayed schema state offline; the operation itself says what changes, by
+applying its `state_forwards` to that table.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import sqlalchemy as sa
+
+from runner.state import SchemaState, TableState
+
+
+def needs_rebuild(op: Any, table: TableState | None) -> bool:
+    """Whether `op` must rebuild its table on SQLite, given the table as it is."""
+    if getattr(op, "needs_rebuild_on_sqlite", False):
+        return True
+    if op.name == "drop_column" and table is not None:
+        return _constrained(table, op.args["column_name"])
+    return False
+
+
+def table_name_of(op: Any) -> str | None:
+    args = op.args
+    return args.get("table_name") or args.get("source_table")
+
+
+def _constrained(table: TableState, column: str) -> bool:
+    """SQLite's DROP COLUMN refuses key, unique, indexed, foreign-key and checked columns."""
+    spec = table.columns.get(column, {})
+    if spec.get("primary_key") or spec.get("unique") or spec.get("index") or spec.get("foreign_key"):
+        return True
+    for constraint in table.constraints:
+        for kind in ("primary_key", "unique"):
+            if column in constraint.get(kind, []):
+                return True
+        if column in constraint.get("foreign_key", {}).get("columns", []):
+            return True
+        if "check" in constraint and column in constraint["check"]:
+            return True
+    return any(column in ix.get("columns", []) for ix in table.indexes.values())
+
+
+def rebuild(op: Any, before: TableState) -> list[Any]:
+    """The statements that apply `op` to `before` by rebuilding the table."""
+    state = SchemaState()
+    state.tables[(before.schema, before.name)] = copy.deepcopy(before)
+    op.state_forwards(state)
+    after = state.table(op.args.get("new_table_name") or before.name, before.schema)
+    if after is None:  # pragma: no cover - every rebuilding op keeps its table
+        raise AssertionError(f"{op.name} removed table {before.name}")
+    renames = {}
+    if op.args.get("new_column_name"):
+        renames[op.args["new_column_name"]] = op.args["column_name"]
+    return rebuild_statements(before, after, renames)
+
+
+def rebuild_statements(before: TableState, after: TableState, renames: dict[str, str]) -> list[Any]:
+    from runner.ddl import RenameTable, build_table
+    from runner.operations.indexes import CreateIndex
+    from runner.types import parse_type
+
+    temp = f"_yamig_tmp_{after.name}"[:60]
+    args = after.definition()
+    args["table_name"] = temp
+    for column in args["columns"]:
+        column.pop("index", None)  # indexes are re-created under their own names below
+    metadata = sa.MetaData()
+    new_table = build_table(metadata, args)
+    old = sa.table(before.name, *[sa.column(c) for c in before.columns], schema=before.schema)
+    targets, sources = [], []
+    for name, spec in after.columns.items():
+        source = renames.get(name, name)
+        if source not in before.columns:
+            continue  # a new column: its default fills it
+        expression: Any = old.c[source]
+        if before.columns[source].get("type") != spec.get("type"):
+            expression = sa.cast(expression, parse_type(spec["type"]).to_sqlalchemy())
+        targets.append(name)
+        sources.append(expression)
+    statements: list[Any] = [sa.schema.CreateTable(new_table)]
+    if targets:
+        statements.append(new_table.insert().from_select(targets, sa.select(*sources)))
+    statements.append(sa.schema.DropTable(sa.Table(before.name, sa.MetaData(), schema=before.schema)))
+    statements.append(RenameTable(temp, after.name, after.schema))
+    for index in after.indexes.values():
+        statements += CreateIndex(index).ddl(_SQLITE)
+    for name, spec in after.columns.items():
+        if spec.get("index"):
+            statements += CreateIndex({"index_name": f"ix_{after.name}_{name}", "table_name": after.name,
+                                       "columns": [name], "schema": after.schema}).ddl(_SQLITE)
+    return statements
+
+
+class _SqliteDialect:
+    name = "sqlite"
+
+
+_SQLITE = _SqliteDialect()
+
+
+def reflect_table(connection: sa.Connection, name: str, schema: str | None = None) -> TableState | None:
+    """The table as the database has it, in the state's terms (None when it does not exist)."""
+    inspector = sa.inspect(connection)
+    if not inspector.has_table(name, schema=schema):
+        return None
+    dialect = connection.dialect
+    pk = inspector.get_pk_constraint(name, schema=schema)
+    pk_columns = pk.get("constrained_columns") or []
+    table = TableState(name=name, schema=schema)
+    for column in inspector.get_columns(name, schema=schema):
+        spec: dict[str, Any] = {"name": column["name"],
+                                "type": column["type"].compile(dialect=dialect),
+                                "nullable": bool(column["nullable"])}
+        if column.get("default") is not None:
+            spec["server_default"] = {"sql": column["default"]}
+        if column.get("comment"):
+            spec["comment"] = column["comment"]
+        table.columns[column["name"]] = spec
+    if pk_columns:
+        constraint: dict[str, Any] = {"primary_key": list(pk_columns)}
+        if pk.get("name"):
+            constraint["name"] = pk["name"]
+        table.constraints.append(constraint)
+    actions = _fk_actions(connection, name)
+    for fk in inspector.get_foreign_keys(name, schema=schema):
+        target = ".".join(filter(None, [fk.get("referred_schema"), fk["referred_table"]]))
+        spec = {"columns": fk["constrained_columns"],
+                "references": [f"{target}.{c}" for c in fk["referred_columns"]]}
+        spec.update(actions.get(tuple(fk["constrained_columns"]), {}))
+        constraint = {"foreign_key": spec}
+        if fk.get("name"):
+            constraint["name"] = fk["name"]
+        table.constraints.append(constraint)
+    for unique in inspector.get_unique_constraints(name, schema=schema):
+        constraint = {"unique": unique["column_names"]}
+        if unique.get("name"):
+            constraint["name"] = unique["name"]
+        table.constraints.append(constraint)
+    for check in inspector.get_check_constraints(name, schema=schema):
+        constraint = {"check": check["sqltext"]}
+        if check.get("name"):
+            constraint["name"] = check["name"]
+        table.constraints.append(constraint)
+    for index in inspector.get_indexes(name, schema=schema):
+        if not index.get("name") or index["name"].startswith("sqlite_autoindex"):
+            continue
+        table.indexes[index["name"]] = {"index_name": index["name"], "table_name": name,
+                                        "columns": list(index["column_names"]),
+                                        "unique": bool(index.get("unique"))}
+    return table
+
+
+def _fk_actions(connection: sa.Connection, name: str) -> dict[tuple, dict[str, str]]:
+    """ON DELETE / ON UPDATE of each foreign key, which SQLAlchemy's reflection can miss."""
+    rows = connection.exec_driver_sql(f"PRAGMA foreign_key_list({_quote(name)})").all()
+    grouped: dict[int, list] = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row)
+    actions = {}
+    for group in grouped.values():
+        group.sort(key=lambda r: r[1])
+        columns = tuple(r[3] for r in group)
+        found = {}
+        if group[0][6] and group[0][6] != "NO ACTION":
+            found["ondelete"] = group[0][6]
+        if group[0][5] and group[0][5] != "NO ACTION":
+            found["onupdate"] = group[0][5]
+        actions[columns] = found
+    return actions
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
