@@ -73,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
 
     command("list_templates", "List available templates.")
 
+    sub = command("stamp", "Set the version table to revision(s) without running migrations.")
+    sub.add_argument("revisions", nargs="+", help="target revision(s); base empties the table")
+    sub.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+    sub.add_argument("--tag", help="a tag for custom scripts (accepted as Alembic does)")
+    sub.add_argument("--purge", action="store_true", help="delete all version rows first")
+
     sub = command("branches", "Show current branch points.")
     sub.add_argument("-v", "--verbose", action="store_true")
 
@@ -114,6 +120,8 @@ def _run(options: argparse.Namespace) -> None:
         command.init(config, options.directory, template=options.template, package=options.package)
     elif name == "list_templates":
         command.list_templates(config)
+    elif name == "stamp":
+        command.stamp(config, options.revisions, sql=options.sql, tag=options.tag, purge=options.purge)
     elif name == "branches":
         command.branches(config, verbose=options.verbose)
     elif name == "show":

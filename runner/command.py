@@ -34,7 +34,7 @@ def load_graph(config: Config) -> RevisionGraph:
 def _describer(graph: RevisionGraph):
     from runner.display import Describer
 
-    return Describer(graph.revisions.values())
+    return Describer(graph.revisions.values(), graph.labels_of)
 
 
 def _current_rows(config: Config) -> tuple[str, ...]:
@@ -105,6 +105,23 @@ def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, s
 
     with connect(config) as connection:
         migrate(connection, config, plan, ops_for)
+
+
+def stamp(config: Config, revision: str | list[str], sql: bool = False, tag: str | None = None,
+          purge: bool = False) -> None:
+    """Make the version table say `revision` without running any migration."""
+    graph = load_graph(config)
+    targets = [revision] if isinstance(revision, str) else list(revision)
+    if sql:
+        from runner.offline import stamp_offline
+
+        stamp_offline(config, graph, targets, purge)
+        return
+    from runner.engine import connect
+    from runner.executor import stamp as stamp_rows
+
+    with connect(config) as connection:
+        stamp_rows(connection, config, lambda current: graph.stamp_plan(current, targets), purge)
 
 
 def current(config: Config, verbose: bool = False, head_only: bool = False,

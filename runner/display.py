@@ -10,7 +10,8 @@ from runner.revision import Revision
 class Describer:
     """Knows each revision's children once, so printing N revisions stays O(N)."""
 
-    def __init__(self, revisions: Iterable[Revision]):
+    def __init__(self, revisions: Iterable[Revision], labels=None):
+        self.labels = labels or (lambda rev_id: ())  # own and inherited branch labels, as Alembic shows
         self.children: dict[str, list[str]] = {}
         self.dependents: dict[str, list[str]] = {}
         for revision in revisions:
@@ -40,8 +41,9 @@ class Describer:
                 text = f"{_down(rev)} ({', '.join(rev.depends_on)}) -> {text}"
             else:
                 text = f"{_down(rev)} -> {text}"
-        if branches and rev.branch_labels:
-            text += f" ({', '.join(rev.branch_labels)})"
+        labels = sorted(self.labels(rev.revision)) if branches else ()
+        if labels:
+            text += f" ({', '.join(labels)})"
         if self.is_real_head(rev):
             text += " (head)"
         elif self.is_head(rev):
@@ -68,8 +70,9 @@ class Describer:
             entry += f"Also depends on: {', '.join(rev.depends_on)}\n"
         if self.is_branch_point(rev):
             entry += f"Branches into: {', '.join(self.children[rev.revision])}\n"
-        if rev.branch_labels:
-            entry += f"Branch names: {', '.join(rev.branch_labels)}\n"
+        labels = sorted(self.labels(rev.revision))
+        if labels:
+            entry += f"Branch names: {', '.join(labels)}\n"
         entry += f"Path: {rev.path}\n"
         entry += "\n" + "\n".join(f"    {line}" for line in (rev.message or "").splitlines()) + "\n"
         return entry

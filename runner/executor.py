@@ -82,6 +82,25 @@ def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
     return steps
 
 
+def stamp(connection: sa.Connection, config, plan, purge: bool = False) -> None:
+    """Set the version rows to what `plan(current_rows)` says, running no migration."""
+    version_table = VersionTable(config.version_table, config.version_table_schema)
+    caller_transaction = connection.in_transaction()
+    with _lock(connection, version_table):
+        current = version_table.heads(connection)
+        if not caller_transaction and connection.in_transaction():
+            connection.commit()
+        with _transaction(connection):
+            version_table.create(connection)
+            if purge:
+                connection.execute(version_table.table.delete())
+                current = ()
+            for step in plan(current):
+                log.info("Stamping %s", ", ".join(step.rows_after) or "base")
+                for statement, _ in version_table.statements(step):
+                    connection.execute(statement)
+
+
 def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable) -> None:
     revision = step.revision
     if step.is_upgrade:

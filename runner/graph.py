@@ -593,6 +593,53 @@ class RevisionGraph:
             below |= self._ancestors([self.nodes[d]]) - {d}
         return downs - below
 
+    def stamp_plan(self, current: tuple[str, ...], targets: Sequence[str]) -> list[Step]:
+        """Version-row changes that make the table say `targets`, as `alembic stamp` does."""
+        wanted = tuple(targets) or ("base",)
+        heads = [n.id for n in self._get_revisions(tuple(current)) if n is not None]
+        filtered: list[str] = []
+        for target in wanted:
+            if target:
+                filtered += [h for h in self._filter_for_lineage(heads, target, deps=True)
+                             if h not in filtered]
+        rows = set(current)
+        steps: list[Step] = []
+        for dest in self._get_revisions(wanted) or (None,):
+            if dest is None:
+                for head in filtered:
+                    steps.append(self._stamp(rows, (head,), (), upgrade=False, branch_move=True))
+                continue
+            if dest.id in filtered:
+                continue
+            if self._descendants([dest]) & set(filtered):
+                steps.append(self._stamp(rows, tuple(filtered), (dest.id,), False, False))
+            elif self._ancestors([dest]) & set(filtered):
+                steps.append(self._stamp(rows, tuple(filtered), (dest.id,), True, False))
+            else:
+                steps.append(self._stamp(rows, (), (dest.id,), True, True))
+        return steps
+
+    @staticmethod
+    def _stamp(rows: set[str], from_: tuple[str, ...], to: tuple[str, ...], upgrade: bool,
+               branch_move: bool) -> Step:
+        step = Step(None, upgrade)  # type: ignore[arg-type]  # a stamp runs no revision
+        if not upgrade and branch_move:
+            step.delete = (from_[0],)
+        elif upgrade and (branch_move or set(from_) - rows) and set(to) - rows:
+            step.insert = (to[0],)
+        elif len(from_) > 1:
+            step.delete, step.update = from_[:-1], ((from_[-1], to[0]),)
+        elif len(to) > 1:
+            step.insert, step.update = to[:-1], ((from_[0], to[-1]),)
+        else:
+            step.update = ((from_[0], to[0]),)
+        rows.difference_update(step.delete)
+        rows.difference_update(old for old, _ in step.update)
+        rows.update(step.insert)
+        rows.update(new for _, new in step.update)
+        step.rows_after = tuple(sorted(rows))
+        return step
+
     def labels_of(self, rev_id: str) -> set[str]:
         """Branch labels that apply to a revision, its own and inherited."""
         return self.nodes[rev_id].labels

@@ -66,3 +66,35 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
             out("COMMIT;\n")
     if not per_migration:
         out("COMMIT;\n")
+
+
+def stamp_offline(config, graph, targets: list[str], purge: bool) -> None:
+    """`stamp --sql`: the version-table statements, from `start:` when a target has one."""
+    from runner.executor import VersionTable
+
+    dialect = dialect_for(config.url)
+    starts = {t.split(":", 1)[0] for t in targets if ":" in t}
+    if len(starts) > 1:
+        raise ConfigError("stamp --sql takes one starting revision at a time")
+    destinations = [t.split(":", 1)[-1] for t in targets]
+    start = starts.pop() if starts else None
+    current = graph.resolve(start) if start and start != "base" else ()
+    version_table = VersionTable(config.version_table, config.version_table_schema)
+    out = config.print_stdout
+
+    def emit(statement) -> None:
+        out(str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})).strip()
+            + ";\n")
+
+    from sqlalchemy.schema import CreateTable
+
+    out("BEGIN;\n")
+    if not current:
+        emit(CreateTable(version_table.table))
+    if purge:
+        emit(version_table.table.delete())
+        current = ()
+    for step in graph.stamp_plan(current, destinations):
+        for statement, _ in version_table.statements(step):
+            emit(statement)
+    out("COMMIT;\n")
