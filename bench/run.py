@@ -37,21 +37,21 @@ MEASURE = ("import resource, subprocess, sys;"
            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr);"
            "sys.exit(r.returncode)")
 
-FLOOR = '''
-import sys, time
+FLOOR = r"""
+import sys
 import sqlalchemy as sa
 script = open(sys.argv[1]).read()
 engine = sa.create_engine("sqlite:///" + sys.argv[2])
 blocks = [b for b in script.split("BEGIN;") if b.strip()]
 with engine.connect() as conn:
-    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
     for block in blocks:
         with conn.begin():
-            for statement in block.split(";\\n"):
-                statement = statement.strip()
-                if statement and statement != "COMMIT" and not statement.startswith("--"):
+            for statement in block.split(";\n"):
+                kept = [x for x in statement.splitlines() if not x.startswith("--")]
+                statement = "\n".join(kept).strip()
+                if statement and statement != "COMMIT":
                     conn.exec_driver_sql(statement)
-'''
+"""
 
 
 def timed(argv: list[str], cwd: Path) -> tuple[float, int]:

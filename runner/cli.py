@@ -7,7 +7,6 @@ and exit 1; a traceback means a bug in yamig (YAMIG_DEBUG=1 shows it).
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -138,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     if not options.quiet:
+        import logging
+
         logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     from runner.errors import YamigError
 
@@ -149,6 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("yamig: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `yamig history | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as error:  # a bug in yamig, not in the user's input
         if os.environ.get("YAMIG_DEBUG"):
             raise
