@@ -42,7 +42,7 @@ class Step:
 
 
 class _Node:
-    __slots__ = ("rev", "id", "index", "down", "deps", "norm_deps", "nextrev", "all_nextrev", "labels")
+    __slots__ = ("rev", "id", "index", "down", "deps", "norm_deps", "nextrev", "all_nextrev")
 
     def __init__(self, rev: Revision, index: int):
         self.rev = rev
@@ -53,7 +53,6 @@ class _Node:
         self.norm_deps: tuple[str, ...] = ()     # minus those an ancestor already depends on
         self.nextrev: list[str] = []             # children through down_revision
         self.all_nextrev: list[str] = []         # children and dependents
-        self.labels: set[str] = set(rev.branch_labels)
 
     @property
     def norm_down(self) -> tuple[str, ...]:
@@ -85,7 +84,7 @@ class RevisionGraph:
         self._order = self._topological_order()
         self._normalize_dependencies()
         self._anc_bits: dict[str, int] | None = None
-        self._add_branch_labels()
+        self._labels: dict[str, frozenset[str]] | None = None
 
     # -- construction ------------------------------------------------------------------------
     def _map_labels(self) -> None:
@@ -174,31 +173,25 @@ class RevisionGraph:
                          hint=f"one of these must not point back to the others: {files}")
 
     def _normalize_dependencies(self) -> None:
-        """Alembic drops a dependency that a versioned ancestor already depends on."""
+        """Alembic drops a dependency that a versioned ancestor already depends on.
+
+        The dependencies above each revision are built once in topological order,
+        sharing one frozenset along stretches without dependencies.
+        """
         inherited: dict[str, frozenset[str]] = {}
+        empty: frozenset[str] = frozenset()
         for rev_id in self._order:
             node = self.nodes[rev_id]
-            above: set[str] = set()
+            above = empty
             for parent in node.down:
-                above |= inherited[parent]
-                above.update(self.nodes[parent].deps)
-            inherited[rev_id] = frozenset(above)
+                parent_node = self.nodes[parent]
+                from_parent = inherited[parent]
+                if parent_node.deps:
+                    from_parent = from_parent.union(parent_node.deps)
+                above = from_parent if not above else above | from_parent
+            inherited[rev_id] = above
             if node.deps:
                 node.norm_deps = tuple(d for d in node.deps if d not in above)
-
-    def _add_branch_labels(self) -> None:
-        """A label covers its revision's descendants, and (Alembic's quirk) ancestors of the
-        last one walked, down to a branch or merge point."""
-        for node in self.nodes.values():
-            if not node.rev.branch_labels:
-                continue
-            last = node
-            for last in self._walk_related([node], lambda n: n.nextrev):
-                last.labels.update(node.rev.branch_labels)
-            parent: _Node | None = last
-            while parent is not None and len(parent.all_nextrev) <= 1 and len(parent.down) <= 1:
-                parent.labels.update(node.rev.branch_labels)
-                parent = self.nodes[parent.down[0]] if parent.down else None
 
     # -- walking -----------------------------------------------------------------------------
     def _walk_related(self, targets: Iterable[_Node], fn) -> list[_Node]:
@@ -325,7 +318,7 @@ class RevisionGraph:
             if steps < 0:
                 heads = self._get_revisions("heads")
                 if branch is not None:
-                    heads = tuple(h for h in heads if branch in h.labels)
+                    heads = tuple(h for h in heads if branch in self.labels_of(h.id))
                 return tuple(self._walk(h, steps) for h in heads)
         return tuple(self._node(i, branch) for i in resolved)
 
@@ -666,9 +659,25 @@ class RevisionGraph:
         step.rows_after = tuple(sorted(rows))
         return step
 
-    def labels_of(self, rev_id: str) -> set[str]:
-        """Branch labels that apply to a revision, its own and inherited."""
-        return self.nodes[rev_id].labels
+    def labels_of(self, rev_id: str) -> frozenset[str]:
+        """Branch labels that apply to a revision: its own and those of its versioned ancestors.
+
+        Computed once, in topological order, sharing one set along straight lines. (Alembic
+        also puts a label on some ancestors of the labelled revision, which ones depending on
+        its set iteration order; yamig keeps to the labelled revision and its descendants.)
+        """
+        if self._labels is None:
+            labels: dict[str, frozenset[str]] = {}
+            empty: frozenset[str] = frozenset()
+            for rev_id_ in self._order:
+                node = self.nodes[rev_id_]
+                inherited = [labels[p] for p in node.down]
+                value = inherited[0] if len(inherited) == 1 else empty.union(*inherited)
+                if node.rev.branch_labels:
+                    value = value | set(node.rev.branch_labels)
+                labels[rev_id_] = value
+            self._labels = labels
+        return self._labels[rev_id]
 
 
 def _missing_hint(name: str, nodes: dict[str, _Node]) -> str:

@@ -179,11 +179,10 @@ def _read(path: Path) -> str:
 
 def _display_path(path: Path) -> str:
     """Paths under the working directory read better relative to it; others stay absolute."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
-    return str(path.absolute()) if relative.startswith("..") else relative
+    text = str(path) if path.is_absolute() else os.path.join(os.getcwd(), path)
+    cwd = os.getcwd()
+    prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    return text[len(prefix):] if text.startswith(prefix) else os.path.normpath(text)
 
 
 def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple, tuple[int, int]]]:
