@@ -189,3 +189,27 @@ def test_revision_options(tmp_path, sqlite_url):
     assert 'depends_on: ["b2"]' in text
     with pytest.raises(ResolutionError, match="revision a1 is not a head revision"):
         command.revision(config, "x", head="a1", rev_id="z9")
+
+
+TWO_BRANCHES = {
+    "a1_base.yaml": revision_text("a1", None, message="base"),
+    "b2_billing.yaml": revision_text("b2", "a1", message="billing").replace(
+        "down_revision: a1\n", "down_revision: a1\nbranch_labels: [billing]\n"),
+    "b3_billing.yaml": revision_text("b3", "b2", message="billing 2"),
+    "c2_shop.yaml": revision_text("c2", "a1", message="shop").replace(
+        "down_revision: a1\n", "down_revision: a1\nbranch_labels: [shop]\n"),
+}
+
+
+def test_upgrade_and_downgrade_one_branch(tmp_path, sqlite_url):
+    config = write_project(tmp_path, TWO_BRANCHES, sqlite_url)
+    command.upgrade(config, "billing@head")
+    assert rows(sqlite_url) == ["b3"]
+    command.upgrade(config, "shop@head")
+    assert rows(sqlite_url) == ["b3", "c2"]
+    command.downgrade(config, "billing@-1")
+    assert rows(sqlite_url) == ["b2", "c2"]
+    command.downgrade(config, "shop@-1")
+    assert rows(sqlite_url) == ["b2"]
+    command.upgrade(config, "billing@+1")
+    assert rows(sqlite_url) == ["b3"]
