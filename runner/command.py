@@ -94,7 +94,21 @@ def _split_range(revision: str, sql: bool) -> tuple[str | None, str]:
     return start or None, end
 
 
+def _known_rows(graph, plan):
+    """Refuse to plan from version rows that no revision file defines."""
+    def checked(current):
+        for row in current:
+            if row not in graph.revisions:
+                raise ResolutionError(
+                    f"the database is at revision {row!r}, which no revision file defines",
+                    hint="check version_locations (or -c/--config), or restore that revision's file; "
+                         "`yamig stamp` can set the version table by hand")
+        return plan(current)
+    return checked
+
+
 def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, start) -> None:
+    plan = _known_rows(graph, plan)
     if sql:
         from runner.offline import run_offline
 
@@ -139,12 +153,8 @@ def current(config: Config, verbose: bool = False, head_only: bool = False,
         raise YamigError("the database is not on all head revisions",
                          hint="run `yamig upgrade heads`")
     describer = _describer(graph)
+    _known_rows(graph, lambda current: None)(rows)
     for row in rows:
-        if row not in graph.revisions:
-            raise ResolutionError(
-                f"the database is at revision {row!r}, which no revision file defines",
-                hint="check version_locations, or restore the missing revision file",
-            )
         config.print_stdout(describer.line(graph.revisions[row], verbose=verbose))
 
 

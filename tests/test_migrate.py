@@ -194,3 +194,18 @@ def test_custom_version_table(shop, db_url):
     command.upgrade(shop, "+1")
     tables = inspect(db_url)[0]
     assert "shop_version" in tables and "alembic_version" not in tables
+
+
+def test_database_at_an_unknown_revision(shop, db_url):
+    command.upgrade(shop, "+1")
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = 'feedbeef0000'"))
+    engine.dispose()
+    from runner.errors import ResolutionError
+
+    for call in (lambda: command.upgrade(shop, "head"), lambda: command.current(shop)):
+        with pytest.raises(ResolutionError) as info:
+            call()
+        assert "the database is at revision 'feedbeef0000', which no revision file defines" in str(info.value)
+    assert inspect(db_url)[3] == ["feedbeef0000"]
