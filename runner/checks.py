@@ -37,6 +37,10 @@ def check_revision(revision: Revision) -> None:
     from runner.operations.base import unknown_operation
 
     data = revision.data
+    if revision.cache.get("schema_ok"):  # unchanged since it last passed (loader's cache)
+        for section in ("upgrade", "downgrade"):
+            revision.cache[section] = parse_operations(revision, section)
+        return
     for section in ("upgrade", "downgrade"):
         items = data.get(section)
         if isinstance(items, list):
@@ -52,6 +56,9 @@ def check_revision(revision: Revision) -> None:
         raise _schema_error(revision, best_match(errors))
     for section in ("upgrade", "downgrade"):
         revision.cache[section] = parse_operations(revision, section)
+    on_schema_ok = revision.cache.pop("on_schema_ok", None)
+    if on_schema_ok is not None:
+        on_schema_ok()
 
 
 def _key_location(revision: Revision, path: tuple) -> str:

@@ -109,18 +109,23 @@ def _files_with_stat(directory: Path) -> list[tuple[Path, os.stat_result]]:
 
 
 class HeaderCache:
-    """Revision headers by file, valid while the file's size and mtime are unchanged."""
+    """Revision headers by file, valid while the file's size and mtime are unchanged.
 
-    VERSION = 1
+    An entry also remembers that the file passed the JSON Schema, so an unchanged
+    file is not validated again (the key includes the schema file's size and mtime).
+    """
 
     def __init__(self, directory: Path):
         self.file = directory / ".yamig-cache"
         self.entries: dict[str, tuple] = {}
         self.seen: dict[str, tuple] = {}
+        self.dirty = False
+        schema = schema_path().stat()
+        self.version = (3, schema.st_size, schema.st_mtime_ns)
         try:
             with open(self.file, "rb") as handle:
                 version, entries = pickle.load(handle)
-            if version == self.VERSION:
+            if version == self.version:
                 self.entries = entries
         except (OSError, ValueError, EOFError, pickle.UnpicklingError, TypeError):
             pass
@@ -130,25 +135,60 @@ class HeaderCache:
         if entry is None or entry[0] != stat.st_mtime_ns or entry[1] != stat.st_size:
             return None
         self.seen[str(path)] = entry
-        _, _, rev_id, down, labels, depends, message = entry
-        return Revision(revision=rev_id, down_revision=down, branch_labels=labels, depends_on=depends,
-                        message=message, path=_display_path(path),
-                        body_loader=lambda: parse_document(_read(path), _display_path(path)))
+        _, _, rev_id, down, labels, depends, message, schema_ok = entry
+        revision = Revision(revision=rev_id, down_revision=down, branch_labels=labels,
+                            depends_on=depends, message=message, path=_display_path(path),
+                            body_loader=lambda: parse_document(_read(path), _display_path(path)))
+        self._track(revision, str(path), schema_ok)
+        return revision
 
     def put(self, path: Path, stat: os.stat_result, rev: Revision) -> None:
         self.seen[str(path)] = (stat.st_mtime_ns, stat.st_size, rev.revision, rev.down_revision,
-                                rev.branch_labels, rev.depends_on, rev.message)
+                                rev.branch_labels, rev.depends_on, rev.message, False)
+        self._track(rev, str(path), False)
+
+    def _track(self, revision: Revision, key: str, schema_ok: bool) -> None:
+        if schema_ok:
+            revision.cache["schema_ok"] = True
+        else:
+            revision.cache["on_schema_ok"] = lambda: self._mark_valid(key)
+
+    def _mark_valid(self, key: str) -> None:
+        """Called by checks once the file passed the schema; saved when the process ends."""
+        entry = self.seen.get(key)
+        if entry is None or entry[-1]:
+            return
+        self.seen[key] = entry[:-1] + (True,)
+        if not self.dirty:
+            self.dirty = True
+            if not _DIRTY:
+                import atexit
+
+                atexit.register(save_caches)
+            _DIRTY.append(self)
 
     def save(self) -> None:
         if self.seen == self.entries:
             return
+        self.entries = dict(self.seen)
         try:
             tmp = self.file.with_name(f".yamig-cache.{os.getpid()}")
             with open(tmp, "wb") as handle:
-                pickle.dump((self.VERSION, self.seen), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((self.version, self.seen), handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.file)
         except OSError:
             pass  # a read-only checkout still works, just without the cache
+
+
+_DIRTY: list[HeaderCache] = []
+
+
+def save_caches() -> None:
+    """Write what the caches learned during this run (runs at exit; call it to save sooner)."""
+    while _DIRTY:
+        cache = _DIRTY.pop()
+        cache.save()
+        cache.dirty = False
 
 
 def load_revision_file(path: str | os.PathLike, *, check: bool = True) -> Revision:

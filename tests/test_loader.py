@@ -147,3 +147,18 @@ def test_no_cache_when_checking(tmp_path):
     write(tmp_path, "revision: a\ndown_revision: null\nupgrade: []\n", "1_a.yaml")
     load_revisions([tmp_path], check=True)
     assert not (tmp_path / ".yamig-cache").exists()
+
+
+def test_cache_remembers_a_file_passed_the_schema(tmp_path):
+    from runner.loader import save_caches
+    from runner.operations import operations
+
+    write(tmp_path, "revision: a\ndown_revision: null\nupgrade:\n  - drop_table: {table_name: t}\n",
+          "1_a.yaml")
+    first = load_revisions([tmp_path], use_cache=True)[0]
+    assert "schema_ok" not in first.cache
+    operations(first, "upgrade")          # validated now: the cache is told, and saves at exit
+    save_caches()
+    again = load_revisions([tmp_path], use_cache=True)[0]
+    assert again.cache.get("schema_ok") is True
+    assert [op.name for op in operations(again, "upgrade")] == ["drop_table"]
