@@ -99,12 +99,6 @@ def _drop_column(element: DropColumn, compiler, **kw) -> str:
             f"DROP COLUMN {compiler.preparer.quote(element.column_name)}")
 
 
-@compiles(DropColumn, "mssql")
-def _drop_column_mssql(element: DropColumn, compiler, **kw) -> str:
-    return (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
-            f"DROP COLUMN {compiler.preparer.quote(element.column_name)}")
-
-
 # -- building Table and Column objects from the revision's plain data ---------------------
 
 def server_default(value: Any) -> Any:
