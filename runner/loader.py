@@ -48,13 +48,13 @@ def find_revision_files(directories: Iterable[str | os.PathLike]) -> list[Path]:
     Sorted names; a folder's files before its subfolders; subfolders sorted,
     depth first. Hidden files and folders (and __pycache__) are skipped.
     """
-    found: list[Path] = []
+    found: list[os.DirEntry] = []
     for directory in directories:
-        _walk(Path(directory), found)
-    return found
+        _walk(str(directory), found)
+    return [Path(entry.path) for entry in found]
 
 
-def _walk(directory: Path, found: list[Path]) -> None:
+def _walk(directory: str, found: list[os.DirEntry]) -> None:
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
     except FileNotFoundError:
@@ -67,9 +67,9 @@ def _walk(directory: Path, found: list[Path]) -> None:
         if entry.name.startswith((".", "_")):
             continue
         if entry.is_dir():
-            subdirs.append(Path(entry.path))
+            subdirs.append(entry.path)
         elif entry.name.endswith(EXTENSIONS):
-            found.append(Path(entry.path))
+            found.append(entry)
     for sub in subdirs:
         _walk(sub, found)
 
@@ -91,21 +91,20 @@ def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = Fa
     revisions = []
     for directory in directories:
         cache = HeaderCache(Path(directory)) if use_cache else None
-        for path, stat in _files_with_stat(Path(directory)):
-            revision = cache.get(path, stat) if cache is not None else None
+        entries: list[os.DirEntry] = []
+        _walk(str(directory), entries)
+        for entry in entries:
+            stat = entry.stat()
+            revision = cache.get(entry.path, stat) if cache is not None else None
             if revision is None:
-                revision = load_revision_file(path, check=check)
+                revision = load_revision_file(entry.path, check=check)
                 if cache is not None:
-                    cache.put(path, stat, revision)
+                    cache.put(entry.path, stat, revision)
             revision.order = len(revisions)
             revisions.append(revision)
         if cache is not None:
             cache.save()
     return revisions
-
-
-def _files_with_stat(directory: Path) -> list[tuple[Path, os.stat_result]]:
-    return [(path, path.stat()) for path in find_revision_files([directory])]
 
 
 class HeaderCache:
@@ -130,22 +129,23 @@ class HeaderCache:
         except (OSError, ValueError, EOFError, pickle.UnpicklingError, TypeError):
             pass
 
-    def get(self, path: Path, stat: os.stat_result) -> Revision | None:
-        entry = self.entries.get(str(path))
+    def get(self, path: str, stat: os.stat_result) -> Revision | None:
+        entry = self.entries.get(path)
         if entry is None or entry[0] != stat.st_mtime_ns or entry[1] != stat.st_size:
             return None
-        self.seen[str(path)] = entry
+        self.seen[path] = entry
         _, _, rev_id, down, labels, depends, message, schema_ok = entry
+        shown = _display_path(path)
         revision = Revision(revision=rev_id, down_revision=down, branch_labels=labels,
-                            depends_on=depends, message=message, path=_display_path(path),
-                            body_loader=lambda: parse_document(_read(path), _display_path(path)))
-        self._track(revision, str(path), schema_ok)
+                            depends_on=depends, message=message, path=shown,
+                            body_loader=lambda: parse_document(_read(Path(path)), shown))
+        self._track(revision, path, schema_ok)
         return revision
 
-    def put(self, path: Path, stat: os.stat_result, rev: Revision) -> None:
-        self.seen[str(path)] = (stat.st_mtime_ns, stat.st_size, rev.revision, rev.down_revision,
+    def put(self, path: str, stat: os.stat_result, rev: Revision) -> None:
+        self.seen[path] = (stat.st_mtime_ns, stat.st_size, rev.revision, rev.down_revision,
                                 rev.branch_labels, rev.depends_on, rev.message, False)
-        self._track(rev, str(path), False)
+        self._track(rev, path, False)
 
     def _track(self, revision: Revision, key: str, schema_ok: bool) -> None:
         if schema_ok:
@@ -217,10 +217,10 @@ def _read(path: Path) -> str:
         raise RevisionFileError(f"cannot read file: {exc.strerror}", location=_display_path(path)) from None
 
 
-def _display_path(path: Path) -> str:
+def _display_path(path: str | os.PathLike) -> str:
     """Paths under the working directory read better relative to it; others stay absolute."""
-    text = str(path) if path.is_absolute() else os.path.join(os.getcwd(), path)
     cwd = os.getcwd()
+    text = os.path.join(cwd, path)
     prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
     return text[len(prefix):] if text.startswith(prefix) else os.path.normpath(text)
 
