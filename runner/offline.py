@@ -41,6 +41,7 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
 
     from sqlalchemy.schema import CreateTable
 
+    statements_for = _sqlite_statements(graph, current, dialect) if dialect.name == "sqlite" else None
     if not per_migration:
         out("BEGIN;\n")
     if not current:
@@ -58,7 +59,7 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
         else:
             out(f"-- Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}\n")
         for op in ops:
-            for statement in op.ddl(dialect):
+            for statement in (statements_for(op) if statements_for else op.ddl(dialect)):
                 emit(statement)
         for statement, _ in version_table.statements(step):
             emit(statement)
@@ -66,6 +67,31 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
             out("COMMIT;\n")
     if not per_migration:
         out("COMMIT;\n")
+
+
+def _sqlite_statements(graph, current: tuple[str, ...], dialect: Any):
+    """Offline there is no table to reflect: SQLite rebuilds come from the replayed state."""
+    from runner import rebuild
+    from runner.operations import operations
+    from runner.state import SchemaState
+
+    state = SchemaState()
+    if current:
+        for step in graph.upgrade_plan((), " ".join(current)):
+            for op in operations(step.revision, "upgrade") or []:
+                op.state_forwards(state)
+
+    def statements(op) -> list[Any]:
+        name = rebuild.table_name_of(op)
+        table = state.table(name, op.schema) if name else None
+        if table is not None and table.known and rebuild.needs_rebuild(op, table):
+            result = rebuild.rebuild(op, table)
+        else:
+            result = op.ddl(dialect)
+        op.state_forwards(state)
+        return result
+
+    return statements
 
 
 def stamp_offline(config, graph, targets: list[str], purge: bool) -> None:

@@ -52,3 +52,15 @@ def test_dropping_a_unique_column_rebuilds_the_table_and_keeps_the_rest(tmp_path
         assert [c["name"] for c in insp.get_columns("item")][-1] == "code"
         assert conn.execute(sa.text("SELECT count(*) FROM item")).scalar() == 2
     engine.dispose()
+
+
+def test_offline_sqlite_rebuilds_from_the_replayed_state(tmp_path, capsys):
+    config = write_project(tmp_path, REVISIONS, "sqlite://")
+    command.upgrade(config, "a1:b2", sql=True)
+    out = capsys.readouterr().out
+    assert "CREATE TABLE _yamig_tmp_item (" in out
+    assert ("INSERT INTO _yamig_tmp_item (id, price, parent_id) "
+            "SELECT item.id, item.price, item.parent_id") in out
+    assert "DROP TABLE item;" in out and "ALTER TABLE _yamig_tmp_item RENAME TO item;" in out
+    assert "CREATE INDEX ix_item_price ON item (price);" in out
+    assert "DROP COLUMN" not in out
