@@ -136,3 +136,21 @@ def test_console_script_is_installed(shop):
         pytest.skip("yamig is not installed on PATH (pip install -e .)")
     result = subprocess.run([exe, "heads"], cwd=shop, capture_output=True, text=True)
     assert (result.returncode, result.stdout) == (0, "e5f6a7b8c908 (head)\n")
+
+
+def test_offline_downgrade_uses_derived_downgrades(shop, capsys):
+    code, out, err = run(capsys, "--url", "postgresql://", "downgrade", "--sql",
+                         "e5f6a7b8c908:c0ffee123406")
+    assert code == 0, err
+    assert "-- Running downgrade e5f6a7b8c908 -> d1e2f3a4b507\n" in out
+    assert "ALTER TABLE product DROP COLUMN active;" in out
+    assert "ALTER TABLE customer ADD COLUMN legacy_code VARCHAR(20);" in out
+    assert "COMMENT ON COLUMN customer.legacy_code IS 'id in the old shop system';" in out
+    assert ("UPDATE alembic_version SET version_num='c0ffee123406' "
+            "WHERE alembic_version.version_num = 'd1e2f3a4b507';") in out
+    assert "CREATE TABLE alembic_version" not in out
+
+
+def test_online_range_is_refused(shop, capsys):
+    code, _, err = run(capsys, "upgrade", "base:head")
+    assert code == 1 and "a range (base:head) is only allowed with --sql" in err
