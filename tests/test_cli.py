@@ -154,3 +154,11 @@ def test_offline_downgrade_uses_derived_downgrades(shop, capsys):
 def test_online_range_is_refused(shop, capsys):
     code, _, err = run(capsys, "upgrade", "base:head")
     assert code == 1 and "a range (base:head) is only allowed with --sql" in err
+
+
+@pytest.mark.parametrize("argv", [["heads"], ["history"], ["branches"], ["show", "head"]])
+def test_graph_commands_do_not_import_sqlalchemy(shop, argv):
+    code = ("import sys; from runner.cli import main; rc = main(['-q', *sys.argv[1:]]); "
+            "print(rc, sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'jsonschema')))")
+    result = subprocess.run([sys.executable, "-c", code, *argv], cwd=shop, capture_output=True, text=True)
+    assert result.stdout.splitlines()[-1] == "0 []", result.stderr
