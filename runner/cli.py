@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--tag", help="a tag for custom scripts (accepted as Alembic does)")
     sub.add_argument("--purge", action="store_true", help="delete all version rows first")
 
+    sub = command("ensure_version", "Create the version table if it is missing.")
+    sub.add_argument("--sql", action="store_true", help="print the DDL instead of running it")
+
+    sub = command("edit", "Open a revision file in $VISUAL / $EDITOR.")
+    sub.add_argument("rev", help="an id, head, current, ...")
+
     sub = command("branches", "Show current branch points.")
     sub.add_argument("-v", "--verbose", action="store_true")
 
@@ -121,6 +127,10 @@ def _run(options: argparse.Namespace) -> None:
         command.list_templates(config)
     elif name == "stamp":
         command.stamp(config, options.revisions, sql=options.sql, tag=options.tag, purge=options.purge)
+    elif name == "ensure_version":
+        command.ensure_version(config, sql=options.sql)
+    elif name == "edit":
+        command.edit(config, options.rev)
     elif name == "branches":
         command.branches(config, verbose=options.verbose)
     elif name == "show":

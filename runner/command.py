@@ -333,6 +333,48 @@ def merge(config: Config, revisions: str | list[str], message: str | None = None
     return _write_revision(config, graph, tuple(parents), message, branch_label, None, rev_id, None)
 
 
+def ensure_version(config: Config, sql: bool = False) -> None:
+    """Create the version table if it is missing (`sql`: print its DDL instead)."""
+    from runner.executor import VersionTable
+
+    version_table = VersionTable(config.version_table, config.version_table_schema)
+    if sql:
+        from sqlalchemy.schema import CreateTable
+
+        from runner.offline import dialect_for
+
+        ddl = CreateTable(version_table.table).compile(dialect=dialect_for(config.url))
+        config.print_stdout("%s;\n", str(ddl).strip())
+        return
+    from runner.engine import connect
+    from runner.executor import _transaction
+
+    with connect(config) as connection:
+        with _transaction(connection):
+            version_table.create(connection)
+
+
+def edit(config: Config, rev: str) -> None:
+    """Open the revision's file in $VISUAL or $EDITOR (`current`: the database's revisions)."""
+    import shlex
+    import subprocess
+
+    graph = load_graph(config)
+    ids = _current_rows(config) if rev == "current" else graph.resolve(rev)
+    if not ids:
+        raise ResolutionError(f"{rev!r} names no revision file", hint="name a revision, e.g. head")
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise ConfigError("no editor: neither $VISUAL nor $EDITOR is set",
+                          hint="export EDITOR=vim (or nano, code -w, ...)")
+    for rev_id in ids:
+        path = graph.revisions[rev_id].path
+        try:
+            subprocess.run([*shlex.split(editor), path], check=True)
+        except (OSError, subprocess.CalledProcessError) as err:
+            raise ConfigError(f"the editor {editor!r} failed on {path}: {err}") from None
+
+
 # -- project setup --------------------------------------------------------------------------
 
 def list_templates(config: Config) -> None:

@@ -162,3 +162,14 @@ def test_graph_commands_do_not_import_sqlalchemy(shop, argv):
             "print(rc, sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'jsonschema')))")
     result = subprocess.run([sys.executable, "-c", code, *argv], cwd=shop, capture_output=True, text=True)
     assert result.stdout.splitlines()[-1] == "0 []", result.stderr
+
+
+def test_edit_opens_the_file_in_the_editor(shop, capsys, monkeypatch, tmp_path):
+    log = tmp_path / "edited"
+    monkeypatch.setenv("EDITOR", f"sh -c 'echo \"$0\" >> {log}'")
+    monkeypatch.delenv("VISUAL", raising=False)
+    assert run(capsys, "edit", "c0ff")[0] == 0
+    assert log.read_text() == "versions/c0ffee123406_seed_products.yaml\n"
+    monkeypatch.delenv("EDITOR")
+    code, _, err = run(capsys, "edit", "head")
+    assert code == 1 and "no editor: neither $VISUAL nor $EDITOR is set" in err

@@ -209,3 +209,12 @@ def test_database_at_an_unknown_revision(shop, db_url):
             call()
         assert "the database is at revision 'feedbeef0000', which no revision file defines" in str(info.value)
     assert inspect(db_url)[3] == ["feedbeef0000"]
+
+
+def test_ensure_version(shop, db_url, capsys):
+    command.ensure_version(shop)
+    tables = inspect(db_url)[0]
+    assert set(tables) == {"alembic_version"}
+    command.ensure_version(shop)   # already there: nothing happens
+    command.ensure_version(shop, sql=True)
+    assert "CREATE TABLE alembic_version (" in capsys.readouterr().out
