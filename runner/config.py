@@ -121,7 +121,7 @@ class Config:
             raise ConfigError(
                 "no script_location in the config" if self.file_exists
                 else f"config file {self.config_file_name} not found",
-                location=self.config_file_name,
+                location=self.config_file_name if self.file_exists else None,
                 hint="run `yamig init DIRECTORY` to create a project, or pass -c/--config",
             )
         return self.resolve_path(location)
