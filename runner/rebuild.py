@@ -51,7 +51,7 @@ def _constrained(table: TableState, column: str) -> bool:
 def rebuild(op: Any, before: TableState) -> list[Any]:
     """The statements that apply `op` to `before` by rebuilding the table."""
     state = SchemaState()
-    state.tables[(before.schema, before.name)] = copy.deepcopy(before)
+    state.add_table(copy.deepcopy(before))
     op.state_forwards(state)
     after = state.table(op.args.get("new_table_name") or before.name, before.schema)
     if after is None:  # pragma: no cover - every rebuilding op keeps its table

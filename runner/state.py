@@ -51,12 +51,36 @@ class SchemaState:
         self.tables: dict[tuple[str | None, str], TableState] = {}
         self.opaque = False
         self.problems: list[Problem] = []
+        # index name -> its table, so finding an index does not scan every table
+        self._index_tables: dict[tuple[str | None, str], TableState] = {}
 
     def copy(self) -> SchemaState:
         other = SchemaState()
-        other.tables = copy.deepcopy(self.tables)
+        for table in copy.deepcopy(list(self.tables.values())):
+            other.add_table(table)
         other.opaque = self.opaque
         return other
+
+    def add_table(self, table: TableState) -> None:
+        self.remove_table(table.name, table.schema)
+        self.tables[(table.schema, table.name)] = table
+        for name in table.indexes:
+            self._index_tables[(table.schema, name)] = table
+
+    def remove_table(self, name: str, schema: str | None = None) -> TableState | None:
+        table = self.tables.pop((schema, name), None)
+        if table is not None:
+            for index in table.indexes:
+                self._index_tables.pop((schema, index), None)
+        return table
+
+    def add_index(self, table: TableState, name: str, spec: dict[str, Any]) -> None:
+        table.indexes[name] = spec
+        self._index_tables[(table.schema, name)] = table
+
+    def remove_index(self, table: TableState, name: str) -> None:
+        table.indexes.pop(name, None)
+        self._index_tables.pop((table.schema, name), None)
 
     def table(self, name: str, schema: str | None = None) -> TableState | None:
         return self.tables.get((schema, name))
@@ -68,17 +92,15 @@ class SchemaState:
             if not self.opaque:
                 self.problem(location, f"table {_qualified(name, schema)} does not exist at this point")
             table = TableState(name=name, schema=schema, known=False)
-            self.tables[(schema, name)] = table
+            self.add_table(table)
         return table
 
     def problem(self, location: str, message: str) -> None:
         self.problems.append(Problem(location, message))
 
     def find_index(self, name: str, schema: str | None = None) -> TableState | None:
-        for (table_schema, _), table in self.tables.items():
-            if table_schema == schema and name in table.indexes:
-                return table
-        return None
+        table = self._index_tables.get((schema, name))
+        return table if table is not None and name in table.indexes else None
 
 
 def _qualified(name: str, schema: str | None) -> str:

@@ -74,7 +74,7 @@ class DropColumn(Operation):
         # the database drops the indexes and table constraints that involve a dropped column
         for ix_name, index in list(table.indexes.items()):
             if name in index.get("columns", []):
-                del table.indexes[ix_name]
+                state.remove_index(table, ix_name)
         table.constraints = [c for c in table.constraints if not involves(c, name)]
 
     def reverse(self, state: SchemaState) -> list[Operation]:

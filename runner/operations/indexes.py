@@ -44,7 +44,7 @@ class CreateIndex(Operation):
             for column in self.args.get("columns", []):
                 if isinstance(column, str) and column not in table.columns:
                     state.problem(self.location, f"column {table.name}.{column} does not exist")
-        table.indexes[name] = copy.deepcopy(self.args)
+        state.add_index(table, name, copy.deepcopy(self.args))
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"index_name": self.args["index_name"], "table_name": self.args["table_name"]}
@@ -70,7 +70,7 @@ class DropIndex(Operation):
         name = self.args["index_name"]
         table = state.find_index(name, self.schema)
         if table is not None:
-            del table.indexes[name]
+            state.remove_index(table, name)
             return
         implied = _implied_index(state, self.args)
         if implied is not None:

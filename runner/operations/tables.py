@@ -20,13 +20,13 @@ class CreateTable(Operation):
         name, schema = self.args["table_name"], self.schema
         if state.table(name, schema) is not None and state.table(name, schema).known:
             state.problem(self.location, f"table {name} already exists at this point")
-        state.tables[(schema, name)] = TableState(
+        state.add_table(TableState(
             name=name,
             schema=schema,
             columns={c["name"]: copy.deepcopy(c) for c in self.args.get("columns", [])},
             constraints=copy.deepcopy(self.args.get("constraints") or []),
             comment=self.args.get("comment"),
-        )
+        ))
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"table_name": self.args["table_name"]}
@@ -73,7 +73,7 @@ class DropTable(Operation):
     def state_forwards(self, state: SchemaState) -> None:
         name, schema = self.args["table_name"], self.schema
         state.require_table(name, schema, self.location)
-        del state.tables[(schema, name)]
+        state.remove_table(name, schema)
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         from runner.errors import MigrationError
