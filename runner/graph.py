@@ -42,7 +42,7 @@ class Step:
 
 
 class _Node:
-    __slots__ = ("rev", "id", "index", "down", "deps", "norm_deps", "nextrev", "all_nextrev")
+    __slots__ = ("rev", "id", "index", "down", "deps", "norm_deps", "nextrev", "all_nextrev", "all_down")
 
     def __init__(self, rev: Revision, index: int):
         self.rev = rev
@@ -53,14 +53,11 @@ class _Node:
         self.norm_deps: tuple[str, ...] = ()     # minus those an ancestor already depends on
         self.nextrev: list[str] = []             # children through down_revision
         self.all_nextrev: list[str] = []         # children and dependents
+        self.all_down: tuple[str, ...] = self.down  # parents and dependencies, set by the graph
 
     @property
     def norm_down(self) -> tuple[str, ...]:
-        return _dedupe(self.down + self.norm_deps)
-
-    @property
-    def all_down(self) -> tuple[str, ...]:
-        return _dedupe(self.down + self.deps)
+        return _dedupe(self.down + self.norm_deps) if self.norm_deps else self.down
 
 
 def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
@@ -117,6 +114,8 @@ class RevisionGraph:
                         "branch label", location=node.rev.where(*at), hint=_missing_hint(dep, self.nodes))
                 deps.append(target.id)
             node.deps = tuple(deps)
+            if deps:
+                node.all_down = _dedupe(node.down + node.deps)
             for parent in node.all_down:
                 parent_node = self.nodes[parent]
                 parent_node.all_nextrev.append(node.id)

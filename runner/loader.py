@@ -89,8 +89,9 @@ def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = Fa
     if use_cache is None:
         use_cache = not check and not os.environ.get("YAMIG_NO_CACHE")
     revisions = []
+    shown = _Shown()
     for directory in directories:
-        cache = HeaderCache(Path(directory)) if use_cache else None
+        cache = HeaderCache(Path(directory), shown) if use_cache else None
         entries: list[os.DirEntry] = []
         _walk(str(directory), entries)
         for entry in entries:
@@ -114,7 +115,8 @@ class HeaderCache:
     file is not validated again (the key includes the schema file's size and mtime).
     """
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, shown: _Shown | None = None):
+        self.shown = shown or _Shown()
         self.file = directory / ".yamig-cache"
         self.entries: dict[str, tuple] = {}
         self.seen: dict[str, tuple] = {}
@@ -135,10 +137,10 @@ class HeaderCache:
             return None
         self.seen[path] = entry
         _, _, rev_id, down, labels, depends, message, schema_ok = entry
-        shown = _display_path(path)
+        shown = self.shown(path)
         revision = Revision(revision=rev_id, down_revision=down, branch_labels=labels,
                             depends_on=depends, message=message, path=shown,
-                            body_loader=lambda: parse_document(_read(Path(path)), shown))
+                            body_loader=_BodyLoader(path, shown))
         self._track(revision, path, schema_ok)
         return revision
 
@@ -215,6 +217,31 @@ def _read(path: Path) -> str:
         raise RevisionFileError(f"not UTF-8 text ({exc.reason})", location=_display_path(path)) from None
     except OSError as exc:
         raise RevisionFileError(f"cannot read file: {exc.strerror}", location=_display_path(path)) from None
+
+
+class _BodyLoader:
+    """Parses a cached revision's body when it is first needed (cheaper than a closure)."""
+
+    __slots__ = ("path", "shown")
+
+    def __init__(self, path: str, shown: str):
+        self.path, self.shown = path, shown
+
+    def __call__(self) -> tuple[Any, dict]:
+        return parse_document(_read(Path(self.path)), self.shown)
+
+
+class _Shown:
+    """_display_path with the working directory looked up once per load."""
+
+    def __init__(self) -> None:
+        cwd = os.getcwd()
+        self.prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+
+    def __call__(self, path: str) -> str:
+        if path.startswith(self.prefix):
+            return path[len(self.prefix):]
+        return _display_path(path)
 
 
 def _display_path(path: str | os.PathLike) -> str:
