@@ -17,10 +17,13 @@ def dialect_for(url: str) -> Any:
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        return make_url(url).get_dialect()()
+        dialect = make_url(url).get_dialect()()
     except (ArgumentError, NoSuchModuleError) as err:
         raise ConfigError(f"no SQLAlchemy dialect for {url!r}: {err}",
                           hint="offline mode needs a URL such as postgresql:// or sqlite://") from None
+    if dialect.name == "mssql" and dialect.default_schema_name is None:
+        dialect.default_schema_name = "dbo"  # what a connection would report; comments need it
+    return dialect
 
 
 def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None) -> None:

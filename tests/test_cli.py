@@ -173,3 +173,15 @@ def test_edit_opens_the_file_in_the_editor(shop, capsys, monkeypatch, tmp_path):
     monkeypatch.delenv("EDITOR")
     code, _, err = run(capsys, "edit", "head")
     assert code == 1 and "no editor: neither $VISUAL nor $EDITOR is set" in err
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql", "mssql", "oracle", "sqlite"])
+def test_offline_scripts_for_every_dialect(shop, capsys, dialect):
+    code, out, err = run(capsys, "--url", f"{dialect}://", "upgrade", "--sql", "base:head")
+    assert code == 0, err
+    assert out.count("-- Running upgrade") == 8
+    assert "INSERT INTO alembic_version (version_num) VALUES ('3b9f1c2a7e01');" in out
+    code, out, err = run(capsys, "--url", f"{dialect}://", "downgrade", "--sql", "head:base")
+    assert code == 0, err
+    assert out.count("-- Running downgrade") == 8
+    assert "DELETE FROM alembic_version WHERE alembic_version.version_num = '3b9f1c2a7e01';" in out
