@@ -387,11 +387,13 @@ def list_templates(config: Config) -> None:
 
 
 def _templates() -> dict[str, str]:
-    return {"generic": "Generic single-database configuration."}
+    return {"generic": "Generic single-database configuration.",
+            "pyproject": "Single-database configuration in pyproject.toml under [tool.yamig]."}
 
 
 def init(config: Config, directory: str, template: str = "generic", package: bool = False) -> None:
-    """Initialize a new scripts directory: yamig.ini, versions/, a README and the schema."""
+    """Initialize a new scripts directory: versions/, a README, the schema, and the configuration
+    (yamig.ini; with the `pyproject` template, [tool.yamig] in pyproject.toml)."""
     from runner.loader import schema_path
 
     if template not in _templates():
@@ -408,12 +410,21 @@ def init(config: Config, directory: str, template: str = "generic", package: boo
     (target / "versions" / ".gitignore").write_text(".yamig-cache\n", encoding="utf-8")
     shutil.copyfile(schema_path(), target / "revision.schema.json")
     ini = Path(config.config_file_name or "yamig.ini")
-    if ini.exists():
+    if template == "pyproject":
+        ini = ini if ini.suffix == ".toml" else ini.parent / "pyproject.toml"
+    location = os.path.relpath(target.resolve(), ini.resolve().parent).replace(os.sep, "/")
+    text = (source / ini.name).read_text(encoding="utf-8").replace("{script_location}", location)
+    if template == "pyproject" and ini.exists():
+        existing = ini.read_text(encoding="utf-8")
+        if "[tool.yamig]" in existing:
+            config.print_stdout("%s already has [tool.yamig], skipping", os.path.abspath(ini))
+        else:
+            ini.write_text(existing.rstrip("\n") + "\n" + text, encoding="utf-8")
+            config.print_stdout("Appending [tool.yamig] to %s ...  done", os.path.abspath(ini))
+    elif ini.exists():
         config.print_stdout("File %s already exists, skipping", os.path.abspath(ini))
     else:
-        location = os.path.relpath(target.resolve(), ini.resolve().parent).replace(os.sep, "/")
-        text = (source / "yamig.ini").read_text(encoding="utf-8")
-        ini.write_text(text.replace("{script_location}", location), encoding="utf-8")
+        ini.write_text(text.lstrip("\n"), encoding="utf-8")
         config.print_stdout("Generating %s ...  done", os.path.abspath(ini))
     config.print_stdout("Please edit configuration/connection settings in %r before proceeding.",
                         str(ini))

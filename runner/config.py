@@ -20,6 +20,17 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _TRUE = {"true", "yes", "on", "1"}
 
 
+def _flatten(table: dict, prefix: str = "") -> list[tuple[str, Any]]:
+    """TOML reads `sqlalchemy.url = ...` unquoted as a nested table; ini keys are dotted names."""
+    items: list[tuple[str, Any]] = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            items += _flatten(value, f"{prefix}{key}.")
+        else:
+            items.append((f"{prefix}{key}", value))
+    return items
+
+
 class Config:
     """The project configuration plus what a program hands to commands.
 
@@ -42,13 +53,38 @@ class Config:
         self.parser = ConfigParser(defaults={"here": str(here), **self.config_args})
         if self.config_file_name is not None:
             path = Path(self.config_file_name)
-            if path.is_file():
+            pyproject = path if path.suffix == ".toml" else path.parent / "pyproject.toml"
+            if path.is_file() and path.suffix != ".toml":
                 try:
                     self.parser.read(path, encoding="utf-8")
                 except ConfigParserError as exc:
                     raise ConfigError(f"cannot parse the config file: {exc.message.splitlines()[0]}",
                                       location=str(path)) from None
+            elif pyproject.is_file():
+                self._read_pyproject(pyproject)
         self.config_ini_section = ini_section or self._default_section()
+
+    def _read_pyproject(self, path: Path) -> None:
+        """`[tool.yamig]` of a pyproject.toml, when there is no yamig.ini (the pyproject template)."""
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot parse {path.name}: {exc}", location=str(path)) from None
+        table = data.get("tool", {}).get("yamig")
+        if table is None:
+            return
+        self.config_file_name = str(path)
+        self.parser.add_section("yamig")
+        for key, value in _flatten(table):
+            if isinstance(value, list):
+                value = " ".join(str(v) for v in value)
+            elif isinstance(value, bool):
+                value = "true" if value else "false"
+            self.parser.set("yamig", key, str(value))
 
     def _default_section(self) -> str:
         for name in ("yamig", "alembic"):
@@ -58,7 +94,8 @@ class Config:
 
     @property
     def file_exists(self) -> bool:
-        return self.config_file_name is not None and Path(self.config_file_name).is_file()
+        return self.config_file_name is not None and Path(self.config_file_name).is_file() \
+            and self.parser.has_section(self.config_ini_section)
 
     # -- Alembic's accessors -------------------------------------------------------------------
     def get_section(self, name: str, default: dict | None = None) -> dict[str, str] | None:

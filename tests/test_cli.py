@@ -185,3 +185,20 @@ def test_offline_scripts_for_every_dialect(shop, capsys, dialect):
     assert code == 0, err
     assert out.count("-- Running downgrade") == 8
     assert "DELETE FROM alembic_version WHERE alembic_version.version_num = '3b9f1c2a7e01';" in out
+
+
+def test_pyproject_template_end_to_end(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    code, out, _ = run(capsys, "init", "--template", "pyproject", "migrations")
+    assert code == 0 and "Appending [tool.yamig]" in out
+    text = (tmp_path / "pyproject.toml").read_text()
+    assert text.startswith('[project]\nname = "app"\n') and 'script_location = "migrations"' in text
+    assert not (tmp_path / "yamig.ini").exists()
+    assert run(capsys, "revision", "-m", "first", "--rev-id", "aa11")[0] == 0
+    assert (tmp_path / "migrations" / "versions" / "aa11_first.yaml").is_file()
+    assert run(capsys, "upgrade", "head")[0] == 0
+    assert run(capsys, "current") == (0, "aa11 (head)\n", "")
+    code, out, _ = run(capsys, "list_templates")
+    assert "pyproject - Single-database configuration in pyproject.toml" in out

@@ -63,3 +63,15 @@ def test_several_version_locations(tmp_path, sqlite_url, capsys):
     command.upgrade(config, "heads")
     command.current(config)
     assert capsys.readouterr().out.endswith("c3 (head)\n")
+
+
+def test_pyproject_tool_yamig(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.yamig]\nscript_location = "mig"\nsqlalchemy.url = "sqlite:///%(here)s/x.db"\n'
+        'version_locations = ["mig/a", "mig/b"]\ntransaction_per_migration = false\n')
+    config = Config(str(tmp_path / "yamig.ini"))          # no yamig.ini: pyproject.toml is read
+    assert config.config_file_name == str(tmp_path / "pyproject.toml")
+    assert config.url == f"sqlite:///{tmp_path}/x.db"
+    assert config.version_locations == [tmp_path / "mig" / "a", tmp_path / "mig" / "b"]
+    assert config.transaction_per_migration is False
+    assert Config(str(tmp_path / "pyproject.toml")).script_location == tmp_path / "mig"
