@@ -7,6 +7,7 @@ the executor; database commands import them when they run.
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import re
 import shutil
@@ -22,6 +23,31 @@ if TYPE_CHECKING:
 
 
 # -- shared plumbing ------------------------------------------------------------------------
+
+def _each_database(fn=None, *, single: bool = False):
+    """Run a command on each database of a several-database project, in turn.
+
+    Commands that write one file (`single`) need the database named with -n/--name.
+    """
+    def decorate(command):
+        @functools.wraps(command)
+        def run(config: Config, *args, **kwargs):
+            names = config.databases
+            if not names:
+                return command(config, *args, **kwargs)
+            if single:
+                raise ConfigError(
+                    f"this project has several databases ({', '.join(names)}): say which one",
+                    hint=f"pass -n/--name, e.g. yamig -n {names[0]} {command.__name__} ...")
+            result = None
+            for name in names:
+                if len(names) > 1:
+                    config.print_stdout("[%s]", name)
+                result = command(config.for_database(name), *args, **kwargs)
+            return result
+        return run
+    return decorate(fn) if fn is not None else decorate
+
 
 def load_graph(config: Config) -> RevisionGraph:
     """Every revision under the configured version locations, as a checked graph."""
@@ -51,6 +77,7 @@ def _current_rows(config: Config) -> tuple[str, ...]:
 
 # -- database commands ----------------------------------------------------------------------
 
+@_each_database
 def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None) -> None:
     """Upgrade to a later version."""
     from runner.operations import operations
@@ -63,6 +90,7 @@ def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = 
              start=start)
 
 
+@_each_database
 def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None) -> None:
     """Revert to a previous version."""
     from runner.derive import downgrade_operations
@@ -121,6 +149,7 @@ def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, s
         migrate(connection, config, plan, ops_for)
 
 
+@_each_database
 def stamp(config: Config, revision: str | list[str], sql: bool = False, tag: str | None = None,
           purge: bool = False) -> None:
     """Make the version table say `revision` without running any migration."""
@@ -138,6 +167,7 @@ def stamp(config: Config, revision: str | list[str], sql: bool = False, tag: str
         stamp_rows(connection, config, lambda current: graph.stamp_plan(current, targets), purge)
 
 
+@_each_database
 def current(config: Config, verbose: bool = False, head_only: bool = False,
             check_heads: bool = False) -> None:
     """Display the current revision for a database."""
@@ -160,6 +190,7 @@ def current(config: Config, verbose: bool = False, head_only: bool = False,
 
 # -- graph commands -------------------------------------------------------------------------
 
+@_each_database
 def heads(config: Config, verbose: bool = False, resolve_dependencies: bool = False) -> None:
     """Show current available heads in the script directory."""
     graph = load_graph(config)
@@ -170,6 +201,7 @@ def heads(config: Config, verbose: bool = False, resolve_dependencies: bool = Fa
                                            branches=True, tree=False))
 
 
+@_each_database
 def history(config: Config, rev_range: str | None = None, verbose: bool = False,
             indicate_current: bool = False) -> None:
     """List changeset scripts in chronological order (newest first)."""
@@ -188,6 +220,7 @@ def history(config: Config, rev_range: str | None = None, verbose: bool = False,
                                            parents=True))
 
 
+@_each_database(single=True)
 def revision(config: Config, message: str | None = None, autogenerate: bool = False,
              sql: bool = False, head: str = "head", splice: bool = False,
              branch_label: str | list[str] | None = None, version_path: str | None = None,
@@ -298,6 +331,7 @@ def _schema_reference(config: Config, folder: Path) -> str:
         return target.as_uri()
 
 
+@_each_database
 def branches(config: Config, verbose: bool = False) -> None:
     """Show current branch points."""
     graph = load_graph(config)
@@ -310,6 +344,7 @@ def branches(config: Config, verbose: bool = False) -> None:
                             "\n".join(lines))
 
 
+@_each_database
 def show(config: Config, rev: str) -> None:
     """Show the revision(s) denoted by the given symbol (`current`: the database's)."""
     graph = load_graph(config)
@@ -319,6 +354,7 @@ def show(config: Config, rev: str) -> None:
         config.print_stdout(describer.log_entry(graph.revisions[rev_id]))
 
 
+@_each_database(single=True)
 def merge(config: Config, revisions: str | list[str], message: str | None = None,
           branch_label: str | list[str] | None = None, rev_id: str | None = None) -> Path:
     """Merge two or more revisions (usually heads) together in a new revision file."""
@@ -333,6 +369,7 @@ def merge(config: Config, revisions: str | list[str], message: str | None = None
     return _write_revision(config, graph, tuple(parents), message, branch_label, None, rev_id, None)
 
 
+@_each_database
 def ensure_version(config: Config, sql: bool = False) -> None:
     """Create the version table if it is missing (`sql`: print its DDL instead)."""
     from runner.executor import VersionTable
@@ -354,6 +391,7 @@ def ensure_version(config: Config, sql: bool = False) -> None:
             version_table.create(connection)
 
 
+@_each_database(single=True)
 def edit(config: Config, rev: str) -> None:
     """Open the revision's file in $VISUAL or $EDITOR (`current`: the database's revisions)."""
     import shlex
@@ -388,6 +426,7 @@ def list_templates(config: Config) -> None:
 
 def _templates() -> dict[str, str]:
     return {"generic": "Generic single-database configuration.",
+            "multidb": "Several databases, each with its own URL and versions folder.",
             "pyproject": "Single-database configuration in pyproject.toml under [tool.yamig]."}
 
 
@@ -404,16 +443,20 @@ def init(config: Config, directory: str, template: str = "generic", package: boo
     if target.exists() and any(target.iterdir()):
         raise ConfigError(f"directory {directory} already exists and is not empty",
                           hint="choose a new directory name")
-    (target / "versions").mkdir(parents=True, exist_ok=True)
-    config.print_stdout("Creating directory %s ...  done", os.path.abspath(target / "versions"))
+    folders = [target / d / "versions" for d in ("main", "analytics")] if template == "multidb" \
+        else [target / "versions"]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        config.print_stdout("Creating directory %s ...  done", os.path.abspath(folder))
+        (folder / ".gitignore").write_text(".yamig-cache\n", encoding="utf-8")
     shutil.copyfile(source / "README", target / "README")
-    (target / "versions" / ".gitignore").write_text(".yamig-cache\n", encoding="utf-8")
     shutil.copyfile(schema_path(), target / "revision.schema.json")
     ini = Path(config.config_file_name or "yamig.ini")
     if template == "pyproject":
         ini = ini if ini.suffix == ".toml" else ini.parent / "pyproject.toml"
     location = os.path.relpath(target.resolve(), ini.resolve().parent).replace(os.sep, "/")
-    text = (source / ini.name).read_text(encoding="utf-8").replace("{script_location}", location)
+    template_file = source / ("pyproject.toml" if template == "pyproject" else "yamig.ini")
+    text = template_file.read_text(encoding="utf-8").replace("{script_location}", location)
     if template == "pyproject" and ini.exists():
         existing = ini.read_text(encoding="utf-8")
         if "[tool.yamig]" in existing:

@@ -199,6 +199,23 @@ class Config:
         return self.get_bool("transaction_per_migration", True)
 
     @property
+    def databases(self) -> list[str]:
+        """The sections of a several-database project (the multidb template), in order."""
+        value = self.get_main_option("databases") or ""
+        return [name for name in re.split(r"[,\s]+", value) if name]
+
+    def for_database(self, name: str) -> Config:
+        """This configuration, reading the section of one database."""
+        if not self.parser.has_section(name):
+            raise ConfigError(f"database {name!r} is listed in `databases` but has no [{name}] section",
+                              location=self.config_file_name, hint=f"add a [{name}] section")
+        other = Config.__new__(Config)
+        other.__dict__.update(self.__dict__)
+        other.config_ini_section = name
+        other.attributes = dict(self.attributes)
+        return other
+
+    @property
     def x_arguments(self) -> dict[str, str]:
         pairs = getattr(self.cmd_opts, "x", None) or []
         result = {}

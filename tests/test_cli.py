@@ -202,3 +202,21 @@ def test_pyproject_template_end_to_end(tmp_path, monkeypatch, capsys):
     assert run(capsys, "current") == (0, "aa11 (head)\n", "")
     code, out, _ = run(capsys, "list_templates")
     assert "pyproject - Single-database configuration in pyproject.toml" in out
+
+
+def test_multidb_template_end_to_end(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    for name in ("MAIN", "ANALYTICS"):
+        monkeypatch.delenv(f"{name}_DATABASE_URL", raising=False)
+    assert run(capsys, "init", "--template", "multidb", "db")[0] == 0
+    assert (tmp_path / "db" / "main" / "versions").is_dir()
+    assert (tmp_path / "db" / "analytics" / "versions").is_dir()
+    code, _, err = run(capsys, "revision", "-m", "x")
+    assert code == 1 and "this project has several databases (main, analytics): say which one" in err
+    assert run(capsys, "-n", "main", "revision", "-m", "accounts", "--rev-id", "m1")[0] == 0
+    assert run(capsys, "-n", "analytics", "revision", "-m", "events", "--rev-id", "a1")[0] == 0
+    assert run(capsys, "upgrade", "head")[0] == 0
+    assert run(capsys, "current") == (0, "[main]\nm1 (head)\n[analytics]\na1 (head)\n", "")
+    assert (tmp_path / "main.db").exists() and (tmp_path / "analytics.db").exists()
+    assert run(capsys, "-n", "analytics", "downgrade", "base")[0] == 0
+    assert run(capsys, "current") == (0, "[main]\nm1 (head)\n[analytics]\n", "")
