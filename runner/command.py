@@ -252,6 +252,9 @@ def _write_revision(config: Config, graph, parents: tuple[str, ...], message: st
                                      _as_list(branch_label), _as_list(depends_on)),
                     encoding="utf-8")
     config.print_stdout("Generating %s ...  done", os.path.relpath(path))
+    from runner.hooks import run_hooks
+
+    run_hooks(config, path)
     return path
 
 

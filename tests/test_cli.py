@@ -220,3 +220,21 @@ def test_multidb_template_end_to_end(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "main.db").exists() and (tmp_path / "analytics.db").exists()
     assert run(capsys, "-n", "analytics", "downgrade", "base")[0] == 0
     assert run(capsys, "current") == (0, "[main]\nm1 (head)\n[analytics]\n", "")
+
+
+def test_post_write_hooks(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path, {})
+    log = tmp_path / "hooked"
+    with open(tmp_path / "yamig.ini", "a") as ini:
+        ini.write(f"\n[post_write_hooks]\nhooks = mark\nmark.type = exec\n"
+                  f"mark.executable = {sys.executable}\n"
+                  f"mark.options = -c \"import sys; open('{log}', 'a').write(sys.argv[1])\" "
+                  "REVISION_SCRIPT_FILENAME\n")
+    code, out, _ = run(capsys, "revision", "-m", "x", "--rev-id", "h1")
+    assert code == 0 and "Running post write hook 'mark' ...  done" in out
+    assert log.read_text().endswith("versions/h1_x.yaml")
+    ini = tmp_path / "yamig.ini"
+    ini.write_text(ini.read_text().replace("mark.type = exec", "mark.type = nonsense"))
+    code, _, err = run(capsys, "revision", "-m", "y", "--rev-id", "h2")
+    assert code == 1 and "post-write hook 'mark' has type 'nonsense'" in err
