@@ -84,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("edit", "Open a revision file in $VISUAL / $EDITOR.")
     sub.add_argument("rev", help="an id, head, current, ...")
 
+    sub = command("validate", "Review revision files without a database.")
+    sub.add_argument("paths", nargs="*", help="files or folders (default: the version locations)")
+    sub.add_argument("--format", dest="output_format", default="text",
+                     choices=("text", "json", "github", "sarif"))
+    sub.add_argument("--changed-since", help="report only files changed since this git ref")
+
     sub = command("branches", "Show current branch points.")
     sub.add_argument("-v", "--verbose", action="store_true")
 
@@ -98,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run(options: argparse.Namespace) -> None:
+def _run(options: argparse.Namespace) -> int:
     from runner import command
     from runner.config import Config
 
@@ -131,6 +137,9 @@ def _run(options: argparse.Namespace) -> None:
         command.ensure_version(config, sql=options.sql)
     elif name == "edit":
         command.edit(config, options.rev)
+    elif name == "validate":
+        return command.validate(config, options.paths or None, options.output_format,
+                                options.changed_since)
     elif name == "branches":
         command.branches(config, verbose=options.verbose)
     elif name == "show":
@@ -153,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from runner.errors import YamigError
 
     try:
-        _run(options)
+        code = _run(options)
     except YamigError as error:
         print(f"yamig: {error}" if not error.location else str(error), file=sys.stderr)
         return error.exit_code
@@ -170,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               "  hint: this is a bug in yamig; run again with YAMIG_DEBUG=1 for the traceback "
               "and report it", file=sys.stderr)
         return 3
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":

@@ -416,6 +416,15 @@ def edit(config: Config, rev: str) -> None:
             raise ConfigError(f"the editor {editor!r} failed on {path}: {err}") from None
 
 
+def validate(config: Config, paths: list[str] | None = None, output_format: str = "text",
+             changed_since: str | None = None) -> int:
+    """Review revision files without a database; returns the exit code (0 clean, 1 errors, 2 unreadable)."""
+    from runner.validate import validate as run
+
+    return run(config, paths=paths, output_format=output_format, changed_since=changed_since,
+               stdout=config.stdout)
+
+
 # -- project setup --------------------------------------------------------------------------
 
 def list_templates(config: Config) -> None:

@@ -1,0 +1,138 @@
+"""yamig validate: one bad revision per check and rule, each with its exact finding."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from runner import command
+from runner.config import Config
+
+from .conftest import SAMPLE
+from .helpers import revision_text, write_project
+
+BASE = revision_text("a1", None, """
+    - create_table:
+        table_name: account
+        columns:
+          - {name: id, type: Integer, primary_key: true}
+          - {name: email, type: String(100)}
+""")
+
+
+def findings(tmp_path, revisions, url="sqlite://", fmt="json", extra=""):
+    config = write_project(tmp_path, revisions, url)
+    if extra:
+        with open(config.config_file_name, "a") as ini:
+            ini.write(extra)
+        config = Config(config.config_file_name)
+    out = io.StringIO()
+    config.stdout = out
+    code = command.validate(config, output_format=fmt)
+    if fmt != "json":
+        return code, out.getvalue()
+    return code, [(f["rule"], f["path"].rsplit("/", 1)[-1], f["line"]) for f in json.loads(out.getvalue())]
+
+
+@pytest.mark.parametrize("second, expected", [
+    ("revision: b2\ndown_revision: a1\nupgrade: [\n", [("invalid-file", "b2_x.yaml", 4)]),
+    ("revision: b2\ndown_revision: a1\nupgrade:\n  - drop_tabel: {table_name: t}\n",
+     [("schema", "b2_x.yaml", 4)]),
+    ("revision: b2\ndown_revision: a1\nupgrade:\n  - add_column: {table_name: account, "
+     "column: {name: c, type: Strng}}\n", [("schema", "b2_x.yaml", 4)]),
+    ("revision: b2\ndown_revision: zz\nupgrade: []\n", [("missing-parent", "b2_x.yaml", 2)]),
+    ("revision: b2\ndown_revision: a1\ndepends_on: [nope]\nupgrade: []\n",
+     [("missing-dependency", "b2_x.yaml", 3)]),
+    ("revision: a1\ndown_revision: null\nupgrade: []\n",
+     [("file-name", "b2_x.yaml", 1), ("duplicate-id", "b2_x.yaml", 1)]),
+    ("revision: b2\ndown_revision: null\nupgrade: []\n",
+     [("multiple-heads", "a1_x.yaml", 1), ("multiple-heads", "b2_x.yaml", 1)]),
+    ("revision: b2\ndown_revision: a1\nupgrade:\n  - drop_column: {table_name: nope, column_name: x}\n"
+     "    allow: [drop-column]\n", [("state", "b2_x.yaml", 4), ("irreversible", "b2_x.yaml", 4)]),
+    ("revision: b2\ndown_revision: a1\nupgrade:\n  - create_index: {index_name: ix, table_name: account,"
+     " columns: [missing]}\n", [("state", "b2_x.yaml", 4)]),
+    ("revision: b2\ndown_revision: a1\nupgrade:\n  - add_column: {table_name: account, column: "
+     "{name: c, type: Integer}}\ndowngrade: []\n", [("downgrade-mismatch", "b2_x.yaml", 5)]),
+    ("revision: b2\ndown_revision: a1\nupgrade:\n  - allow: [execute]\n    execute: UPDATE account SET "
+     "email = ''\n", [("irreversible", "b2_x.yaml", 4)]),
+    ("revision: b2\ndown_revision: a1\nupgrade:\n  - drop_table: {table_name: account}\n",
+     [("drop-table", "b2_x.yaml", 4)]),
+    ("revision: b2\ndown_revision: a1\nupgrade:\n  - drop_column: {table_name: account, "
+     "column_name: email}\n", [("drop-column", "b2_x.yaml", 4)]),
+    ("revision: b2\ndown_revision: a1\nupgrade:\n  - add_column: {table_name: account, column: "
+     "{name: c, type: Integer, nullable: false}}\n", [("not-null-without-default", "b2_x.yaml", 4)]),
+    ("revision: b2\ndown_revision: a1\nupgrade:\n  - execute: SELECT 1\ndowngrade: []\n",
+     [("execute", "b2_x.yaml", 4)]),
+])
+def test_each_check_reports_its_finding(tmp_path, second, expected):
+    code, found = findings(tmp_path, {"a1_x.yaml": BASE, "b2_x.yaml": second})
+    assert found == expected
+    warnings = {"file-name", "drop-table", "drop-column", "execute"}
+    assert code == (0 if all(rule in warnings for rule, _, _ in expected) else 1)
+
+
+def test_file_name_and_postgresql_index_rule(tmp_path):
+    second = ("revision: b2\ndown_revision: a1\nupgrade:\n  - create_index: {index_name: ix, "
+              "table_name: account, columns: [email]}\n")
+    code, found = findings(tmp_path, {"a1_x.yaml": BASE, "wrong.yaml": second}, "postgresql://h/db")
+    assert found == [("file-name", "wrong.yaml", 1), ("index-not-concurrently", "wrong.yaml", 4)]
+    assert code == 0
+
+
+def test_rules_silenced_for_the_project_and_multiple_heads_as_warning(tmp_path):
+    second = "revision: b2\ndown_revision: null\nupgrade:\n  - execute: SELECT 1\ndowngrade: []\n"
+    code, found = findings(tmp_path, {"a1_x.yaml": BASE, "b2_x.yaml": second},
+                           extra="validate.disable = execute\nvalidate.multiple_heads = warning\n")
+    assert [rule for rule, _, _ in found] == ["multiple-heads", "multiple-heads"] and code == 0
+
+
+def test_text_output_with_caret_and_other_formats(tmp_path):
+    second = "revision: b2\ndown_revision: a1\nupgrade:\n  - drop_table: {table_name: account}\n"
+    revisions = {"a1_x.yaml": BASE, "b2_x.yaml": second}
+    code, text = findings(tmp_path, revisions, fmt="text")
+    assert text.endswith("versions/b2_x.yaml:4:5: warning drop-table: drops table account and its data\n"
+                         "      - drop_table: {table_name: account}\n        ^\n"
+                         "    fix: make sure no code reads it, and keep a backup; allow: [drop-table] to "
+                         "accept\n0 error(s), 1 warning(s)\n")
+    _, github = findings(tmp_path, revisions, fmt="github")
+    assert github.startswith("::warning file=") and ",line=4,col=5,title=drop-table::" in github
+    _, sarif = findings(tmp_path, revisions, fmt="sarif")
+    result = json.loads(sarif)["runs"][0]["results"][0]
+    assert result["ruleId"] == "drop-table" and result["locations"][0]["physicalLocation"]["region"] == \
+        {"startLine": 4, "startColumn": 5}
+
+
+def test_sample_project_is_clean_and_cli_exit_codes(tmp_path):
+    shutil.copytree(SAMPLE, tmp_path / "shop", ignore=shutil.ignore_patterns("*.db", ".yamig-cache"))
+    result = subprocess.run([sys.executable, "-m", "runner", "validate"], cwd=tmp_path / "shop",
+                            capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, "0 error(s), 0 warning(s)\n")
+    result = subprocess.run([sys.executable, "-m", "runner", "validate", "nope"], cwd=tmp_path / "shop",
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "does not exist" in result.stdout
+    (tmp_path / "shop" / "versions" / "bad_x.yaml").write_text("revision: [\n")
+    result = subprocess.run([sys.executable, "-m", "runner", "validate", "--format", "github"],
+                            cwd=tmp_path / "shop", capture_output=True, text=True)
+    assert result.returncode == 1 and result.stdout.startswith("::error file=versions/bad_x.yaml,line=2")
+
+
+def test_changed_since_limits_findings_to_changed_files(tmp_path, monkeypatch):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    monkeypatch.chdir(tmp_path)
+    first = "revision: b2\ndown_revision: a1\nupgrade:\n  - drop_table: {table_name: account}\n"
+    config = write_project(tmp_path, {"a1_x.yaml": BASE, "b2_x.yaml": first})
+    for argv in (["init", "-q"], ["add", "."], ["-c", "user.email=t@t", "-c", "user.name=t", "commit",
+                                                "-qm", "x"]):
+        subprocess.run(["git", *argv], check=True, cwd=tmp_path)
+    (tmp_path / "versions" / "c3_x.yaml").write_text(
+        "revision: c3\ndown_revision: b2\nupgrade:\n  - execute: SELECT 1\ndowngrade: []\n")
+    out = io.StringIO()
+    config.stdout = out
+    command.validate(config, output_format="json", changed_since="HEAD")
+    assert [(f["rule"], f["path"]) for f in json.loads(out.getvalue())] == [("execute", "versions/c3_x.yaml")]
