@@ -356,3 +356,35 @@ def test_offline_sqlite_rebuilds_for_constraints(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "CONSTRAINT uq_item_qty" not in out and "DROP CONSTRAINT" not in out
     assert "CONSTRAINT ck_item_qty CHECK (qty >= 0)" in out
+
+
+def test_sqlite_refuses_to_drop_a_constraint_the_table_lacks(tmp_path, sqlite_url):
+    second = revision_text("b2", "a1", "- drop_constraint: {constraint_name: nope, table_name: item}",
+                           downgrade="[]")
+    config = write_project(tmp_path, {"a.yaml": BASE, "b.yaml": second}, sqlite_url)
+    command.upgrade(config, "a1")
+    with pytest.raises(MigrationError) as info:
+        command.upgrade(config, "head")
+    assert str(info.value).startswith(f"{tmp_path}/versions/b.yaml:4:5: table item has no constraint "
+                                      "named nope")
+
+
+def test_validate_reports_what_the_state_contradicts(tmp_path):
+    second = revision_text("b2", "a1", """
+        - create_unique_constraint: {constraint_name: uq, table_name: item, columns: [nope]}
+        - create_foreign_key: {constraint_name: fk, source_table: item, referent_table: ghost,
+                               local_cols: [parent_id], remote_cols: [id]}
+        - drop_constraint: {constraint_name: ck_item_qty, table_name: item, type: unique}
+        - bulk_insert: {table_name: item, rows: [{id: 3, colour: red}]}
+    """, downgrade="[]")
+    config = write_project(tmp_path, {"a1_x.yaml": BASE, "b2_x.yaml": second})
+    out = io.StringIO()
+    config.stdout = out
+    assert command.validate(config) == 1
+    lines = [line for line in out.getvalue().splitlines() if ": error state: " in line]
+    assert [line.split("b2_x.yaml:", 1)[1] for line in lines] == [
+        "4:5: error state: column item.nope does not exist",
+        "5:5: error state: table ghost does not exist at this point",
+        "7:5: error state: constraint ck_item_qty is of type check, not unique",
+        "8:60: error state: column item.colour does not exist",   # at its value
+    ]

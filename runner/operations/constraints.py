@@ -159,6 +159,12 @@ class DropConstraint(Operation):
             state.problem(self.location, f"constraint {name} is of type {kind}, not {self.args['type']}")
         remove_constraint(table, name)
 
+    def rebuild_error(self, table: TableState) -> str | None:
+        """On SQLite a rebuild stands in for DROP CONSTRAINT, which fails on a name the table lacks."""
+        if find_constraint(table, self.args["constraint_name"]) is None:
+            return f"table {table.name} has no constraint named {self.args['constraint_name']}"
+        return None
+
     def reverse(self, state: SchemaState) -> list[Operation]:
         table = state.table(self.args["table_name"], self.schema)
         found = find_constraint(table, self.args["constraint_name"]) if table is not None else None

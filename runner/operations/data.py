@@ -26,11 +26,11 @@ class BulkInsert(Operation):
         table = state.require_table(self.args["table_name"], self.schema, self.location)
         if not table.known or state.opaque:
             return
-        for row in self.args["rows"]:
+        for index, row in enumerate(self.args["rows"]):
             for key in row:
                 if key not in table.columns:
-                    state.problem(self.location, f"column {table.name}.{key} does not exist")
-                    return
+                    state.problem(self.arg_location("rows", index, key),
+                                  f"column {table.name}.{key} does not exist")
 
     # -- the column types ---------------------------------------------------------------------
     def types_from_state(self, state: SchemaState) -> dict[str, Any]:
