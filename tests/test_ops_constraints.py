@@ -288,6 +288,10 @@ OFFLINE = revision_text("b2", "a1", """
     - create_foreign_key: {constraint_name: fk_s, source_table: item, referent_table: parent,
                            local_cols: [parent_id], remote_cols: [id], source_schema: app,
                            referent_schema: ref}
+    - create_check_constraint: {constraint_name: ck_s, table_name: item, condition: "qty > 1", schema: app}
+    - drop_constraint: {constraint_name: uq_s, table_name: item, type: unique, schema: app}
+    - create_table_comment: {table_name: item, comment: stock, schema: app}
+    - drop_table_comment: {table_name: item, schema: app}
 """, downgrade="[]")
 
 
@@ -306,6 +310,10 @@ def alembic_calls(op) -> None:
     op.create_unique_constraint("uq_s", "item", ["qty"], schema="app")
     op.create_foreign_key("fk_s", "item", "parent", ["parent_id"], ["id"], source_schema="app",
                           referent_schema="ref")
+    op.create_check_constraint("ck_s", "item", "qty > 1", schema="app")
+    op.drop_constraint("uq_s", "item", type_="unique", schema="app")
+    op.create_table_comment("item", "stock", schema="app")
+    op.drop_table_comment("item", schema="app")
 
 
 def alembic_statements(dialect: str, calls) -> list[str]:
