@@ -396,3 +396,26 @@ def test_validate_reports_what_the_state_contradicts(tmp_path):
         "7:5: error state: constraint ck_item_qty is of type check, not unique",
         "8:60: error state: column item.colour does not exist",   # at its value
     ]
+
+
+def test_sqlite_names_a_table_it_cannot_rebuild(tmp_path, sqlite_url):
+    second = revision_text("b2", "a1", """
+        - create_check_constraint: {constraint_name: ck, table_name: ghost, condition: "a > 0"}
+    """, downgrade="[]")
+    config = write_project(tmp_path, {"a.yaml": BASE, "b.yaml": second}, sqlite_url)
+    with pytest.raises(MigrationError) as info:
+        command.upgrade(config, "head")
+    assert str(info.value).startswith(f"{tmp_path}/versions/b.yaml:4:5: SQLite cannot create a constraint "
+                                      "in place, and table ghost is not there to rebuild")
+
+
+def test_a_second_primary_key_is_a_state_problem():
+    from runner.operations.constraints import CreatePrimaryKey
+    from runner.operations.tables import CreateTable
+    from runner.state import SchemaState
+
+    state = SchemaState()
+    CreateTable({"table_name": "t", "columns": [{"name": "a", "type": "Integer", "primary_key": True}]}
+                ).state_forwards(state)
+    CreatePrimaryKey({"constraint_name": "pk", "table_name": "t", "columns": ["a"]}).state_forwards(state)
+    assert [p.message for p in state.problems] == ["table t already has a primary key"]

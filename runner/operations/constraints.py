@@ -41,6 +41,9 @@ class _CreateConstraint(Operation):
         name = self.args["constraint_name"]
         if find_constraint(table, name) is not None:
             state.problem(self.location, f"constraint {name} already exists on table {table.name}")
+        elif self.kind == "primary_key" and any("primary_key" in c for c in
+                                                [*table.constraints, *_column_constraints(table)]):
+            state.problem(self.location, f"table {table.name} already has a primary key")
         if table.known and not state.opaque:
             for column in self.columns():
                 if column not in table.columns:
@@ -63,6 +66,7 @@ class _CreateConstraint(Operation):
 
         from runner.ddl import build_constraint, ensure_fk_targets
 
+        refuse_on_sqlite(self, self.table_name, dialect)
         metadata = sa.MetaData()
         columns = [sa.Column(c, sa.types.NULLTYPE) for c in self.columns()]
         table = sa.Table(self.table_name, metadata, *columns, schema=self.schema)
@@ -180,6 +184,7 @@ class DropConstraint(Operation):
     def ddl(self, dialect: Any) -> list[Any]:
         import sqlalchemy as sa
 
+        refuse_on_sqlite(self, self.args["table_name"], dialect)
         kind = self.args.get("type")
         if kind is None and dialect.name in ("mysql", "mariadb"):
             raise MigrationError(
@@ -200,6 +205,17 @@ class DropConstraint(Operation):
         constraint = factories[kind]()
         table.append_constraint(constraint)
         return [sa.schema.DropConstraint(constraint)]
+
+
+def refuse_on_sqlite(op: Operation, table: str, dialect: Any) -> None:
+    """SQLite has no ALTER for constraints: yamig rebuilds the table, which it must know."""
+    if dialect.name == "sqlite":
+        raise MigrationError(
+            f"SQLite cannot {op.name.split('_')[0]} a constraint in place, and table {table} is not "
+            "there to rebuild (online: not in the database; --sql: not defined by earlier revisions)",
+            location=op.location,
+            hint="check the table name; a table made by `execute` cannot be rebuilt offline",
+        )
 
 
 # -- constraints in a table's definition ---------------------------------------------------------
