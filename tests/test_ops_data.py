@@ -86,15 +86,16 @@ def test_a_value_its_column_cannot_take_points_at_the_row(tmp_path, sqlite_url):
 def test_bulk_insert_into_a_table_raw_sql_made(tmp_path, db_url):
     """Online the types come from the database, so a table the state does not know works too."""
     revisions = {"a.yaml": revision_text("a1", None, """
-        - execute: "CREATE TABLE note (id INTEGER PRIMARY KEY, body VARCHAR(20), due DATE)"
-        - bulk_insert: {table_name: note, rows: [{id: 1, body: x, due: 2026-02-01}]}
+        - execute: "CREATE TABLE note (id INTEGER PRIMARY KEY, body VARCHAR(20), due DATE, extra TEXT)"
+        - bulk_insert: {table_name: note, rows: [{id: 1, body: x, due: 2026-02-01, extra: {a: [1]}}]}
     """, downgrade="[]")}
     config = write_project(tmp_path, revisions, db_url)
     command.upgrade(config, "head")
     engine = sa.create_engine(db_url)
     with engine.connect() as conn:
         note = sa.Table("note", sa.MetaData(), autoload_with=conn)
-        assert conn.execute(sa.select(note)).all() == [(1, "x", datetime.date(2026, 2, 1))]
+        # a mapping for a text column (as MariaDB reflects JSON) is stored as its JSON text
+        assert conn.execute(sa.select(note)).all() == [(1, "x", datetime.date(2026, 2, 1), '{"a": [1]}')]
     engine.dispose()
 
 
