@@ -419,3 +419,21 @@ def test_a_second_primary_key_is_a_state_problem():
                 ).state_forwards(state)
     CreatePrimaryKey({"constraint_name": "pk", "table_name": "t", "columns": ["a"]}).state_forwards(state)
     assert [p.message for p in state.problems] == ["table t already has a primary key"]
+
+
+def test_a_derived_drop_column_downgrade_restores_the_constraints_on_it(tmp_path, db_url):
+    second = revision_text("b2", "a1", """
+        - create_unique_constraint: {constraint_name: uq_item_qty_sku, table_name: item, columns: [qty, sku]}
+        - drop_column: {table_name: item, column_name: qty}
+    """)
+    config = write_project(tmp_path, {"a.yaml": BASE, "b.yaml": second}, db_url)
+    command.upgrade(config, "a1")
+    before = snapshot(db_url)
+    command.upgrade(config, "head")
+    command.downgrade(config, "a1")
+    after = snapshot(db_url)
+    assert after["checks"] == ["ck_item_qty"] and after["indexes"] == ["ix_item_qty"]
+    for snap in (before, after):   # a column added back comes last
+        snap["columns"] = sorted(snap["columns"])
+    assert {k: v for k, v in after.items() if k != "rows"} == {k: v for k, v in before.items() if k != "rows"}
+    assert after["rows"] == [(1, 0), (2, 0)]      # the column comes back with its server default

@@ -227,8 +227,9 @@ def _kind(spec: dict[str, Any]) -> str:
 def _column_constraints(table: TableState) -> list[dict[str, Any]]:
     """The named constraints that column definitions imply, in create_table's shape.
 
-    A column's foreign key may carry a name; a key or unique column gets the name PostgreSQL
-    gives it (<table>_pkey, <table>_<column>_key), the one a later drop_constraint will use.
+    A column's foreign key may carry a name; otherwise it, a key or a unique column gets the
+    name PostgreSQL gives it (<table>_<column>_fkey, <table>_pkey, <table>_<column>_key), the
+    one a later drop_constraint will use.
     """
     found = []
     keys = [n for n, c in table.columns.items() if c.get("primary_key")]
@@ -238,10 +239,10 @@ def _column_constraints(table: TableState) -> list[dict[str, Any]]:
         if column.get("unique"):
             found.append({"unique": [name], "name": f"{table.name}_{name}_key"})
         fk = column.get("foreign_key")
-        if fk and fk.get("name"):
+        if fk:
             spec = {"columns": [name], "references": [fk["column"]]}
             spec.update({k: fk[k] for k in ("ondelete", "onupdate", "deferrable", "initially") if k in fk})
-            found.append({"foreign_key": spec, "name": fk["name"]})
+            found.append({"foreign_key": spec, "name": fk.get("name") or f"{table.name}_{name}_fkey"})
     return found
 
 
@@ -261,7 +262,7 @@ def remove_constraint(table: TableState, name: str) -> None:
         return
     for column_name, column in table.columns.items():
         fk = column.get("foreign_key")
-        if fk and fk.get("name") == name:
+        if fk and (fk.get("name") or f"{table.name}_{column_name}_fkey") == name:
             del column["foreign_key"]
         elif column.get("unique") and name == f"{table.name}_{column_name}_key":
             column["unique"] = False
