@@ -639,3 +639,13 @@ def test_offline_sqlite_script_does_what_the_online_run_does(tmp_path, variant):
     with sqlite3.connect(offline / "db.sqlite") as db:
         db.executescript(out.getvalue())
     assert snapshot(f"sqlite:///{offline}/db.sqlite") == snapshot(f"sqlite:///{online}/db.sqlite")
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_validate_finds_the_written_downgrades_restore_the_schema(tmp_path, variant):
+    upgrade, downgrade, _ = VARIANTS[variant]
+    config = project(tmp_path, "sqlite://", upgrade, downgrade)
+    out = io.StringIO()
+    config.stdout = out
+    command.validate(config, output_format="text")
+    assert "error" not in out.getvalue().replace("0 error(s)", "")

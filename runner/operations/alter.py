@@ -216,7 +216,7 @@ _ABSENT = object()
 
 def rename_column(state: SchemaState, table: TableState, old: str, new: str) -> None:
     """Rename a column in the state, keeping its place, and every reference to it."""
-    _pin_implied_indexes(state, table)
+    _pin_implied_indexes(state, table, old)
     table.columns = {(new if key == old else key): value for key, value in table.columns.items()}
     table.columns[new]["name"] = new
     for index in table.indexes.values():
@@ -235,13 +235,13 @@ def rename_column(state: SchemaState, table: TableState, old: str, new: str) -> 
     _retarget_references(state, table.name, table.name, table.schema, {old: new})
 
 
-def _pin_implied_indexes(state: SchemaState, table: TableState) -> None:
+def _pin_implied_indexes(state: SchemaState, table: TableState, column_name: str | None = None) -> None:
     """A column's `index: true` is created as ix_<table>_<column>; a rename keeps that name.
 
-    So before a rename such indexes become named indexes in the state.
+    So before a rename of the table (or of `column_name`) such indexes become named ones in the state.
     """
     for column in table.columns.values():
-        if column.pop("index", False):
+        if column_name in (None, column["name"]) and column.pop("index", False):
             name = f"ix_{table.name}_{column['name']}"
             spec: dict[str, Any] = {"index_name": name, "table_name": table.name, "columns": [column["name"]]}
             if column.pop("unique", False):  # unique and index: SQLAlchemy makes one unique index
