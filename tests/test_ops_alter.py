@@ -347,6 +347,21 @@ def test_state_follows_a_table_rename_into_indexes_and_foreign_keys_elsewhere():
     assert product.indexes["ix_item_code"]["columns"] == ["code"]
 
 
+def test_state_follows_a_rename_in_a_schema_and_only_there():
+    item = {"table_name": "item", "columns": [{"name": "id", "type": "Integer", "primary_key": True}]}
+    refs = CreateTable({"table_name": "refs", "columns": [
+        {"name": "a", "type": "Integer", "foreign_key": {"column": "shop.item.id"}},
+        {"name": "b", "type": "Integer", "foreign_key": {"column": "item.id"}}]})
+    state = replay(CreateTable({**item, "schema": "shop"}), CreateTable(item), refs,
+                   RenameTable({"old_table_name": "item", "new_table_name": "product", "schema": "shop"}),
+                   AlterColumn({"table_name": "product", "schema": "shop", "column_name": "id",
+                                "new_column_name": "no"}))
+    assert state.table("product", "shop") is not None and state.table("item") is not None
+    columns = state.table("refs").columns
+    assert (columns["a"]["foreign_key"]["column"], columns["b"]["foreign_key"]["column"]) == \
+        ("shop.product.no", "item.id")
+
+
 def test_state_follows_a_column_rename_into_constraints_indexes_and_references():
     state = replay(ITEM, TAG, index("ix_price", "price"), AlterColumn(
         {"table_name": "item", "column_name": "price", "new_column_name": "cost", "nullable": False}))
@@ -649,3 +664,42 @@ def test_validate_finds_the_written_downgrades_restore_the_schema(tmp_path, vari
     config.stdout = out
     command.validate(config, output_format="text")
     assert "error" not in out.getvalue().replace("0 error(s)", "")
+
+
+def test_in_a_schema_on_postgresql(tmp_path, postgres_url):
+    config = write_project(tmp_path, {
+        "a1_base.yaml": revision_text("a1", None, """
+            - execute: "CREATE SCHEMA shop"
+            - create_table:
+                table_name: item
+                schema: shop
+                columns:
+                  - {name: id, type: Integer, primary_key: true}
+                  - {name: name, type: String(50)}
+            - create_table:
+                table_name: tag
+                schema: shop
+                columns:
+                  - {name: id, type: Integer, primary_key: true}
+                  - {name: item_id, type: Integer, foreign_key: {column: shop.item.id}}
+        """, downgrade="[]"),
+        "b2_change.yaml": revision_text("b2", "a1", """
+            - rename_table: {old_table_name: item, new_table_name: product, schema: shop}
+            - alter_column: {table_name: product, schema: shop, column_name: name, new_column_name: title,
+                             type: String(80), comment: shown}
+        """)}, postgres_url)
+    command.upgrade(config, "head")
+    engine = sa.create_engine(postgres_url)
+    with engine.connect() as conn:
+        insp = sa.inspect(conn)
+        assert sorted(insp.get_table_names(schema="shop")) == ["product", "tag"]
+        title = insp.get_columns("product", schema="shop")[1]
+        assert (title["name"], str(title["type"]), title["comment"]) == ("title", "VARCHAR(80)", "shown")
+        assert insp.get_foreign_keys("tag", schema="shop")[0]["referred_table"] == "product"
+    command.downgrade(config, "a1")
+    with engine.connect() as conn:
+        insp = sa.inspect(conn)
+        assert sorted(insp.get_table_names(schema="shop")) == ["item", "tag"]
+        name = insp.get_columns("item", schema="shop")[1]
+        assert (name["name"], str(name["type"]), name["comment"]) == ("name", "VARCHAR(50)", None)
+    engine.dispose()
