@@ -637,7 +637,8 @@ def test_offline_sqlite_rebuild_keeps_the_index_name_of_a_renamed_column(tmp_pat
     ]
 
 
-@pytest.mark.parametrize("variant", ["rename_table", "several", "nullable_off", "type", "default_dropped"])
+@pytest.mark.parametrize("variant", ["rename_table", "rename_column", "several", "nullable_off", "type",
+                                     "default_set", "default_dropped"])
 def test_offline_sqlite_script_does_what_the_online_run_does(tmp_path, variant):
     upgrade, downgrade, _ = VARIANTS[variant]
     online, offline = tmp_path / "online", tmp_path / "offline"
@@ -651,6 +652,13 @@ def test_offline_sqlite_script_does_what_the_online_run_does(tmp_path, variant):
     out = io.StringIO()
     config.stdout = out
     command.upgrade(config, "a1:b2", sql=True)
+    with sqlite3.connect(offline / "db.sqlite") as db:
+        db.executescript(out.getvalue())
+    assert snapshot(f"sqlite:///{offline}/db.sqlite") == snapshot(f"sqlite:///{online}/db.sqlite")
+    # and back, by the derived downgrade: online from the reflected table, offline from the state
+    command.downgrade(project(online, f"sqlite:///{online}/db.sqlite", upgrade), "a1")
+    out = config.stdout = io.StringIO()
+    command.downgrade(config, "b2:a1", sql=True)
     with sqlite3.connect(offline / "db.sqlite") as db:
         db.executescript(out.getvalue())
     assert snapshot(f"sqlite:///{offline}/db.sqlite") == snapshot(f"sqlite:///{online}/db.sqlite")
