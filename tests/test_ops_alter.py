@@ -414,10 +414,18 @@ def test_state_alterations_and_their_reverse():
      "column item.nope does not exist at this point"),
     (AlterColumn({"table_name": "item", "column_name": "code", "new_column_name": "price"}),
      "column item.price already exists"),
+    (AlterColumn({"table_name": "item", "column_name": "code", "nullable": False,
+                  "existing_type": "String(40)"}),
+     "existing_type String(40) does not match item.code, which is String(20) at this point"),
+    (AlterColumn({"table_name": "item", "column_name": "id", "type": "BigInteger",
+                  "existing_nullable": True}),
+     "existing_nullable true does not match item.id, which is NOT NULL at this point"),
+    (AlterColumn({"table_name": "item", "column_name": "code", "type": "Text", "existing_type": "VARCHAR(20)",
+                  "existing_nullable": True}), None),
 ])
 def test_state_problems(op, problem):
     state = replay(ITEM, TAG, op)
-    assert [p.message for p in state.problems] == [problem]
+    assert [p.message for p in state.problems] == ([problem] if problem else [])
 
 
 def test_validate_reports_a_missing_column_at_the_operation(tmp_path):
