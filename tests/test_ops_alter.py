@@ -87,12 +87,12 @@ def snapshot(url: str) -> dict:
 
 
 def rename_column(snap: dict, table: str, old: str, new: str) -> None:
+    """What renaming a column does to a snapshot: everything that names it follows."""
     t = snap[table]
     for c in t["columns"]:
         if c["name"] == old:
             c["name"] = new
-    swap = [new if c == old else c for c in t["pk"]]
-    t["pk"] = swap
+    t["pk"] = [new if c == old else c for c in t["pk"]]
     t["indexes"] = sorted((n, [new if c == old else c for c in cols], u) for n, cols, u in t["indexes"])
     t["uniques"] = sorted((n, [new if c == old else c for c in cols]) for n, cols in t["uniques"])
     t["checks"] = sorted((n, re.sub(rf"\b{old}\b", new, text)) for n, text in t["checks"])
