@@ -100,8 +100,9 @@ def rebuild_statements(before: TableState, after: TableState, renames: dict[str,
         statements += CreateIndex(index).ddl(_SQLITE)
     for name, spec in after.columns.items():
         if spec.get("index"):
-            statements += CreateIndex({"index_name": f"ix_{after.name}_{name}", "table_name": after.name,
-                                       "columns": [name], "schema": after.schema}).ddl(_SQLITE)
+            statements += CreateIndex({"index_name": after.implied_index_name(name),
+                                       "table_name": after.name, "columns": [name],
+                                       "schema": after.schema}).ddl(_SQLITE)
     return statements
 
 

@@ -24,6 +24,10 @@ class TableState:
     # indexes that a column's `index: true` made, named for good when a rename changed that name
     pinned_indexes: set[str] = field(default_factory=set)
 
+    def implied_index_name(self, column: str) -> str:
+        """The name of the index that `column`'s `index: true` makes on this table."""
+        return implied_index_name(self.name, column, self.schema)
+
     def definition(self) -> dict[str, Any]:
         """create_table arguments that re-create this table (indexes are separate operations)."""
         columns = copy.deepcopy(list(self.columns.values()))
@@ -103,6 +107,17 @@ class SchemaState:
     def find_index(self, name: str, schema: str | None = None) -> TableState | None:
         table = self._index_tables.get((schema, name))
         return table if table is not None and name in table.indexes else None
+
+
+def implied_index_name(table: str, column: str, schema: str | None = None) -> str:
+    """The one place that names a column's `index: true` index, as SQLAlchemy (and so Alembic)
+    does: its default naming convention `ix_%(column_0_label)s`, the label being
+    `[<schema>_]<table>_<column>` with a schema's dots as underscores (`ix_app_invoice_total`).
+
+    (A dialect shortens a name longer than its identifier limit when it compiles the DDL.)
+    """
+    label = f"{schema.replace('.', '_')}_{table}" if schema else table
+    return f"ix_{label}_{column}"
 
 
 def _qualified(name: str, schema: str | None) -> str:

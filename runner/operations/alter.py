@@ -260,13 +260,13 @@ def rename_column(state: SchemaState, table: TableState, old: str, new: str) -> 
 
 
 def _pin_implied_indexes(state: SchemaState, table: TableState, column_name: str | None = None) -> None:
-    """A column's `index: true` is created as ix_<table>_<column>; a rename keeps that name.
+    """A column's `index: true` index is named after the table and column; a rename keeps that name.
 
     So before a rename of the table (or of `column_name`) such indexes become named ones in the state.
     """
     for column in table.columns.values():
         if column_name in (None, column["name"]) and column.pop("index", False):
-            name = f"ix_{table.name}_{column['name']}"
+            name = table.implied_index_name(column["name"])
             spec: dict[str, Any] = {"index_name": name, "table_name": table.name, "columns": [column["name"]]}
             if column.pop("unique", False):  # unique and index: SQLAlchemy makes one unique index
                 spec["unique"] = True
@@ -286,7 +286,7 @@ def _unpin_implied_indexes(state: SchemaState, table: TableState) -> None:
         columns = spec.get("columns", []) if spec else []
         if spec is None or len(columns) != 1 or columns[0] not in table.columns:
             table.pinned_indexes.discard(name)  # dropped or changed since
-        elif name == f"ix_{table.name}_{columns[0]}":
+        elif name == table.implied_index_name(columns[0]):
             column = table.columns[columns[0]]
             state.remove_index(table, name)
             table.pinned_indexes.discard(name)

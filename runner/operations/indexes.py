@@ -7,7 +7,7 @@ from typing import Any
 
 from runner.errors import MigrationError
 from runner.operations.base import Operation
-from runner.state import SchemaState
+from runner.state import SchemaState, TableState
 
 _DIALECTS = ("postgresql_", "mysql_", "mariadb_", "sqlite_", "mssql_", "oracle_")
 
@@ -38,13 +38,20 @@ class CreateIndex(Operation):
     def state_forwards(self, state: SchemaState) -> None:
         table = state.require_table(self.args["table_name"], self.schema, self.location)
         name = self.args["index_name"]
-        if state.find_index(name, self.schema) is not None and not self.args.get("if_not_exists"):
+        implied = _implied_index(state, self.args)
+        if (implied or state.find_index(name, self.schema)) and not self.args.get("if_not_exists"):
             state.problem(self.location, f"index {name} already exists at this point")
         if table.known and not state.opaque:
             for column in self.args.get("columns", []):
                 if isinstance(column, str) and column not in table.columns:
                     state.problem(self.location, f"column {table.name}.{column} does not exist")
-        state.add_index(table, name, copy.deepcopy(self.args))
+        column = _as_implied(table, self.args)
+        if column is not None:  # what `index: true` makes: the state says it that way
+            column["index"] = True
+            if self.args.get("unique"):
+                column["unique"] = True
+        elif implied is None:
+            state.add_index(table, name, copy.deepcopy(self.args))
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"index_name": self.args["index_name"], "table_name": self.args["table_name"]}
@@ -75,11 +82,21 @@ class DropIndex(Operation):
         implied = _implied_index(state, self.args)
         if implied is not None:
             implied["index"] = False
+            implied.pop("unique", None)  # unique and index made one unique index, now gone
         elif not state.opaque and not self.args.get("if_exists"):
             state.problem(self.location, f"index {name} does not exist at this point")
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         table = state.find_index(self.args["index_name"], self.schema)
+        implied = _implied_index(state, self.args) if table is None else None
+        if implied is not None:
+            args = {"index_name": self.args["index_name"], "table_name": self.args["table_name"],
+                    "columns": [implied["name"]]}
+            if implied.get("unique"):
+                args["unique"] = True
+            if self.schema:
+                args["schema"] = self.schema
+            return [self.derive(CreateIndex, args)]
         if table is None:
             raise MigrationError(
                 f"cannot derive the downgrade of drop_index {self.args['index_name']}: "
@@ -98,11 +115,27 @@ class DropIndex(Operation):
 
 
 def _implied_index(state: SchemaState, args: dict[str, Any]) -> dict[str, Any] | None:
-    """The column whose `index: true` made this index (named ix_<table>_<column> by SQLAlchemy)."""
+    """The column whose `index: true` made the index `args` names, if one did."""
     table = state.table(args.get("table_name", ""), args.get("schema"))
     if table is None:
         return None
     for column in table.columns.values():
-        if column.get("index") and f"ix_{table.name}_{column['name']}" == args["index_name"]:
+        if column.get("index") and table.implied_index_name(column["name"]) == args["index_name"]:
             return column
     return None
+
+
+_PLAIN = {"index_name", "table_name", "columns", "schema", "unique"}
+
+
+def _as_implied(table: TableState, args: dict[str, Any]) -> dict[str, Any] | None:
+    """The column whose `index: true` would make exactly this index (name, one column, nothing
+    more), so a create_index that restores such an index leaves the state as it was."""
+    columns = args.get("columns", [])
+    if set(args) - _PLAIN or len(columns) != 1 or not isinstance(columns[0], str):
+        return None
+    column = table.columns.get(columns[0])
+    if (column is None or column.get("index") or column.get("unique")
+            or table.implied_index_name(columns[0]) != args["index_name"]):
+        return None
+    return column

@@ -1,0 +1,93 @@
+"""Names the database gives that the revisions never write: a column's `index: true` index in a
+schema (SQLAlchemy's `ix_%(column_0_label)s`), and PostgreSQL's names for the constraints a column
+definition implies, which stay as they were made when the table or column is renamed."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from runner import command
+
+from .helpers import revision_text, write_project
+
+
+@pytest.mark.parametrize("table, column, schema", [
+    ("invoice", "total", None), ("invoice", "total", "app"), ("invoice", "total", "db.app"),
+])
+def test_the_implied_index_name_is_the_one_sqlalchemy_gives(table, column, schema):
+    from runner.state import implied_index_name
+
+    t = sa.Table(table, sa.MetaData(), sa.Column(column, sa.Integer, index=True), schema=schema)
+    assert [ix.name for ix in t.indexes] == [implied_index_name(table, column, schema)]
+
+
+INDEXES = {
+    "a1_base.yaml": revision_text("a1", None, """
+        - create_table:
+            table_name: invoice
+            schema: app
+            columns:
+              - {name: id, type: Integer, primary_key: true}
+              - {name: total, type: Integer, index: true}
+              - {name: note, type: Text, index: true}
+        - create_table:
+            table_name: line
+            schema: app
+            columns: [{name: id, type: Integer, primary_key: true}, {name: sku, type: Text, index: true}]
+    """),
+    "b2_drop.yaml": revision_text("b2", "a1", """
+        - drop_index: {index_name: ix_app_invoice_total, table_name: invoice, schema: app}
+        - rename_table: {old_table_name: invoice, new_table_name: bill, schema: app}
+        - drop_index: {index_name: ix_app_invoice_note, table_name: bill, schema: app}   # name kept
+    """),
+    "c3_written.yaml": revision_text("c3", "b2", """
+        - drop_index: {index_name: ix_app_line_sku, table_name: line, schema: app}
+    """, downgrade="""
+        - create_index: {index_name: ix_app_line_sku, table_name: line, schema: app, columns: [sku]}
+    """),
+}
+
+
+def _validate(config) -> list:
+    out = io.StringIO()
+    config.stdout = out
+    command.validate(config, output_format="json")
+    return [(f["rule"], f["message"]) for f in json.loads(out.getvalue())]
+
+
+def _indexes(url: str) -> dict:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            insp = sa.inspect(conn)
+            return {t: sorted((i["name"], tuple(i["column_names"]))
+                              for i in insp.get_indexes(t, schema="app"))
+                    for t in insp.get_table_names(schema="app")}
+    finally:
+        engine.dispose()
+
+
+def _create_schema(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE SCHEMA app")
+    engine.dispose()
+
+
+def test_dropping_an_implied_index_in_a_schema_by_its_real_name(tmp_path, postgres_url):
+    _create_schema(postgres_url)
+    config = write_project(tmp_path, INDEXES, postgres_url)
+    # the state knows these indexes by their real names: no state problem, the downgrade derives,
+    # and the written create_index leaves the state as `index: true` had it
+    assert [f for f in _validate(config) if f[0] != "index-not-concurrently"] == []
+    command.upgrade(config, "a1")
+    before = _indexes(postgres_url)
+    assert before["invoice"] == [("ix_app_invoice_note", ("note",)), ("ix_app_invoice_total", ("total",))]
+    command.upgrade(config, "head")
+    assert _indexes(postgres_url) == {"bill": [], "line": []}
+    command.downgrade(config, "a1")   # c3 written, b2 derived: the indexes come back by those names
+    assert _indexes(postgres_url) == before
