@@ -23,6 +23,10 @@ class TableState:
     known: bool = True  # False when the table only shows up through operations on it
     # indexes that a column's `index: true` made, named for good when a rename changed that name
     pinned_indexes: set[str] = field(default_factory=set)
+    # (kind, columns) -> the name the database gave a constraint that a column definition implies
+    # (PostgreSQL's <table>_pkey, <table>_<col>_key, <table>_<col>_fkey), fixed when it was made:
+    # renaming the table or the column later does not rename the constraint
+    implied_names: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
 
     def implied_index_name(self, column: str) -> str:
         """The name of the index that `column`'s `index: true` makes on this table."""

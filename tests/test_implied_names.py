@@ -91,3 +91,78 @@ def test_dropping_an_implied_index_in_a_schema_by_its_real_name(tmp_path, postgr
     assert _indexes(postgres_url) == {"bill": [], "line": []}
     command.downgrade(config, "a1")   # c3 written, b2 derived: the indexes come back by those names
     assert _indexes(postgres_url) == before
+
+
+CONSTRAINTS = {
+    "a1_base.yaml": revision_text("a1", None, """
+        - create_table:
+            table_name: account
+            columns: [{name: id, type: Integer, primary_key: true}]
+        - create_table:
+            table_name: invoice
+            columns:
+              - {name: id, type: Integer, primary_key: true}
+              - {name: code, type: String(20), unique: true}
+              - {name: account_id, type: Integer, foreign_key: {column: account.id}}
+        - add_column: {table_name: invoice, column: {name: ref, type: String(10), unique: true}}
+    """),
+    "b2_rename.yaml": revision_text("b2", "a1", """
+        - rename_table: {old_table_name: invoice, new_table_name: bill}
+        - alter_column: {table_name: bill, column_name: code, new_column_name: sku}
+        # PostgreSQL kept the names the constraints were made with
+        - drop_constraint: {constraint_name: invoice_code_key, table_name: bill, type: unique}
+        - drop_constraint: {constraint_name: invoice_account_id_fkey, table_name: bill, type: foreignkey}
+        - drop_constraint: {constraint_name: invoice_ref_key, table_name: bill, type: unique}
+        - drop_constraint: {constraint_name: invoice_pkey, table_name: bill, type: primary}
+    """),
+}
+
+
+def _constraints(url: str) -> dict:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            insp = sa.inspect(conn)
+            return {t: (insp.get_pk_constraint(t)["name"],
+                        sorted((u["name"], tuple(u["column_names"]))
+                               for u in insp.get_unique_constraints(t)),
+                        sorted((f["name"], tuple(f["constrained_columns"]))
+                               for f in insp.get_foreign_keys(t)))
+                    for t in insp.get_table_names() if t != "alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_constraints_keep_their_names_through_renames(tmp_path, postgres_url):
+    config = write_project(tmp_path, CONSTRAINTS, postgres_url)
+    assert _validate(config) == []   # each drop finds its constraint in the state, and reverses
+    command.upgrade(config, "a1")
+    before = _constraints(postgres_url)
+    assert before["invoice"] == ("invoice_pkey",
+                                 [("invoice_code_key", ("code",)), ("invoice_ref_key", ("ref",))],
+                                 [("invoice_account_id_fkey", ("account_id",))])
+    command.upgrade(config, "head")
+    assert _constraints(postgres_url)["bill"] == (None, [], [])
+    command.downgrade(config, "a1")   # derived: re-created under the names they had
+    assert _constraints(postgres_url) == before
+
+
+def test_a_column_added_after_a_rename_is_named_after_the_new_name(tmp_path):
+    from runner.command import load_graph
+    from runner.operations import operations
+    from runner.operations.constraints import find_constraint
+    from runner.state import SchemaState
+
+    revisions = dict(CONSTRAINTS)
+    revisions["c3_again.yaml"] = revision_text("c3", "b2", """
+        - drop_column: {table_name: bill, column_name: ref}
+        - add_column: {table_name: bill, column: {name: ref, type: String(10), unique: true}}
+    """)
+    state = SchemaState()
+    for step in load_graph(write_project(tmp_path, revisions)).upgrade_plan((), "heads"):
+        for op in operations(step.revision, "upgrade"):
+            op.state_forwards(state)
+    assert state.problems == []
+    bill = state.table("bill")
+    assert find_constraint(bill, "bill_ref_key") == {"unique": ["ref"], "name": "bill_ref_key"}
+    assert find_constraint(bill, "invoice_ref_key") is None

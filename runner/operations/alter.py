@@ -255,6 +255,9 @@ def rename_column(state: SchemaState, table: TableState, old: str, new: str) -> 
             fk["columns"] = [new if c == old else c for c in fk.get("columns", [])]
         if "check" in constraint:
             constraint["check"] = pattern.sub(new, constraint["check"])
+    from runner.operations.constraints import rename_in_implied_names
+
+    rename_in_implied_names(table, old, new)
     _unpin_implied_indexes(state, table)
     _retarget_references(state, table.name, table.name, table.schema, {old: new})
 

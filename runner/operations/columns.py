@@ -22,6 +22,9 @@ class AddColumn(Operation):
         if column["name"] in table.columns:
             state.problem(self.location, f"column {table.name}.{column['name']} already exists")
         table.columns[column["name"]] = copy.deepcopy(column)
+        from runner.operations.constraints import remember_implied_names
+
+        remember_implied_names(table, [column["name"]])
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"table_name": self.args["table_name"], "column_name": self.args["column"]["name"]}
@@ -71,6 +74,9 @@ class DropColumn(Operation):
         if name not in table.columns and table.known and not state.opaque:
             state.problem(self.location, f"column {table.name}.{name} does not exist at this point")
         table.columns.pop(name, None)
+        from runner.operations.constraints import forget_implied_names
+
+        forget_implied_names(table, name)
         # the database drops the indexes and table constraints that involve a dropped column
         for ix_name, index in list(table.indexes.items()):
             if name in index.get("columns", []):

@@ -224,26 +224,62 @@ def _kind(spec: dict[str, Any]) -> str:
     return next(k for k in KINDS if k in spec)
 
 
-def _column_constraints(table: TableState) -> list[dict[str, Any]]:
-    """The named constraints that column definitions imply, in create_table's shape.
-
-    A column's foreign key may carry a name; otherwise it, a key or a unique column gets the
-    name PostgreSQL gives it (<table>_<column>_fkey, <table>_pkey, <table>_<column>_key), the
-    one a later drop_constraint will use.
-    """
+def _implied(table: TableState) -> list[tuple[str, list[str], dict[str, Any]]]:
+    """(kind, columns, spec without its name) of each constraint that column definitions imply."""
     found = []
     keys = [n for n, c in table.columns.items() if c.get("primary_key")]
     if keys:
-        found.append({"primary_key": keys, "name": f"{table.name}_pkey"})
+        found.append(("primary_key", keys, {"primary_key": keys}))
     for name, column in table.columns.items():
         if column.get("unique"):
-            found.append({"unique": [name], "name": f"{table.name}_{name}_key"})
+            found.append(("unique", [name], {"unique": [name]}))
         fk = column.get("foreign_key")
         if fk:
             spec = {"columns": [name], "references": [fk["column"]]}
             spec.update({k: fk[k] for k in ("ondelete", "onupdate", "deferrable", "initially") if k in fk})
-            found.append({"foreign_key": spec, "name": fk.get("name") or f"{table.name}_{name}_fkey"})
+            found.append(("foreign_key", [name], {"foreign_key": spec}))
     return found
+
+
+def _default_name(table: TableState, kind: str, columns: list[str]) -> str:
+    """The name PostgreSQL gives an unnamed key, unique or foreign key of table as it is named now."""
+    if kind == "primary_key":
+        return f"{table.name}_pkey"
+    return f"{table.name}_{'_'.join(columns)}_{'fkey' if kind == 'foreign_key' else 'key'}"
+
+
+def _implied_name(table: TableState, kind: str, columns: list[str]) -> str:
+    if kind == "foreign_key" and table.columns[columns[0]]["foreign_key"].get("name"):
+        return table.columns[columns[0]]["foreign_key"]["name"]
+    return table.implied_names.get((kind, tuple(columns))) or _default_name(table, kind, columns)
+
+
+def remember_implied_names(table: TableState, columns: list[str] | None = None) -> None:
+    """Fix the names of the constraints that `columns` (all, for a new table) imply, as the table
+    is named now: the database keeps them through later renames, and so does the state."""
+    for kind, cols, _ in _implied(table):
+        if columns is None or set(cols) & set(columns):
+            table.implied_names[(kind, tuple(cols))] = _default_name(table, kind, cols)
+
+
+def rename_in_implied_names(table: TableState, old: str, new: str) -> None:
+    """A renamed column keeps the names of the constraints it implies."""
+    table.implied_names = {(kind, tuple(new if c == old else c for c in cols)): name
+                           for (kind, cols), name in table.implied_names.items()}
+
+
+def forget_implied_names(table: TableState, column: str) -> None:
+    table.implied_names = {key: name for key, name in table.implied_names.items() if column not in key[1]}
+
+
+def _column_constraints(table: TableState) -> list[dict[str, Any]]:
+    """The named constraints that column definitions imply, in create_table's shape.
+
+    A column's foreign key may carry a name; otherwise it, a key or a unique column has the
+    name PostgreSQL gave it when it was made (see remember_implied_names), the one a later
+    drop_constraint will use.
+    """
+    return [{**spec, "name": _implied_name(table, kind, cols)} for kind, cols, spec in _implied(table)]
 
 
 def find_constraint(table: TableState, name: str) -> dict[str, Any] | None:
@@ -260,15 +296,20 @@ def remove_constraint(table: TableState, name: str) -> None:
                          if c.get("name") != name and c.get("foreign_key", {}).get("name") != name]
     if len(table.constraints) != before:
         return
-    for column_name, column in table.columns.items():
-        fk = column.get("foreign_key")
-        if fk and (fk.get("name") or f"{table.name}_{column_name}_fkey") == name:
-            del column["foreign_key"]
-        elif column.get("unique") and name == f"{table.name}_{column_name}_key":
-            column["unique"] = False
-        elif column.get("primary_key") and name == f"{table.name}_pkey":
-            column["primary_key"] = False
-            column["nullable"] = False  # dropping the key leaves the column NOT NULL
+    for kind, columns, _ in _implied(table):
+        if _implied_name(table, kind, columns) != name:
+            continue
+        table.implied_names.pop((kind, tuple(columns)), None)
+        for column_name in columns:
+            column = table.columns[column_name]
+            if kind == "foreign_key":
+                del column["foreign_key"]
+            elif kind == "unique":
+                column["unique"] = False
+            else:
+                column["primary_key"] = False
+                column["nullable"] = False  # dropping the key leaves the column NOT NULL
+        return
 
 
 def create_operation(spec: dict[str, Any], table: TableState) -> tuple[type[Operation], dict[str, Any]]:

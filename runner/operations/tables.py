@@ -20,13 +20,17 @@ class CreateTable(Operation):
         name, schema = self.args["table_name"], self.schema
         if state.table(name, schema) is not None and state.table(name, schema).known:
             state.problem(self.location, f"table {name} already exists at this point")
-        state.add_table(TableState(
+        from runner.operations.constraints import remember_implied_names
+
+        table = TableState(
             name=name,
             schema=schema,
             columns={c["name"]: copy.deepcopy(c) for c in self.args.get("columns", [])},
             constraints=copy.deepcopy(self.args.get("constraints") or []),
             comment=self.args.get("comment"),
-        ))
+        )
+        remember_implied_names(table)
+        state.add_table(table)
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"table_name": self.args["table_name"]}
