@@ -109,19 +109,15 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable)
     else:
         log.info("Running downgrade %s -> %s, %s", revision.revision,
                  ", ".join(revision.down_revision), revision.message or "")
-    for op in ops:
-        for statement in _statements(connection, op):
+    for group, statements in _grouped_statements(connection, ops):
+        for statement in statements:
             try:
                 if isinstance(statement, tuple):  # (statement, parameter sets): an executemany
                     connection.execute(*statement)
                 else:
                     connection.execute(statement)
             except exc.DBAPIError as err:
-                raise MigrationError(
-                    f"{op.name} failed in revision {revision.revision}: {_first_line(err.orig)}",
-                    location=op.location,
-                    hint=_rollback_hint(connection, revision.revision, step.is_upgrade),
-                ) from None
+                raise _failure(connection, step, group, err) from None
     for statement, expected in version_table.statements(step):
         result = connection.execute(statement)
         if expected and result.rowcount != 1:
@@ -132,19 +128,43 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable)
             )
 
 
+def _grouped_statements(connection: sa.Connection, ops):
+    """(operations, statements) in order: each op alone, except on SQLite, where consecutive
+    operations that rebuild one table do it in one rebuild of the table as the database has it."""
+    if connection.dialect.name != "sqlite":
+        return (([op], _statements(connection, op)) for op in ops)
+    from runner import rebuild
+
+    def before_of(op):
+        table = rebuild.table_name_of(op)
+        return rebuild.reflect_table(connection, table, op.schema) if table else None
+
+    return rebuild.batched_statements(ops, before_of, lambda op: _statements(connection, op))
+
+
 def _statements(connection: sa.Connection, op) -> list[Any]:
-    """The op's DDL; on SQLite, a table rebuild where SQLite cannot alter in place."""
+    """The op's own DDL (a SQLite rebuild is chosen by _grouped_statements)."""
     if op.name == "bulk_insert":  # rows bound with the types of the table as the database has it
         return op.ddl(connection.dialect, op.types_from_database(connection), literal=False)
-    if connection.dialect.name == "sqlite" and (
-            op.name == "drop_column" or getattr(op, "needs_rebuild_on_sqlite", False)):
-        from runner import rebuild
-
-        table = rebuild.table_name_of(op)
-        before = rebuild.reflect_table(connection, table, op.schema) if table else None
-        if before is not None and rebuild.needs_rebuild(op, before):
-            return rebuild.rebuild(op, before)
     return op.ddl(connection.dialect)
+
+
+def _failure(connection: sa.Connection, step, group: list, err: exc.DBAPIError) -> MigrationError:
+    """The error of a failed statement, located at the operation it came from."""
+    revision = step.revision
+    message = _first_line(err.orig)
+    op = group[0]
+    together = ""
+    if len(group) > 1:
+        from runner.rebuild import culprit, table_name_of
+
+        op = culprit(group, message)
+        together = f" (SQLite rebuilt table {table_name_of(op)} once for {len(group)} operations)"
+    return MigrationError(
+        f"{op.name} failed in revision {revision.revision}: {message}{together}",
+        location=op.location,
+        hint=_rollback_hint(connection, revision.revision, step.is_upgrade),
+    )
 
 
 def _rollback_hint(connection: sa.Connection, rev_id: str, upgrade: bool) -> str:

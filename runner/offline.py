@@ -63,9 +63,9 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
             out(f"-- Running upgrade {', '.join(revision.down_revision)} -> {revision.revision}\n")
         else:
             out(f"-- Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}\n")
-        for op in ops:
-            for statement in (statements_for(op) if statements_for else op.ddl(dialect)):
-                emit(statement)
+        for statement in (statements_for(ops) if statements_for
+                          else [s for op in ops for s in op.ddl(dialect)]):
+            emit(statement)
         for statement, _ in version_table.statements(step):
             emit(statement)
         if per_migration:
@@ -87,18 +87,22 @@ def _replayed_statements(graph, current: tuple[str, ...], dialect: Any):
             for op in operations(step.revision, "upgrade") or []:
                 op.state_forwards(state)
 
-    def statements(op) -> list[Any]:
+    def before_of(op) -> Any:
         name = rebuild.table_name_of(op)
         table = state.table(name, op.schema) if name else None
-        if op.name == "bulk_insert":
-            result = op.offline_ddl(dialect, state)
-        elif (dialect.name == "sqlite" and table is not None and table.known
-              and rebuild.needs_rebuild(op, table)):
-            result = rebuild.rebuild(op, table)
-        else:
-            result = op.ddl(dialect)
-        op.state_forwards(state)
-        return result
+        return table if table is not None and table.known else None
+
+    def plain(op) -> list[Any]:
+        return op.offline_ddl(dialect, state) if op.name == "bulk_insert" else op.ddl(dialect)
+
+    def statements(ops) -> Any:
+        """One revision's statements; on SQLite, one rebuild per run of operations on one table."""
+        groups = (rebuild.batched_statements(ops, before_of, plain) if dialect.name == "sqlite"
+                  else (([op], plain(op)) for op in ops))
+        for group, result in groups:
+            yield from result
+            for op in group:
+                op.state_forwards(state)
 
     return statements
 

@@ -11,6 +11,7 @@ applying its `state_forwards` to that table.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,8 +49,66 @@ def _constrained(table: TableState, column: str) -> bool:
     return any(column in ix.get("columns", []) for ix in table.indexes.values())
 
 
+def rebuilds(op: Any) -> bool:
+    """Whether `op` may have to rebuild its table on SQLite (needs_rebuild says, given the table)."""
+    return op.name == "drop_column" or getattr(op, "needs_rebuild_on_sqlite", False)
+
+
+def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
+                       plain: Callable[[Any], list[Any]]) -> Iterator[tuple[list, list[Any]]]:
+    """(operations, their statements) in order, for SQLite: consecutive operations that each
+    rebuild the same table share one rebuild, as Alembic's batch mode would do them.
+
+    `before_of(op)` is the table as it is before `op` (reflected online, the replayed state
+    offline; None when there is none to rebuild), `plain(op)` the op's own statements. Both are
+    asked only when the caller has used the groups before, so they see what those did.
+    """
+    position = 0
+    while position < len(ops):
+        op = ops[position]
+        before = before_of(op) if rebuilds(op) else None
+        if before is None or not needs_rebuild(op, before):
+            yield [op], plain(op)
+            position += 1
+            continue
+        group: list = []
+        after, renames = before, {}
+        while position < len(ops) and _same_table(ops[position], after) and rebuilds(ops[position]) \
+                and needs_rebuild(ops[position], after):
+            after = _applied(ops[position], after, renames)
+            group.append(ops[position])
+            position += 1
+        yield group, rebuild_statements(before, after, renames)
+
+
 def rebuild(op: Any, before: TableState) -> list[Any]:
     """The statements that apply `op` to `before` by rebuilding the table."""
+    renames: dict[str, str] = {}
+    return rebuild_statements(before, _applied(op, before, renames), renames)
+
+
+def culprit(group: list, message: str) -> Any:
+    """Of operations rebuilt together, the one a database error most likely comes from: the last
+    that names a constraint or column the message names (SQLite says `NOT NULL constraint failed:
+    t.c`, `CHECK constraint failed: ck`), else the first."""
+    import re
+
+    for op in reversed(group):
+        args = op.args
+        names = [args.get(k) for k in ("constraint_name", "column_name", "new_column_name")]
+        names += list(args.get("columns", [])) + list(args.get("local_cols", []))
+        if any(isinstance(n, str) and re.search(rf"\b{re.escape(n)}\b", message) for n in names):
+            return op
+    return group[0]
+
+
+def _same_table(op: Any, table: TableState) -> bool:
+    return table_name_of(op) == table.name and op.schema == table.schema
+
+
+def _applied(op: Any, before: TableState, renames: dict[str, str]) -> TableState:
+    """`before` with `op` applied (a copy); `renames` (new column name -> the name in the table
+    being rebuilt) follows any column the op renames."""
     check = getattr(op, "rebuild_error", None)  # what ALTER would refuse, a rebuild must refuse too
     error = check(before) if check is not None else None
     if error:
@@ -62,10 +121,10 @@ def rebuild(op: Any, before: TableState) -> list[Any]:
     after = state.table(op.args.get("new_table_name") or before.name, before.schema)
     if after is None:  # pragma: no cover - every rebuilding op keeps its table
         raise AssertionError(f"{op.name} removed table {before.name}")
-    renames = {}
     if op.args.get("new_column_name"):
-        renames[op.args["new_column_name"]] = op.args["column_name"]
-    return rebuild_statements(before, after, renames)
+        old = op.args["column_name"]
+        renames[op.args["new_column_name"]] = renames.pop(old, old)
+    return after
 
 
 def rebuild_statements(before: TableState, after: TableState, renames: dict[str, str]) -> list[Any]:
