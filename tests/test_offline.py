@@ -80,8 +80,9 @@ with context.begin_transaction():
 '''
 
 
-def yamig_script(tmp_path: Path, capsys, dialect: str, per_migration: bool, *calls) -> str:
-    config = write_project(tmp_path / "yamig", YAMIG_REVISIONS, f"{dialect}://")
+def yamig_script(tmp_path: Path, capsys, dialect: str, per_migration: bool, *calls,
+                 revisions: dict = YAMIG_REVISIONS) -> str:
+    config = write_project(tmp_path / "yamig", revisions, f"{dialect}://")
     if not per_migration:
         ini = Path(config.config_file_name)
         ini.write_text(ini.read_text() + "transaction_per_migration = false\n")
@@ -92,7 +93,8 @@ def yamig_script(tmp_path: Path, capsys, dialect: str, per_migration: bool, *cal
     return capsys.readouterr().out
 
 
-def alembic_script(tmp_path: Path, dialect: str, per_migration: bool, name: str, target: str) -> str:
+def alembic_script(tmp_path: Path, dialect: str, per_migration: bool, name: str, target: str,
+                   revisions: dict = ALEMBIC_REVISIONS) -> str:
     from alembic import command as alembic_command
     from alembic.config import Config as AlembicConfig
 
@@ -100,7 +102,7 @@ def alembic_script(tmp_path: Path, dialect: str, per_migration: bool, name: str,
     (root / "versions").mkdir(parents=True, exist_ok=True)
     (root / "env.py").write_text(ENV_PY)
     (root / "script.py.mako").write_text("")
-    for file_name, text in ALEMBIC_REVISIONS.items():
+    for file_name, text in revisions.items():
         (root / "versions" / file_name).write_text(textwrap.dedent(text))
     buffer = io.StringIO()
     config = AlembicConfig(output_buffer=buffer)
@@ -283,5 +285,48 @@ def test_ensure_version_sql_per_dialect(tmp_path, capsys):
         )
 
         /
+
+        """)
+
+
+CONCURRENT_YAMIG = {**YAMIG_REVISIONS, "r3_third.yaml": revision_text("r3", "r2", """
+    - create_index: {index_name: ix_t_id_code, table_name: t, columns: [id, code],
+                     postgresql_concurrently: true}
+    - execute: "UPDATE t SET code = 'b'"
+    """, downgrade="[]")}
+CONCURRENT_ALEMBIC = {**ALEMBIC_REVISIONS, "r3_third.py": '''
+    from alembic import op
+
+    revision, down_revision, branch_labels, depends_on = "r3", "r2", None, None
+
+    def upgrade():
+        with op.get_context().autocommit_block():
+            op.create_index("ix_t_id_code", "t", ["id", "code"], postgresql_concurrently=True)
+        op.execute("UPDATE t SET code = 'b'")
+    '''}
+
+
+@pytest.mark.parametrize("per_migration", [True, False], ids=["per-migration", "one-transaction"])
+def test_concurrent_index_is_built_outside_the_transaction(tmp_path, capsys, per_migration):
+    ours = yamig_script(tmp_path, capsys, "postgresql", per_migration, ("upgrade", "r2:r3", {}),
+                        revisions=CONCURRENT_YAMIG)
+    theirs = alembic_script(tmp_path, "postgresql", per_migration, "upgrade", "r2:r3",
+                            revisions=CONCURRENT_ALEMBIC)
+    assert ours == theirs == textwrap.dedent("""\
+        BEGIN;
+
+        -- Running upgrade r2 -> r3
+
+        COMMIT;
+
+        CREATE INDEX CONCURRENTLY ix_t_id_code ON t (id, code);
+
+        BEGIN;
+
+        UPDATE t SET code = 'b';
+
+        UPDATE alembic_version SET version_num='r3' WHERE alembic_version.version_num = 'r2';
+
+        COMMIT;
 
         """)
