@@ -1,0 +1,99 @@
+"""The sample shop project: the revisions after the first eight, and the commands the README shows.
+
+tests/test_migrate.py covers the first eight revisions; here, the later ones (a data migration,
+...) on real SQLite and PostgreSQL, and `yamig -c sample_migrations/yamig.ini ...` on a fresh copy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from runner import command
+from runner.config import Config
+
+from .conftest import SAMPLE
+
+HEAD = "f1a2b3c4d509"
+
+
+@pytest.fixture
+def shop(tmp_path, db_url):
+    root = tmp_path / "shop"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns("*.db", ".yamig-cache"))
+    config = Config(str(root / "yamig.ini"))
+    config.set_main_option("sqlalchemy.url", db_url)
+    return config
+
+
+def query(url: str, sql: str) -> list:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(sa.text(sql))
+            return result.all() if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def columns(url: str, table: str) -> list[str]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [c["name"] for c in sa.inspect(conn).get_columns(table)]
+    finally:
+        engine.dispose()
+
+
+def test_data_migration_counts_existing_items_and_its_downgrade(shop, db_url):
+    command.upgrade(shop, "e5f6a7b8c908")
+    query(db_url, "INSERT INTO customer (id, email, name) VALUES (1, 'a@example.com', 'A')")
+    query(db_url, "INSERT INTO orders (id, customer_id) VALUES (10, 1), (11, 1)")
+    query(db_url, "INSERT INTO order_item (order_id, product_id, unit_price) "
+                  "SELECT 10, id, price FROM product")
+    command.upgrade(shop, "f1a2b3c4d509")
+    assert query(db_url, "SELECT id, item_count FROM orders ORDER BY id") == [(10, 3), (11, 0)]
+    command.downgrade(shop, "e5f6a7b8c908")
+    assert "item_count" not in columns(db_url, "orders")
+    assert query(db_url, "SELECT count(*) FROM orders") == [(2,)]
+
+
+def test_head_and_back_to_base(shop, db_url):
+    command.upgrade(shop, "head")
+    assert query(db_url, "SELECT version_num FROM alembic_version") == [(HEAD,)]
+    command.downgrade(shop, "base")
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        assert sa.inspect(conn).get_table_names() == ["alembic_version"]
+    engine.dispose()
+
+
+def test_readme_commands_on_a_fresh_copy(tmp_path):
+    """`yamig -c sample_migrations/yamig.ini ...` from the directory above, on the default SQLite URL."""
+    shutil.copytree(SAMPLE, tmp_path / "sample_migrations",
+                    ignore=shutil.ignore_patterns("*.db", ".yamig-cache"))
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+
+    def yamig(*argv: str) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "runner", "-c", "sample_migrations/yamig.ini", *argv],
+                                cwd=tmp_path, capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr
+        return result
+
+    yamig("upgrade", "head")
+    assert (tmp_path / "sample_migrations" / "shop.db").exists()
+    assert yamig("current").stdout == f"{HEAD} (head)\n"
+    yamig("downgrade", "base")
+    assert yamig("current").stdout == ""
+    script = yamig("upgrade", "head", "--sql").stdout
+    count = len(list((SAMPLE / "versions").glob("*.yaml")))
+    assert script.count("-- Running upgrade") == count
+    assert script.startswith("BEGIN;\n\nCREATE TABLE alembic_version (")
+    assert script.endswith(f"UPDATE alembic_version SET version_num='{HEAD}' "
+                           f"WHERE alembic_version.version_num = 'e5f6a7b8c908';\n\nCOMMIT;\n\n")
+    assert yamig("validate").stdout == "0 error(s), 0 warning(s)\n"
