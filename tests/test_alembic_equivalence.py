@@ -100,6 +100,9 @@ STARTS = {
     ),
 }
 
+SQLITE_ALTER = ("Alembic prints ALTER COLUMN, which SQLite does not have (Alembic needs a batch block "
+                "and, offline, a copy_from table); yamig rebuilds the table from the replayed state")
+
 # -- the cases -----------------------------------------------------------------------------------
 
 CASES = [
@@ -447,6 +450,105 @@ CASES = [
         - create_index: {index_name: ix_item_account_id, table_name: item, columns: [account_id]}
         """,
         dialects=("postgresql", "mysql", "sqlite"),
+    ),
+    Case(
+        "rename_table",
+        'op.rename_table("account", "member")',
+        "- rename_table: {old_table_name: account, new_table_name: member}",
+    ),
+    Case(
+        "alter_column_nullable",
+        'op.alter_column("account", "name", nullable=False, existing_type=sa.String(50))',
+        "- alter_column: {table_name: account, column_name: name, nullable: false, "
+        "existing_type: String(50)}",
+        alembic_sqlite="""
+        with op.batch_alter_table("account") as batch:
+            batch.alter_column("name", nullable=False, existing_type=sa.String(50))
+        """,
+        offline={"sqlite": Differs(SQLITE_ALTER, [
+            "CREATE TABLE _yamig_tmp_account ( id INTEGER NOT NULL, email VARCHAR(100) NOT NULL, "
+            "name VARCHAR(50) NOT NULL, PRIMARY KEY (id) );",
+            "INSERT INTO _yamig_tmp_account (id, email, name) SELECT account.id, account.email, "
+            "account.name FROM account;",
+            "DROP TABLE account;",
+            "ALTER TABLE _yamig_tmp_account RENAME TO account;"])},
+    ),
+    Case(
+        "alter_column_type",
+        'op.alter_column("item", "note", type_=sa.String(500), existing_type=sa.Text, '
+        'existing_nullable=True)',
+        "- alter_column: {table_name: item, column_name: note, type: String(500), existing_type: Text, "
+        "existing_nullable: true}",
+        alembic_sqlite="""
+        with op.batch_alter_table("item") as batch:
+            batch.alter_column("note", type_=sa.String(500), existing_type=sa.Text, existing_nullable=True)
+        """,
+        offline={"sqlite": Differs(SQLITE_ALTER, [
+            "CREATE TABLE _yamig_tmp_item ( id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
+            "price NUMERIC(10, 2), note VARCHAR(500), PRIMARY KEY (id), "
+            "FOREIGN KEY(account_id) REFERENCES account (id) );",
+            "INSERT INTO _yamig_tmp_item (id, account_id, price, note) SELECT item.id, item.account_id, "
+            "item.price, CAST(item.note AS VARCHAR(500)) AS note FROM item;",
+            "DROP TABLE item;",
+            "ALTER TABLE _yamig_tmp_item RENAME TO item;",
+            "CREATE INDEX ix_item_account_id ON item (account_id);"])},
+    ),
+    Case(
+        "alter_column_server_default",
+        """
+        op.alter_column("account", "name", server_default="anonymous", existing_type=sa.String(50))
+        op.alter_column("item", "price", server_default=sa.text("0"), existing_type=sa.Numeric(10, 2))
+        """,
+        """
+        - alter_column: {table_name: account, column_name: name, server_default: anonymous,
+                         existing_type: String(50)}
+        - alter_column: {table_name: item, column_name: price, server_default: 0,
+                         existing_type: "Numeric(10, 2)"}
+        """,
+        alembic_sqlite="""
+        with op.batch_alter_table("account") as batch:
+            batch.alter_column("name", server_default="anonymous", existing_type=sa.String(50))
+        with op.batch_alter_table("item") as batch:
+            batch.alter_column("price", server_default=sa.text("0"), existing_type=sa.Numeric(10, 2))
+        """,
+        offline={"sqlite": Differs(SQLITE_ALTER, [
+            "CREATE TABLE _yamig_tmp_account ( id INTEGER NOT NULL, email VARCHAR(100) NOT NULL, "
+            "name VARCHAR(50) DEFAULT 'anonymous', PRIMARY KEY (id) );",
+            "INSERT INTO _yamig_tmp_account (id, email, name) SELECT account.id, account.email, "
+            "account.name FROM account;",
+            "DROP TABLE account;",
+            "ALTER TABLE _yamig_tmp_account RENAME TO account;",
+            "CREATE TABLE _yamig_tmp_item ( id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
+            "price NUMERIC(10, 2) DEFAULT 0, note TEXT, PRIMARY KEY (id), "
+            "FOREIGN KEY(account_id) REFERENCES account (id) );",
+            "INSERT INTO _yamig_tmp_item (id, account_id, price, note) SELECT item.id, item.account_id, "
+            "item.price, item.note FROM item;",
+            "DROP TABLE item;",
+            "ALTER TABLE _yamig_tmp_item RENAME TO item;",
+            "CREATE INDEX ix_item_account_id ON item (account_id);"])},
+    ),
+    Case(
+        "alter_column_rename",
+        'op.alter_column("item", "note", new_column_name="remark", existing_type=sa.Text)',
+        "- alter_column: {table_name: item, column_name: note, new_column_name: remark, existing_type: Text}",
+    ),
+    Case(
+        "alter_column_comment",
+        """
+        op.alter_column("account", "email", comment="login", existing_type=sa.String(100),
+                        existing_nullable=False)
+        """,
+        "- alter_column: {table_name: account, column_name: email, comment: login, "
+        "existing_type: String(100), existing_nullable: false}",
+        backends=("postgresql",),  # SQLite keeps no comments
+        offline={
+            "mssql": Differs("Alembic cannot compile MSSQL comments offline (no default schema without a "
+                             "connection); yamig assumes dbo",
+                             ["exec sp_addextendedproperty 'MS_Description', N'login', 'schema', dbo, "
+                              "'table', account, 'column', email;"]),
+            "sqlite": Differs("SQLite keeps no comments: yamig prints nothing, Alembic's SQLite compiler "
+                              "fails on the comment", []),
+        },
     ),
     Case(
         "execute",
