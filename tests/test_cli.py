@@ -13,9 +13,11 @@ from runner.cli import main
 from .conftest import SAMPLE
 from .helpers import revision_text, write_project
 
-HEAD = "f1a2b3c4d509"
+HEAD = "b8c9d0e1f211"
 HISTORY = """\
-e5f6a7b8c908 -> f1a2b3c4d509 (head), count the items of each order
+a7b8c9d0e110 -> b8c9d0e1f211 (head), rename order_item to order_line
+f1a2b3c4d509 -> a7b8c9d0e110, longer product names
+e5f6a7b8c908 -> f1a2b3c4d509, count the items of each order
 d1e2f3a4b507 -> e5f6a7b8c908, add product active flag
 c0ffee123406 -> d1e2f3a4b507, drop customer legacy_code
 5f6e7d8c9b05 -> c0ffee123406, seed the product catalogue

@@ -19,7 +19,7 @@ from runner.config import Config
 
 from .conftest import SAMPLE
 
-HEAD = "f1a2b3c4d509"
+HEAD = "b8c9d0e1f211"
 
 
 @pytest.fixture
@@ -63,6 +63,44 @@ def test_data_migration_counts_existing_items_and_its_downgrade(shop, db_url):
     assert query(db_url, "SELECT count(*) FROM orders") == [(2,)]
 
 
+def inspector_view(url: str, table: str) -> tuple:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            insp = sa.inspect(conn)
+            if not insp.has_table(table):
+                return None
+            return ({c["name"]: c for c in insp.get_columns(table)},
+                    sorted(i["name"] for i in insp.get_indexes(table)),
+                    sorted((f["constrained_columns"][0], f["referred_table"])
+                           for f in insp.get_foreign_keys(table)))
+    finally:
+        engine.dispose()
+
+
+def test_alter_column_and_rename_table_keep_rows_keys_and_references(shop, db_url):
+    command.upgrade(shop, "f1a2b3c4d509")
+    query(db_url, "INSERT INTO customer (id, email, name) VALUES (1, 'a@example.com', 'A')")
+    query(db_url, "INSERT INTO orders (id, customer_id) VALUES (10, 1)")
+    query(db_url, "INSERT INTO order_item (order_id, product_id, unit_price) "
+                  "SELECT 10, id, price FROM product")
+    command.upgrade(shop, "a7b8c9d0e110")   # on SQLite, a rebuild of product
+    product_columns, product_indexes, _ = inspector_view(db_url, "product")
+    assert product_columns["name"]["type"].length == 300 and product_columns["name"]["nullable"] is False
+    assert product_indexes == ["ux_product_sku"]
+    assert query(db_url, "SELECT count(*) FROM product") == [(3,)]
+    command.upgrade(shop, "b8c9d0e1f211")
+    assert inspector_view(db_url, "order_item") is None
+    _, _, references = inspector_view(db_url, "order_line")
+    assert references == [("order_id", "orders"), ("product_id", "product")]
+    assert query(db_url, "SELECT count(*) FROM order_line") == [(3,)]
+
+    command.downgrade(shop, "f1a2b3c4d509")   # both derived
+    assert inspector_view(db_url, "order_line") is None
+    assert query(db_url, "SELECT count(*) FROM order_item") == [(3,)]
+    assert inspector_view(db_url, "product")[0]["name"]["type"].length == 200
+
+
 def test_head_and_back_to_base(shop, db_url):
     command.upgrade(shop, "head")
     assert query(db_url, "SELECT version_num FROM alembic_version") == [(HEAD,)]
@@ -95,5 +133,5 @@ def test_readme_commands_on_a_fresh_copy(tmp_path):
     assert script.count("-- Running upgrade") == count
     assert script.startswith("BEGIN;\n\nCREATE TABLE alembic_version (")
     assert script.endswith(f"UPDATE alembic_version SET version_num='{HEAD}' "
-                           f"WHERE alembic_version.version_num = 'e5f6a7b8c908';\n\nCOMMIT;\n\n")
+                           f"WHERE alembic_version.version_num = 'a7b8c9d0e110';\n\nCOMMIT;\n\n")
     assert yamig("validate").stdout == "0 error(s), 0 warning(s)\n"
