@@ -51,8 +51,14 @@ class Script:
         self.out(f"-- {text}\n")
 
     def statement(self, statement: Any) -> None:
-        text = statement if isinstance(statement, str) else str(
-            statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
+        from sqlalchemy.schema import DDLElement
+
+        if isinstance(statement, str):
+            text = statement
+        elif isinstance(statement, DDLElement):  # as Alembic: DDL takes no literal_binds (some of
+            text = str(statement.compile(dialect=self.dialect))  # Alembic's own DDL compilers refuse it)
+        else:
+            text = str(statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
         self.out(text.replace("\t", "    ").strip() + self.terminator + "\n")  # as Alembic's
         if self.separator:
             self.out(self.separator + "\n")

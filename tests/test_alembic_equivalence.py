@@ -94,6 +94,40 @@ STARTS = {
         - create_index: {index_name: ix_item_account_id, table_name: item, columns: [account_id]}
         """,
     ),
+    "constrained": (
+        """
+        op.create_table("account",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("email", sa.String(100), nullable=False),
+            sa.UniqueConstraint("email", name="uq_account_email"))
+        op.create_table("item",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("account_id", sa.Integer, nullable=False),
+            sa.Column("price", sa.Numeric(10, 2)),
+            sa.CheckConstraint("price >= 0", name="ck_item_price"),
+            sa.ForeignKeyConstraint(["account_id"], ["account.id"], name="fk_item_account"),
+            comment="things sold")
+        """,
+        """
+        - create_table:
+            table_name: account
+            columns:
+              - {name: id, type: Integer, primary_key: true}
+              - {name: email, type: String(100), nullable: false}
+            constraints:
+              - {unique: [email], name: uq_account_email}
+        - create_table:
+            table_name: item
+            comment: things sold
+            columns:
+              - {name: id, type: Integer, primary_key: true}
+              - {name: account_id, type: Integer, nullable: false}
+              - {name: price, type: "Numeric(10, 2)"}
+            constraints:
+              - {check: price >= 0, name: ck_item_price}
+              - {foreign_key: {columns: [account_id], references: [account.id]}, name: fk_item_account}
+        """,
+    ),
     "billing": (
         'op.execute("CREATE SCHEMA billing")',
         "- execute: CREATE SCHEMA billing",
@@ -102,6 +136,10 @@ STARTS = {
 
 SQLITE_ALTER = ("Alembic prints ALTER COLUMN, which SQLite does not have (Alembic needs a batch block "
                 "and, offline, a copy_from table); yamig rebuilds the table from the replayed state")
+
+SQLITE_CONSTRAINT = ("SQLite cannot add or drop a constraint in place (Alembic raises outside a batch "
+                     "block, and offline a batch block needs a copy_from table); yamig rebuilds the "
+                     "table from the replayed state")
 
 # -- the cases -----------------------------------------------------------------------------------
 
@@ -551,6 +589,180 @@ CASES = [
         },
     ),
     Case(
+        "create_unique_and_check_constraints",
+        """
+        op.create_unique_constraint("uq_account_email", "account", ["email"])
+        op.create_check_constraint("ck_item_price", "item", "price >= 0")
+        """,
+        """
+        - create_unique_constraint: {constraint_name: uq_account_email, table_name: account, columns: [email]}
+        - create_check_constraint: {constraint_name: ck_item_price, table_name: item, condition: price >= 0}
+        """,
+        alembic_sqlite="""
+        with op.batch_alter_table("account") as batch:
+            batch.create_unique_constraint("uq_account_email", ["email"])
+        with op.batch_alter_table("item") as batch:
+            batch.create_check_constraint("ck_item_price", "price >= 0")
+        """,
+        offline={"sqlite": Differs(SQLITE_CONSTRAINT, [
+            "CREATE TABLE _yamig_tmp_account ( id INTEGER NOT NULL, email VARCHAR(100) NOT NULL, "
+            "name VARCHAR(50), PRIMARY KEY (id), CONSTRAINT uq_account_email UNIQUE (email) );",
+            "INSERT INTO _yamig_tmp_account (id, email, name) SELECT account.id, account.email, "
+            "account.name FROM account;",
+            "DROP TABLE account;",
+            "ALTER TABLE _yamig_tmp_account RENAME TO account;",
+            "CREATE TABLE _yamig_tmp_item ( id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
+            "price NUMERIC(10, 2), note TEXT, PRIMARY KEY (id), CONSTRAINT ck_item_price CHECK (price >= 0), "
+            "FOREIGN KEY(account_id) REFERENCES account (id) );",
+            "INSERT INTO _yamig_tmp_item (id, account_id, price, note) SELECT item.id, item.account_id, "
+            "item.price, item.note FROM item;",
+            "DROP TABLE item;",
+            "ALTER TABLE _yamig_tmp_item RENAME TO item;",
+            "CREATE INDEX ix_item_account_id ON item (account_id);"])},
+    ),
+    Case(
+        "create_foreign_key",
+        """
+        op.add_column("item", sa.Column("owner_id", sa.Integer))
+        op.create_foreign_key("fk_item_owner", "item", "account", ["owner_id"], ["id"], ondelete="CASCADE")
+        """,
+        """
+        - add_column: {table_name: item, column: {name: owner_id, type: Integer}}
+        - create_foreign_key: {constraint_name: fk_item_owner, source_table: item, referent_table: account,
+                               local_cols: [owner_id], remote_cols: [id], ondelete: CASCADE}
+        """,
+        alembic_sqlite="""
+        with op.batch_alter_table("item") as batch:
+            batch.add_column(sa.Column("owner_id", sa.Integer))
+            batch.create_foreign_key("fk_item_owner", "account", ["owner_id"], ["id"], ondelete="CASCADE")
+        """,
+        offline={"sqlite": Differs(SQLITE_CONSTRAINT, [
+            "ALTER TABLE item ADD COLUMN owner_id INTEGER;",
+            "CREATE TABLE _yamig_tmp_item ( id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
+            "price NUMERIC(10, 2), note TEXT, owner_id INTEGER, PRIMARY KEY (id), CONSTRAINT fk_item_owner "
+            "FOREIGN KEY(owner_id) REFERENCES account (id) ON DELETE CASCADE, FOREIGN KEY(account_id) "
+            "REFERENCES account (id) );",
+            "INSERT INTO _yamig_tmp_item (id, account_id, price, note, owner_id) SELECT item.id, "
+            "item.account_id, item.price, item.note, item.owner_id FROM item;",
+            "DROP TABLE item;",
+            "ALTER TABLE _yamig_tmp_item RENAME TO item;",
+            "CREATE INDEX ix_item_account_id ON item (account_id);"])},
+        xfail={"offline-oracle": "ddl.AddColumn prints `ADD COLUMN` on Oracle, whose syntax is "
+                                 "`ALTER TABLE t ADD c ...`"},
+    ),
+    Case(
+        "create_primary_key",
+        """
+        op.create_table("tag", sa.Column("name", sa.String(20), nullable=False))
+        op.create_primary_key("pk_tag", "tag", ["name"])
+        """,
+        """
+        - create_table: {table_name: tag, columns: [{name: name, type: String(20), nullable: false}]}
+        - create_primary_key: {constraint_name: pk_tag, table_name: tag, columns: [name]}
+        """,
+        alembic_sqlite="""
+        op.create_table("tag", sa.Column("name", sa.String(20), nullable=False))
+        with op.batch_alter_table("tag") as batch:
+            batch.create_primary_key("pk_tag", ["name"])
+        """,
+        offline={"sqlite": Differs(SQLITE_CONSTRAINT, [
+            "CREATE TABLE tag ( name VARCHAR(20) NOT NULL );",
+            "CREATE TABLE _yamig_tmp_tag ( name VARCHAR(20) NOT NULL, "
+            "CONSTRAINT pk_tag PRIMARY KEY (name) );",
+            "INSERT INTO _yamig_tmp_tag (name) SELECT tag.name FROM tag;",
+            "DROP TABLE tag;",
+            "ALTER TABLE _yamig_tmp_tag RENAME TO tag;"])},
+    ),
+    Case(
+        "drop_constraints",
+        """
+        op.drop_constraint("uq_account_email", "account", type_="unique")
+        op.drop_constraint("ck_item_price", "item", type_="check")
+        op.drop_constraint("fk_item_account", "item", type_="foreignkey")
+        """,
+        """
+        - drop_constraint: {constraint_name: uq_account_email, table_name: account, type: unique}
+        - drop_constraint: {constraint_name: ck_item_price, table_name: item, type: check}
+        - drop_constraint: {constraint_name: fk_item_account, table_name: item, type: foreignkey}
+        """,
+        before="constrained",
+        alembic_sqlite="""
+        with op.batch_alter_table("account") as batch:
+            batch.drop_constraint("uq_account_email", type_="unique")
+        with op.batch_alter_table("item") as batch:
+            batch.drop_constraint("ck_item_price", type_="check")
+            batch.drop_constraint("fk_item_account", type_="foreignkey")
+        """,
+        offline={"sqlite": Differs(SQLITE_CONSTRAINT + " (one rebuild per dropped constraint)", [
+            "CREATE TABLE _yamig_tmp_account ( id INTEGER NOT NULL, email VARCHAR(100) NOT NULL, "
+            "PRIMARY KEY (id) );",
+            "INSERT INTO _yamig_tmp_account (id, email) SELECT account.id, account.email FROM account;",
+            "DROP TABLE account;",
+            "ALTER TABLE _yamig_tmp_account RENAME TO account;",
+            "CREATE TABLE _yamig_tmp_item ( id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
+            "price NUMERIC(10, 2), PRIMARY KEY (id), CONSTRAINT fk_item_account FOREIGN KEY(account_id) "
+            "REFERENCES account (id) );",
+            "INSERT INTO _yamig_tmp_item (id, account_id, price) SELECT item.id, item.account_id, item.price "
+            "FROM item;",
+            "DROP TABLE item;",
+            "ALTER TABLE _yamig_tmp_item RENAME TO item;",
+            "CREATE TABLE _yamig_tmp_item ( id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
+            "price NUMERIC(10, 2), PRIMARY KEY (id) );",
+            "INSERT INTO _yamig_tmp_item (id, account_id, price) SELECT item.id, item.account_id, item.price "
+            "FROM item;",
+            "DROP TABLE item;",
+            "ALTER TABLE _yamig_tmp_item RENAME TO item;"])},
+    ),
+    Case(
+        "table_comments",
+        """
+        op.create_table_comment("account", "people", existing_comment=None)
+        op.drop_table_comment("item", existing_comment="things sold")
+        """,
+        """
+        - create_table_comment: {table_name: account, comment: people}
+        - drop_table_comment: {table_name: item, existing_comment: things sold}
+        """,
+        before="constrained", backends=("postgresql",),  # SQLite keeps no comments
+        offline={
+            "mssql": Differs("Alembic cannot compile MSSQL comments offline (no default schema without a "
+                             "connection); yamig assumes dbo",
+                             ["execute sp_addextendedproperty 'MS_Description', N'people', 'schema', dbo, "
+                              "'table', account;",
+                              "execute sp_dropextendedproperty 'MS_Description', 'schema', dbo, 'table', "
+                              "item;"]),
+            "sqlite": Differs("SQLite keeps no comments: yamig prints nothing, Alembic's SQLite compiler "
+                              "fails on the comment", []),
+        },
+    ),
+    Case(
+        "bulk_insert",
+        """
+        import datetime, decimal
+        account = sa.table("account", sa.column("id", sa.Integer), sa.column("email", sa.String),
+                           sa.column("name", sa.String))
+        op.bulk_insert(account, [{"id": 1, "email": "a@example.com", "name": "O'Brien"},
+                                 {"id": 2, "email": "b@example.com", "name": None}])
+        item = sa.table("item", sa.column("id", sa.Integer), sa.column("account_id", sa.Integer),
+                        sa.column("price", sa.Numeric(10, 2)))
+        op.bulk_insert(item, [{"id": 1, "account_id": 1, "price": decimal.Decimal("9.99")}])
+        """,
+        """
+        - bulk_insert:
+            table_name: account
+            rows:
+              - {id: 1, email: a@example.com, name: "O'Brien"}
+              - {id: 2, email: b@example.com, name: null}
+        - bulk_insert:
+            table_name: item
+            rows: [{id: 1, account_id: 1, price: 9.99}]
+        """,
+        downgrade="""
+        - execute: DELETE FROM item
+        - execute: DELETE FROM account
+        """,
+    ),
+    Case(
         "execute",
         """
         op.execute("INSERT INTO account (email, name) VALUES ('a@example.com', 'A: 100%')")
@@ -721,6 +933,8 @@ def _table(insp, dialect, name: str, owner: str | None) -> dict:
         "checks": sorted((c["name"] or "", _text(c["sqltext"]))
                          for c in insp.get_check_constraints(name, **kw)),
     }
+    quoted = dialect.identifier_preparer.format_table(sa.table(name, schema=owner))
+    table["rows"] = sorted(map(repr, insp.bind.exec_driver_sql(f"SELECT * FROM {quoted}")))
     if dialect.name == "sqlite":  # the inspector leaves out expression indexes there
         table["index_sql"] = sorted(_text(sql) for sql, in insp.bind.exec_driver_sql(
             "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",

@@ -330,3 +330,17 @@ def test_concurrent_index_is_built_outside_the_transaction(tmp_path, capsys, per
         COMMIT;
 
         """)
+
+
+def test_ddl_compiles_without_literal_binds_beside_alembic(tmp_path, capsys):
+    """Alembic's MySQL DROP CONSTRAINT compiler (registered for the whole process once Alembic is
+    imported) refuses compile arguments; DDL is compiled without literal_binds, as Alembic does."""
+    import alembic.ddl.mysql  # noqa: F401
+
+    revisions = {**YAMIG_REVISIONS, "r3_third.yaml": revision_text("r3", "r2", """
+        - create_unique_constraint: {constraint_name: uq_t_code, table_name: t, columns: [code]}
+        - drop_constraint: {constraint_name: uq_t_code, table_name: t, type: unique}
+        """)}
+    out = yamig_script(tmp_path, capsys, "mysql", True, ("upgrade", "r2:r3", {}), revisions=revisions)
+    assert "ALTER TABLE t ADD CONSTRAINT uq_t_code UNIQUE (code);\n\n" in out
+    assert "ALTER TABLE t DROP INDEX uq_t_code;\n\n" in out
