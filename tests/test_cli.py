@@ -13,9 +13,11 @@ from runner.cli import main
 from .conftest import SAMPLE
 from .helpers import revision_text, write_project
 
-HEAD = "b8c9d0e1f211"
+HEAD = "d0e1f2a3b413"
 HISTORY = """\
-a7b8c9d0e110 -> b8c9d0e1f211 (head), rename order_item to order_line
+c9d0e1f2a312 -> d0e1f2a3b413 (head), ship orders by a method; keys and checks
+b8c9d0e1f211 -> c9d0e1f2a312, shipping methods, with the ones the shop offers
+a7b8c9d0e110 -> b8c9d0e1f211, rename order_item to order_line
 f1a2b3c4d509 -> a7b8c9d0e110, longer product names
 e5f6a7b8c908 -> f1a2b3c4d509, count the items of each order
 d1e2f3a4b507 -> e5f6a7b8c908, add product active flag

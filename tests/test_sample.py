@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from runner.config import Config
 
 from .conftest import SAMPLE
 
-HEAD = "b8c9d0e1f211"
+HEAD = "d0e1f2a3b413"
 
 
 @pytest.fixture
@@ -101,6 +102,36 @@ def test_alter_column_and_rename_table_keep_rows_keys_and_references(shop, db_ur
     assert inspector_view(db_url, "product")[0]["name"]["type"].length == 200
 
 
+def test_shipping_methods_constraints_and_comment(shop, db_url):
+    command.upgrade(shop, "head")
+    rows = query(db_url, "SELECT code, fee FROM shipping_method ORDER BY id")
+    assert [(code, Decimal(str(fee))) for code, fee in rows] == [  # SQLite gives floats back
+        ("standard", Decimal("4.9")), ("express", Decimal("9.9")), ("pickup", Decimal("0"))]
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        insp = sa.inspect(conn)
+        assert [u["name"] for u in insp.get_unique_constraints("shipping_method")] == \
+            ["uq_shipping_method_code"]
+        assert [c["name"] for c in insp.get_check_constraints("product")] == ["ck_product_price"]
+        fk = next(f for f in insp.get_foreign_keys("orders") if f["referred_table"] == "shipping_method")
+        assert (fk["name"], fk["constrained_columns"], fk["options"]) == \
+            ("fk_orders_shipping_method", ["shipping_method_id"], {"ondelete": "SET NULL"})
+        if conn.dialect.name != "sqlite":
+            assert insp.get_table_comment("product")["text"] == "what the shop sells"
+    engine.dispose()
+    assert query(db_url, "SELECT count(*) FROM product") == [(3,)]   # SQLite rebuilt it, rows kept
+    with pytest.raises(sa.exc.IntegrityError):
+        query(db_url, "UPDATE product SET price = -1")
+
+    command.downgrade(shop, "b8c9d0e1f211")   # derived, then written (bulk_insert)
+    assert "shipping_method_id" not in columns(db_url, "orders")
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        insp = sa.inspect(conn)
+        assert not insp.has_table("shipping_method") and insp.get_check_constraints("product") == []
+    engine.dispose()
+
+
 def test_head_and_back_to_base(shop, db_url):
     command.upgrade(shop, "head")
     assert query(db_url, "SELECT version_num FROM alembic_version") == [(HEAD,)]
@@ -133,5 +164,5 @@ def test_readme_commands_on_a_fresh_copy(tmp_path):
     assert script.count("-- Running upgrade") == count
     assert script.startswith("BEGIN;\n\nCREATE TABLE alembic_version (")
     assert script.endswith(f"UPDATE alembic_version SET version_num='{HEAD}' "
-                           f"WHERE alembic_version.version_num = 'a7b8c9d0e110';\n\nCOMMIT;\n\n")
+                           f"WHERE alembic_version.version_num = 'c9d0e1f2a312';\n\nCOMMIT;\n\n")
     assert yamig("validate").stdout == "0 error(s), 0 warning(s)\n"
