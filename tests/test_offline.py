@@ -20,7 +20,7 @@ from runner import command
 
 from .helpers import revision_text, write_project
 
-DIALECTS = ["postgresql", "mysql", "mssql", "oracle", "sqlite"]
+DIALECTS = ["postgresql", "mysql", "mariadb", "mssql", "oracle", "sqlite"]
 
 YAMIG_REVISIONS = {
     "r1_first.yaml": revision_text("r1", None, """
