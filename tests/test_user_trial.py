@@ -1,0 +1,40 @@
+"""What a new user ran into, trying every operation from the README on SQLite and PostgreSQL.
+
+Each test is one problem found that way: it failed before its fix.
+"""
+
+from __future__ import annotations
+
+import io
+
+from runner import command
+
+from .helpers import revision_text, write_project
+
+ACCOUNT = revision_text("a1", None, """
+    - create_table:
+        table_name: account
+        columns:
+          - {name: id, type: Integer, primary_key: true}
+          - {name: email, type: String(255), nullable: false}
+          - {name: phone, type: String(30)}
+""")
+
+
+def _offline(tmp_path, revisions: dict[str, str], url: str, target: str = "head") -> str:
+    cfg = write_project(tmp_path, revisions, url)
+    out = io.StringIO()
+    cfg.stdout = out
+    command.upgrade(cfg, target, sql=True)
+    return out.getvalue()
+
+
+def test_oracle_add_column_has_no_column_keyword(tmp_path):
+    """Oracle's ALTER TABLE takes `ADD name type`: `ADD COLUMN` is an error there,
+    which is why Alembic's Oracle dialect writes `ADD` alone."""
+    add = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: note, type: String(20)}}
+    """)
+    script = _offline(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_add.yaml": add}, "oracle://")
+    assert "ALTER TABLE account ADD note VARCHAR2(20 CHAR)" in script
+    assert "ADD COLUMN" not in script
