@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import io
 
+import pytest
+import sqlalchemy as sa
+
 from runner import command
+from runner.errors import MigrationError
 
 from .helpers import revision_text, write_project
 
@@ -38,3 +42,19 @@ def test_oracle_add_column_has_no_column_keyword(tmp_path):
     script = _offline(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_add.yaml": add}, "oracle://")
     assert "ALTER TABLE account ADD note VARCHAR2(20 CHAR)" in script
     assert "ADD COLUMN" not in script
+
+
+def test_sqlite_alter_column_of_a_missing_column_is_an_error(tmp_path, sqlite_url):
+    """A rebuild stood in for ALTER COLUMN and silently changed nothing: the revision was recorded
+    as applied although the column it names does not exist."""
+    alter = revision_text("a2", "a1", """
+        - alter_column: {table_name: account, column_name: emial, nullable: true}
+    """)
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_alter.yaml": alter}, sqlite_url)
+    command.upgrade(cfg, "a1")
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head")
+    assert "a2_alter.yaml:4:5:" in str(err.value)
+    assert "no column named emial" in str(err.value)
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a1"
