@@ -6,6 +6,7 @@ Each test is one problem found that way: it failed before its fix.
 from __future__ import annotations
 
 import io
+import warnings
 
 import pytest
 import sqlalchemy as sa
@@ -58,3 +59,36 @@ def test_sqlite_alter_column_of_a_missing_column_is_an_error(tmp_path, sqlite_ur
     assert "no column named emial" in str(err.value)
     with sa.create_engine(sqlite_url).connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a1"
+
+
+def _sqlite_indexes(url: str, table: str) -> dict[str, str]:
+    with sa.create_engine(url).connect() as conn:
+        rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                    "AND tbl_name = ? AND sql IS NOT NULL", (table,)).all()
+    return dict(rows)
+
+
+def test_sqlite_rebuild_keeps_expression_and_partial_indexes(tmp_path, sqlite_url):
+    """SQLAlchemy's reflection skips expression indexes (with a warning on stderr), so a rebuild of
+    the table dropped them, and lost the WHERE of a partial index: the derived downgrade then
+    failed on `drop_index`."""
+    indexes = revision_text("a2", "a1", """
+        - create_index: {index_name: ix_account_lower_email, table_name: account,
+                         columns: [{sql: lower(email)}, id], unique: true}
+        - create_index: {index_name: ix_account_phone, table_name: account, columns: [phone],
+                         sqlite_where: "phone IS NOT NULL"}
+    """)
+    rebuild = revision_text("a3", "a2", """
+        - create_unique_constraint: {constraint_name: uq_account_email, table_name: account,
+                                     columns: [email]}
+    """)
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_indexes.yaml": indexes,
+                                   "a3_unique.yaml": rebuild}, sqlite_url)
+    command.upgrade(cfg, "a2")
+    before = _sqlite_indexes(sqlite_url, "account")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        command.upgrade(cfg, "head")
+    assert _sqlite_indexes(sqlite_url, "account") == before
+    command.downgrade(cfg, "base")
+    assert _sqlite_indexes(sqlite_url, "account") == {}
