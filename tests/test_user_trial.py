@@ -92,3 +92,32 @@ def test_sqlite_rebuild_keeps_expression_and_partial_indexes(tmp_path, sqlite_ur
     assert _sqlite_indexes(sqlite_url, "account") == before
     command.downgrade(cfg, "base")
     assert _sqlite_indexes(sqlite_url, "account") == {}
+
+
+ARRAYS = revision_text("a1", None, """
+    - create_table:
+        table_name: post
+        columns:
+          - {name: id, type: Integer, primary_key: true}
+          - {name: tags, type: postgresql.ARRAY(Integer)}
+          - {name: days, type: postgresql.ARRAY(Date)}
+    - bulk_insert:
+        table_name: post
+        rows:
+          - {id: 1, tags: [1, 2], days: [2026-01-31]}
+          - {id: 2, tags: [], days: null}
+""", downgrade="[]")
+
+
+def test_bulk_insert_of_a_list_into_an_array_column(tmp_path, postgres_url):
+    """A YAML list went into a PostgreSQL ARRAY column as JSON text ('[1, 2]'), which PostgreSQL
+    refuses ("invalid input syntax for type integer"): it is the array, its items by the item type."""
+    import datetime
+
+    cfg = write_project(tmp_path, {"a1_post.yaml": ARRAYS}, postgres_url)
+    command.upgrade(cfg, "head")
+    with sa.create_engine(postgres_url).connect() as conn:
+        rows = conn.exec_driver_sql("SELECT id, tags, days FROM post ORDER BY id").all()
+    assert rows == [(1, [1, 2], [datetime.date(2026, 1, 31)]), (2, [], None)]
+    script = _offline(tmp_path, {"a1_post.yaml": ARRAYS}, "postgresql://")
+    assert "VALUES (1, ARRAY[1, 2], ARRAY['2026-01-31'])" in script
