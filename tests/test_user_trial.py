@@ -121,3 +121,30 @@ def test_bulk_insert_of_a_list_into_an_array_column(tmp_path, postgres_url):
     assert rows == [(1, [1, 2], [datetime.date(2026, 1, 31)]), (2, [], None)]
     script = _offline(tmp_path, {"a1_post.yaml": ARRAYS}, "postgresql://")
     assert "VALUES (1, ARRAY[1, 2], ARRAY['2026-01-31'])" in script
+
+
+TICKET = revision_text("a1", None, """
+    - create_table:
+        table_name: ticket
+        columns:
+          - {name: id, type: Integer, primary_key: true}
+          - {name: state, type: "Enum('open', 'closed', name='ticket_state')"}
+          - {name: level, type: "Enum('low', 'high', name='ticket_level')"}
+""")
+
+
+def test_derived_downgrade_of_a_dropped_enum_column_or_table(tmp_path, postgres_url):
+    """drop_table and drop_column leave a PostgreSQL enum type behind (as Alembic's do), and their
+    derived downgrades created it again: `type "ticket_state" already exists`, no way down."""
+    drops = revision_text("a2", "a1", """
+        - drop_column: {table_name: ticket, column_name: level}
+        - drop_table: {table_name: ticket}
+    """)
+    cfg = write_project(tmp_path, {"a1_ticket.yaml": TICKET, "a2_drop.yaml": drops}, postgres_url)
+    command.upgrade(cfg, "head")
+    command.downgrade(cfg, "a1")
+    inspector = sa.inspect(sa.create_engine(postgres_url))
+    assert [c["name"] for c in inspector.get_columns("ticket")] == ["id", "state", "level"]
+    command.downgrade(cfg, "base")  # the derived drop_table of a1 drops the types it made
+    assert {e["name"] for e in sa.inspect(sa.create_engine(postgres_url)).get_enums()} == set()
+    command.upgrade(cfg, "head")
