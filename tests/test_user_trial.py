@@ -148,3 +148,20 @@ def test_derived_downgrade_of_a_dropped_enum_column_or_table(tmp_path, postgres_
     command.downgrade(cfg, "base")  # the derived drop_table of a1 drops the types it made
     assert {e["name"] for e in sa.inspect(sa.create_engine(postgres_url)).get_enums()} == set()
     command.upgrade(cfg, "head")
+
+
+@pytest.mark.parametrize("upgrade, where", [
+    ("upgrade:\n\t- drop_table: {table_name: t}\n", "r1_x.yaml:4:1:"),
+    ("upgrade:\n  - drop_table:\n  \t  table_name: t\n", "r1_x.yaml:5:3:"),
+])
+def test_a_tab_in_the_indentation_is_named(upgrade, where):
+    """PyYAML says "found character that cannot start any token", which does not tell a user
+    whose editor inserted a tab what to do."""
+    from runner.errors import RevisionFileError
+    from runner.loader import parse_document
+
+    with pytest.raises(RevisionFileError) as err:
+        parse_document("revision: a\ndown_revision: null\n" + upgrade, "r1_x.yaml")
+    assert str(err.value).startswith(where)
+    assert "invalid YAML: a tab in the indentation" in str(err.value)
+    assert "replace the tab" in str(err.value)
