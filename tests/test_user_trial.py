@@ -165,3 +165,26 @@ def test_a_tab_in_the_indentation_is_named(upgrade, where):
     assert str(err.value).startswith(where)
     assert "invalid YAML: a tab in the indentation" in str(err.value)
     assert "replace the tab" in str(err.value)
+
+
+@pytest.mark.parametrize("operation, expected", [
+    ("- create_table: {table_name: t, columns: [{name: c, type: Integer, foreign_key: {column: other}}]}",
+     "r1_x.yaml:4:92: `upgrade[0].create_table.columns[0].foreign_key.column` is 'other'; expected the "
+     "referenced column as table.column (or schema.table.column)\n  hint: e.g. `account.id`"),
+    ("- drop_constraint: {constraint_name: c, table_name: t, type: foreign}",
+     "r1_x.yaml:4:64: `upgrade[0].drop_constraint.type` is 'foreign', not one of foreignkey, unique, "
+     "check, primary\n  hint: did you mean `foreignkey`?"),
+    ("- add_column: {table_name: t, column: {name: c, type: Integer, autoincrement: 'yes'}}",
+     "r1_x.yaml:4:82: `upgrade[0].add_column.column.autoincrement` is 'yes', not one of true, false, "
+     "auto, ignore_fk\n  hint: see the revision format in the README"),
+])
+def test_a_value_of_the_wrong_form_says_which_form(tmp_path, operation, expected):
+    """A pattern or a choice the value missed was reported as jsonschema's own text: a regular
+    expression (`'other' does not match '^[^.]+(\\\\.[^.]+){1,2}$'`) or a Python list."""
+    from runner.errors import RevisionFileError
+
+    text = f"revision: a\ndown_revision: null\nupgrade:\n  {operation}\n"
+    cfg = write_project(tmp_path, {"r1_x.yaml": text})
+    with pytest.raises(RevisionFileError) as err:
+        command.upgrade(cfg, "head", sql=True)
+    assert str(err.value).replace(str(tmp_path / "versions") + "/", "") == expected
