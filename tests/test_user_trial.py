@@ -188,3 +188,18 @@ def test_a_value_of_the_wrong_form_says_which_form(tmp_path, operation, expected
     with pytest.raises(RevisionFileError) as err:
         command.upgrade(cfg, "head", sql=True)
     assert str(err.value).replace(str(tmp_path / "versions") + "/", "") == expected
+
+
+def test_what_the_dialect_cannot_compile_is_an_error_at_the_operation(tmp_path, postgres_url):
+    """An Enum without a name is fine on SQLite, but PostgreSQL needs one for its type: the
+    CompileError came out as `yamig: internal error`, without the file or a rollback."""
+    enum = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: kind, type: "Enum('a', 'b')"}}
+    """)
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_enum.yaml": enum}, postgres_url)
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head")
+    assert "a2_enum.yaml:4:5: add_column failed in revision a2: " in str(err.value)
+    assert "Enum type requires a name" in str(err.value)
+    with sa.create_engine(postgres_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a1"
