@@ -52,10 +52,11 @@ def _constrained(table: TableState, column: str) -> bool:
 def rebuild(op: Any, before: TableState) -> list[Any]:
     """The statements that apply `op` to `before` by rebuilding the table."""
     check = getattr(op, "rebuild_error", None)  # what ALTER would refuse, a rebuild must refuse too
-    if check is not None and check(before):
+    error = check(before) if check is not None else None
+    if error:
         from runner.errors import MigrationError
 
-        raise MigrationError(check(before), location=op.location, hint="check the name against the table")
+        raise MigrationError(error, location=op.location, hint="check the name against the table")
     state = SchemaState()
     state.add_table(copy.deepcopy(before))
     op.state_forwards(state)

@@ -100,6 +100,7 @@ class DropColumn(Operation):
                      if name in ix.get("columns", [])]
         from runner.operations.constraints import create_operation  # the database dropped these too
 
+        # (a create_* operation needs a name: an unnamed table constraint cannot be added back)
         restored += [self.derive(*create_operation(c, table)) for c in table.constraints
                      if involves(c, name) and (c.get("name") or c.get("foreign_key", {}).get("name"))]
         return restored
