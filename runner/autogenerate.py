@@ -401,7 +401,7 @@ def header_comments(comparison: Comparison, notes: list[str]) -> list[str]:
     import textwrap
 
     for note in notes:
-        lines += textwrap.wrap(f"NOTE: {note}", 100, subsequent_indent="  ")
+        lines += textwrap.wrap(f"NOTE: {note}", 90, subsequent_indent="  ")
     return lines
 
 

@@ -37,7 +37,7 @@ def differences(models: dict, database: dict) -> list[Difference]:
     for key, table in models.items():
         if key not in database:
             found.append(Difference("add_table", table, model=table))
-    for key, table in database.items():
+    for key, table in sorted(database.items(), key=lambda item: (item[0][0] or "", item[0][1])):
         if key not in models:
             found.append(Difference("remove_table", table, db=table))
     for key, model in models.items():
@@ -207,12 +207,17 @@ _LINES = {
 
 
 def report(found: list[Difference]) -> list[str]:
-    """The differences, one line each, under their tables (in the order they were found)."""
+    """The differences, one line each, under their tables: tables by name, and in each table
+    additions (+), removals (-), then changes (~), so that any source gives the same report."""
     lines: list[str] = []
     by_table: dict[str, list[str]] = {}
     for difference in found:
         by_table.setdefault(difference.table.qualified, []).append(difference.line)
-    for table, entries in by_table.items():
+    for table in sorted(by_table):
         lines.append(f"{table}:")
-        lines += [f"  {entry}" for entry in entries]
+        lines += [f"  {entry}" for entry in sorted(by_table[table], key=_line_order)]
     return lines
+
+
+def _line_order(line: str) -> tuple[int, str]:
+    return ("+-~".index(line[0]), line)
