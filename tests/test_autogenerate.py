@@ -255,6 +255,29 @@ CASES: dict[str, dict] = {
                      sa.Column("qty", sa.Integer), sa.CheckConstraint("qty >= 0", name="ck_ck_positive"))
         """,
         ops=["drop_constraint", "create_check_constraint"]),
+    "unnamed_constraints": dict(  # PostgreSQL names them; autogenerate knows those names offline too
+        dialects={"postgresql"},
+        before="""
+            - create_table:
+                table_name: un_parent
+                columns: [{name: id, type: Integer, primary_key: true}]
+            - create_table:
+                table_name: un
+                columns:
+                  - {name: id, type: Integer, primary_key: true}
+                  - {name: code, type: String(10), unique: true}
+                  - {name: parent_id, type: Integer, foreign_key: {column: un_parent.id}}
+                  - {name: qty, type: Integer}
+                constraints:
+                  - {check: "qty > 0"}
+        """,
+        models="""
+            sa.Table("un_parent", metadata, sa.Column("id", sa.Integer, primary_key=True))
+            sa.Table("un", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("code", sa.String(10)), sa.Column("parent_id", sa.Integer),
+                     sa.Column("qty", sa.Integer), sa.CheckConstraint("code <> ''"))
+        """,
+        ops=["drop_constraint", "drop_constraint", "drop_constraint", "create_check_constraint"]),
     "table_comment": dict(
         dialects={"postgresql"},
         before="""
