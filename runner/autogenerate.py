@@ -49,8 +49,8 @@ class Comparison:
     differences: list[Difference]
     models: dict
     database: dict
-    opaque: bool = False  # offline, and a revision ran raw SQL the state cannot follow
-    connection: Any = None
+    opaque: bool = False  # a revision ran raw SQL the replayed state cannot follow
+    revisions: dict | None = None  # online: the schema the revisions describe, to spot strays
 
 
 # -- comparing ----------------------------------------------------------------------------------
@@ -80,11 +80,23 @@ def compare(config, graph, target: tuple[str, ...], offline: bool) -> Comparison
         database = normaliser.shapes(database_tables(connection, schemas))
         if not config.attributes.get("connection") and connection.in_transaction():
             connection.rollback()
-    check_renderable(models)
-    return Comparison(config, metadata, dialect, False, differences(models, database), models, database)
+    state = replay(graph, target)
+    return Comparison(config, metadata, dialect, False, differences(models, database), models, database,
+                      opaque=state.opaque, revisions=normaliser.shapes(state_tables(state)))
 
 
 def _compare_offline(config, graph, target, metadata, filters) -> Comparison:
+    state = replay(graph, target)
+    dialect = _offline_dialect(config)
+    normaliser = Normaliser(dialect, default_schema_of(dialect), filters)
+    models = normaliser.shapes(model_tables(metadata))
+    database = normaliser.shapes(state_tables(state))
+    return Comparison(config, metadata, dialect, True, differences(models, database), models, database,
+                      opaque=state.opaque)
+
+
+def replay(graph, target: tuple[str, ...]):
+    """The schema state the revisions up to `target` describe."""
     from runner.operations import operations
     from runner.state import SchemaState
 
@@ -93,13 +105,7 @@ def _compare_offline(config, graph, target, metadata, filters) -> Comparison:
         for step in graph.upgrade_plan((), " ".join(target)):
             for op in operations(step.revision, "upgrade") or []:
                 op.state_forwards(state)
-    dialect = _offline_dialect(config)
-    normaliser = Normaliser(dialect, default_schema_of(dialect), filters)
-    models = normaliser.shapes(model_tables(metadata))
-    database = normaliser.shapes(state_tables(state))
-    check_renderable(models)
-    return Comparison(config, metadata, dialect, True, differences(models, database), models, database,
-                      opaque=state.opaque)
+    return state
 
 
 def _offline_dialect(config) -> Any:
@@ -137,7 +143,33 @@ def operations_for(comparison: Comparison) -> tuple[list[dict[str, Any]], list[s
     removed = [d.table for d in by_kind.get("remove_table", [])]
     ops += [{"drop_table": _where({"table_name": t.name}, t)} for t in _dependents_first(removed)]
     notes += _rename_notes(by_kind)
+    if comparison.revisions is not None and not comparison.opaque:
+        strays = [d for d in comparison.differences if not _in_revisions(d, comparison.revisions)]
+        if strays:
+            notes.append("the database has objects no revision creates, so the downgrade of their "
+                         "drops cannot be derived; write `downgrade:` by hand for: "
+                         + "; ".join(f"{d.table.qualified} {d.line[2:]}" for d in strays))
     return ops, notes
+
+
+def _in_revisions(d: Difference, revisions: dict) -> bool:
+    """Whether what a removal drops is something the revisions created (so it can come back)."""
+    if not d.kind.startswith("remove_"):
+        return True
+    table = revisions.get(d.table.key)
+    if table is None:
+        return False
+    if d.kind == "remove_table":
+        return True
+    if d.kind == "remove_column":
+        return d.db.name in table.columns
+    if d.kind == "remove_index":
+        return d.db.name in table.indexes
+    if d.kind == "remove_unique":
+        return any(u.columns == d.db.columns for u in table.uniques)
+    if d.kind == "remove_fk":
+        return any(fk.key == d.db.key for fk in table.foreign_keys)
+    return any(c.name == d.db.name for c in table.checks)
 
 
 def _table_operations(table: TableShape, found: list[Difference], notes: list[str]) -> list[dict]:
@@ -410,6 +442,7 @@ def _metadata_name(comparison: Comparison) -> str:
 
 
 def fill_directive(comparison: Comparison, directive: RevisionDirective) -> None:
+    check_renderable(comparison.models)
     ops, notes = operations_for(comparison)
     directive.upgrade_ops = OperationList(ops)
     directive.comments = header_comments(comparison, notes)

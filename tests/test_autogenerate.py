@@ -532,3 +532,41 @@ def test_errors_are_clear(tmp_path, sqlite_url):
     with pytest.raises(Exception) as info:
         command.revision(config, autogenerate=True, sql=True)
     assert "--sql cannot be combined with --autogenerate" in str(info.value)
+
+
+def test_unnamed_constraint_on_sqlite_is_left_with_a_note(tmp_path, sqlite_url):
+    config = write_project(tmp_path, {"a1_before.yaml": revision_text("a1", None, """
+        - create_table:
+            table_name: un
+            columns: [{name: id, type: Integer, primary_key: true}, {name: code, type: String(10)}]
+            constraints: [{unique: [code]}]
+    """)}, sqlite_url)
+    (tmp_path / "unmodels.py").write_text(
+        "import sqlalchemy as sa\nmetadata = sa.MetaData()\n"
+        "sa.Table('un', metadata, sa.Column('id', sa.Integer, primary_key=True),"
+        " sa.Column('code', sa.String(10)))\n")
+    config.set_main_option("target_metadata", "unmodels:metadata")
+    config.stdout = io.StringIO()
+    command.upgrade(config, "head")
+    expected = ["New upgrade operations detected:", "  un:", "    - unique (unnamed) (code)"]
+    assert check_lines(config, offline=False) == expected == check_lines(config, offline=True)
+    text = command.revision(config, message="un", autogenerate=True, rev_id="b2").read_text()
+    assert "upgrade: []" in text
+    assert ("# NOTE: un: the unnamed unique (code) is gone from the models, but an unnamed constraint "
+            "cannot be dropped by name; drop it by hand (on SQLite, by a table rebuild)"
+            ) in text.replace("\n#   ", " ")
+
+
+def test_objects_no_revision_created_are_pointed_out(tmp_path, db_url):
+    config = make_project(tmp_path, db_url, ["drop_columns"])
+    command.upgrade(config, "head")
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE stray (id INTEGER PRIMARY KEY)")
+    engine.dispose()
+    text = command.revision(config, message="x", autogenerate=True, rev_id="b2").read_text()
+    flat = text.replace("\n#   ", " ")
+    assert "  - drop_table: {table_name: stray}" in text
+    assert ("# NOTE: the database has objects no revision creates, so the downgrade of their drops "
+            "cannot be derived; write `downgrade:` by hand for: stray table") in flat
+    assert "dc column gone" not in flat  # the revisions made that one: its drop reverses
