@@ -130,9 +130,17 @@ def operations_for(comparison: Comparison) -> tuple[list[dict[str, Any]], list[s
     ops: list[dict[str, Any]] = []
     for d in by_kind.get("remove_fk", []):
         ops += _drop_constraint(d.table, d.db.name, "foreignkey", notes, f"foreign key {d.line[2:]}")
+    new_tables = {d.model.key for d in by_kind.get("add_table", [])}
+    created: set[tuple] = set()
+    deferred: list[dict[str, Any]] = []  # keys into a table created later (a cycle): added after
     for d in by_kind.get("add_table", []):  # models' order: referenced tables first
-        ops.append({"create_table": create_table_args(d.model)})
+        later = [fk for fk in d.model.foreign_keys if (fk.ref_schema, fk.ref_table) in new_tables
+                 and (fk.ref_schema, fk.ref_table) not in created | {d.model.key}]
+        ops.append({"create_table": create_table_args(d.model, later)})
         ops += [{"create_index": index_args(d.model, ix)} for _, ix in sorted(d.model.indexes.items())]
+        deferred += [{"create_foreign_key": foreign_key_args(d.model, fk)} for fk in later]
+        created.add(d.model.key)
+    ops += deferred
     order = [key for key in comparison.models if key in comparison.database]
     per_table: dict[tuple, list[Difference]] = {}
     for difference in comparison.differences:
@@ -276,15 +284,17 @@ def _rename_notes(by_kind: dict[str, list[Difference]]) -> list[str]:
 
 # -- the models' objects as operation arguments ---------------------------------------------------
 
-def create_table_args(table: TableShape) -> dict[str, Any]:
-    inline = _inline_fks(table)
+def create_table_args(table: TableShape, leave_out: list | None = None) -> dict[str, Any]:
+    """create_table for a model table; `leave_out`: foreign keys added later instead."""
+    leave_out = leave_out or []
+    inline = {c: fk for c, fk in _inline_fks(table).items() if fk not in leave_out}
     args: dict[str, Any] = {"table_name": table.name}
     args["columns"] = [column_spec(table, name, inline.get(name)) for name in table.columns]
     constraints: list[dict[str, Any]] = []
     for unique in table.uniques:
         constraints.append(_named({"unique": list(unique.columns)}, unique.source))
     for fk in table.foreign_keys:
-        if fk not in inline.values():
+        if fk not in inline.values() and fk not in leave_out:
             references = [f"{_ref(fk)}.{c}" for c in fk.ref_columns]
             spec = {"columns": list(fk.columns), "references": references}
             spec.update(_actions(fk))
