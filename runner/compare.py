@@ -133,8 +133,7 @@ class Filters:
 
 def model_tables(metadatas: list[Any]) -> list[Any]:
     """The models' Tables, in dependency order (referenced tables first)."""
-    tables = [t for m in metadatas for t in m.sorted_tables]
-    return tables
+    return [t for m in metadatas for t in m.sorted_tables]
 
 
 def state_tables(state) -> list[Any]:
@@ -280,8 +279,6 @@ class Normaliser:
             ref_columns.append(parts[-1])
             ref_table = parts[-2]
             ref_schema = ".".join(parts[:-2]) or None
-        if ref_schema is None and constraint.elements and self.schema(table.schema) is not None:
-            ref_schema = None  # same-schema references are written without one
         cols = tuple(columns)
         return ForeignKeyShape(name or self.default_name(table.name, cols, "fkey"), cols,
                                self.schema(ref_schema), ref_table, tuple(ref_columns),
