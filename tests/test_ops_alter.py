@@ -87,12 +87,12 @@ def snapshot(url: str) -> dict:
 
 
 def rename_column(snap: dict, table: str, old: str, new: str) -> None:
+    """What renaming a column does to a snapshot: everything that names it follows."""
     t = snap[table]
     for c in t["columns"]:
         if c["name"] == old:
             c["name"] = new
-    swap = [new if c == old else c for c in t["pk"]]
-    t["pk"] = swap
+    t["pk"] = [new if c == old else c for c in t["pk"]]
     t["indexes"] = sorted((n, [new if c == old else c for c in cols], u) for n, cols, u in t["indexes"])
     t["uniques"] = sorted((n, [new if c == old else c for c in cols]) for n, cols in t["uniques"])
     t["checks"] = sorted((n, re.sub(rf"\b{old}\b", new, text)) for n, text in t["checks"])
@@ -347,6 +347,21 @@ def test_state_follows_a_table_rename_into_indexes_and_foreign_keys_elsewhere():
     assert product.indexes["ix_item_code"]["columns"] == ["code"]
 
 
+def test_state_follows_a_rename_in_a_schema_and_only_there():
+    item = {"table_name": "item", "columns": [{"name": "id", "type": "Integer", "primary_key": True}]}
+    refs = CreateTable({"table_name": "refs", "columns": [
+        {"name": "a", "type": "Integer", "foreign_key": {"column": "shop.item.id"}},
+        {"name": "b", "type": "Integer", "foreign_key": {"column": "item.id"}}]})
+    state = replay(CreateTable({**item, "schema": "shop"}), CreateTable(item), refs,
+                   RenameTable({"old_table_name": "item", "new_table_name": "product", "schema": "shop"}),
+                   AlterColumn({"table_name": "product", "schema": "shop", "column_name": "id",
+                                "new_column_name": "no"}))
+    assert state.table("product", "shop") is not None and state.table("item") is not None
+    columns = state.table("refs").columns
+    assert (columns["a"]["foreign_key"]["column"], columns["b"]["foreign_key"]["column"]) == \
+        ("shop.product.no", "item.id")
+
+
 def test_state_follows_a_column_rename_into_constraints_indexes_and_references():
     state = replay(ITEM, TAG, index("ix_price", "price"), AlterColumn(
         {"table_name": "item", "column_name": "price", "new_column_name": "cost", "nullable": False}))
@@ -399,10 +414,18 @@ def test_state_alterations_and_their_reverse():
      "column item.nope does not exist at this point"),
     (AlterColumn({"table_name": "item", "column_name": "code", "new_column_name": "price"}),
      "column item.price already exists"),
+    (AlterColumn({"table_name": "item", "column_name": "code", "nullable": False,
+                  "existing_type": "String(40)"}),
+     "existing_type String(40) does not match item.code, which is String(20) at this point"),
+    (AlterColumn({"table_name": "item", "column_name": "id", "type": "BigInteger",
+                  "existing_nullable": True}),
+     "existing_nullable true does not match item.id, which is NOT NULL at this point"),
+    (AlterColumn({"table_name": "item", "column_name": "code", "type": "Text", "existing_type": "VARCHAR(20)",
+                  "existing_nullable": True}), None),
 ])
 def test_state_problems(op, problem):
     state = replay(ITEM, TAG, op)
-    assert [p.message for p in state.problems] == [problem]
+    assert [p.message for p in state.problems] == ([problem] if problem else [])
 
 
 def test_validate_reports_a_missing_column_at_the_operation(tmp_path):
@@ -622,7 +645,8 @@ def test_offline_sqlite_rebuild_keeps_the_index_name_of_a_renamed_column(tmp_pat
     ]
 
 
-@pytest.mark.parametrize("variant", ["rename_table", "several", "nullable_off", "type", "default_dropped"])
+@pytest.mark.parametrize("variant", ["rename_table", "rename_column", "several", "nullable_off", "type",
+                                     "default_set", "default_dropped"])
 def test_offline_sqlite_script_does_what_the_online_run_does(tmp_path, variant):
     upgrade, downgrade, _ = VARIANTS[variant]
     online, offline = tmp_path / "online", tmp_path / "offline"
@@ -639,3 +663,59 @@ def test_offline_sqlite_script_does_what_the_online_run_does(tmp_path, variant):
     with sqlite3.connect(offline / "db.sqlite") as db:
         db.executescript(out.getvalue())
     assert snapshot(f"sqlite:///{offline}/db.sqlite") == snapshot(f"sqlite:///{online}/db.sqlite")
+    # and back, by the derived downgrade: online from the reflected table, offline from the state
+    command.downgrade(project(online, f"sqlite:///{online}/db.sqlite", upgrade), "a1")
+    out = config.stdout = io.StringIO()
+    command.downgrade(config, "b2:a1", sql=True)
+    with sqlite3.connect(offline / "db.sqlite") as db:
+        db.executescript(out.getvalue())
+    assert snapshot(f"sqlite:///{offline}/db.sqlite") == snapshot(f"sqlite:///{online}/db.sqlite")
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_validate_finds_the_written_downgrades_restore_the_schema(tmp_path, variant):
+    upgrade, downgrade, _ = VARIANTS[variant]
+    config = project(tmp_path, "sqlite://", upgrade, downgrade)
+    out = io.StringIO()
+    config.stdout = out
+    command.validate(config, output_format="text")
+    assert "error" not in out.getvalue().replace("0 error(s)", "")
+
+
+def test_in_a_schema_on_postgresql(tmp_path, postgres_url):
+    config = write_project(tmp_path, {
+        "a1_base.yaml": revision_text("a1", None, """
+            - execute: "CREATE SCHEMA shop"
+            - create_table:
+                table_name: item
+                schema: shop
+                columns:
+                  - {name: id, type: Integer, primary_key: true}
+                  - {name: name, type: String(50)}
+            - create_table:
+                table_name: tag
+                schema: shop
+                columns:
+                  - {name: id, type: Integer, primary_key: true}
+                  - {name: item_id, type: Integer, foreign_key: {column: shop.item.id}}
+        """, downgrade="[]"),
+        "b2_change.yaml": revision_text("b2", "a1", """
+            - rename_table: {old_table_name: item, new_table_name: product, schema: shop}
+            - alter_column: {table_name: product, schema: shop, column_name: name, new_column_name: title,
+                             type: String(80), comment: shown}
+        """)}, postgres_url)
+    command.upgrade(config, "head")
+    engine = sa.create_engine(postgres_url)
+    with engine.connect() as conn:
+        insp = sa.inspect(conn)
+        assert sorted(insp.get_table_names(schema="shop")) == ["product", "tag"]
+        title = insp.get_columns("product", schema="shop")[1]
+        assert (title["name"], str(title["type"]), title["comment"]) == ("title", "VARCHAR(80)", "shown")
+        assert insp.get_foreign_keys("tag", schema="shop")[0]["referred_table"] == "product"
+    command.downgrade(config, "a1")
+    with engine.connect() as conn:
+        insp = sa.inspect(conn)
+        assert sorted(insp.get_table_names(schema="shop")) == ["item", "tag"]
+        name = insp.get_columns("item", schema="shop")[1]
+        assert (name["name"], str(name["type"]), name["comment"]) == ("name", "VARCHAR(50)", None)
+    engine.dispose()

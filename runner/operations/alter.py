@@ -100,6 +100,8 @@ class AlterColumn(Operation):
         new_name = self.args.get("new_column_name")
         if new_name and new_name in table.columns:
             state.problem(self.location, f"column {table.name}.{new_name} already exists")
+        if not state.opaque:
+            self._check_existing(state, table.name, column)
         for key in ("nullable", "type"):
             if key in self.args:
                 column[key] = self.args[key]
@@ -111,6 +113,18 @@ class AlterColumn(Operation):
                     column[key] = copy.deepcopy(self.args[key])
         if new_name:
             rename_column(state, table, name, new_name)
+
+    def _check_existing(self, state: SchemaState, table: str, column: dict[str, Any]) -> None:
+        """existing_* that contradict the state would make MySQL restate the column wrongly."""
+        where = f"{table}.{column['name']}"
+        given = self.args.get("existing_type")
+        if given is not None and _compiled(given) != _compiled(column["type"]):
+            state.problem(self.location, f"existing_type {given} does not match {where}, "
+                                         f"which is {column['type']} at this point")
+        nullable = column.get("nullable", not column.get("primary_key", False))
+        if self.args.get("existing_nullable", nullable) != nullable:
+            state.problem(self.location, f"existing_nullable {str(not nullable).lower()} does not match "
+                                         f"{where}, which is {'' if nullable else 'NOT '}NULL at this point")
 
     # -- reverse ------------------------------------------------------------------------------
     def reverse(self, state: SchemaState) -> list[Operation]:
@@ -212,11 +226,21 @@ class AlterColumn(Operation):
 _ABSENT = object()
 
 
+def _compiled(type_text: str) -> str:
+    """A type as generic SQL, so String(50) and VARCHAR(50) compare equal (the text itself if not)."""
+    from runner.types import parse_type
+
+    try:
+        return str(parse_type(type_text).to_sqlalchemy().compile())
+    except Exception:  # a dialect type the generic compiler cannot spell
+        return str(type_text)
+
+
 # -- following a rename through the state -------------------------------------------------------
 
 def rename_column(state: SchemaState, table: TableState, old: str, new: str) -> None:
     """Rename a column in the state, keeping its place, and every reference to it."""
-    _pin_implied_indexes(state, table)
+    _pin_implied_indexes(state, table, old)
     table.columns = {(new if key == old else key): value for key, value in table.columns.items()}
     table.columns[new]["name"] = new
     for index in table.indexes.values():
@@ -235,13 +259,13 @@ def rename_column(state: SchemaState, table: TableState, old: str, new: str) -> 
     _retarget_references(state, table.name, table.name, table.schema, {old: new})
 
 
-def _pin_implied_indexes(state: SchemaState, table: TableState) -> None:
+def _pin_implied_indexes(state: SchemaState, table: TableState, column_name: str | None = None) -> None:
     """A column's `index: true` is created as ix_<table>_<column>; a rename keeps that name.
 
-    So before a rename such indexes become named indexes in the state.
+    So before a rename of the table (or of `column_name`) such indexes become named ones in the state.
     """
     for column in table.columns.values():
-        if column.pop("index", False):
+        if column_name in (None, column["name"]) and column.pop("index", False):
             name = f"ix_{table.name}_{column['name']}"
             spec: dict[str, Any] = {"index_name": name, "table_name": table.name, "columns": [column["name"]]}
             if column.pop("unique", False):  # unique and index: SQLAlchemy makes one unique index
