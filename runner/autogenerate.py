@@ -452,7 +452,12 @@ def _metadata_name(comparison: Comparison) -> str:
 
 
 def fill_directive(comparison: Comparison, directive: RevisionDirective) -> None:
+    import logging
+
     check_renderable(comparison.models)
+    log = logging.getLogger("runner")
+    for line in report(comparison.differences) or ["No changes detected"]:
+        log.info("%s", line)
     ops, notes = operations_for(comparison)
     directive.upgrade_ops = OperationList(ops)
     directive.comments = header_comments(comparison, notes)

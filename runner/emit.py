@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 WIDTH = 110
-_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*(\([A-Za-z0-9_.=]*\))?")
+_PLAIN = re.compile(r"[^\W\d][\w.]*(\([\w.=]*\))?")
 _RESERVED = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
 
 
@@ -26,7 +26,7 @@ def scalar(value: Any) -> str:
     text = str(value)
     if _PLAIN.fullmatch(text) and text.lower() not in _RESERVED:
         return text
-    return json.dumps(text)  # a JSON string is a valid YAML scalar
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
 
 def flow(value: Any) -> str:

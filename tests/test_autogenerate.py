@@ -703,3 +703,32 @@ def test_finds_what_alembic_finds(tmp_path, db_url):
         engine.dispose()
     assert ours == theirs
     assert len(ours) > 20
+
+
+def test_from_python_with_the_callers_connection_and_metadata(tmp_path, db_url):
+    """Config.attributes carries the models and the connection, as programs hand them to Alembic."""
+    from runner.engine import create_engine
+
+    config = write_project(tmp_path, {"a1_before.yaml": revision_text("a1", None, "[]")}, db_url)
+    config.stdout = io.StringIO()
+    metadata = sa.MetaData(naming_convention={"uq": "uq_%(table_name)s_%(column_0_name)s",
+                                              "ix": "ix_%(table_name)s_%(column_0_name)s"})
+    sa.Table("café", metadata, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("name", sa.String(30), unique=True, comment="nom du café"),
+             sa.Column("city", sa.String(30), index=True))
+    config.attributes["target_metadata"] = metadata
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        path = command.revision(config, message="café", autogenerate=True, rev_id="b2")
+        command.upgrade(config, "head")
+        assert check_lines(config, offline=False) == ["No new upgrade operations detected."]
+        connection.commit()
+    engine.dispose()
+    text = path.read_text()
+    assert "table_name: café" in text and 'comment: "nom du café"' in text
+    assert "{unique: [name], name: uq_café_name}" in text
+    assert "create_index: {index_name: ix_café_city, table_name: café, columns: [city]}" in text
+    del config.attributes["connection"]
+    assert check_lines(config, offline=True) == ["No new upgrade operations detected."]
