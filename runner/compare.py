@@ -115,9 +115,6 @@ class Filters:
         self.version_table = (config.version_table_schema, config.version_table)
 
     def table(self, name: str, schema: str | None) -> bool:
-        if (schema, name) == self.version_table or (schema is None and name == self.version_table[1]
-                                                    and self.version_table[0] is None):
-            return False
         qualified = f"{schema}.{name}" if schema else name
         return not any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(qualified, p)
                        for p in self.tables)
@@ -191,6 +188,7 @@ class Normaliser:
         self.ddl = dialect.ddl_compiler(dialect, None)
         self.comments = bool(dialect.supports_comments)
         self.postgresql = dialect.name == "postgresql"
+        self.version_table = (self.schema(filters.version_table[0]), filters.version_table[1])
 
     def schema(self, schema: str | None) -> str | None:
         return None if schema == self.default_schema else schema
@@ -201,7 +199,7 @@ class Normaliser:
             schema = self.schema(table.schema)
             if schema is not None and not self.filters.include_schemas:
                 continue
-            if not self.filters.table(table.name, schema):
+            if not self.filters.table(table.name, schema) or (schema, table.name) == self.version_table:
                 continue
             found[(schema, table.name)] = self.table(table, schema)
         return found
