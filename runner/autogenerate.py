@@ -129,7 +129,7 @@ def operations_for(comparison: Comparison) -> tuple[list[dict[str, Any]], list[s
         by_kind.setdefault(difference.kind, []).append(difference)
     ops: list[dict[str, Any]] = []
     for d in by_kind.get("remove_fk", []):
-        ops += _drop_constraint(d.table, d.db.name, "foreignkey", notes, f"foreign key {d.line[2:]}")
+        ops += _drop_constraint(d, "foreignkey", notes)
     new_tables = {d.model.key for d in by_kind.get("add_table", [])}
     created: set[tuple] = set()
     deferred: list[dict[str, Any]] = []  # keys into a table created later (a cycle): added after
@@ -188,9 +188,9 @@ def _table_operations(table: TableShape, found: list[Difference], notes: list[st
     for d in kinds.get("remove_index", []):
         ops.append({"drop_index": _where({"index_name": d.db.name, "table_name": table.name}, table)})
     for d in kinds.get("remove_unique", []):
-        ops += _drop_constraint(table, d.db.name, "unique", notes, f"unique ({', '.join(d.db.columns)})")
+        ops += _drop_constraint(d, "unique", notes)
     for d in kinds.get("remove_check", []):
-        ops += _drop_constraint(table, d.db.name, "check", notes, "check")
+        ops += _drop_constraint(d, "check", notes)
     new_columns = {d.model.name for d in kinds.get("add_column", [])}
     inline_fks = [d for d in kinds.get("add_fk", []) if len(d.model.columns) == 1
                   and d.model.columns[0] in new_columns]
@@ -239,11 +239,11 @@ def _where(args: dict[str, Any], table: TableShape, key: str = "schema") -> dict
     return args
 
 
-def _drop_constraint(table: TableShape, name: str | None, kind: str, notes: list[str],
-                     what: str) -> list[dict]:
+def _drop_constraint(d: Difference, kind: str, notes: list[str]) -> list[dict]:
+    table, name = d.table, d.db.name
     if name is None:
-        notes.append(f"{table.qualified}: the unnamed {what} is gone from the models, but an unnamed "
-                     "constraint cannot be dropped by name; drop it by hand (on SQLite, by a table "
+        notes.append(f"{table.qualified}: the {d.line[2:]} is gone from the models, but a constraint "
+                     "without a name cannot be dropped; drop it by hand (on SQLite, by a table "
                      "rebuild)")
         return []
     return [{"drop_constraint": _where({"constraint_name": name, "table_name": table.name,

@@ -580,8 +580,8 @@ def test_unnamed_constraint_on_sqlite_is_left_with_a_note(tmp_path, sqlite_url):
     assert check_lines(config, offline=False) == expected == check_lines(config, offline=True)
     text = command.revision(config, message="un", autogenerate=True, rev_id="b2").read_text()
     assert "upgrade: []" in text
-    assert ("# NOTE: un: the unnamed unique (code) is gone from the models, but an unnamed constraint "
-            "cannot be dropped by name; drop it by hand (on SQLite, by a table rebuild)"
+    assert ("# NOTE: un: the unique (unnamed) (code) is gone from the models, but a constraint without "
+            "a name cannot be dropped; drop it by hand (on SQLite, by a table rebuild)"
             ) in text.replace("\n#   ", " ")
 
 
