@@ -128,8 +128,9 @@ def operations_for(comparison: Comparison) -> tuple[list[dict[str, Any]], list[s
     for difference in comparison.differences:
         by_kind.setdefault(difference.kind, []).append(difference)
     ops: list[dict[str, Any]] = []
+    dropped_columns = {(d.table.key, d.db.name) for d in by_kind.get("remove_column", [])}
     for d in by_kind.get("remove_fk", []):
-        ops += _drop_constraint(d, "foreignkey", notes)
+        ops += _drop_constraint(d, "foreignkey", notes, dropped_columns)
     new_tables = {d.model.key for d in by_kind.get("add_table", [])}
     created: set[tuple] = set()
     deferred: list[dict[str, Any]] = []  # keys into a table created later (a cycle): added after
@@ -187,10 +188,11 @@ def _table_operations(table: TableShape, found: list[Difference], notes: list[st
     ops: list[dict[str, Any]] = []
     for d in kinds.get("remove_index", []):
         ops.append({"drop_index": _where({"index_name": d.db.name, "table_name": table.name}, table)})
+    dropped_columns = {(table.key, d.db.name) for d in kinds.get("remove_column", [])}
     for d in kinds.get("remove_unique", []):
-        ops += _drop_constraint(d, "unique", notes)
+        ops += _drop_constraint(d, "unique", notes, dropped_columns)
     for d in kinds.get("remove_check", []):
-        ops += _drop_constraint(d, "check", notes)
+        ops += _drop_constraint(d, "check", notes, dropped_columns)
     new_columns = {d.model.name for d in kinds.get("add_column", [])}
     inline_fks = [d for d in kinds.get("add_fk", []) if len(d.model.columns) == 1
                   and d.model.columns[0] in new_columns]
@@ -233,15 +235,18 @@ def _table_operations(table: TableShape, found: list[Difference], notes: list[st
     return ops
 
 
-def _where(args: dict[str, Any], table: TableShape, key: str = "schema") -> dict[str, Any]:
+def _where(args: dict[str, Any], table: TableShape) -> dict[str, Any]:
     if table.schema:
-        args[key] = table.schema
+        args["schema"] = table.schema
     return args
 
 
-def _drop_constraint(d: Difference, kind: str, notes: list[str]) -> list[dict]:
+def _drop_constraint(d: Difference, kind: str, notes: list[str], dropped_columns: set) -> list[dict]:
     table, name = d.table, d.db.name
     if name is None:
+        if any((table.key, c) in dropped_columns for c in getattr(d.db, "columns", ())):
+            return []  # dropping its column drops it too
+
         notes.append(f"{table.qualified}: the {d.line[2:]} is gone from the models, but a constraint "
                      "without a name cannot be dropped; drop it by hand (on SQLite, by a table "
                      "rebuild)")
