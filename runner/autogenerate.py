@@ -442,7 +442,7 @@ def header_comments(comparison: Comparison, notes: list[str]) -> list[str]:
              "index options, primary key changes, and type changes the database does not report."]
     if not comparison.dialect.supports_comments:
         lines.append(f"{comparison.dialect.name} keeps no comments, so comments are not compared.")
-    if comparison.opaque:
+    if comparison.opaque and comparison.offline:
         lines.append("Some revisions run raw SQL (execute) whose effect the offline comparison "
                      "cannot know.")
     import textwrap
