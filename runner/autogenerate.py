@@ -76,7 +76,7 @@ def compare(config, graph, target: tuple[str, ...], offline: bool) -> Comparison
         default = sa.inspect(connection).default_schema_name
         normaliser = Normaliser(dialect, default, filters)
         models = normaliser.shapes(model_tables(metadata))
-        schemas = database_schemas(connection, filters, {t.schema for t in models.values()})
+        schemas = database_schemas(connection, filters)
         database = normaliser.shapes(database_tables(connection, schemas))
         if not config.attributes.get("connection") and connection.in_transaction():
             connection.rollback()

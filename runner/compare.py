@@ -163,7 +163,9 @@ def database_tables(connection, schemas: list[str | None]) -> list[Any]:
     return list(metadata.tables.values())
 
 
-def database_schemas(connection, filters: Filters, model_schemas: set[str | None]) -> list[str | None]:
+def database_schemas(connection, filters: Filters) -> list[str | None]:
+    """The schemas to reflect: the default one, and with include_schemas every other one
+    (a models' schema the database lacks has nothing to reflect)."""
     if not filters.include_schemas:
         return [None]
     inspector = sa.inspect(connection)
@@ -173,7 +175,7 @@ def database_schemas(connection, filters: Filters, model_schemas: set[str | None
         if name == default or name == "information_schema" or name.startswith("pg_"):
             continue
         found.append(name)
-    return found + sorted(s for s in model_schemas if s not in found and s != default)
+    return found
 
 
 # -- the normaliser -----------------------------------------------------------------------------
