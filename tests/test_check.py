@@ -180,3 +180,13 @@ def test_check_in_a_subprocess_from_another_folder(project):
                             capture_output=True, text=True)
     assert (result.returncode, result.stdout) == (0, "No new upgrade operations detected.\n"), \
         result.stderr
+
+
+def test_plain_revision_still_imports_no_sqlalchemy(tmp_path):
+    """Autogenerate's machinery loads only with --autogenerate: `revision` stays a graph command."""
+    write_project(tmp_path, {"a1_first.yaml": revision_text("a1", None)})
+    code = ("import sys; from runner.cli import main; rc = main(['-q', *sys.argv[1:]]); "
+            "print(rc, sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))")
+    result = subprocess.run([sys.executable, "-c", code, "revision", "-m", "x", "--rev-id", "b2"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert result.stdout.splitlines()[-1] == "0 []", result.stderr
