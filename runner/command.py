@@ -293,11 +293,28 @@ def _write_revision(config: Config, graph, parents: tuple[str, ...], message: st
     path.write_text(_render_revision(config, folder, rev_id, parents, message, now,
                                      _as_list(branch_label), _as_list(depends_on), directive),
                     encoding="utf-8")
+    if directive is not None and (directive.upgrade_ops or directive.downgrade_ops):
+        _check_written(path)
     config.print_stdout("Generating %s ...  done", os.path.relpath(path))
     from runner.hooks import run_hooks
 
     run_hooks(config, path)
     return path
+
+
+def _check_written(path: Path) -> None:
+    """Operations that autogenerate or process_revision_directives wrote must load: else no file."""
+    from runner.errors import RevisionFileError
+    from runner.loader import load_revision_file
+
+    try:
+        load_revision_file(path, check=True)
+    except RevisionFileError as err:
+        path.unlink()
+        raise RevisionFileError(f"{err.message} (so the revision was not written)",
+                                location=err.location,
+                                hint="process_revision_directives set these operations: fix them there"
+                                ) from None
 
 
 def _new_parents(graph, head: str, splice: bool) -> tuple[str, ...]:

@@ -767,3 +767,17 @@ def test_unnamed_constraint_goes_with_its_column(tmp_path, sqlite_url):
     # the column comes back; its unnamed unique constraint does not (drop_column's derived
     # downgrade re-creates named constraints only)
     assert snapshot(sqlite_url)["gc"][0] == before["gc"][0]
+
+
+def test_directives_that_write_a_broken_revision_write_nothing(tmp_path, sqlite_url):
+    config = make_project(tmp_path, sqlite_url, ["new_tables"])
+
+    def broken(context, revision, directives):
+        directives[0].upgrade_ops.append({"create_tabel": {"table_name": "x"}})
+
+    with pytest.raises(Exception) as info:
+        command.revision(config, message="x", autogenerate=True, offline=True, rev_id="b2",
+                         process_revision_directives=broken)
+    assert "unknown operation `create_tabel`" in str(info.value)
+    assert "so the revision was not written" in str(info.value)
+    assert sorted(p.name for p in (tmp_path / "versions").glob("*.yaml")) == ["a1_before.yaml"]
