@@ -112,7 +112,10 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable)
     for op in ops:
         for statement in _statements(connection, op):
             try:
-                connection.execute(statement)
+                if isinstance(statement, tuple):  # (statement, parameter sets): an executemany
+                    connection.execute(*statement)
+                else:
+                    connection.execute(statement)
             except exc.DBAPIError as err:
                 raise MigrationError(
                     f"{op.name} failed in revision {revision.revision}: {_first_line(err.orig)}",
@@ -131,6 +134,8 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable)
 
 def _statements(connection: sa.Connection, op) -> list[Any]:
     """The op's DDL; on SQLite, a table rebuild where SQLite cannot alter in place."""
+    if op.name == "bulk_insert":  # rows bound with the types of the table as the database has it
+        return op.ddl(connection.dialect, op.types_from_database(connection), literal=False)
     if connection.dialect.name == "sqlite" and (
             op.name == "drop_column" or getattr(op, "needs_rebuild_on_sqlite", False)):
         from runner import rebuild

@@ -44,7 +44,9 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
 
     from sqlalchemy.schema import CreateTable
 
-    statements_for = _sqlite_statements(graph, current, dialect) if dialect.name == "sqlite" else None
+    uses_state = dialect.name == "sqlite" or any(op.name == "bulk_insert" for _, ops in prepared
+                                                 for op in ops)
+    statements_for = _replayed_statements(graph, current, dialect) if uses_state else None
     if not per_migration:
         out("BEGIN;\n")
     if not current:
@@ -72,8 +74,9 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
         out("COMMIT;\n")
 
 
-def _sqlite_statements(graph, current: tuple[str, ...], dialect: Any):
-    """Offline there is no table to reflect: SQLite rebuilds come from the replayed state."""
+def _replayed_statements(graph, current: tuple[str, ...], dialect: Any):
+    """Offline there is no table to reflect: SQLite rebuilds and bulk_insert's column types
+    come from the replayed state."""
     from runner import rebuild
     from runner.operations import operations
     from runner.state import SchemaState
@@ -87,7 +90,10 @@ def _sqlite_statements(graph, current: tuple[str, ...], dialect: Any):
     def statements(op) -> list[Any]:
         name = rebuild.table_name_of(op)
         table = state.table(name, op.schema) if name else None
-        if table is not None and table.known and rebuild.needs_rebuild(op, table):
+        if op.name == "bulk_insert":
+            result = op.offline_ddl(dialect, state)
+        elif (dialect.name == "sqlite" and table is not None and table.known
+              and rebuild.needs_rebuild(op, table)):
             result = rebuild.rebuild(op, table)
         else:
             result = op.ddl(dialect)

@@ -50,6 +50,11 @@ def _constrained(table: TableState, column: str) -> bool:
 
 def rebuild(op: Any, before: TableState) -> list[Any]:
     """The statements that apply `op` to `before` by rebuilding the table."""
+    check = getattr(op, "rebuild_error", None)  # what ALTER would refuse, a rebuild must refuse too
+    if check is not None and check(before):
+        from runner.errors import MigrationError
+
+        raise MigrationError(check(before), location=op.location, hint="check the name against the table")
     state = SchemaState()
     state.add_table(copy.deepcopy(before))
     op.state_forwards(state)
@@ -135,11 +140,13 @@ def reflect_table(connection: sa.Connection, name: str, schema: str | None = Non
         spec = {"columns": fk["constrained_columns"],
                 "references": [f"{target}.{c}" for c in fk["referred_columns"]]}
         spec.update(actions.get(tuple(fk["constrained_columns"]), {}))
+        spec.update({k: v for k, v in (fk.get("options") or {}).items() if k in ("deferrable", "initially")})
         constraint = {"foreign_key": spec}
         if fk.get("name"):
             constraint["name"] = fk["name"]
         table.constraints.append(constraint)
-    for unique in inspector.get_unique_constraints(name, schema=schema):
+    uniques = inspector.get_unique_constraints(name, schema=schema)
+    for unique in uniques + _unparsed_uniques(inspector, name, schema, uniques, pk_columns):
         constraint = {"unique": unique["column_names"]}
         if unique.get("name"):
             constraint["name"] = unique["name"]
@@ -156,6 +163,19 @@ def reflect_table(connection: sa.Connection, name: str, schema: str | None = Non
                                         "columns": list(index["column_names"]),
                                         "unique": bool(index.get("unique"))}
     return table
+
+
+def _unparsed_uniques(inspector, name: str, schema: str | None, uniques: list, pk: list) -> list:
+    """UNIQUE constraints that SQLAlchemy's parse of the table's SQL misses (an inline UNIQUE
+    after a type with arguments, e.g. `code VARCHAR(20) UNIQUE`): SQLite's own indexes show them."""
+    known = {tuple(u["column_names"]) for u in uniques} | {tuple(pk)}
+    found = []
+    for index in inspector.get_indexes(name, schema=schema, include_auto_indexes=True):
+        columns = tuple(index["column_names"])
+        if (index.get("name") or "").startswith("sqlite_autoindex") and columns not in known:
+            found.append({"name": None, "column_names": list(columns)})
+            known.add(columns)
+    return found
 
 
 def _fk_actions(connection: sa.Connection, name: str) -> dict[tuple, dict[str, str]]:

@@ -95,6 +95,10 @@ class DropColumn(Operation):
         restored = [self.derive(AddColumn, args)]
         restored += [self.derive(CreateIndex, copy.deepcopy(ix)) for ix in table.indexes.values()
                      if name in ix.get("columns", [])]
+        from runner.operations.constraints import create_operation  # the database dropped these too
+
+        restored += [self.derive(*create_operation(c, table)) for c in table.constraints
+                     if involves(c, name) and (c.get("name") or c.get("foreign_key", {}).get("name"))]
         return restored
 
     def ddl(self, dialect: Any) -> list[Any]:

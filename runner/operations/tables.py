@@ -98,3 +98,70 @@ class DropTable(Operation):
 
         table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
         return [sa.schema.DropTable(table), *drop_named_types(self.owned_types, dialect)]
+
+
+class CreateTableComment(Operation):
+    name = "create_table_comment"
+
+    def state_forwards(self, state: SchemaState) -> None:
+        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table.comment = self.args["comment"]
+
+    def reverse(self, state: SchemaState) -> list[Operation]:
+        previous = _previous_comment(self, state)
+        return [_comment_operation(self, previous, self.args["comment"])]
+
+    def ddl(self, dialect: Any) -> list[Any]:
+        import sqlalchemy as sa
+
+        if not dialect.supports_comments:  # SQLite: nothing to store a comment in
+            return []
+        table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema,
+                         comment=self.args["comment"])
+        return [sa.schema.SetTableComment(table)]
+
+
+class DropTableComment(Operation):
+    name = "drop_table_comment"
+
+    def state_forwards(self, state: SchemaState) -> None:
+        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table.comment = None
+
+    def reverse(self, state: SchemaState) -> list[Operation]:
+        previous = _previous_comment(self, state)
+        return [] if previous is None else [_comment_operation(self, previous, None)]
+
+    def ddl(self, dialect: Any) -> list[Any]:
+        import sqlalchemy as sa
+
+        if not dialect.supports_comments:
+            return []
+        table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
+        return [sa.schema.DropTableComment(table)]
+
+
+def _previous_comment(op: Operation, state: SchemaState) -> str | None:
+    """The comment before `op`: its existing_comment when written, else what the state knows."""
+    if "existing_comment" in op.args:
+        return op.args["existing_comment"]
+    table = state.table(op.args["table_name"], op.schema)
+    if table is None or not table.known:
+        from runner.errors import MigrationError
+
+        raise MigrationError(
+            f"cannot derive the downgrade of {op.name} on {op.args['table_name']}: "
+            "the comment it replaces is not known from the revisions before it",
+            location=op.location,
+            hint="give `existing_comment:` (null for none), or write a `downgrade:`",
+        )
+    return table.comment
+
+
+def _comment_operation(op: Operation, comment: str | None, existing: str | None) -> Operation:
+    args: dict[str, Any] = {"table_name": op.args["table_name"]}
+    if op.schema:
+        args["schema"] = op.schema
+    if comment is None:
+        return op.derive(DropTableComment, {**args, "existing_comment": existing})
+    return op.derive(CreateTableComment, {**args, "comment": comment, "existing_comment": existing})
