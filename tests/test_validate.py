@@ -161,3 +161,15 @@ def test_changed_since_limits_findings_to_changed_files(tmp_path, monkeypatch):
     config.stdout = out
     command.validate(config, output_format="json", changed_since="HEAD")
     assert [(f["rule"], f["path"]) for f in json.loads(out.getvalue())] == [("execute", "versions/c3_x.yaml")]
+
+
+def test_derived_downgrade_is_compared_too(tmp_path, monkeypatch):
+    """A reverse() that forgets something (here: add_column undone by nothing) is caught."""
+    from runner.operations.columns import AddColumn
+
+    monkeypatch.setattr(AddColumn, "reverse", lambda self, state: [])
+    second = revision_text("b2", "a1", "- add_column: {table_name: account, column: {name: c, type: Text}}")
+    code, found = findings(tmp_path, {"a1_x.yaml": BASE, "b2_x.yaml": second}, messages=True)
+    assert [(f["rule"], f["line"], f["message"]) for f in found] == [
+        ("downgrade-mismatch", 4, "after the derived downgrade of b2, table account still has column c")]
+    assert code == 1
