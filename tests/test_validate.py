@@ -18,6 +18,7 @@ from runner.operations import REGISTRY
 
 from .conftest import SAMPLE
 from .helpers import revision_text, write_project
+from .test_realdags import CORPORA, REALDAGS
 
 CORPUS = Path(__file__).parent / "validate_corpus"
 
@@ -173,3 +174,37 @@ def test_derived_downgrade_is_compared_too(tmp_path, monkeypatch):
     assert [(f["rule"], f["line"], f["message"]) for f in found] == [
         ("downgrade-mismatch", 4, "after the derived downgrade of b2, table account still has column c")]
     assert code == 1
+
+
+@pytest.mark.parametrize("name", CORPORA)
+def test_realdags_rendered_with_operations_are_clean(tmp_path, name):
+    """Each real graph, every revision creating a table of its own (with a foreign key to its first
+    parent's table and an index) and its downgrade derived: no error, and no warning but the heads
+    these projects really have."""
+    root = tmp_path / "versions"
+    for entry in json.loads((REALDAGS / name).read_text()):
+        path = root / Path(entry["path"]).with_suffix(".yaml")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        rev, down = entry["revision"], entry["down_revision"]
+        columns = [{"name": "id", "type": "Integer", "primary_key": True}]
+        if down:
+            columns.append({"name": "parent_id", "type": "Integer",
+                            "foreign_key": {"column": f"t_{down[0]}.id", "ondelete": "CASCADE"}})
+        upgrade = [{"create_table": {"table_name": f"t_{rev}", "columns": columns}},
+                   {"create_index": {"index_name": f"ix_t_{rev}_id", "table_name": f"t_{rev}",
+                                     "columns": ["id"]}}]
+        path.write_text(json.dumps({
+            "revision": rev, "down_revision": down[0] if len(down) == 1 else (down or None),
+            "branch_labels": entry["branch_labels"], "depends_on": entry["depends_on"],
+            "message": entry["message"] or "", "upgrade": upgrade}))
+    (tmp_path / "yamig.ini").write_text("[yamig]\nscript_location = .\nsqlalchemy.url = postgresql://h/db\n"
+                                        "validate.multiple_heads = warning\n")
+    config = Config(str(tmp_path / "yamig.ini"))
+    out = io.StringIO()
+    config.stdout = out
+    code = command.validate(config, output_format="json")
+    found = json.loads(out.getvalue())
+    assert {f["rule"] for f in found} <= {"file-name", "multiple-heads"}, found[:3]
+    heads = json.loads((REALDAGS / "expected" / name).read_text())["heads"]
+    assert sum(f["rule"] == "multiple-heads" for f in found) == (len(heads) if len(heads) > 1 else 0)
+    assert code == 0
