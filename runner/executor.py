@@ -116,7 +116,8 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable)
                     connection.execute(*statement)
                 else:
                     connection.execute(statement)
-            except exc.DBAPIError as err:
+            except (exc.DBAPIError, exc.CompileError) as err:
+                # CompileError: what this dialect cannot spell, e.g. a PostgreSQL Enum without a name
                 raise _failure(connection, step, group, err) from None
     for statement, expected in version_table.statements(step):
         result = connection.execute(statement)
@@ -149,10 +150,10 @@ def _statements(connection: sa.Connection, op) -> list[Any]:
     return op.ddl(connection.dialect)
 
 
-def _failure(connection: sa.Connection, step, group: list, err: exc.DBAPIError) -> MigrationError:
+def _failure(connection: sa.Connection, step, group: list, err: Exception) -> MigrationError:
     """The error of a failed statement, located at the operation it came from."""
     revision = step.revision
-    message = _first_line(err.orig)
+    message = _first_line(err.orig if isinstance(err, exc.DBAPIError) else err)
     op = group[0]
     together = ""
     if len(group) > 1:

@@ -9,6 +9,7 @@ add or drop a constraint in place, gets its table rebuilt from that definition.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, ClassVar
 
 from runner.errors import MigrationError
@@ -225,7 +226,8 @@ def _kind(spec: dict[str, Any]) -> str:
 
 
 def _implied(table: TableState) -> list[tuple[str, list[str], dict[str, Any]]]:
-    """(kind, columns, spec without its name) of each constraint that column definitions imply."""
+    """(kind, columns, spec) of each constraint that column definitions imply; a spec has a name
+    only where the column's foreign key gives one."""
     found = []
     keys = [n for n, c in table.columns.items() if c.get("primary_key")]
     if keys:
@@ -237,35 +239,67 @@ def _implied(table: TableState) -> list[tuple[str, list[str], dict[str, Any]]]:
         if fk:
             spec = {"columns": [name], "references": [fk["column"]]}
             spec.update({k: fk[k] for k in ("ondelete", "onupdate", "deferrable", "initially") if k in fk})
-            found.append(("foreign_key", [name], {"foreign_key": spec}))
+            named = {"name": fk["name"]} if fk.get("name") else {}
+            found.append(("foreign_key", [name], {"foreign_key": spec, **named}))
     return found
 
 
-def _default_name(table: TableState, kind: str, columns: list[str]) -> str:
-    """The name PostgreSQL gives an unnamed key, unique or foreign key of table as it is named now."""
+def _key(spec: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """What tells an unnamed constraint of a table apart: its kind and columns (a check's text)."""
+    kind = _kind(spec)
+    if kind == "check":
+        return kind, (spec["check"],)
+    return kind, tuple(spec["foreign_key"]["columns"] if kind == "foreign_key" else spec[kind])
+
+
+def _default_name(spec: dict[str, Any], table: TableState) -> str:
+    """The name PostgreSQL gives an unnamed constraint of the table as it is named now:
+    <table>_<columns>_key / _fkey, <table>_pkey, <table>_<column>_check when the condition
+    names one column, else <table>_check (the names autogenerate finds in the database)."""
+    kind = _kind(spec)
+    if kind == "check":
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", re.sub(r"'[^']*'", "", spec["check"])))
+        used = [c for c in table.columns if c in words]
+        return f"{table.name}_{used[0]}_check"[:63] if len(used) == 1 else f"{table.name}_check"[:63]
     if kind == "primary_key":
-        return f"{table.name}_pkey"
-    return f"{table.name}_{'_'.join(columns)}_{'fkey' if kind == 'foreign_key' else 'key'}"
+        return f"{table.name}_pkey"[:63]
+    columns = spec["foreign_key"]["columns"] if kind == "foreign_key" else spec[kind]
+    return f"{table.name}_{'_'.join(columns)}_{'fkey' if kind == 'foreign_key' else 'key'}"[:63]
 
 
-def _implied_name(table: TableState, kind: str, columns: list[str]) -> str:
-    if kind == "foreign_key" and table.columns[columns[0]]["foreign_key"].get("name"):
-        return table.columns[columns[0]]["foreign_key"]["name"]
-    return table.implied_names.get((kind, tuple(columns))) or _default_name(table, kind, columns)
+def _name_of(spec: dict[str, Any], table: TableState) -> str:
+    """A constraint's name: the one written, else the one the database gave it when it was made
+    (remember_implied_names), else PostgreSQL's name for it under the table's current name."""
+    name = spec.get("name") or spec.get("foreign_key", {}).get("name")
+    if name:
+        return name
+    return table.implied_names.get(_key(spec)) or _default_name(spec, table)
 
 
 def remember_implied_names(table: TableState, columns: list[str] | None = None) -> None:
-    """Fix the names of the constraints that `columns` (all, for a new table) imply, as the table
-    is named now: the database keeps them through later renames, and so does the state."""
-    for kind, cols, _ in _implied(table):
-        if columns is None or set(cols) & set(columns):
-            table.implied_names[(kind, tuple(cols))] = _default_name(table, kind, cols)
+    """Fix the names of the unnamed constraints of a new table (or those `columns` imply), as
+    the table is named now: the database keeps them through later renames, so does the state."""
+    specs = [spec for _, _, spec in _implied(table)]
+    if columns is None:
+        specs += table.constraints
+    for spec in specs:
+        key = _key(spec)
+        if not (spec.get("name") or spec.get("foreign_key", {}).get("name")) and (
+                columns is None or set(key[1]) & set(columns)):
+            table.implied_names[key] = _default_name(spec, table)
 
 
 def rename_in_implied_names(table: TableState, old: str, new: str) -> None:
-    """A renamed column keeps the names of the constraints it implies."""
-    table.implied_names = {(kind, tuple(new if c == old else c for c in cols)): name
-                           for (kind, cols), name in table.implied_names.items()}
+    """A renamed column keeps the names of its constraints (their keys follow the new name)."""
+    pattern = re.compile(rf"\b{re.escape(old)}\b")
+
+    def renamed(key: tuple[str, tuple[str, ...]]) -> tuple[str, tuple[str, ...]]:
+        kind, parts = key
+        if kind == "check":
+            return kind, (pattern.sub(new, parts[0]),)
+        return kind, tuple(new if c == old else c for c in parts)
+
+    table.implied_names = {renamed(key): name for key, name in table.implied_names.items()}
 
 
 def forget_implied_names(table: TableState, column: str) -> None:
@@ -276,30 +310,32 @@ def _column_constraints(table: TableState) -> list[dict[str, Any]]:
     """The named constraints that column definitions imply, in create_table's shape.
 
     A column's foreign key may carry a name; otherwise it, a key or a unique column has the
-    name PostgreSQL gave it when it was made (see remember_implied_names), the one a later
-    drop_constraint will use.
+    name PostgreSQL gave it when it was made, the one a later drop_constraint will use.
     """
-    return [{**spec, "name": _implied_name(table, kind, cols)} for kind, cols, spec in _implied(table)]
+    return [{**spec, "name": _name_of(spec, table)} for _, _, spec in _implied(table)]
 
 
 def find_constraint(table: TableState, name: str) -> dict[str, Any] | None:
     """The constraint called `name` on `table`, table-level or implied by a column."""
     for spec in [*table.constraints, *_column_constraints(table)]:
-        if spec.get("name") == name or spec.get("foreign_key", {}).get("name") == name:
-            return spec
+        if _name_of(spec, table) == name:
+            named = spec.get("name") or spec.get("foreign_key", {}).get("name")
+            return spec if named else {**spec, "name": name}
     return None
 
 
 def remove_constraint(table: TableState, name: str) -> None:
-    before = len(table.constraints)
-    table.constraints = [c for c in table.constraints
-                         if c.get("name") != name and c.get("foreign_key", {}).get("name") != name]
-    if len(table.constraints) != before:
+    kept = [c for c in table.constraints if _name_of(c, table) != name]
+    if len(kept) != len(table.constraints):
+        for spec in table.constraints:
+            if spec not in kept:
+                table.implied_names.pop(_key(spec), None)
+        table.constraints = kept
         return
-    for kind, columns, _ in _implied(table):
-        if _implied_name(table, kind, columns) != name:
+    for kind, columns, spec in _implied(table):
+        if _name_of(spec, table) != name:
             continue
-        table.implied_names.pop((kind, tuple(columns)), None)
+        table.implied_names.pop(_key(spec), None)
         for column_name in columns:
             column = table.columns[column_name]
             if kind == "foreign_key":
