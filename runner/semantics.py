@@ -305,13 +305,14 @@ def _table_differences(name: str, old: TableState, new: TableState) -> list[str]
         found.append(f"table {name} lacks constraint {text}")
     for text in new_c - old_c:
         found.append(f"table {name} still has constraint {text}")
-    for index in old.indexes:
-        if index not in new.indexes:
+    old_i, new_i = _indexes(old), _indexes(new)
+    for index in old_i:
+        if index not in new_i:
             found.append(f"table {name} lacks index {index}")
-        elif _index(old.indexes[index]) != _index(new.indexes[index]):
+        elif _index(old_i[index]) != _index(new_i[index]):
             found.append(f"index {index} on {name} is defined differently")
-    for index in new.indexes:
-        if index not in old.indexes:
+    for index in new_i:
+        if index not in old_i:
             found.append(f"table {name} still has index {index}")
     if (old.comment or None) != (new.comment or None):
         found.append(f"table {name} has comment {_show(new.comment)}, was {_show(old.comment)}")
@@ -332,10 +333,20 @@ def _column(spec: dict[str, Any]) -> dict[str, Any]:
         "type": type_text,
         "nullable": spec.get("nullable", not primary),
         "server_default": default if isinstance(default, dict) or default is None else str(default),
-        "index": bool(spec.get("index")),
         "comment": spec.get("comment"),
         "autoincrement": spec.get("autoincrement", "auto"),
     }
+
+
+def _indexes(table: TableState) -> dict[str, dict[str, Any]]:
+    """Every index by its name, those a column's `index: true` makes included: a create_index
+    that restores such an index gives the database what it had."""
+    found = dict(table.indexes)
+    for column, spec in table.columns.items():
+        if spec.get("index"):
+            name = table.implied_index_name(column)
+            found[name] = {"index_name": name, "columns": [column], "unique": bool(spec.get("unique"))}
+    return found
 
 
 def _index(spec: dict[str, Any]) -> dict[str, Any]:

@@ -120,8 +120,12 @@ def implied_index_name(table: str, column: str, schema: str | None = None) -> st
 
     (A dialect shortens a name longer than its identifier limit when it compiles the DDL.)
     """
-    label = f"{schema.replace('.', '_')}_{table}" if schema else table
-    return f"ix_{label}_{column}"
+    return f"{implied_index_prefix(schema)}{table}_{column}"
+
+
+def implied_index_prefix(schema: str | None) -> str:
+    """What every implied index name in `schema` starts with: `ix_`, `ix_<schema>_`."""
+    return f"ix_{schema.replace('.', '_')}_" if schema else "ix_"
 
 
 def _qualified(name: str, schema: str | None) -> str:

@@ -679,19 +679,12 @@ CASES = [
             batch.drop_constraint("ck_item_price", type_="check")
             batch.drop_constraint("fk_item_account", type_="foreignkey")
         """,
-        offline={"sqlite": Differs(SQLITE_CONSTRAINT + " (one rebuild per dropped constraint)", [
+        offline={"sqlite": Differs(SQLITE_CONSTRAINT + " (one rebuild per table, as the batch blocks)", [
             "CREATE TABLE _yamig_tmp_account ( id INTEGER NOT NULL, email VARCHAR(100) NOT NULL, "
             "PRIMARY KEY (id) );",
             "INSERT INTO _yamig_tmp_account (id, email) SELECT account.id, account.email FROM account;",
             "DROP TABLE account;",
             "ALTER TABLE _yamig_tmp_account RENAME TO account;",
-            "CREATE TABLE _yamig_tmp_item ( id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
-            "price NUMERIC(10, 2), PRIMARY KEY (id), CONSTRAINT fk_item_account FOREIGN KEY(account_id) "
-            "REFERENCES account (id) );",
-            "INSERT INTO _yamig_tmp_item (id, account_id, price) SELECT item.id, item.account_id, item.price "
-            "FROM item;",
-            "DROP TABLE item;",
-            "ALTER TABLE _yamig_tmp_item RENAME TO item;",
             "CREATE TABLE _yamig_tmp_item ( id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
             "price NUMERIC(10, 2), PRIMARY KEY (id) );",
             "INSERT INTO _yamig_tmp_item (id, account_id, price) SELECT item.id, item.account_id, item.price "

@@ -7,7 +7,7 @@ from typing import Any
 
 from runner.errors import MigrationError
 from runner.operations.base import Operation
-from runner.state import SchemaState, TableState
+from runner.state import SchemaState, implied_index_prefix
 
 _DIALECTS = ("postgresql_", "mysql_", "mariadb_", "sqlite_", "mssql_", "oracle_")
 
@@ -45,12 +45,7 @@ class CreateIndex(Operation):
             for column in self.args.get("columns", []):
                 if isinstance(column, str) and column not in table.columns:
                     state.problem(self.location, f"column {table.name}.{column} does not exist")
-        column = _as_implied(table, self.args)
-        if column is not None:  # what `index: true` makes: the state says it that way
-            column["index"] = True
-            if self.args.get("unique"):
-                column["unique"] = True
-        elif implied is None:
+        if implied is None:
             state.add_index(table, name, copy.deepcopy(self.args))
 
     def reverse(self, state: SchemaState) -> list[Operation]:
@@ -115,27 +110,19 @@ class DropIndex(Operation):
 
 
 def _implied_index(state: SchemaState, args: dict[str, Any]) -> dict[str, Any] | None:
-    """The column whose `index: true` made the index `args` names, if one did."""
-    table = state.table(args.get("table_name", ""), args.get("schema"))
-    if table is None:
-        return None
-    for column in table.columns.values():
-        if column.get("index") and table.implied_index_name(column["name"]) == args["index_name"]:
-            return column
+    """The column whose `index: true` made the index `args` names, if one did (found from the
+    name alone when drop_index gives no table_name)."""
+    name, schema = args["index_name"], args.get("schema")
+    if args.get("table_name"):
+        tables = [args["table_name"]]
+    else:  # ix_[<schema>_]<table>_<column>: each way of splitting the rest into table and column
+        prefix = implied_index_prefix(schema)
+        rest = name[len(prefix):] if name.startswith(prefix) else ""
+        tables = [rest[:i] for i, char in enumerate(rest)
+                  if char == "_" and (schema, rest[:i]) in state.tables]
+    for table_name in tables:
+        table = state.table(table_name, schema)
+        for column in (table.columns.values() if table is not None else ()):
+            if column.get("index") and table.implied_index_name(column["name"]) == name:
+                return column
     return None
-
-
-_PLAIN = {"index_name", "table_name", "columns", "schema", "unique"}
-
-
-def _as_implied(table: TableState, args: dict[str, Any]) -> dict[str, Any] | None:
-    """The column whose `index: true` would make exactly this index (name, one column, nothing
-    more), so a create_index that restores such an index leaves the state as it was."""
-    columns = args.get("columns", [])
-    if set(args) - _PLAIN or len(columns) != 1 or not isinstance(columns[0], str):
-        return None
-    column = table.columns.get(columns[0])
-    if (column is None or column.get("index") or column.get("unique")
-            or table.implied_index_name(columns[0]) != args["index_name"]):
-        return None
-    return column
