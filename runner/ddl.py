@@ -205,6 +205,16 @@ def create_named_types(columns, dialect: Any) -> list[Any]:
             if isinstance(c.type, sa.Enum) and c.type.native_enum and c.type.name]
 
 
+def create_types(type_texts: list[str], dialect: Any) -> list[Any]:
+    """CREATE TYPE for the enum types of these column types (alter_column to one that is new)."""
+    if dialect.name != "postgresql":
+        return []
+    from sqlalchemy.dialects.postgresql.named_types import CreateEnumType
+
+    types = [parse_type(text).to_sqlalchemy() for text in type_texts]
+    return [CreateEnumType(t) for t in types if isinstance(t, sa.Enum) and t.native_enum and t.name]
+
+
 def drop_named_types(type_texts: list[str], dialect: Any) -> list[Any]:
     """The enum types a table created, dropped with it (Alembic leaves them behind)."""
     if dialect.name != "postgresql":

@@ -147,6 +147,9 @@ def _statements(connection: sa.Connection, op) -> list[Any]:
     """The op's own DDL (a SQLite rebuild is chosen by _grouped_statements)."""
     if op.name == "bulk_insert":  # rows bound with the types of the table as the database has it
         return op.ddl(connection.dialect, op.types_from_database(connection), literal=False)
+    if op.name == "alter_column" and connection.dialect.name == "postgresql" and "type" in op.args:
+        inspector = sa.inspect(connection)  # an enum type the database lacks is created first
+        return op.ddl(connection.dialect, op.new_types(lambda key: inspector.has_type(key[1], key[0])))
     return op.ddl(connection.dialect)
 
 

@@ -99,7 +99,7 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
     version_table = VersionTable(config.version_table, config.version_table_schema)
     per_migration = config.transaction_per_migration
     dialect = script.dialect
-    uses_state = dialect.name == "sqlite" or any(op.name == "bulk_insert" for _, ops in prepared
+    uses_state = dialect.name == "sqlite" or any(_uses_state(op, dialect) for _, ops in prepared
                                                  for op in ops)
     statements_for = _replayed_statements(graph, current, dialect) if uses_state else None
     if per_migration and current and not prepared:
@@ -138,6 +138,16 @@ def _outside_transaction(op, dialect: Any) -> bool:
     return dialect.name == "postgresql" and bool(op.args.get("postgresql_concurrently"))
 
 
+def _uses_state(op, dialect: Any) -> bool:
+    """bulk_insert takes its column types from the state; alter_column to a PostgreSQL enum type
+    creates the type when the state says it does not exist yet."""
+    if op.name == "alter_column" and dialect.name == "postgresql":
+        from runner.state import named_type
+
+        return named_type(op.args.get("type")) is not None
+    return op.name == "bulk_insert"
+
+
 def _replayed_statements(graph, current: tuple[str, ...], dialect: Any):
     """Offline there is no table to reflect: SQLite rebuilds and bulk_insert's column types
     come from the replayed state."""
@@ -157,7 +167,11 @@ def _replayed_statements(graph, current: tuple[str, ...], dialect: Any):
         return table if table is not None and table.known else None
 
     def plain(op) -> list[Any]:
-        return op.offline_ddl(dialect, state) if op.name == "bulk_insert" else op.ddl(dialect)
+        if op.name == "bulk_insert":
+            return op.offline_ddl(dialect, state)
+        if op.name == "alter_column":
+            return op.ddl(dialect, op.new_types(lambda key: key in state.named_types))
+        return op.ddl(dialect)
 
     def statements(ops) -> Any:
         """(operations, statements) of one revision; on SQLite, one rebuild per run of operations

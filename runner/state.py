@@ -63,12 +63,15 @@ class SchemaState:
         self.problems: list[Problem] = []
         # index name -> its table, so finding an index does not scan every table
         self._index_tables: dict[tuple[str | None, str], TableState] = {}
+        # (schema, name) of the PostgreSQL enum types the revisions have created
+        self.named_types: set[tuple[str | None, str]] = set()
 
     def copy(self) -> SchemaState:
         other = SchemaState()
         for table in copy.deepcopy(list(self.tables.values())):
             other.add_table(table)
         other.opaque = self.opaque
+        other.named_types = set(self.named_types)
         return other
 
     def add_table(self, table: TableState) -> None:
@@ -111,6 +114,24 @@ class SchemaState:
     def find_index(self, name: str, schema: str | None = None) -> TableState | None:
         table = self._index_tables.get((schema, name))
         return table if table is not None and name in table.indexes else None
+
+
+def named_type(type_text: Any) -> tuple[str | None, str] | None:
+    """(schema, name) of the type of its own that a column type makes on PostgreSQL: a native
+    Enum with a name (`Enum('a', 'b', name='mood')`); None for any other type."""
+    if not isinstance(type_text, str) or "enum" not in type_text.lower():
+        return None
+    from runner.types import TypeGrammarError, parse_type
+
+    try:
+        spec = parse_type(type_text)
+    except TypeGrammarError:
+        return None
+    options = dict(spec.kwargs)
+    if (spec.name, spec.dialect) not in (("Enum", None), ("ENUM", "postgresql")) or not options.get("name") \
+            or options.get("native_enum") is False or options.get("create_type") is False:
+        return None
+    return options.get("schema"), options["name"]
 
 
 def implied_index_name(table: str, column: str, schema: str | None = None) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from typing import Any
 
 from runner.errors import MigrationError, RevisionFileError
 from runner.operations.base import Operation, check_type
-from runner.state import SchemaState, TableState
+from runner.state import SchemaState, TableState, named_type
 
 _CHANGES = ("nullable", "type", "server_default", "new_column_name", "comment")
 _RESTORABLE = ("type", "nullable", "server_default", "comment")  # what a reverse puts back
@@ -63,6 +64,7 @@ class AlterColumn(Operation):
     """
 
     name = "alter_column"
+    owned_types: list[str] = []  # when derived: the PostgreSQL enum type the upgrade created, dropped
 
     @property
     def needs_rebuild_on_sqlite(self) -> bool:
@@ -99,7 +101,12 @@ class AlterColumn(Operation):
 
     # -- state --------------------------------------------------------------------------------
     def state_forwards(self, state: SchemaState) -> None:
+        from runner.operations.tables import add_named_types, drop_named_types
+
         table = state.require_table(self.args["table_name"], self.schema, self.location)
+        drop_named_types(state, self.owned_types)
+        if "type" in self.args:
+            add_named_types(state, [self.args["type"]])
         name = self.args["column_name"]
         column = table.columns.get(name)
         if column is None:
@@ -173,11 +180,22 @@ class AlterColumn(Operation):
                 undo[f"existing_{key}"] = copy.deepcopy(value)
         if self.schema:
             undo["schema"] = self.schema
-        return [self.derive(AlterColumn, undo)]
+        reverse = self.derive(AlterColumn, undo)
+        if not state.opaque:
+            reverse.owned_types = self.new_types(lambda key: key in state.named_types)
+        return [reverse]
+
+    def new_types(self, exists: Callable[[tuple[str | None, str]], bool]) -> list[str]:
+        """The new type, when it is a PostgreSQL enum type that `exists` (schema, name) says is
+        not there yet: it is created before the column is altered to it."""
+        key = named_type(self.args.get("type"))
+        return [self.args["type"]] if key is not None and not exists(key) else []
 
     # -- ddl ----------------------------------------------------------------------------------
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, dialect: Any, new_types: list[str] = ()) -> list[Any]:
+        """`new_types`: enum types to create first (see new_types); the owned ones go after."""
         from runner import ddl_alter
+        from runner.ddl import create_types, drop_named_types
 
         args = self.args
         if dialect.name == "sqlite" and self.needs_rebuild_on_sqlite:
@@ -193,7 +211,9 @@ class AlterColumn(Operation):
         if dialect.name == "sqlite":
             change.comment = ddl_alter.NOT_GIVEN  # SQLite keeps no comments
         try:
-            return ddl_alter.alter_column_statements(change, dialect.name)
+            return [*create_types(list(new_types), dialect),
+                    *ddl_alter.alter_column_statements(change, dialect.name),
+                    *drop_named_types(self.owned_types, dialect)]
         except ddl_alter.MySQLNeedsType:
             raise MigrationError(
                 f"MySQL's CHANGE/MODIFY COLUMN restates the whole column: alter_column "

@@ -26,6 +26,9 @@ class AddColumn(Operation):
         from runner.operations.constraints import remember_implied_names
 
         remember_implied_names(table, [column["name"]])
+        from runner.operations.tables import add_named_types
+
+        add_named_types(state, [column.get("type")])
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"table_name": self.args["table_name"], "column_name": self.args["column"]["name"]}
@@ -78,6 +81,9 @@ class DropColumn(Operation):
         from runner.operations.constraints import forget_implied_names
 
         forget_implied_names(table, name)
+        from runner.operations.tables import drop_named_types
+
+        drop_named_types(state, self.owned_types)
         # the database drops the indexes and table constraints that involve a dropped column
         for ix_name, index in list(table.indexes.items()):
             if name in index.get("columns", []):

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from runner.operations.base import Operation, check_type
-from runner.state import SchemaState, TableState
+from runner.state import SchemaState, TableState, named_type
 
 
 class CreateTable(Operation):
@@ -32,6 +32,7 @@ class CreateTable(Operation):
         )
         remember_implied_names(table)
         state.add_table(table)
+        add_named_types(state, [c.get("type") for c in self.args.get("columns", [])])
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"table_name": self.args["table_name"]}
@@ -79,6 +80,7 @@ class DropTable(Operation):
         name, schema = self.args["table_name"], self.schema
         state.require_table(name, schema, self.location)
         state.remove_table(name, schema)
+        drop_named_types(state, self.owned_types)
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         from runner.errors import MigrationError
@@ -172,3 +174,13 @@ def _comment_operation(op: Operation, comment: str | None, existing: str | None)
     if comment is None:
         return op.derive(DropTableComment, {**args, "existing_comment": existing})
     return op.derive(CreateTableComment, {**args, "comment": comment, "existing_comment": existing})
+
+
+def add_named_types(state: SchemaState, type_texts: list[Any]) -> None:
+    """The PostgreSQL enum types these column types create, now known to exist."""
+    state.named_types.update(key for key in map(named_type, type_texts) if key is not None)
+
+
+def drop_named_types(state: SchemaState, type_texts: list[Any]) -> None:
+    """The enum types a derived downgrade drops along with what made them."""
+    state.named_types.difference_update(map(named_type, type_texts))
