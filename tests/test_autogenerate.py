@@ -75,9 +75,10 @@ CASES: dict[str, dict] = {
                 sa.Column("id", sa.Integer, primary_key=True),
                 sa.Column("name", sa.String(50), nullable=False, server_default="x"),
                 sa.Column("parent_id", sa.ForeignKey("ac_parent.id")),
-                sa.Column("code", sa.String(10), unique=True))
+                sa.Column("code", sa.String(10), unique=True),
+                sa.Column("status", sa.Enum("new", "old", name="ac_status")))
         """,
-        ops=["add_column", "add_column", "add_column"]),
+        ops=["add_column", "add_column", "add_column", "add_column"]),
     "drop_columns": dict(
         before="""
             - create_table:
@@ -371,6 +372,8 @@ def snapshot(url: str) -> dict:
                 checks = sorted(c["name"] or "" for c in insp.get_check_constraints(table))
                 comment = insp.get_table_comment(table)["text"] if conn.dialect.supports_comments else None
                 found[table] = (columns, indexes, uniques, fks, checks, comment)
+            if conn.dialect.name == "postgresql":  # enum types outlive their tables if left behind
+                found["<enums>"] = sorted((e["name"], tuple(e["labels"])) for e in insp.get_enums())
             return found
     finally:
         engine.dispose()
