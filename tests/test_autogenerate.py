@@ -784,3 +784,27 @@ def test_directives_that_write_a_broken_revision_write_nothing(tmp_path, sqlite_
     assert "unknown operation `create_tabel`" in str(info.value)
     assert "so the revision was not written" in str(info.value)
     assert sorted(p.name for p in (tmp_path / "versions").glob("*.yaml")) == ["a1_before.yaml"]
+
+
+def test_dropping_an_enum_column_on_postgresql_says_the_type_stays(tmp_path, postgres_url):
+    config = write_project(tmp_path, {"a1_before.yaml": revision_text("a1", None, """
+        - create_table:
+            table_name: en
+            columns:
+              - {name: id, type: Integer, primary_key: true}
+              - {name: kind, type: "Enum('a', 'b', name='en_kind')"}
+        - create_table:
+            table_name: en_gone
+            columns:
+              - {name: id, type: Integer, primary_key: true}
+              - {name: mood, type: "Enum('x', name='en_mood')"}
+    """)}, postgres_url)
+    (tmp_path / "enmodels.py").write_text(
+        "import sqlalchemy as sa\nmetadata = sa.MetaData()\n"
+        "sa.Table('en', metadata, sa.Column('id', sa.Integer, primary_key=True))\n")
+    config.set_main_option("target_metadata", "enmodels:metadata")
+    config.stdout = io.StringIO()
+    command.upgrade(config, "head")
+    text = command.revision(config, message="en", autogenerate=True, rev_id="b2").read_text()
+    assert ("# NOTE: PostgreSQL keeps the enum type(s) en_kind, en_mood when the tables or columns using "
+            "them are dropped") in text.replace("\n#   ", " ")
