@@ -563,6 +563,9 @@ def test_errors_are_clear(tmp_path, sqlite_url):
     with pytest.raises(Exception) as info:
         command.revision(config, autogenerate=True, sql=True)
     assert "--sql cannot be combined with --autogenerate" in str(info.value)
+    with pytest.raises(Exception) as info:
+        command.revision(config, offline=True)
+    assert "--offline goes with --autogenerate" in str(info.value)
 
 
 def test_unnamed_constraint_on_sqlite_is_left_with_a_note(tmp_path, sqlite_url):
