@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     def migrating(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("revision", help="target: an id, head, heads, base, +N, -N, label@head, ...")
         sub.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
-        sub.add_argument("--tag", help="a tag for custom scripts (accepted as Alembic does)")
+        sub.add_argument("--tag", help="with --sql, printed as `-- tag: TAG` atop the script")
 
     migrating(command("upgrade", "Upgrade to a later version."))
     migrating(command("downgrade", "Revert to a previous version."))
@@ -81,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("stamp", "Set the version table to revision(s) without running migrations.")
     sub.add_argument("revisions", nargs="+", help="target revision(s); base empties the table")
     sub.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
-    sub.add_argument("--tag", help="a tag for custom scripts (accepted as Alembic does)")
+    sub.add_argument("--tag", help="with --sql, printed as `-- tag: TAG` atop the script")
     sub.add_argument("--purge", action="store_true", help="delete all version rows first")
 
     sub = command("ensure_version", "Create the version table if it is missing.")

@@ -158,7 +158,7 @@ def stamp(config: Config, revision: str | list[str], sql: bool = False, tag: str
     if sql:
         from runner.offline import stamp_offline
 
-        stamp_offline(config, graph, targets, purge)
+        stamp_offline(config, graph, targets, purge, tag)
         return
     from runner.engine import connect
     from runner.executor import stamp as stamp_rows
@@ -449,10 +449,9 @@ def ensure_version(config: Config, sql: bool = False) -> None:
     if sql:
         from sqlalchemy.schema import CreateTable
 
-        from runner.offline import dialect_for
+        from runner.offline import Script, dialect_for
 
-        ddl = CreateTable(version_table.table).compile(dialect=dialect_for(config.url))
-        config.print_stdout("%s;\n", str(ddl).strip())
+        Script(dialect_for(config.url), config.print_stdout).statement(CreateTable(version_table.table))
         return
     from runner.engine import connect
     from runner.executor import _transaction
