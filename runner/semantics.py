@@ -268,6 +268,8 @@ def _is_unique_key(table: TableState, columns: list[str]) -> bool:
 
 # -- comparing two states, completely ----------------------------------------------------------------
 
+# a column's unique and foreign_key are compared as the constraints they are (wherever written)
+_AS_CONSTRAINTS = {"unique", "foreign_key"}
 _INDEX_HOW = {"if_not_exists", "postgresql_concurrently", "table_name", "schema"}  # how, not what
 
 
@@ -297,10 +299,14 @@ def _table_differences(name: str, old: TableState, new: TableState) -> list[str]
         if column in new.columns:
             was, now = _column(spec), _column(new.columns[column])
             for attr in was:
+                if attr in _AS_CONSTRAINTS:
+                    continue
                 if was[attr] != now[attr]:
                     found.append(f"column {name}.{column} has {attr} {_show(now[attr], attr)}, "
                                  f"was {_show(was[attr], attr)}")
-    old_c, new_c = _multiset(old.constraints), _multiset(new.constraints)
+    from runner.operations.constraints import table_constraints
+
+    old_c, new_c = _multiset(table_constraints(old)), _multiset(table_constraints(new))
     for text in old_c - new_c:
         found.append(f"table {name} lacks constraint {text}")
     for text in new_c - old_c:
