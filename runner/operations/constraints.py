@@ -265,20 +265,6 @@ def _name_of(spec: dict[str, Any], table: TableState) -> str:
     return f"{table.name}_{'_'.join(columns)}_{'fkey' if kind == 'foreign_key' else 'key'}"[:63]
 
 
-def table_constraints(table: TableState) -> list[dict[str, Any]]:
-    """What a table's constraints mean, wherever they are written: each in create_table's
-    table-level shape with its name (PostgreSQL's for an unnamed one), column-level unique
-    and foreign keys included, so that two states compare by meaning."""
-    found = []
-    for spec in [*table.constraints, *_column_constraints(table)]:
-        canonical = copy.deepcopy(spec)
-        if isinstance(canonical.get("foreign_key"), dict):
-            canonical["foreign_key"].pop("name", None)
-        canonical["name"] = _name_of(spec, table)
-        found.append(canonical)
-    return found
-
-
 def find_constraint(table: TableState, name: str) -> dict[str, Any] | None:
     """The constraint called `name` on `table`, table-level or implied by a column."""
     for spec in [*table.constraints, *_column_constraints(table)]:
