@@ -164,7 +164,7 @@ def operations_for(comparison: Comparison) -> tuple[list[dict[str, Any]], list[s
 
 
 def _enum_notes(by_kind: dict[str, list[Difference]]) -> list[str]:
-    """PostgreSQL keeps an enum type when the table or column using it is dropped."""
+    """drop_table and drop_column leave a PostgreSQL enum type in place: say so."""
     columns = [(d.table, d.table.table.c[c]) for d in by_kind.get("remove_table", [])
                for c in d.table.columns]
     columns += [(d.table, d.db.source) for d in by_kind.get("remove_column", []) if d.db.source is not None]
@@ -172,9 +172,8 @@ def _enum_notes(by_kind: dict[str, list[Difference]]) -> list[str]:
                     if isinstance(c.type, sa.Enum) and c.type.native_enum and c.type.name})
     if not names:
         return []
-    return [f"PostgreSQL keeps the enum type(s) {', '.join(names)} when the tables or columns using "
-            "them are dropped, and the derived downgrade then fails to create them again: add "
-            "`execute: DROP TYPE ...` and write `downgrade:` by hand"]
+    return [f"the PostgreSQL enum type(s) {', '.join(names)} stay after the drop, as with Alembic (the "
+            "downgrade uses them again); drop them by hand once nothing needs them"]
 
 
 def _in_revisions(d: Difference, revisions: dict) -> bool:
