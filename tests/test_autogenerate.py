@@ -531,7 +531,7 @@ def test_include_schemas_on_postgresql(tmp_path, postgres_url):
         models.write('sa.Table("event", metadata, sa.Column("id", sa.Integer, primary_key=True),'
                      ' sa.Column("at", sa.DateTime), schema="audit")\n'
                      'sa.Table("dt_parent", metadata, sa.Column("id", sa.Integer, primary_key=True),'
-                     ' schema="public")\n')
+                     ' sa.Column("kind", sa.Enum("a", "b", name="dt_kind")), schema="public")\n')
     command.upgrade(config, "head")
     online = check_lines(config, offline=False)
     assert online == ["New upgrade operations detected:", "  audit.event:", "    + table (id, at)",
