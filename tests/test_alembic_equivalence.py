@@ -251,6 +251,55 @@ CASES = [
         """,
     ),
     Case(
+        "create_table_more_types",
+        """
+        op.create_table("sample",
+            sa.Column("id", sa.SmallInteger, primary_key=True, autoincrement=False),
+            sa.Column("label", sa.Unicode(40), nullable=False, server_default="none"),
+            sa.Column("at", sa.Time),
+            sa.Column("took", sa.Interval),
+            sa.Column("blob", sa.LargeBinary),
+            sa.Column("amount", sa.Numeric),
+            sa.Column("stamp", sa.DateTime),
+            sa.Column("kind", sa.Enum("a", "b", name="sample_kind"), nullable=False, server_default="a"))
+        """,
+        """
+        - create_table:
+            table_name: sample
+            columns:
+              - {name: id, type: SmallInteger, primary_key: true, autoincrement: false}
+              - {name: label, type: Unicode(40), nullable: false, server_default: none}
+              - {name: at, type: Time}
+              - {name: took, type: Interval}
+              - {name: blob, type: LargeBinary}
+              - {name: amount, type: Numeric}
+              - {name: stamp, type: DateTime}
+              - {name: kind, type: "Enum('a', 'b', name='sample_kind')", nullable: false, server_default: a}
+        """,
+        before="empty",
+    ),
+    Case(
+        "create_table_mysql_types",
+        """
+        from sqlalchemy.dialects import mysql
+        op.create_table("flag", sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("on", mysql.TINYINT(1), nullable=False), mysql_engine="InnoDB")
+        """,
+        """
+        - create_table:
+            table_name: flag
+            columns:
+              - {name: id, type: Integer, primary_key: true}
+              - {name: "on", type: mysql.TINYINT(1), nullable: false}
+        """,
+        before="empty", backends=(), dialects=("mysql",),
+        offline={"mysql": Differs(
+            "yamig's create_table has no mysql_engine (the contract has no dialect options for tables); "
+            "the server's default engine applies",
+            ["CREATE TABLE flag ( id INTEGER NOT NULL AUTO_INCREMENT, `on` TINYINT(1) NOT NULL, "
+             "PRIMARY KEY (id) );"])},
+    ),
+    Case(
         "create_table_postgresql_types",
         """
         op.create_table("doc",
@@ -456,6 +505,16 @@ CASES = [
         """,
     ),
     Case(
+        "create_index_postgresql_include",
+        'op.create_index("ix_item_account_incl", "item", ["account_id"], postgresql_include=["price"])',
+        "- create_index: {index_name: ix_item_account_incl, table_name: item, columns: [account_id], "
+        "postgresql_include: [price]}",
+        xfail={key: "create_index with postgresql_include fails with KeyError 'price': the stub table of "
+                    "CreateIndex.ddl (runner/operations/indexes.py) has only the indexed columns, and "
+                    "SQLAlchemy looks the included ones up in it"
+               for key in ("online-postgresql", "offline-postgresql")},  # the others ignore the option
+    ),
+    Case(
         "create_index_if_not_exists",
         """
         op.create_index("ix_item_account_id", "item", ["account_id"], if_not_exists=True)
@@ -564,6 +623,27 @@ CASES = [
             "DROP TABLE item;",
             "ALTER TABLE _yamig_tmp_item RENAME TO item;",
             "CREATE INDEX ix_item_account_id ON item (account_id);"])},
+    ),
+    Case(
+        "alter_column_type_and_nullable",
+        """
+        op.alter_column("account", "name", type_=sa.String(120), nullable=False,
+                        existing_type=sa.String(50), existing_nullable=True)
+        """,
+        "- alter_column: {table_name: account, column_name: name, type: String(120), nullable: false, "
+        "existing_type: String(50), existing_nullable: true}",
+        alembic_sqlite="""
+        with op.batch_alter_table("account") as batch:
+            batch.alter_column("name", type_=sa.String(120), nullable=False, existing_type=sa.String(50),
+                               existing_nullable=True)
+        """,
+        offline={"sqlite": Differs(SQLITE_ALTER, [
+            "CREATE TABLE _yamig_tmp_account ( id INTEGER NOT NULL, email VARCHAR(100) NOT NULL, "
+            "name VARCHAR(120) NOT NULL, PRIMARY KEY (id) );",
+            "INSERT INTO _yamig_tmp_account (id, email, name) SELECT account.id, account.email, "
+            "CAST(account.name AS VARCHAR(120)) AS name FROM account;",
+            "DROP TABLE account;",
+            "ALTER TABLE _yamig_tmp_account RENAME TO account;"])},
     ),
     Case(
         "alter_column_rename",
