@@ -847,7 +847,6 @@ CASES = [
                     dialects: [sqlite, mysql, mssql, oracle]}
         """,
         downgrade="- execute: DROP INDEX ix_account_name",
-        dialects=("postgresql", "sqlite"),
     ),
 ]
 

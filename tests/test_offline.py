@@ -94,7 +94,7 @@ def yamig_script(tmp_path: Path, capsys, dialect: str, per_migration: bool, *cal
 
 
 def alembic_script(tmp_path: Path, dialect: str, per_migration: bool, name: str, target: str,
-                   revisions: dict = ALEMBIC_REVISIONS) -> str:
+                   revisions: dict = ALEMBIC_REVISIONS, **kw) -> str:
     from alembic import command as alembic_command
     from alembic.config import Config as AlembicConfig
 
@@ -109,7 +109,7 @@ def alembic_script(tmp_path: Path, dialect: str, per_migration: bool, name: str,
     config.set_main_option("script_location", str(root))
     config.set_main_option("sqlalchemy.url", f"{dialect}://")
     config.set_main_option("tpm", "true" if per_migration else "false")
-    getattr(alembic_command, name)(config, target, sql=True)
+    getattr(alembic_command, name)(config, target, sql=True, **kw)
     return buffer.getvalue()
 
 
@@ -158,6 +158,29 @@ def test_partial_range_starts_at_its_start(tmp_path, capsys, dialect):
 def test_stamp_script_is_alembics(tmp_path, capsys, dialect):
     ours = yamig_script(tmp_path, capsys, dialect, False, ("stamp", "r2", {}))
     assert ours == deliberate(alembic_script(tmp_path, dialect, False, "stamp", "r2"), dialect)
+
+
+def test_stamp_purge_script(tmp_path, capsys):
+    """Alembic refuses --purge with --sql; yamig prints the DELETE that empties the table first."""
+    out = yamig_script(tmp_path, capsys, "postgresql", False, ("stamp", "r1:r2", {"purge": True}))
+    assert out == textwrap.dedent("""\
+        BEGIN;
+
+        DELETE FROM alembic_version;
+
+        -- Running stamp_revision  -> r2
+
+        INSERT INTO alembic_version (version_num) VALUES ('r2');
+
+        COMMIT;
+
+        """)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_stamp_from_a_start_is_alembics(tmp_path, capsys, dialect):
+    ours = yamig_script(tmp_path, capsys, dialect, True, ("stamp", "r1:r2", {}))
+    assert ours == deliberate(alembic_script(tmp_path, dialect, True, "stamp", "r1:r2"), dialect)
 
 
 def test_mssql_script_exactly(tmp_path, capsys):
