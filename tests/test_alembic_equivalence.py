@@ -9,7 +9,8 @@ as yamig YAML, run from the same starting schema:
   (written or derived) must give back the schema Alembic had before the body ran;
 - offline, for each dialect: Alembic's `as_sql` output for the body and yamig's
   `upgrade --sql start:end` script, minus the version-table lines and transaction frame,
-  must be the same statements, whitespace aside.
+  must be the same statements, whitespace aside; and yamig's derived downgrade must print
+  what an Alembic user writes as the downgrade (ALEMBIC_DOWNGRADES).
 
 Where Alembic needs more than the plain calls (a batch block on SQLite), the case gives that
 body for SQLite. Where Alembic's offline SQL is wrong or yamig deliberately differs, the case
@@ -31,7 +32,7 @@ import sqlalchemy as sa
 
 from runner import command
 
-from .alembic_cases import BACKENDS, CASES, STARTS, Case
+from .alembic_cases import ALEMBIC_DOWNGRADES, BACKENDS, CASES, DOWNGRADE_XFAIL, STARTS, Case
 from .helpers import revision_text, write_project
 
 # -- running the Alembic side ------------------------------------------------------------------
@@ -272,3 +273,20 @@ def test_same_sql_as_alembic(case: Case, dialect: str, tmp_path, capsys):
         assert ours == differs.statements, differs.reason
         return
     assert ours == statements(alembic_offline(dialect, case.alembic))
+
+
+DOWNGRADES = [pytest.param(case, dialect, id=f"{case.id}-{dialect}", marks=[
+                  pytest.mark.xfail(reason=DOWNGRADE_XFAIL[case.id, dialect], strict=True)]
+              if (case.id, dialect) in DOWNGRADE_XFAIL else [])
+              for case in CASES if case.id in ALEMBIC_DOWNGRADES
+              for dialect in case.dialects if dialect != "sqlite"]
+
+
+@pytest.mark.parametrize("case, dialect", DOWNGRADES)
+def test_derived_downgrade_sql_as_alembic(case: Case, dialect: str, tmp_path, capsys):
+    """yamig's derived downgrade prints what an Alembic user would write as the downgrade."""
+    config = yamig_project(tmp_path / f"yamig-{dialect}", case, f"{dialect}://")
+    capsys.readouterr()
+    command.downgrade(config, "r2:r1", sql=True)
+    ours = statements(capsys.readouterr().out)
+    assert ours == statements(alembic_offline(dialect, ALEMBIC_DOWNGRADES[case.id]))
