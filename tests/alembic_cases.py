@@ -478,6 +478,21 @@ CASES = [
                for key in ("online-postgresql", "offline-postgresql")},  # the others ignore the option
     ),
     Case(
+        "create_index_mysql_length",
+        'op.create_index("ix_item_note", "item", ["note"], mysql_length=20)',
+        "- create_index: {index_name: ix_item_note, table_name: item, columns: [note], mysql_length: 20}",
+        backends=(), dialects=("mysql",),
+    ),
+    Case(
+        "drop_index_concurrently",
+        """
+        with op.get_context().autocommit_block():
+            op.drop_index("ix_item_account_id", "item", postgresql_concurrently=True)
+        """,
+        "- drop_index: {index_name: ix_item_account_id, table_name: item, postgresql_concurrently: true}",
+        backends=(), dialects=("postgresql",),
+    ),
+    Case(
         "create_index_if_not_exists",
         """
         op.create_index("ix_item_account_id", "item", ["account_id"], if_not_exists=True)
@@ -609,6 +624,16 @@ CASES = [
             "ALTER TABLE _yamig_tmp_account RENAME TO account;"])},
     ),
     Case(
+        "alter_column_postgresql_using",
+        """
+        op.alter_column("item", "note", type_=sa.Integer, existing_type=sa.Text,
+                        postgresql_using="length(note)")
+        """,
+        "- alter_column: {table_name: item, column_name: note, type: Integer, existing_type: Text, "
+        "postgresql_using: length(note)}",
+        backends=("postgresql",), dialects=("postgresql",),
+    ),
+    Case(
         "alter_column_rename",
         'op.alter_column("item", "note", new_column_name="remark", existing_type=sa.Text)',
         "- alter_column: {table_name: item, column_name: note, new_column_name: remark, existing_type: Text}",
@@ -690,6 +715,21 @@ CASES = [
             "DROP TABLE item;",
             "ALTER TABLE _yamig_tmp_item RENAME TO item;",
             "CREATE INDEX ix_item_account_id ON item (account_id);"])},
+    ),
+    Case(
+        "create_foreign_key_deferrable",
+        """
+        op.add_column("item", sa.Column("owner_id", sa.Integer))
+        op.create_foreign_key("fk_item_owner", "item", "account", ["owner_id"], ["id"], onupdate="CASCADE",
+                              deferrable=True, initially="DEFERRED")
+        """,
+        """
+        - add_column: {table_name: item, column: {name: owner_id, type: Integer}}
+        - create_foreign_key: {constraint_name: fk_item_owner, source_table: item, referent_table: account,
+                               local_cols: [owner_id], remote_cols: [id], onupdate: CASCADE,
+                               deferrable: true, initially: DEFERRED}
+        """,
+        backends=("postgresql",), dialects=("postgresql", "oracle"),
     ),
     Case(
         "create_primary_key",
