@@ -208,3 +208,15 @@ def test_realdags_rendered_with_operations_are_clean(tmp_path, name):
     heads = json.loads((REALDAGS / "expected" / name).read_text())["heads"]
     assert sum(f["rule"] == "multiple-heads" for f in found) == (len(heads) if len(heads) > 1 else 0)
     assert code == 0
+
+
+def test_drop_index_concurrently_is_what_the_fix_asks_for():
+    """drop-index-not-concurrently tells users to add postgresql_concurrently: drop_index takes it."""
+    from sqlalchemy.dialects import postgresql
+
+    from runner.operations.indexes import DropIndex
+
+    dialect = postgresql.dialect()
+    ddl = [str(s.compile(dialect=dialect)).strip() for s in
+           DropIndex({"index_name": "ix_a", "postgresql_concurrently": True}).ddl(dialect)]
+    assert ddl == ["DROP INDEX CONCURRENTLY ix_a"]
