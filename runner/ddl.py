@@ -82,7 +82,9 @@ def _add_column(element: AddColumn, compiler, **kw) -> str:
 
 
 @compiles(AddColumn, "mssql")
-def _add_column_mssql(element: AddColumn, compiler, **kw) -> str:
+@compiles(AddColumn, "oracle")
+def _add_column_bare(element: AddColumn, compiler, **kw) -> str:
+    # SQL Server and Oracle spell it ADD without COLUMN (a syntax error there), as Alembic does
     return (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
             f"ADD {compiler.get_column_specification(element.column)}")
 

@@ -116,9 +116,11 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable)
                     connection.execute(*statement)
                 else:
                     connection.execute(statement)
-            except exc.DBAPIError as err:
+            except (exc.DBAPIError, exc.CompileError) as err:
+                # CompileError: what this dialect cannot spell, e.g. a PostgreSQL Enum without a name
+                reason = err.orig if isinstance(err, exc.DBAPIError) else err
                 raise MigrationError(
-                    f"{op.name} failed in revision {revision.revision}: {_first_line(err.orig)}",
+                    f"{op.name} failed in revision {revision.revision}: {_first_line(reason)}",
                     location=op.location,
                     hint=_rollback_hint(connection, revision.revision, step.is_upgrade),
                 ) from None

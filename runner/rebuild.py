@@ -11,6 +11,7 @@ applying its `state_forwards` to that table.
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,10 +52,11 @@ def _constrained(table: TableState, column: str) -> bool:
 def rebuild(op: Any, before: TableState) -> list[Any]:
     """The statements that apply `op` to `before` by rebuilding the table."""
     check = getattr(op, "rebuild_error", None)  # what ALTER would refuse, a rebuild must refuse too
-    if check is not None and check(before):
+    error = check(before) if check is not None else None
+    if error:
         from runner.errors import MigrationError
 
-        raise MigrationError(check(before), location=op.location, hint="check the name against the table")
+        raise MigrationError(error, location=op.location, hint="check the name against the table")
     state = SchemaState()
     state.add_table(copy.deepcopy(before))
     op.state_forwards(state)
@@ -113,6 +115,12 @@ _SQLITE = _SqliteDialect()
 
 def reflect_table(connection: sa.Connection, name: str, schema: str | None = None) -> TableState | None:
     """The table as the database has it, in the state's terms (None when it does not exist)."""
+    with warnings.catch_warnings():  # expression indexes: _sqlite_indexes reads them itself
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
+        return _reflect_table(connection, name, schema)
+
+
+def _reflect_table(connection: sa.Connection, name: str, schema: str | None) -> TableState | None:
     inspector = sa.inspect(connection)
     if not inspector.has_table(name, schema=schema):
         return None
@@ -156,13 +164,68 @@ def reflect_table(connection: sa.Connection, name: str, schema: str | None = Non
         if check.get("name"):
             constraint["name"] = check["name"]
         table.constraints.append(constraint)
-    for index in inspector.get_indexes(name, schema=schema):
-        if not index.get("name") or index["name"].startswith("sqlite_autoindex"):
-            continue
-        table.indexes[index["name"]] = {"index_name": index["name"], "table_name": name,
-                                        "columns": list(index["column_names"]),
-                                        "unique": bool(index.get("unique"))}
+    table.indexes.update(_sqlite_indexes(connection, name, schema))
     return table
+
+
+def _sqlite_indexes(connection: sa.Connection, table: str, schema: str | None) -> dict[str, dict]:
+    """The table's own indexes as create_index arguments, expressions and WHERE included.
+
+    SQLAlchemy's reflection skips expression indexes and yamig would lose them in a
+    rebuild, so each index is read from the SQL SQLite keeps for it, with PRAGMA
+    index_xinfo saying which of its terms are plain columns.
+    """
+    master = f"{_quote(schema)}.sqlite_master" if schema else "sqlite_master"
+    rows = connection.exec_driver_sql(
+        f"SELECT name, sql FROM {master} WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table,)).all()
+    indexes = {}
+    for name, sql in rows:
+        prefix = f"{_quote(schema)}." if schema else ""
+        info = connection.exec_driver_sql(f"PRAGMA {prefix}index_xinfo({_quote(name)})").all()
+        keys = [row[2] for row in sorted(info, key=lambda r: r[0]) if row[5]]  # key terms, in order
+        terms, where = _index_terms(sql)
+        columns: list[Any] = []
+        for position, column in enumerate(keys):
+            if column is not None:
+                columns.append(column)
+            elif position < len(terms):
+                columns.append({"sql": terms[position]})
+        spec: dict[str, Any] = {"index_name": name, "table_name": table, "columns": columns,
+                                "unique": sql.lstrip().upper().startswith("CREATE UNIQUE")}
+        if where:
+            spec["sqlite_where"] = where
+        if schema:
+            spec["schema"] = schema
+        indexes[name] = spec
+    return indexes
+
+
+def _index_terms(sql: str) -> tuple[list[str], str | None]:
+    """The terms between the parentheses of `CREATE INDEX ... ON t (a, lower(b))`, and its WHERE."""
+    start = sql.index("(", sql.upper().index(" ON "))
+    terms, depth, quote, current = [], 0, None, ""
+    for position in range(start + 1, len(sql)):
+        char = sql[position]
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"`[":
+            quote = "]" if char == "[" else char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                terms.append(current.strip())
+                rest = sql[position + 1:].strip()
+                where = rest[5:].strip() if rest.upper().startswith("WHERE") else None
+                return terms, where or None
+            depth -= 1
+        elif char == "," and depth == 0:
+            terms.append(current.strip())
+            current = ""
+            continue
+        current += char
+    return terms, None
 
 
 def _unparsed_uniques(inspector, name: str, schema: str | None, uniques: list, pk: list) -> list:

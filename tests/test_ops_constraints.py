@@ -332,8 +332,9 @@ def alembic_statements(dialect: str, calls) -> list[str]:
 def yamig_statements(out: str) -> list[str]:
     """The statements of the b2 step, without transaction and version-table lines."""
     body = out.split("-- Running upgrade a1 -> b2\n", 1)[1]
-    parts = [p.strip() for p in body.split(";\n")]
-    return [p for p in parts if p and p not in ("BEGIN", "COMMIT") and "alembic_version" not in p]
+    parts = [p.strip().rstrip(";").strip() for p in body.split("\n\n")]  # GO and / separate batches
+    return [p for p in parts if p and p not in ("BEGIN", "BEGIN TRANSACTION", "COMMIT", "GO", "/")
+            and "alembic_version" not in p]
 
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql", "mssql", "oracle"])
@@ -437,3 +438,29 @@ def test_a_derived_drop_column_downgrade_restores_the_constraints_on_it(tmp_path
         snap["columns"] = sorted(snap["columns"])
     assert {k: v for k, v in after.items() if k != "rows"} == {k: v for k, v in before.items() if k != "rows"}
     assert after["rows"] == [(1, 0), (2, 0)]      # the column comes back with its server default
+
+
+def test_comment_reversal_uses_existing_comment_then_the_state(tmp_path):
+    from runner.operations.tables import CreateTable, CreateTableComment, DropTableComment
+    from runner.state import SchemaState
+
+    state = SchemaState()
+    CreateTable({"table_name": "t", "columns": [], "comment": "old"}).state_forwards(state)
+    written = CreateTableComment({"table_name": "t", "comment": "new", "existing_comment": None})
+    assert [(o.name, o.args) for o in written.reverse(state)] == [
+        ("drop_table_comment", {"table_name": "t", "existing_comment": "new"})]
+    from_state = CreateTableComment({"table_name": "t", "comment": "new"})
+    assert [(o.name, o.args) for o in from_state.reverse(state)] == [
+        ("create_table_comment", {"table_name": "t", "comment": "old", "existing_comment": "new"})]
+    assert [(o.name, o.args["comment"]) for o in DropTableComment({"table_name": "t"}).reverse(state)] == [
+        ("create_table_comment", "old")]
+    state.table("t").comment = None
+    assert DropTableComment({"table_name": "t"}).reverse(state) == []   # there was none to restore
+
+    second = revision_text("b2", "a1", "- drop_table_comment: {table_name: elsewhere}")
+    config = write_project(tmp_path, {"a.yaml": BASE, "b.yaml": second})
+    with pytest.raises(MigrationError) as info:
+        command.downgrade(config, "b2:a1", sql=True)
+    assert str(info.value).startswith(f"{tmp_path}/versions/b.yaml:4:5: cannot derive the downgrade of "
+                                      "drop_table_comment on elsewhere")
+    assert "give `existing_comment:`" in str(info.value)

@@ -69,6 +69,15 @@ class AlterColumn(Operation):
         """SQLite renames a column in place (and keeps no comments); anything else rebuilds the table."""
         return any(key in self.args for key in ("nullable", "type", "server_default"))
 
+    def rebuild_error(self, table: TableState) -> str | None:
+        """On SQLite a rebuild stands in for ALTER COLUMN, which fails on a column the table lacks."""
+        name, new_name = self.args["column_name"], self.args.get("new_column_name")
+        if name not in table.columns:
+            return f"table {table.name} has no column named {name}"
+        if new_name and new_name in table.columns:
+            return f"table {table.name} already has a column named {new_name}"
+        return None
+
     def validate(self) -> None:
         args = self.args
         for key in ("type", "existing_type"):

@@ -134,6 +134,8 @@ def _value(value: Any, type_: Any, literal: bool) -> Any:
 
     if value is None:
         return None
+    if isinstance(type_, sa.ARRAY) and isinstance(value, list):
+        return _array(value, type_)
     if isinstance(value, (dict, list)) and (literal or not isinstance(type_, sa.JSON)):
         # no literal renderer for JSON; and a JSON column reflected as text (MariaDB) takes the text
         return sa.literal(json.dumps(value), sa.String()) if literal else json.dumps(value)
@@ -156,3 +158,8 @@ def _value(value: Any, type_: Any, literal: bool) -> Any:
     if isinstance(type_, sa.LargeBinary):
         return value.encode("utf-8")
     return value
+
+
+def _array(values: list[Any], type_: Any) -> list[Any]:
+    """A YAML list for an ARRAY column: its items converted by the item type, nested lists kept."""
+    return [_array(v, type_) if isinstance(v, list) else _value(v, type_.item_type, False) for v in values]

@@ -11,6 +11,7 @@ from runner.state import SchemaState, TableState
 
 class CreateTable(Operation):
     name = "create_table"
+    creates_types = True  # False when it restores a dropped table: drop_table left its enum types
 
     def validate(self) -> None:
         for i, column in enumerate(self.args.get("columns", [])):
@@ -42,7 +43,7 @@ class CreateTable(Operation):
         from runner.ddl import build_table, create_named_types
 
         table = build_table(sa.MetaData(), self.args)
-        statements: list[Any] = create_named_types(table.columns, dialect)
+        statements: list[Any] = create_named_types(table.columns, dialect) if self.creates_types else []
         statements.append(sa.schema.CreateTable(table))
         statements += [sa.schema.CreateIndex(ix) for ix in sorted(table.indexes, key=_ix_name)]
         statements += comment_statements(table, dialect)
@@ -87,7 +88,9 @@ class DropTable(Operation):
                 location=self.location,
                 hint="write a `downgrade:` that re-creates the table",
             )
-        restored = [self.derive(CreateTable, table.definition())]
+        create = self.derive(CreateTable, table.definition())
+        create.creates_types = bool(self.owned_types)  # a drop_table as written keeps them, as Alembic does
+        restored = [create]
         restored += [self.derive(CreateIndex, copy.deepcopy(ix)) for ix in table.indexes.values()]
         return restored
 
