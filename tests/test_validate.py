@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -135,9 +136,18 @@ def test_text_output_with_caret_and_other_formats(tmp_path):
 
 def test_sample_project_is_clean_and_cli_exit_codes(tmp_path):
     shutil.copytree(SAMPLE, tmp_path / "shop", ignore=shutil.ignore_patterns("*.db", ".yamig-cache"))
-    result = subprocess.run([sys.executable, "-m", "runner", "validate"], cwd=tmp_path / "shop",
-                            capture_output=True, text=True)
-    assert (result.returncode, result.stdout) == (0, "0 error(s), 0 warning(s)\n")
+    env = {**os.environ, "DATABASE_URL": "sqlite://"}
+    result = subprocess.run([sys.executable, "-m", "runner", "validate", "--format", "github"],
+                            cwd=tmp_path / "shop", capture_output=True, text=True, env=env)
+    assert (result.returncode, result.stdout) == (0, (
+        "::warning file=versions/b8c9d0e1f211_rename_order_item.yaml,line=8,col=5,title=rename-table::"
+        "renames table order_item to order_line\n"))
+    # on PostgreSQL, the constraints added to existing tables are worth a look too; still no error
+    env["DATABASE_URL"] = "postgresql://db.example/shop"
+    result = subprocess.run([sys.executable, "-m", "runner", "validate", "--format", "json"],
+                            cwd=tmp_path / "shop", capture_output=True, text=True, env=env)
+    assert result.returncode == 0 and [f["rule"] for f in json.loads(result.stdout)] == [
+        "rename-table", "add-unique-constraint", "add-foreign-key", "add-check-constraint"]
     result = subprocess.run([sys.executable, "-m", "runner", "validate", "nope"], cwd=tmp_path / "shop",
                             capture_output=True, text=True)
     assert result.returncode == 2 and "does not exist" in result.stdout
