@@ -112,8 +112,8 @@ def _touched(ops: list, state: SchemaState) -> set[Key] | None:
     keys: set[Key] = set()
     for op in ops:
         args = op.args
-        if op.name == "rename_table":
-            return None
+        if op.name == "rename_table" or (op.name == "alter_column" and args.get("new_column_name")):
+            return None  # foreign keys in other tables follow the new name
         if op.name == "create_foreign_key":
             keys.add((args.get("source_schema"), args["source_table"]))
         elif "table_name" in args:
@@ -305,7 +305,7 @@ def _table_differences(name: str, old: TableState, new: TableState) -> list[str]
             found.append(f"table {name} still has column {column}")
     for column, spec in old.columns.items():
         if column in new.columns:
-            was, now = _column(spec), _column(new.columns[column])
+            was, now = _column(spec, old.indexes), _column(new.columns[column], new.indexes)
             for attr in was:
                 if was[attr] != now[attr]:
                     found.append(f"column {name}.{column} has {attr} {_show(now[attr], attr)}, "
@@ -315,21 +315,25 @@ def _table_differences(name: str, old: TableState, new: TableState) -> list[str]
         found.append(f"table {name} lacks constraint {text}")
     for text in new_c - old_c:
         found.append(f"table {name} still has constraint {text}")
-    for index in old.indexes:
-        if index not in new.indexes:
+    old_ix, new_ix = _indexes(old), _indexes(new)
+    for index in old_ix:
+        if index not in new_ix:
             found.append(f"table {name} lacks index {index}")
-        elif _index(old.indexes[index]) != _index(new.indexes[index]):
+        elif old_ix[index] != new_ix[index]:
             found.append(f"index {index} on {name} is defined differently")
-    for index in new.indexes:
-        if index not in old.indexes:
+    for index in new_ix:
+        if index not in old_ix:
             found.append(f"table {name} still has index {index}")
     if (old.comment or None) != (new.comment or None):
         found.append(f"table {name} has comment {_show(new.comment)}, was {_show(old.comment)}")
     return found
 
 
-def _column(spec: dict[str, Any]) -> dict[str, Any]:
-    """A column's meaning, with the defaults spelled out and the type in canonical form."""
+def _column(spec: dict[str, Any], indexes: dict[str, Any]) -> dict[str, Any]:
+    """A column's meaning, with the defaults spelled out and the type in canonical form.
+
+    `index: true` is left to _indexes (it is the index ix_<table>_<column>, whichever way it was
+    written), and with it `unique`, which then makes that index unique."""
     from runner.types import TypeGrammarError, parse_type
 
     try:
@@ -343,16 +347,24 @@ def _column(spec: dict[str, Any]) -> dict[str, Any]:
         "nullable": spec.get("nullable", not primary),
         "server_default": default if isinstance(default, dict) or default is None else str(default),
         "primary_key": primary,
-        "unique": bool(spec.get("unique")),
-        "index": bool(spec.get("index")),
+        "unique": bool(spec.get("unique")) and not spec.get("index"),
         "comment": spec.get("comment"),
         "foreign_key": spec.get("foreign_key"),
         "autoincrement": spec.get("autoincrement", "auto"),
     }
 
 
-def _index(spec: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in spec.items() if k not in _INDEX_HOW and v not in (None, False)}
+def _indexes(table: TableState) -> dict[str, dict[str, Any]]:
+    """Named indexes and those implied by `index: true`, each by what it indexes."""
+    found = {name: {k: v for k, v in spec.items() if k not in _INDEX_HOW and v not in (None, False)}
+             for name, spec in table.indexes.items()}
+    for column in table.columns.values():
+        if column.get("index"):
+            name = f"ix_{table.name}_{column['name']}"
+            found[name] = {"index_name": name, "columns": [column["name"]]}
+            if column.get("unique"):
+                found[name]["unique"] = True
+    return found
 
 
 def _show(value: Any, attr: str = "") -> str:
