@@ -20,11 +20,13 @@ Found = tuple[str, str, str]
 
 
 class Context:
-    """What the revision did so far: the tables it created (they are empty)."""
+    """What the revision did so far: the tables it created (they are empty) and the columns it
+    added (no deployed code uses them yet)."""
 
     def __init__(self, dialect: str | None):
         self.dialect = dialect
         self.created: set[tuple[str | None, str]] = set()
+        self.added: set[tuple[str | None, str, str]] = set()  # columns: no code reads them yet
 
     @property
     def postgresql(self) -> bool:
@@ -43,6 +45,8 @@ class Context:
             self.created.add((args.get("schema"), args["table_name"]))
         elif op.name == "rename_table" and (args.get("schema"), args["old_table_name"]) in self.created:
             self.created.add((args.get("schema"), args["new_table_name"]))
+        elif op.name == "add_column":
+            self.added.add((args.get("schema"), args["table_name"], args["column"]["name"]))
 
 
 def check(op, state: SchemaState, ctx: Context) -> Iterator[Found]:
@@ -117,7 +121,7 @@ def _alter_column(op, args, state, ctx) -> Iterator[Found]:
     table = state.table(name, schema)
     current = table.columns.get(column) if table is not None else None
     new_name = args.get("new_column_name")
-    if new_name and new_name != column:
+    if new_name and new_name != column and (schema, name, column) not in ctx.added:
         yield "rename-column", op.location, f"renames column {name}.{column} to {new_name}"
     if args.get("nullable") is False:
         if current is not None:

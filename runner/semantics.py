@@ -315,12 +315,12 @@ def _table_differences(name: str, old: TableState, new: TableState) -> list[str]
             found.append(f"table {name} still has column {column}")
     for column, spec in old.columns.items():
         if column in new.columns:
-            was, now = _column(spec, old.indexes), _column(new.columns[column], new.indexes)
+            was, now = _column(spec), _column(new.columns[column])
             for attr in was:
                 if was[attr] != now[attr]:
                     found.append(f"column {name}.{column} has {attr} {_show(now[attr], attr)}, "
                                  f"was {_show(was[attr], attr)}")
-    old_c, new_c = _multiset(old.constraints), _multiset(new.constraints)
+    old_c, new_c = _multiset(_constraints(old)), _multiset(_constraints(new))
     for text in old_c - new_c:
         found.append(f"table {name} lacks constraint {text}")
     for text in new_c - old_c:
@@ -339,11 +339,11 @@ def _table_differences(name: str, old: TableState, new: TableState) -> list[str]
     return found
 
 
-def _column(spec: dict[str, Any], indexes: dict[str, Any]) -> dict[str, Any]:
-    """A column's meaning, with the defaults spelled out and the type in canonical form.
+def _column(spec: dict[str, Any]) -> dict[str, Any]:
+    """A column's own meaning, with the defaults spelled out and the type in canonical form.
 
-    `index: true` is left to _indexes (it is the index ix_<table>_<column>, whichever way it was
-    written), and with it `unique`, which then makes that index unique."""
+    What it implies elsewhere is compared there: `primary_key`, `unique` and `foreign_key` as
+    constraints (_constraints), `index: true` as the index ix_<table>_<column> (_indexes)."""
     from runner.types import TypeGrammarError, parse_type
 
     try:
@@ -356,10 +356,7 @@ def _column(spec: dict[str, Any], indexes: dict[str, Any]) -> dict[str, Any]:
         "type": type_text,
         "nullable": spec.get("nullable", not primary),
         "server_default": default if isinstance(default, dict) or default is None else str(default),
-        "primary_key": primary,
-        "unique": bool(spec.get("unique")) and not spec.get("index"),
         "comment": spec.get("comment"),
-        "foreign_key": spec.get("foreign_key"),
         "autoincrement": spec.get("autoincrement", "auto"),
     }
 
@@ -381,6 +378,17 @@ def _show(value: Any, attr: str = "") -> str:
     if value is None:
         return "none"
     return value if attr == "type" else json.dumps(value)
+
+
+def _constraints(table: TableState) -> list[dict[str, Any]]:
+    """Every constraint by the name the database gives it, the ones column definitions imply
+    (primary_key, unique, foreign_key) included: a foreign key declared on a column and one
+    added by create_foreign_key are the same thing in the database."""
+    from runner.operations.constraints import _column_constraints, _name_of
+
+    indexed = {n for n, c in table.columns.items() if c.get("index")}  # unique + index: an index
+    implied = [c for c in _column_constraints(table) if not set(c.get("unique") or ()) & indexed]
+    return [{**c, "name": _name_of(c, table)} for c in table.constraints] + implied
 
 
 def _multiset(constraints: list[dict[str, Any]]) -> Counter:
