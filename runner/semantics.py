@@ -83,10 +83,10 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
         collector.add("irreversible", irreversible.location, irreversible.message)
         return
     down = written if written is not None else [op for group in reversed(undo) for op in group]
-    after = _snapshot(state, touched)
     if confused or was_opaque or state.opaque or any(
-            not t.known for t in [*before.values(), *after.values()]):
+            not t.known for t in [*before.values(), *_snapshot(state, touched, copied=False).values()]):
         return  # raw SQL or unknown tables: nothing reliable to compare with
+    after = _snapshot(state, touched)
     start = len(state.problems)
     for op in down:
         opaque = state.opaque
