@@ -190,6 +190,23 @@ def type_change(old: Any, new: Any, dialect: str | None) -> str:
     return "rewrite"
 
 
+_FAMILIES = [("number", set(_INTEGERS) | set(_FLOATS) | _NUMERICS),
+             ("text", _STRINGS | {"CHAR", "NCHAR", "CITEXT", "Enum", "ENUM"}),
+             ("uuid", {"Uuid", "UUID"}), ("boolean", {"Boolean", "BOOLEAN"}),
+             ("time", set(_DATETIMES) | {"Time", "TIME", "Interval", "INTERVAL"})]
+
+
+def type_family(text: Any) -> str | None:
+    """A coarse family (number, text, uuid, boolean, time) for comparing key types; None if other."""
+    from runner.types import TypeGrammarError, parse_type
+
+    try:
+        name = parse_type(text).name
+    except TypeGrammarError:
+        return None
+    return next((family for family, names in _FAMILIES if name in names), None)
+
+
 def _arg(spec, position: int, keyword: str) -> Any:
     if len(spec.args) > position:
         return spec.args[position]

@@ -186,7 +186,7 @@ def _references(op, state: SchemaState):
             yield "state", op.location, f"table {table.name} already has a primary key"
         if fk and table is not None:
             yield from _fk_target(state, table, [args["column"]["name"]], [fk["column"]],
-                                  op.arg_location("column", "foreign_key"))
+                                  op.arg_location("column", "foreign_key"), [args["column"].get("type")])
     elif op.name == "create_foreign_key":
         source = state.table(args["source_table"], args.get("source_schema"))
         if source is None or not source.known:
@@ -226,8 +226,10 @@ def _has_primary_key(table: TableState) -> bool:
             or any(c.get("primary_key") for c in table.constraints))
 
 
-def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: list[str], where: str):
-    """The referenced table exists, has the columns, and they are its primary key or a unique key."""
+def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: list[str], where: str,
+               local_types: list | None = None):
+    """The referenced table exists, has the columns, they are its primary key or a unique key, and
+    each referencing column's type is of the same family (a number cannot reference text)."""
     if len(local) != len(targets):
         yield ("foreign-key", where, f"{len(local)} referencing column(s) but {len(targets)} referenced")
         return
@@ -257,6 +259,14 @@ def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: l
     if not _is_unique_key(table, columns):
         yield ("foreign-key", where, f"the referenced column(s) {shown}({', '.join(columns)}) are "
                                      "neither its primary key nor a unique key")
+    if local_types is None:
+        local_types = [own.columns[c].get("type") if c in own.columns else None for c in local]
+    for name_, type_, column in zip(local, local_types, columns, strict=True):
+        target_type = table.columns[column].get("type")
+        mine, theirs = lint.type_family(type_), lint.type_family(target_type)
+        if mine and theirs and mine != theirs:
+            yield ("foreign-key", where, f"{own.name}.{name_} is {type_} but references {shown}.{column}, "
+                                         f"which is {target_type}")
 
 
 def _split_target(target: str) -> tuple[str | None, str, str]:
