@@ -49,6 +49,15 @@ def findings(tmp_path, revisions, url="sqlite://", fmt="json", extra="", message
     return code, [(f["rule"], f["path"].rsplit("/", 1)[-1], f["line"]) for f in found]
 
 
+def test_every_rule_has_a_case():
+    from runner.findings import RULES
+
+    covered = {rule for _, expected in CASES for rule, _, _ in expected}
+    for path in CORPUS.glob("*.yaml"):
+        covered |= {rule for rule, _, _ in yaml.safe_load(path.read_text()).get("expect", [])}
+    assert sorted(set(RULES) - covered) == []
+
+
 @pytest.mark.parametrize("case", sorted(p.stem for p in CORPUS.glob("*.yaml") if p.stem != "_base"))
 def test_corpus(tmp_path, case):
     """Each file of tests/validate_corpus: revisions beside the shared base (_base.yaml), and the
@@ -66,7 +75,7 @@ def test_corpus(tmp_path, case):
     assert code == (1 if any(f["severity"] == "error" for f in found) else 0)
 
 
-@pytest.mark.parametrize("second, expected", [
+CASES = [
     ("revision: b2\ndown_revision: a1\nupgrade: [\n", [("invalid-file", "b2_x.yaml", 4)]),
     ("revision: b2\ndown_revision: a1\nupgrade:\n  - drop_tabel: {table_name: t}\n",
      [("schema", "b2_x.yaml", 4)]),
@@ -95,7 +104,10 @@ def test_corpus(tmp_path, case):
      "{name: c, type: Integer, nullable: false}}\n", [("not-null-without-default", "b2_x.yaml", 4)]),
     ("revision: b2\ndown_revision: a1\nupgrade:\n  - execute: CREATE VIEW v AS SELECT 1\ndowngrade: []\n",
      [("execute", "b2_x.yaml", 4)]),
-])
+]
+
+
+@pytest.mark.parametrize("second, expected", CASES)
 def test_each_check_reports_its_finding(tmp_path, second, expected):
     code, found = findings(tmp_path, {"a1_x.yaml": BASE, "b2_x.yaml": second})
     assert found == expected
