@@ -82,6 +82,21 @@ def _drop_column(op, args, state, ctx) -> Iterator[Found]:
                    f"{source}.{source_column} still references {target} through a foreign key")
 
 
+def _drop_constraint(op, args, state, ctx) -> Iterator[Found]:
+    from runner.operations.constraints import find_constraint
+
+    name, schema = args["table_name"], args.get("schema")
+    table = state.table(name, schema)
+    spec = find_constraint(table, args["constraint_name"]) if table is not None else None
+    key = (spec or {}).get("primary_key") or (spec or {}).get("unique")
+    if not key:
+        return
+    for source, column, target in _references_to(state, name, schema):
+        if target.split(".")[-1] in key and source != name:
+            yield ("drop-referenced", op.location,
+                   f"{source}.{column} still references {target}, which this key makes unique")
+
+
 def _references_to(state: SchemaState, table: str, schema: str | None, column: str | None = None):
     """(referencing table, its column, target text) for every foreign key into table(.column)."""
     for other in state.tables.values():
@@ -332,5 +347,6 @@ _RULES = {
     "create_primary_key": _constraint_rule("add-primary-key", "primary key"),
     "create_index": _create_index,
     "drop_index": _drop_index,
+    "drop_constraint": _drop_constraint,
     "execute": _execute,
 }
