@@ -6,6 +6,8 @@ literal values, framed by the same transactions an online run would use.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from runner.errors import ConfigError
@@ -64,14 +66,29 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
         else:
             out(f"-- Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}\n")
         for op in ops:
-            for statement in (statements_for(op) if statements_for else op.ddl(dialect)):
-                emit(statement)
+            with compile_errors_at(op):
+                for statement in (statements_for(op) if statements_for else op.ddl(dialect)):
+                    emit(statement)
         for statement, _ in version_table.statements(step):
             emit(statement)
         if per_migration:
             out("COMMIT;\n")
     if not per_migration:
         out("COMMIT;\n")
+
+
+@contextmanager
+def compile_errors_at(op) -> Iterator[None]:
+    """What the dialect cannot spell (a PostgreSQL Enum without a name) is the operation's error."""
+    from sqlalchemy import exc
+
+    from runner.errors import MigrationError
+
+    try:
+        yield
+    except exc.CompileError as err:
+        raise MigrationError(f"{op.name} cannot be written for this database: {err}",
+                             location=op.location, hint="fix the operation for this dialect") from None
 
 
 def _replayed_statements(graph, current: tuple[str, ...], dialect: Any):

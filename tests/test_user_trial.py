@@ -229,3 +229,13 @@ def test_a_table_keyed_later_is_restored_without_a_sequence(tmp_path, postgres_u
     script = _offline(tmp_path, {"a1_tag.yaml": keyed, "a2_drop.yaml": drop}, "postgresql://", "a2:a1",
                       command.downgrade)
     assert "CREATE TABLE tag (\n\tid INTEGER NOT NULL," in script
+
+
+def test_what_the_dialect_cannot_compile_offline_is_an_error_at_the_operation(tmp_path):
+    enum = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: kind, type: "Enum('a', 'b')"}}
+    """)
+    with pytest.raises(MigrationError) as err:
+        _offline(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_enum.yaml": enum}, "postgresql://")
+    assert "a2_enum.yaml:4:5: add_column cannot be written for this database: " in str(err.value)
+    assert "Enum type requires a name" in str(err.value)
