@@ -239,3 +239,49 @@ def test_what_the_dialect_cannot_compile_offline_is_an_error_at_the_operation(tm
         _offline(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_enum.yaml": enum}, "postgresql://")
     assert "a2_enum.yaml:4:5: add_column cannot be written for this database: " in str(err.value)
     assert "Enum type requires a name" in str(err.value)
+
+
+CONCURRENTLY = revision_text("a2", "a1", """
+    - add_column: {table_name: account, column: {name: code, type: String(10)}}
+    - create_index: {index_name: ix_account_code, table_name: account, columns: [code],
+                     postgresql_concurrently: true}
+    - create_index: {index_name: ix_account_phone, table_name: account, columns: [phone]}
+""")
+
+
+def _pg_indexes(url: str) -> list[str]:
+    return sorted(ix["name"] for ix in sa.inspect(sa.create_engine(url)).get_indexes("account"))
+
+
+def test_postgresql_concurrently_runs_outside_the_transaction(tmp_path, postgres_url):
+    """`validate` advises postgresql_concurrently, but every revision ran in a transaction, where
+    PostgreSQL refuses CREATE INDEX CONCURRENTLY: the option could not be used online at all.
+    As Alembic's autocommit_block, what comes before it is committed and the rest runs after."""
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": CONCURRENTLY}, postgres_url)
+    command.upgrade(cfg, "head")
+    assert _pg_indexes(postgres_url) == ["ix_account_code", "ix_account_phone"]
+    with sa.create_engine(postgres_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a2"
+    command.downgrade(cfg, "a1")
+    assert _pg_indexes(postgres_url) == []
+
+
+def test_postgresql_concurrently_failing_says_what_was_committed(tmp_path, postgres_url):
+    failing = CONCURRENTLY.replace("columns: [code]", "columns: [nope]")
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": failing}, postgres_url)
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head")
+    assert "a2_index.yaml:5:5: create_index failed in revision a2: " in str(err.value)
+    assert "before its postgresql_concurrently index were committed" in err.value.hint
+    with sa.create_engine(postgres_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a1"
+
+
+def test_postgresql_concurrently_in_one_transaction_is_refused_before_anything_runs(tmp_path, postgres_url):
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": CONCURRENTLY}, postgres_url)
+    cfg.set_main_option("transaction_per_migration", "false")
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head")
+    assert "a2_index.yaml:5:5: create_index with postgresql_concurrently must run outside" in str(err.value)
+    assert "transaction_per_migration = true" in err.value.hint
+    assert not sa.inspect(sa.create_engine(postgres_url)).has_table("account")
