@@ -285,3 +285,20 @@ def test_postgresql_concurrently_in_one_transaction_is_refused_before_anything_r
     assert "a2_index.yaml:5:5: create_index with postgresql_concurrently must run outside" in str(err.value)
     assert "transaction_per_migration = true" in err.value.hint
     assert not sa.inspect(sa.create_engine(postgres_url)).has_table("account")
+
+
+def test_add_column_unique_and_indexed_makes_one_unique_index(tmp_path, db_url):
+    """`unique: true, index: true` makes one unique index in SQLAlchemy (so in create_table and in
+    Alembic's add_column); yamig's add_column added a UNIQUE constraint beside that index."""
+    add = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: code, type: String(10), unique: true,
+                                                     index: true}}
+    """)
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_code.yaml": add}, db_url)
+    command.upgrade(cfg, "head")
+    inspector = sa.inspect(sa.create_engine(db_url))
+    assert inspector.get_unique_constraints("account") == []
+    assert [(ix["name"], ix["column_names"], bool(ix["unique"])) for ix in inspector.get_indexes("account")] \
+        == [("ix_account_code", ["code"], True)]
+    command.downgrade(cfg, "a1")
+    assert sa.inspect(sa.create_engine(db_url)).get_indexes("account") == []

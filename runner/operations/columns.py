@@ -49,7 +49,7 @@ class AddColumn(Operation):
         if not sqlite:
             for fk in sorted(column.foreign_keys, key=lambda f: f.target_fullname):
                 statements.append(sa.schema.AddConstraint(fk.constraint))
-        if column.unique:
+        if column.unique and not column.index:  # with index: true, its unique index is the constraint
             if sqlite:  # SQLite cannot add a UNIQUE column in place; a unique index does the same job
                 statements.append(sa.schema.CreateIndex(
                     sa.Index(f"uq_{table.name}_{column.name}", column, unique=True)))
