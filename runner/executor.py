@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 
 from runner.errors import MigrationError
+from runner.offline import runs_outside_transaction
 
 log = logging.getLogger("runner")
 
@@ -89,11 +90,6 @@ def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
     return steps
 
 
-def _outside_transaction(op, dialect: Any) -> bool:
-    """PostgreSQL builds an index CONCURRENTLY only outside a transaction block."""
-    return dialect.name == "postgresql" and bool(op.args.get("postgresql_concurrently"))
-
-
 def _split_at_autocommit(connection: sa.Connection, step, ops, own_transactions: bool) -> list:
     """The step's operations in runs, each op that must run outside a transaction on its own.
 
@@ -101,10 +97,10 @@ def _split_at_autocommit(connection: sa.Connection, step, ops, own_transactions:
     the rest runs in a new transaction with the version table. That needs a transaction per
     revision that yamig owns; otherwise it is refused before anything runs.
     """
-    if not any(_outside_transaction(op, connection.dialect) for op in ops):
+    if not any(runs_outside_transaction(op, connection.dialect) for op in ops):
         return [(ops, False)]
     if not own_transactions:
-        op = next(op for op in ops if _outside_transaction(op, connection.dialect))
+        op = next(op for op in ops if runs_outside_transaction(op, connection.dialect))
         raise MigrationError(
             f"{op.name} with postgresql_concurrently must run outside a transaction, and revision "
             f"{step.revision.revision} runs inside one that yamig does not commit per revision",
@@ -113,7 +109,7 @@ def _split_at_autocommit(connection: sa.Connection, step, ops, own_transactions:
                  "or leave postgresql_concurrently out")
     parts: list = [([], False)]
     for op in ops:
-        if _outside_transaction(op, connection.dialect):
+        if runs_outside_transaction(op, connection.dialect):
             parts += [([op], True), ([], False)]
         else:
             parts[-1][0].append(op)

@@ -634,7 +634,7 @@ def test_offline_sqlite_rebuild_keeps_the_index_name_of_a_renamed_column(tmp_pat
     ours = yamig_statements(tmp_path, "sqlite", upgrade)
     assert ours[0] == "ALTER TABLE item RENAME COLUMN name TO title"
     assert ours[1].startswith("CREATE TABLE _yamig_tmp_item (")
-    assert "\ttitle VARCHAR(50) NOT NULL, \n" in ours[1]
+    assert "    title VARCHAR(50) NOT NULL, \n" in ours[1]
     assert ours[2:] == [
         "INSERT INTO _yamig_tmp_item (id, code, title, price, parent_id) "
         "SELECT item.id, item.code, item.title, item.price, item.parent_id \nFROM item",

@@ -9,6 +9,7 @@ add or drop a constraint in place, gets its table rebuilt from that definition.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, ClassVar
 
 from runner.errors import MigrationError
@@ -248,18 +249,36 @@ def _column_constraints(table: TableState) -> list[dict[str, Any]]:
     return found
 
 
+def _name_of(spec: dict[str, Any], table: TableState) -> str:
+    """A table-level constraint's name, or the one PostgreSQL gives it when the revision left it
+    unnamed: <table>_<columns>_key / _fkey, <table>_pkey, <table>_<column>_check when the condition
+    names one column, else <table>_check (the names autogenerate finds in the database)."""
+    name = spec.get("name") or spec.get("foreign_key", {}).get("name")
+    if name:
+        return name
+    kind = _kind(spec)
+    if kind == "check":
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", re.sub(r"'[^']*'", "", spec["check"])))
+        used = [c for c in table.columns if c in words]
+        return f"{table.name}_{used[0]}_check"[:63] if len(used) == 1 else f"{table.name}_check"[:63]
+    if kind == "primary_key":
+        return f"{table.name}_pkey"[:63]
+    columns = spec["foreign_key"]["columns"] if kind == "foreign_key" else spec[kind]
+    return f"{table.name}_{'_'.join(columns)}_{'fkey' if kind == 'foreign_key' else 'key'}"[:63]
+
+
 def find_constraint(table: TableState, name: str) -> dict[str, Any] | None:
     """The constraint called `name` on `table`, table-level or implied by a column."""
     for spec in [*table.constraints, *_column_constraints(table)]:
-        if spec.get("name") == name or spec.get("foreign_key", {}).get("name") == name:
-            return spec
+        if _name_of(spec, table) == name:
+            named = spec.get("name") or spec.get("foreign_key", {}).get("name")
+            return spec if named else {**spec, "name": name}
     return None
 
 
 def remove_constraint(table: TableState, name: str) -> None:
     before = len(table.constraints)
-    table.constraints = [c for c in table.constraints
-                         if c.get("name") != name and c.get("foreign_key", {}).get("name") != name]
+    table.constraints = [c for c in table.constraints if _name_of(c, table) != name]
     if len(table.constraints) != before:
         return
     for column_name, column in table.columns.items():
