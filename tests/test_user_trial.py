@@ -228,7 +228,7 @@ def test_a_table_keyed_later_is_restored_without_a_sequence(tmp_path, postgres_u
     assert shape(after) == shape(before) == [("id", None, False), ("label", None, True)]
     script = _offline(tmp_path, {"a1_tag.yaml": keyed, "a2_drop.yaml": drop}, "postgresql://", "a2:a1",
                       command.downgrade)
-    assert "CREATE TABLE tag (\n\tid INTEGER NOT NULL," in script
+    assert "CREATE TABLE tag (\n    id INTEGER NOT NULL," in script
 
 
 def test_what_the_dialect_cannot_compile_offline_is_an_error_at_the_operation(tmp_path):
