@@ -86,7 +86,8 @@ def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
                         continue
                     with _transaction(connection) if per_migration else nullcontext():
                         _run_step(connection, step, part, version_table if index == len(parts) - 1
-                                  else None, committed, log_step=index == 0)
+                                  else None, committed, log_step=index == 0,
+                                  whole_run=not per_migration and not caller_transaction)
     return steps
 
 
@@ -149,9 +150,10 @@ def stamp(connection: sa.Connection, config, plan, purge: bool = False) -> None:
 
 
 def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable | None,
-              committed: bool = False, log_step: bool = True) -> None:
+              committed: bool = False, log_step: bool = True, whole_run: bool = False) -> None:
     """Run `ops`, then the version-table change (when given). `committed`: operations of this
-    revision before these were committed already (see _split_at_autocommit)."""
+    revision before these were committed already (see _split_at_autocommit); `whole_run`: one
+    transaction holds every revision of the command (transaction_per_migration = false)."""
     revision = step.revision
     if log_step and step.is_upgrade:
         log.info("Running upgrade %s -> %s, %s", ", ".join(revision.down_revision),
@@ -172,7 +174,7 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable 
                 raise MigrationError(
                     f"{op.name} failed in revision {revision.revision}: {_first_line(reason)}",
                     location=op.location,
-                    hint=_rollback_hint(connection, revision.revision, step.is_upgrade, committed),
+                    hint=_rollback_hint(connection, revision.revision, step.is_upgrade, committed, whole_run),
                 ) from None
     for statement, expected in version_table.statements(step) if version_table else ():
         result = connection.execute(statement)
@@ -199,8 +201,13 @@ def _statements(connection: sa.Connection, op) -> list[Any]:
     return op.ddl(connection.dialect)
 
 
-def _rollback_hint(connection: sa.Connection, rev_id: str, upgrade: bool, committed: bool = False) -> str:
+def _rollback_hint(connection: sa.Connection, rev_id: str, upgrade: bool, committed: bool = False,
+                   whole_run: bool = False) -> str:
     verb = "upgrade" if upgrade else "downgrade"
+    if whole_run and transactional_ddl(connection):
+        return (f"the whole run was rolled back (transaction_per_migration = false), the revisions "
+                f"before {rev_id} included: the database and its version table are as they were "
+                "before this command. Fix the revision and run the command again")
     if committed:
         return (f"the operations of {rev_id} before its postgresql_concurrently index were committed "
                 f"(it runs outside a transaction) and the version table does not record {rev_id}; "

@@ -302,3 +302,19 @@ def test_add_column_unique_and_indexed_makes_one_unique_index(tmp_path, db_url):
         == [("ix_account_code", ["code"], True)]
     command.downgrade(cfg, "a1")
     assert sa.inspect(sa.create_engine(db_url)).get_indexes("account") == []
+
+
+def test_a_failure_in_one_transaction_for_the_run_says_the_whole_run_rolled_back(tmp_path, db_url):
+    """With transaction_per_migration = false the revisions before the failing one are rolled back
+    too, but the hint said only the failing revision was, as if the earlier ones had stayed."""
+    failing = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: code, type: Integer}}
+        - add_column: {table_name: account, column: {name: code, type: Integer}}
+    """)
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_twice.yaml": failing}, db_url)
+    cfg.set_main_option("transaction_per_migration", "false")
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head")
+    assert "a2_twice.yaml:5:5: add_column failed in revision a2" in str(err.value)
+    assert err.value.hint.startswith("the whole run was rolled back (transaction_per_migration = false)")
+    assert not sa.inspect(sa.create_engine(db_url)).has_table("account")
