@@ -76,7 +76,7 @@ def _check_files(directories: list[Path], collector: Collector) -> list[Revision
                 try:
                     revision = load_revision_file(path, check=False)
                 except RevisionFileError as err:
-                    collector.add("invalid-file", err.location, err.message)
+                    collector.add("invalid-file", err.location, err.message, fix=err.hint)
                     continue
                 if cache is not None:
                     cache.put(str(path), stat, revision)
@@ -85,7 +85,7 @@ def _check_files(directories: list[Path], collector: Collector) -> list[Revision
             try:
                 check_revision(revision)
             except RevisionFileError as err:
-                collector.add("schema", err.location, err.message)
+                collector.add("schema", err.location, err.message, fix=err.hint)
                 revision.cache["invalid"] = True
             if not path.name.startswith((revision.revision + "_", revision.revision + ".")):
                 collector.add("file-name", f"{revision.path}:1:1",

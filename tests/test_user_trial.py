@@ -318,3 +318,21 @@ def test_a_failure_in_one_transaction_for_the_run_says_the_whole_run_rolled_back
     assert "a2_twice.yaml:5:5: add_column failed in revision a2" in str(err.value)
     assert err.value.hint.startswith("the whole run was rolled back (transaction_per_migration = false)")
     assert not sa.inspect(sa.create_engine(db_url)).has_table("account")
+
+
+@pytest.mark.parametrize("upgrade, fix", [
+    ("  - create_tabel: {table_name: t}\n", "fix: did you mean `create_table`?"),
+    ("  - drop_table: {tablename: t}\n", "fix: did you mean `table_name`?"),
+    ("\t- drop_table: {table_name: t}\n", "fix: YAML indents with spaces only: replace the tab"),
+])
+def test_validate_keeps_the_errors_own_hint(tmp_path, upgrade, fix):
+    """`upgrade` says "did you mean `create_table`?", but `validate` replaced every file and format
+    error's hint with its rule's general one ("see the README's format")."""
+    import subprocess
+    import sys
+
+    write_project(tmp_path, {"r1_x.yaml": "revision: r1\ndown_revision: null\nupgrade:\n" + upgrade})
+    result = subprocess.run([sys.executable, "-m", "runner", "validate"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f"    {fix}\n" in result.stdout
