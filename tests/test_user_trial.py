@@ -363,3 +363,27 @@ def test_index_true_in_a_schema_is_named_as_sqlalchemy_names_it(tmp_path, postgr
     indexes = sa.inspect(sa.create_engine(postgres_url)).get_indexes("client", schema="shop")
     assert [ix["name"] for ix in indexes] == ["ix_shop_account_email"]
     command.downgrade(cfg, "base")
+
+
+def test_mssql_drops_a_columns_default_before_the_column(tmp_path):
+    """SQL Server refuses to drop a column that has a DEFAULT constraint: the derived downgrade of
+    an add_column with a server_default failed there, and drop_column had no way to say so
+    (Alembic: mssql_drop_default=True)."""
+    add = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: status, type: String(10), nullable: false,
+                                                     server_default: open}}
+    """)
+    drop = revision_text("a3", "a2", """
+        - drop_column: {table_name: account, column_name: status, mssql_drop_default: true}
+    """, downgrade="[]")
+    revisions = {"a1_account.yaml": ACCOUNT, "a2_add.yaml": add}
+    expected = ("declare @const_name varchar(256)\n"
+                "select @const_name = QUOTENAME([name]) from sys.default_constraints\n"
+                "where parent_object_id = object_id('account')\n"
+                "and col_name(parent_object_id, parent_column_id) = 'status'\n"
+                "exec('alter table account drop constraint ' + @const_name);\n\nGO\n\n"
+                "ALTER TABLE account DROP COLUMN status;\n")
+    assert expected in _offline(tmp_path, revisions, "mssql://", "a2:a1", command.downgrade)
+    assert expected in _offline(tmp_path, {**revisions, "a3_drop.yaml": drop}, "mssql://", "a2:a3")
+    script = _offline(tmp_path, {**revisions, "a3_drop.yaml": drop}, "postgresql://", "a2:a3")
+    assert "sys.default_constraints" not in script
