@@ -80,7 +80,7 @@ def _check_files(directories: list[Path], collector: Collector) -> list[Revision
             try:
                 check_revision(revision)
             except RevisionFileError as err:
-                collector.add("schema", err.location, err.message)
+                collector.add("schema", err.location, err.message, fix=err.hint)
                 revision.cache["invalid"] = True
             name = os.path.basename(revision.path)
             if not name.startswith((revision.revision + "_", revision.revision + ".")):
@@ -97,7 +97,7 @@ def _load_each(files: list[Path], collector: Collector) -> list[Revision]:
         try:
             loaded.append(load_revision_file(path, check=False))
         except RevisionFileError as err:
-            collector.add("invalid-file", err.location, err.message)
+            collector.add("invalid-file", err.location, err.message, fix=err.hint)
     return loaded
 
 
