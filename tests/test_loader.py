@@ -130,7 +130,7 @@ def test_header_cache_serves_unchanged_files_and_rereads_changed_ones(tmp_path):
     second = write(tmp_path, "revision: b\ndown_revision: a\nmessage: one\nupgrade:\n"
                    "  - drop_table: {table_name: t}\n", "2_b.yaml")
     first = load_revisions([tmp_path], use_cache=True)
-    assert (tmp_path / ".yamig-cache").is_file()
+    assert (tmp_path / ".yamig-cache" / "headers").is_file()
     cached = load_revisions([tmp_path], use_cache=True)
     assert [(r.revision, r.down_revision, r.message) for r in cached] == \
         [(r.revision, r.down_revision, r.message) for r in first]
