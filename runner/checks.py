@@ -95,9 +95,27 @@ def _schema_error(revision: Revision, error) -> RevisionFileError:
             hint="see the revision format in the README; editors complete keys from "
                  "schemas/revision.schema.json",
         )
+    if error.validator == "pattern" and error.schema.get("description"):
+        examples = error.schema.get("examples")
+        return RevisionFileError(
+            f"`{where}` is {error.instance!r}; expected "
+            f"{_lower_first(error.schema['description']).rstrip('.')}",
+            location=revision.where(*path),
+            hint=f"e.g. `{examples[0]}`" if examples else "see the revision format in the README")
+    if error.validator == "enum":
+        choices = [c if isinstance(c, str) else json.dumps(c) for c in error.validator_value]
+        close = difflib.get_close_matches(str(error.instance), choices, n=1)
+        return RevisionFileError(
+            f"`{where}` is {error.instance!r}, not one of " + ", ".join(choices),
+            location=revision.where(*path),
+            hint=f"did you mean `{close[0]}`?" if close else "see the revision format in the README")
     return RevisionFileError(f"{where or 'document'}: {error.message}",
                              location=revision.where(*path),
                              hint="see the revision format in the README")
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _in(where: str) -> str:

@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     def migrating(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("revision", help="target: an id, head, heads, base, +N, -N, label@head, ...")
         sub.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
-        sub.add_argument("--tag", help="a tag for custom scripts (accepted as Alembic does)")
+        sub.add_argument("--tag", help="with --sql, printed as `-- tag: TAG` atop the script")
 
     migrating(command("upgrade", "Upgrade to a later version."))
     migrating(command("downgrade", "Revert to a previous version."))
@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--version-path", help="folder to write the revision into")
     sub.add_argument("--rev-id", help="an id of your own instead of a generated one")
     sub.add_argument("--depends-on", action="append", help="a revision this one depends on")
+    sub.add_argument("--offline", action="store_true",
+                     help="with --autogenerate: compare with the revisions at head, not the database")
+
+    sub = command("check", "Check whether the models need a new revision (exit 1 if so).")
+    sub.add_argument("--offline", action="store_true",
+                     help="compare with the revisions at head instead of the database")
 
     sub = command("init", "Initialize a new scripts directory.")
     sub.add_argument("directory")
@@ -75,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("stamp", "Set the version table to revision(s) without running migrations.")
     sub.add_argument("revisions", nargs="+", help="target revision(s); base empties the table")
     sub.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
-    sub.add_argument("--tag", help="a tag for custom scripts (accepted as Alembic does)")
+    sub.add_argument("--tag", help="with --sql, printed as `-- tag: TAG` atop the script")
     sub.add_argument("--purge", action="store_true", help="delete all version rows first")
 
     sub = command("ensure_version", "Create the version table if it is missing.")
@@ -126,7 +132,10 @@ def _run(options: argparse.Namespace) -> int:
         command.revision(config, message=options.message, autogenerate=options.autogenerate,
                          sql=options.sql, head=options.head, splice=options.splice,
                          branch_label=options.branch_label, version_path=options.version_path,
-                         rev_id=options.rev_id, depends_on=options.depends_on)
+                         rev_id=options.rev_id, depends_on=options.depends_on,
+                         offline=options.offline)
+    elif name == "check":
+        command.check(config, offline=options.offline)
     elif name == "init":
         command.init(config, options.directory, template=options.template, package=options.package)
     elif name == "list_templates":

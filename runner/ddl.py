@@ -54,6 +54,15 @@ def _rename_table(element: RenameTable, compiler, **kw) -> str:
             f"RENAME TO {_table(compiler, element.new_table_name, element.schema)}")
 
 
+@compiles(RenameTable, "postgresql")
+@compiles(RenameTable, "sqlite")
+@compiles(RenameTable, "oracle")
+def _rename_table_unqualified(element: RenameTable, compiler, **kw) -> str:
+    # these refuse a schema on the new name: the table stays in its schema
+    return (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
+            f"RENAME TO {compiler.preparer.quote(element.new_table_name)}")
+
+
 @compiles(RenameTable, "mssql")
 def _rename_table_mssql(element: RenameTable, compiler, **kw) -> str:
     return (f"EXEC sp_rename '{_table(compiler, element.table_name, element.schema)}', "
@@ -73,7 +82,9 @@ def _add_column(element: AddColumn, compiler, **kw) -> str:
 
 
 @compiles(AddColumn, "mssql")
-def _add_column_mssql(element: AddColumn, compiler, **kw) -> str:
+@compiles(AddColumn, "oracle")
+def _add_column_bare(element: AddColumn, compiler, **kw) -> str:
+    # SQL Server and Oracle spell it ADD without COLUMN (a syntax error there), as Alembic does
     return (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
             f"ADD {compiler.get_column_specification(element.column)}")
 

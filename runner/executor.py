@@ -159,10 +159,15 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable 
     for op in ops:
         for statement in _statements(connection, op):
             try:
-                connection.execute(statement)
-            except exc.DBAPIError as err:
+                if isinstance(statement, tuple):  # (statement, parameter sets): an executemany
+                    connection.execute(*statement)
+                else:
+                    connection.execute(statement)
+            except (exc.DBAPIError, exc.CompileError) as err:
+                # CompileError: what this dialect cannot spell, e.g. a PostgreSQL Enum without a name
+                reason = err.orig if isinstance(err, exc.DBAPIError) else err
                 raise MigrationError(
-                    f"{op.name} failed in revision {revision.revision}: {_first_line(err.orig)}",
+                    f"{op.name} failed in revision {revision.revision}: {_first_line(reason)}",
                     location=op.location,
                     hint=_rollback_hint(connection, revision.revision, step.is_upgrade),
                 ) from None
@@ -176,6 +181,8 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable 
 
 def _statements(connection: sa.Connection, op) -> list[Any]:
     """The op's DDL; on SQLite, a table rebuild where SQLite cannot alter in place."""
+    if op.name == "bulk_insert":  # rows bound with the types of the table as the database has it
+        return op.ddl(connection.dialect, op.types_from_database(connection), literal=False)
     if connection.dialect.name == "sqlite" and (
             op.name == "drop_column" or getattr(op, "needs_rebuild_on_sqlite", False)):
         from runner import rebuild

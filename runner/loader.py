@@ -374,6 +374,15 @@ def _display_path(path: str | os.PathLike) -> str:
     return text[len(prefix):] if text.startswith(prefix) else os.path.normpath(text)
 
 
+def _tab_indented(text: str, line: int, column: int) -> bool:
+    """Whether the error is at, or after, a tab in the leading whitespace of its line."""
+    lines = text.splitlines()
+    if line >= len(lines):
+        return False
+    indent = lines[line][:len(lines[line]) - len(lines[line].lstrip(" \t"))]
+    return "\t" in indent[:column + 1]
+
+
 def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple, tuple[int, int]]]:
     """YAML text to (plain value, positions); one document, no duplicate keys, safe tags only."""
     if yaml is None:
@@ -385,11 +394,10 @@ def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple,
         mark = exc.problem_mark or exc.context_mark
         where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
         problem = exc.problem or exc.context or "invalid YAML"
-        raise RevisionFileError(
-            f"invalid YAML: {problem}",
-            location=where,
-            hint="check indentation, quoting and brackets around this point",
-        ) from None
+        hint = "check indentation, quoting and brackets around this point"
+        if mark and _tab_indented(text, mark.line, mark.column):
+            problem, hint = "a tab in the indentation", "YAML indents with spaces only: replace the tab"
+        raise RevisionFileError(f"invalid YAML: {problem}", location=where, hint=hint) from None
     except yaml.YAMLError as exc:
         raise RevisionFileError(f"invalid YAML: {exc}", location=shown) from None
     try:

@@ -1,7 +1,8 @@
 """Offline mode: the SQL a run would execute, printed as a script instead.
 
 No database is needed: statements are compiled for the URL's dialect with
-literal values, framed by the same transactions an online run would use.
+literal values. The script looks as Alembic's `--sql` scripts do on each
+dialect (Script below), so tools and people used to those read it as they are.
 """
 
 from __future__ import annotations
@@ -26,54 +27,119 @@ def dialect_for(url: str) -> Any:
     return dialect
 
 
+class Script:
+    """How one dialect's script is written, as Alembic writes it.
+
+    Statements end with `;` (Oracle: none) and, where the client needs batches,
+    a separator line follows each (`GO` for MSSQL, `/` for Oracle). Transactions
+    are printed only where DDL is transactional: PostgreSQL, MSSQL (`BEGIN
+    TRANSACTION`) and SQLite, which yamig runs in transactions online too
+    (Alembic prints none for SQLite). MySQL, MariaDB and Oracle commit each DDL
+    statement themselves, so a BEGIN there would promise what does not happen.
+    """
+
+    def __init__(self, dialect: Any, out) -> None:
+        self.dialect = dialect
+        self.out = out
+        name = dialect.name
+        self.terminator = "" if name == "oracle" else ";"
+        self.separator = {"mssql": "GO", "oracle": "/"}.get(name)
+        self.transactional = name in ("postgresql", "mssql", "sqlite")
+        self.begin_text = "BEGIN TRANSACTION" if name == "mssql" else "BEGIN"
+
+    def comment(self, text: str) -> None:
+        self.out(f"-- {text}\n")
+
+    def statement(self, statement: Any) -> None:
+        from sqlalchemy.schema import DDLElement
+
+        if isinstance(statement, str):
+            text = statement
+        elif isinstance(statement, DDLElement):  # as Alembic: DDL takes no literal_binds (some of
+            text = str(statement.compile(dialect=self.dialect))  # Alembic's own DDL compilers refuse it)
+        else:
+            text = str(statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
+        self.out(text.replace("\t", "    ").strip() + self.terminator + "\n")  # as Alembic's
+        if self.separator:
+            self.out(self.separator + "\n")
+
+    def begin(self) -> None:
+        if self.transactional:
+            self.out(self.begin_text + ";\n")
+
+    def commit(self) -> None:
+        if self.transactional:
+            self.out("COMMIT;\n")
+            if self.separator:
+                self.out(self.separator + "\n")
+
+
+def _script(config, tag: str | None) -> Script:
+    """The script for the config's URL, headed by `-- tag: ...` when `--tag` was given."""
+    script = Script(dialect_for(config.url), config.print_stdout)
+    if tag:
+        script.comment(f"tag: {tag}")
+    return script
+
+
 def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None) -> None:
+    """Print the script of a run from `start` (a revision, or base/None for an empty database).
+
+    As Alembic does: one transaction for the whole run, or one per revision with
+    `transaction_per_migration` (the version table created in the first one).
+    """
+    from sqlalchemy.schema import CreateTable
+
     from runner.executor import VersionTable
 
-    dialect = dialect_for(config.url)
+    script = _script(config, tag)
     current = graph.resolve(start) if start and start != "base" else ()
     steps = plan(current)
     prepared = [(step, ops_for(step)) for step in steps]
     version_table = VersionTable(config.version_table, config.version_table_schema)
     per_migration = config.transaction_per_migration
-    out = config.print_stdout
-
-    def emit(statement: Any) -> None:
-        text = statement if isinstance(statement, str) else str(
-            statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-        out(text.strip() + ";\n")
-
-    from sqlalchemy.schema import CreateTable
-
-    statements_for = _sqlite_statements(graph, current, dialect) if dialect.name == "sqlite" else None
-    if not per_migration:
-        out("BEGIN;\n")
+    dialect = script.dialect
+    uses_state = dialect.name == "sqlite" or any(op.name == "bulk_insert" for _, ops in prepared
+                                                 for op in ops)
+    statements_for = _replayed_statements(graph, current, dialect) if uses_state else None
+    if per_migration and current and not prepared:
+        return  # nothing to run and no transaction to print, as Alembic
+    script.begin()
     if not current:
-        if per_migration:
-            out("BEGIN;\n")
-        emit(CreateTable(version_table.table))
-        if per_migration:
-            out("COMMIT;\n")
-    for step, ops in prepared:
+        script.statement(CreateTable(version_table.table))
+    for index, (step, ops) in enumerate(prepared):
         revision = step.revision
-        if per_migration:
-            out("BEGIN;\n")
+        if per_migration and index:
+            script.begin()
         if step.is_upgrade:
-            out(f"-- Running upgrade {', '.join(revision.down_revision)} -> {revision.revision}\n")
+            script.comment(f"Running upgrade {', '.join(revision.down_revision)} -> {revision.revision}")
         else:
-            out(f"-- Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}\n")
+            script.comment(f"Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}")
         for op in ops:
+            outside = _outside_transaction(op, dialect) and script.transactional
+            if outside:
+                script.commit()
             for statement in (statements_for(op) if statements_for else op.ddl(dialect)):
-                emit(statement)
+                script.statement(statement)
+            if outside:
+                script.begin()
         for statement, _ in version_table.statements(step):
-            emit(statement)
+            script.statement(statement)
         if per_migration:
-            out("COMMIT;\n")
-    if not per_migration:
-        out("COMMIT;\n")
+            script.commit()
+    if not per_migration or not prepared:
+        script.commit()
 
 
-def _sqlite_statements(graph, current: tuple[str, ...], dialect: Any):
-    """Offline there is no table to reflect: SQLite rebuilds come from the replayed state."""
+def _outside_transaction(op, dialect: Any) -> bool:
+    """PostgreSQL builds an index CONCURRENTLY only outside a transaction: the script commits
+    before it and begins again after it, as Alembic's autocommit_block prints."""
+    return dialect.name == "postgresql" and bool(op.args.get("postgresql_concurrently"))
+
+
+def _replayed_statements(graph, current: tuple[str, ...], dialect: Any):
+    """Offline there is no table to reflect: SQLite rebuilds and bulk_insert's column types
+    come from the replayed state."""
     from runner import rebuild
     from runner.operations import operations
     from runner.state import SchemaState
@@ -87,7 +153,10 @@ def _sqlite_statements(graph, current: tuple[str, ...], dialect: Any):
     def statements(op) -> list[Any]:
         name = rebuild.table_name_of(op)
         table = state.table(name, op.schema) if name else None
-        if table is not None and table.known and rebuild.needs_rebuild(op, table):
+        if op.name == "bulk_insert":
+            result = op.offline_ddl(dialect, state)
+        elif (dialect.name == "sqlite" and table is not None and table.known
+              and rebuild.needs_rebuild(op, table)):
             result = rebuild.rebuild(op, table)
         else:
             result = op.ddl(dialect)
@@ -97,11 +166,12 @@ def _sqlite_statements(graph, current: tuple[str, ...], dialect: Any):
     return statements
 
 
-def stamp_offline(config, graph, targets: list[str], purge: bool) -> None:
+def stamp_offline(config, graph, targets: list[str], purge: bool, tag: str | None = None) -> None:
     """`stamp --sql`: the version-table statements, from `start:` when a target has one."""
+    from sqlalchemy.schema import CreateTable
+
     from runner.executor import VersionTable
 
-    dialect = dialect_for(config.url)
     starts = {t.split(":", 1)[0] for t in targets if ":" in t}
     if len(starts) > 1:
         raise ConfigError("stamp --sql takes one starting revision at a time")
@@ -109,21 +179,17 @@ def stamp_offline(config, graph, targets: list[str], purge: bool) -> None:
     start = starts.pop() if starts else None
     current = graph.resolve(start) if start and start != "base" else ()
     version_table = VersionTable(config.version_table, config.version_table_schema)
-    out = config.print_stdout
-
-    def emit(statement) -> None:
-        out(str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True})).strip()
-            + ";\n")
-
-    from sqlalchemy.schema import CreateTable
-
-    out("BEGIN;\n")
+    script = _script(config, tag)
+    script.begin()
     if not current:
-        emit(CreateTable(version_table.table))
+        script.statement(CreateTable(version_table.table))
     if purge:
-        emit(version_table.table.delete())
+        script.statement(version_table.table.delete())
         current = ()
     for step in graph.stamp_plan(current, destinations):
+        before = [old for old, _ in step.update] + list(step.delete)
+        after = [new for _, new in step.update] + list(step.insert)
+        script.comment(f"Running stamp_revision {', '.join(before)} -> {', '.join(after)}")
         for statement, _ in version_table.statements(step):
-            emit(statement)
-    out("COMMIT;\n")
+            script.statement(statement)
+    script.commit()

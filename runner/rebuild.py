@@ -11,6 +11,7 @@ applying its `state_forwards` to that table.
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,6 +51,12 @@ def _constrained(table: TableState, column: str) -> bool:
 
 def rebuild(op: Any, before: TableState) -> list[Any]:
     """The statements that apply `op` to `before` by rebuilding the table."""
+    check = getattr(op, "rebuild_error", None)  # what ALTER would refuse, a rebuild must refuse too
+    error = check(before) if check is not None else None
+    if error:
+        from runner.errors import MigrationError
+
+        raise MigrationError(error, location=op.location, hint="check the name against the table")
     state = SchemaState()
     state.add_table(copy.deepcopy(before))
     op.state_forwards(state)
@@ -108,6 +115,12 @@ _SQLITE = _SqliteDialect()
 
 def reflect_table(connection: sa.Connection, name: str, schema: str | None = None) -> TableState | None:
     """The table as the database has it, in the state's terms (None when it does not exist)."""
+    with warnings.catch_warnings():  # expression indexes: _sqlite_indexes reads them itself
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
+        return _reflect_table(connection, name, schema)
+
+
+def _reflect_table(connection: sa.Connection, name: str, schema: str | None) -> TableState | None:
     inspector = sa.inspect(connection)
     if not inspector.has_table(name, schema=schema):
         return None
@@ -135,11 +148,13 @@ def reflect_table(connection: sa.Connection, name: str, schema: str | None = Non
         spec = {"columns": fk["constrained_columns"],
                 "references": [f"{target}.{c}" for c in fk["referred_columns"]]}
         spec.update(actions.get(tuple(fk["constrained_columns"]), {}))
+        spec.update({k: v for k, v in (fk.get("options") or {}).items() if k in ("deferrable", "initially")})
         constraint = {"foreign_key": spec}
         if fk.get("name"):
             constraint["name"] = fk["name"]
         table.constraints.append(constraint)
-    for unique in inspector.get_unique_constraints(name, schema=schema):
+    uniques = inspector.get_unique_constraints(name, schema=schema)
+    for unique in uniques + _unparsed_uniques(inspector, name, schema, uniques, pk_columns):
         constraint = {"unique": unique["column_names"]}
         if unique.get("name"):
             constraint["name"] = unique["name"]
@@ -149,13 +164,81 @@ def reflect_table(connection: sa.Connection, name: str, schema: str | None = Non
         if check.get("name"):
             constraint["name"] = check["name"]
         table.constraints.append(constraint)
-    for index in inspector.get_indexes(name, schema=schema):
-        if not index.get("name") or index["name"].startswith("sqlite_autoindex"):
-            continue
-        table.indexes[index["name"]] = {"index_name": index["name"], "table_name": name,
-                                        "columns": list(index["column_names"]),
-                                        "unique": bool(index.get("unique"))}
+    table.indexes.update(_sqlite_indexes(connection, name, schema))
     return table
+
+
+def _sqlite_indexes(connection: sa.Connection, table: str, schema: str | None) -> dict[str, dict]:
+    """The table's own indexes as create_index arguments, expressions and WHERE included.
+
+    SQLAlchemy's reflection skips expression indexes and yamig would lose them in a
+    rebuild, so each index is read from the SQL SQLite keeps for it, with PRAGMA
+    index_xinfo saying which of its terms are plain columns.
+    """
+    master = f"{_quote(schema)}.sqlite_master" if schema else "sqlite_master"
+    rows = connection.exec_driver_sql(
+        f"SELECT name, sql FROM {master} WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table,)).all()
+    indexes = {}
+    for name, sql in rows:
+        prefix = f"{_quote(schema)}." if schema else ""
+        info = connection.exec_driver_sql(f"PRAGMA {prefix}index_xinfo({_quote(name)})").all()
+        keys = [row[2] for row in sorted(info, key=lambda r: r[0]) if row[5]]  # key terms, in order
+        terms, where = _index_terms(sql)
+        columns: list[Any] = []
+        for position, column in enumerate(keys):
+            if column is not None:
+                columns.append(column)
+            elif position < len(terms):
+                columns.append({"sql": terms[position]})
+        spec: dict[str, Any] = {"index_name": name, "table_name": table, "columns": columns,
+                                "unique": sql.lstrip().upper().startswith("CREATE UNIQUE")}
+        if where:
+            spec["sqlite_where"] = where
+        if schema:
+            spec["schema"] = schema
+        indexes[name] = spec
+    return indexes
+
+
+def _index_terms(sql: str) -> tuple[list[str], str | None]:
+    """The terms between the parentheses of `CREATE INDEX ... ON t (a, lower(b))`, and its WHERE."""
+    start = sql.index("(", sql.upper().index(" ON "))
+    terms, depth, quote, current = [], 0, None, ""
+    for position in range(start + 1, len(sql)):
+        char = sql[position]
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"`[":
+            quote = "]" if char == "[" else char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                terms.append(current.strip())
+                rest = sql[position + 1:].strip()
+                where = rest[5:].strip() if rest.upper().startswith("WHERE") else None
+                return terms, where or None
+            depth -= 1
+        elif char == "," and depth == 0:
+            terms.append(current.strip())
+            current = ""
+            continue
+        current += char
+    return terms, None
+
+
+def _unparsed_uniques(inspector, name: str, schema: str | None, uniques: list, pk: list) -> list:
+    """UNIQUE constraints that SQLAlchemy's parse of the table's SQL misses (an inline UNIQUE
+    after a type with arguments, e.g. `code VARCHAR(20) UNIQUE`): SQLite's own indexes show them."""
+    known = {tuple(u["column_names"]) for u in uniques} | {tuple(pk)}
+    found = []
+    for index in inspector.get_indexes(name, schema=schema, include_auto_indexes=True):
+        columns = tuple(index["column_names"])
+        if (index.get("name") or "").startswith("sqlite_autoindex") and columns not in known:
+            found.append({"name": None, "column_names": list(columns)})
+            known.add(columns)
+    return found
 
 
 def _fk_actions(connection: sa.Connection, name: str) -> dict[tuple, dict[str, str]]:

@@ -21,6 +21,8 @@ class TableState:
     indexes: dict[str, dict[str, Any]] = field(default_factory=dict)
     comment: str | None = None
     known: bool = True  # False when the table only shows up through operations on it
+    # indexes that a column's `index: true` made, named for good when a rename changed that name
+    pinned_indexes: set[str] = field(default_factory=set)
 
     def definition(self) -> dict[str, Any]:
         """create_table arguments that re-create this table (indexes are separate operations)."""

@@ -12,6 +12,7 @@ from runner.state import SchemaState
 
 class AddColumn(Operation):
     name = "add_column"
+    creates_types = True  # False when it restores a dropped column: drop_column left its enum type
 
     def validate(self) -> None:
         check_type(self, self.args["column"].get("type"), "column", "type")
@@ -43,7 +44,7 @@ class AddColumn(Operation):
         ddl.ensure_fk_targets(metadata, table)
         sqlite = dialect.name == "sqlite"
         indexes = sorted(table.indexes, key=lambda ix: ix.name or "")  # from `index: true`
-        statements: list[Any] = ddl.create_named_types([column], dialect)
+        statements: list[Any] = ddl.create_named_types([column], dialect) if self.creates_types else []
         statements.append(ddl.AddColumn(table.name, column, self.schema, inline_references=sqlite))
         if not sqlite:
             for fk in sorted(column.foreign_keys, key=lambda f: f.target_fullname):
@@ -92,9 +93,16 @@ class DropColumn(Operation):
         args: dict[str, Any] = {"table_name": table.name, "column": copy.deepcopy(table.columns[name])}
         if self.schema:
             args["schema"] = self.schema
-        restored = [self.derive(AddColumn, args)]
+        add = self.derive(AddColumn, args)
+        add.creates_types = bool(self.owned_types)  # a drop_column as written keeps it, as Alembic does
+        restored = [add]
         restored += [self.derive(CreateIndex, copy.deepcopy(ix)) for ix in table.indexes.values()
                      if name in ix.get("columns", [])]
+        from runner.operations.constraints import create_operation  # the database dropped these too
+
+        # (a create_* operation needs a name: an unnamed table constraint cannot be added back)
+        restored += [self.derive(*create_operation(c, table)) for c in table.constraints
+                     if involves(c, name) and (c.get("name") or c.get("foreign_key", {}).get("name"))]
         return restored
 
     def ddl(self, dialect: Any) -> list[Any]:

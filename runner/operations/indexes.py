@@ -93,7 +93,7 @@ class DropIndex(Operation):
         import sqlalchemy as sa
 
         table = _stub_table(self.args.get("table_name") or "_", self.schema, [])
-        index = sa.Index(self.args["index_name"], _table=table)
+        index = sa.Index(self.args["index_name"], _table=table, **_dialect_options(self.args))
         return [sa.schema.DropIndex(index, if_exists=bool(self.args.get("if_exists")))]
 
 

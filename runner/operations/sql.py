@@ -1,4 +1,8 @@
-"""execute: raw SQL, the escape hatch. It makes the schema state opaque."""
+"""execute: raw SQL, the escape hatch. It makes the schema state opaque.
+
+`dialects: [postgresql, ...]` limits it to those databases (SQLAlchemy dialect names; `mysql`
+includes MariaDB, `mariadb` is MariaDB only); elsewhere it emits nothing, online and offline.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,14 @@ class Execute(Operation):
     name = "execute"
     reversible = False
 
-    def runs_on(self, dialect_name: str) -> bool:
+    def runs_on(self, dialect: Any) -> bool:
         dialects = self.args.get("dialects")
-        return not dialects or dialect_name in dialects
+        if not dialects:
+            return True
+        names = {dialect.name}
+        if dialect.name == "mariadb" or getattr(dialect, "is_mariadb", False):
+            names |= {"mysql", "mariadb"}
+        return bool(names & set(dialects))
 
     def state_forwards(self, state: SchemaState) -> None:
         state.opaque = True
@@ -22,7 +31,7 @@ class Execute(Operation):
     def ddl(self, dialect: Any) -> list[Any]:
         import sqlalchemy as sa
 
-        if not self.runs_on(dialect.name):
+        if not self.runs_on(dialect):
             return []
         # text() would read ':name' as a bind parameter; in a migration it is literal SQL
         return [sa.text(self.args["sqltext"].replace(":", "\\:"))]

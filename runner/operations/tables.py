@@ -11,6 +11,7 @@ from runner.state import SchemaState, TableState
 
 class CreateTable(Operation):
     name = "create_table"
+    creates_types = True  # False when it restores a dropped table: drop_table left its enum types
 
     def validate(self) -> None:
         for i, column in enumerate(self.args.get("columns", [])):
@@ -42,7 +43,7 @@ class CreateTable(Operation):
         from runner.ddl import build_table, create_named_types
 
         table = build_table(sa.MetaData(), self.args)
-        statements: list[Any] = create_named_types(table.columns, dialect)
+        statements: list[Any] = create_named_types(table.columns, dialect) if self.creates_types else []
         statements.append(sa.schema.CreateTable(table))
         statements += [sa.schema.CreateIndex(ix) for ix in sorted(table.indexes, key=_ix_name)]
         statements += comment_statements(table, dialect)
@@ -87,7 +88,9 @@ class DropTable(Operation):
                 location=self.location,
                 hint="write a `downgrade:` that re-creates the table",
             )
-        restored = [self.derive(CreateTable, table.definition())]
+        create = self.derive(CreateTable, table.definition())
+        create.creates_types = bool(self.owned_types)  # a drop_table as written keeps them, as Alembic does
+        restored = [create]
         restored += [self.derive(CreateIndex, copy.deepcopy(ix)) for ix in table.indexes.values()]
         return restored
 
@@ -98,3 +101,70 @@ class DropTable(Operation):
 
         table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
         return [sa.schema.DropTable(table), *drop_named_types(self.owned_types, dialect)]
+
+
+class CreateTableComment(Operation):
+    name = "create_table_comment"
+
+    def state_forwards(self, state: SchemaState) -> None:
+        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table.comment = self.args["comment"]
+
+    def reverse(self, state: SchemaState) -> list[Operation]:
+        previous = _previous_comment(self, state)
+        return [_comment_operation(self, previous, self.args["comment"])]
+
+    def ddl(self, dialect: Any) -> list[Any]:
+        import sqlalchemy as sa
+
+        if not dialect.supports_comments:  # SQLite: nothing to store a comment in
+            return []
+        table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema,
+                         comment=self.args["comment"])
+        return [sa.schema.SetTableComment(table)]
+
+
+class DropTableComment(Operation):
+    name = "drop_table_comment"
+
+    def state_forwards(self, state: SchemaState) -> None:
+        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table.comment = None
+
+    def reverse(self, state: SchemaState) -> list[Operation]:
+        previous = _previous_comment(self, state)
+        return [] if previous is None else [_comment_operation(self, previous, None)]
+
+    def ddl(self, dialect: Any) -> list[Any]:
+        import sqlalchemy as sa
+
+        if not dialect.supports_comments:
+            return []
+        table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
+        return [sa.schema.DropTableComment(table)]
+
+
+def _previous_comment(op: Operation, state: SchemaState) -> str | None:
+    """The comment before `op`: its existing_comment when written, else what the state knows."""
+    if "existing_comment" in op.args:
+        return op.args["existing_comment"]
+    table = state.table(op.args["table_name"], op.schema)
+    if table is None or not table.known:
+        from runner.errors import MigrationError
+
+        raise MigrationError(
+            f"cannot derive the downgrade of {op.name} on {op.args['table_name']}: "
+            "the comment it replaces is not known from the revisions before it",
+            location=op.location,
+            hint="give `existing_comment:` (null for none), or write a `downgrade:`",
+        )
+    return table.comment
+
+
+def _comment_operation(op: Operation, comment: str | None, existing: str | None) -> Operation:
+    args: dict[str, Any] = {"table_name": op.args["table_name"]}
+    if op.schema:
+        args["schema"] = op.schema
+    if comment is None:
+        return op.derive(DropTableComment, {**args, "existing_comment": existing})
+    return op.derive(CreateTableComment, {**args, "comment": comment, "existing_comment": existing})

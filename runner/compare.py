@@ -1,0 +1,398 @@
+"""Models against a database (or the schema state at head), in one normalised shape.
+
+The three sources are all turned into SQLAlchemy Tables first: the models are
+Tables, a database is reflected into Tables, and the replayed schema state is
+built into Tables with the same code that runs its DDL (runner.ddl). One
+normaliser then reduces a Table to what the database would really hold on the
+target dialect: types and server defaults as that dialect's DDL spells them,
+comments only where the dialect keeps them, schema names with the default schema
+as None, and PostgreSQL's names for constraints that were left unnamed. So the
+database and its replayed state compare the same way, and reflection noise
+(VARCHAR vs String, '0'::numeric vs '0') is gone before anything is compared.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from runner.errors import ConfigError
+
+
+@dataclass
+class ColumnShape:
+    name: str
+    type: str                  # the dialect's DDL for the type: what is compared
+    type_text: str | None      # yamig's type string: what is written
+    nullable: bool
+    default: str | None        # the server default as DDL, normalised: compared
+    default_value: Any         # yamig's server_default form: written
+    comment: str | None
+    primary_key: bool
+
+
+@dataclass
+class IndexShape:
+    name: str
+    columns: tuple[str, ...]   # names, or "(expression)" for expressions
+    unique: bool
+    options: dict[str, Any] = field(default_factory=dict)  # dialect options, for writing
+    source: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class UniqueShape:
+    name: str | None
+    columns: tuple[str, ...]
+    source: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class ForeignKeyShape:
+    name: str | None
+    columns: tuple[str, ...]
+    ref_schema: str | None
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    ondelete: str | None
+    onupdate: str | None
+    source: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def key(self) -> tuple:
+        return (self.columns, self.ref_schema, self.ref_table, self.ref_columns)
+
+
+@dataclass
+class CheckShape:
+    name: str | None
+    sqltext: str
+    source: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class TableShape:
+    name: str
+    schema: str | None
+    columns: dict[str, ColumnShape]
+    primary_key: tuple[str, ...]
+    indexes: dict[str, IndexShape]
+    uniques: list[UniqueShape]
+    foreign_keys: list[ForeignKeyShape]
+    checks: list[CheckShape]
+    comment: str | None
+    table: Any = None          # the SQLAlchemy Table it came from (models: written from it)
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        return (self.schema, self.name)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
+
+# -- what to compare ----------------------------------------------------------------------------
+
+class Filters:
+    """What the config leaves out of the comparison, in Alembic's include_name / include_object
+    terms: `autogenerate.exclude_tables` (table names, `schema.table`, or fnmatch patterns),
+    `autogenerate.exclude_objects` (column, index and constraint names, or `table.name`),
+    `autogenerate.include_schemas` (compare every schema, not just the default one).
+    The version table is always left out."""
+
+    def __init__(self, config) -> None:
+        def patterns(key: str) -> list[str]:
+            return [p for p in re.split(r"[,\s]+", config.get_main_option(key) or "") if p]
+
+        self.tables = patterns("autogenerate.exclude_tables")
+        self.objects = patterns("autogenerate.exclude_objects")
+        self.include_schemas = config.get_bool("autogenerate.include_schemas", False)
+        self.version_table = (config.version_table_schema, config.version_table)
+
+    def table(self, name: str, schema: str | None) -> bool:
+        qualified = f"{schema}.{name}" if schema else name
+        return not any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(qualified, p)
+                       for p in self.tables)
+
+    def object(self, table: str, name: str | None) -> bool:
+        if name is None:
+            return True
+        return not any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(f"{table}.{name}", p)
+                       for p in self.objects)
+
+
+# -- Tables from each source --------------------------------------------------------------------
+
+def model_tables(metadatas: list[Any]) -> list[Any]:
+    """The models' Tables, in dependency order (referenced tables first)."""
+    return [t for m in metadatas for t in m.sorted_tables]
+
+
+def state_tables(state) -> list[Any]:
+    """The replayed schema state as Tables, built as create_table / create_index build them."""
+    from runner.ddl import build_table
+    from runner.operations.indexes import _dialect_options
+
+    tables = []
+    for table_state in state.tables.values():
+        if not table_state.known:
+            continue
+        table = build_table(sa.MetaData(), table_state.definition())
+        for column in table.columns:
+            column.info["yamig_type"] = table_state.columns[column.name]["type"]
+        for name, spec in table_state.indexes.items():
+            expressions = [table.c[c] if isinstance(c, str) and c in table.c else
+                           sa.text(c["sql"] if isinstance(c, dict) else c)
+                           for c in spec.get("columns", [])]
+            sa.Index(name, *expressions, unique=bool(spec.get("unique")), _table=table,
+                     **_dialect_options(spec))
+        tables.append(table)
+    return tables
+
+
+def database_tables(connection, schemas: list[str | None]) -> list[Any]:
+    """The database's Tables, reflected schema by schema."""
+    metadata = sa.MetaData()
+    for schema in schemas:
+        metadata.reflect(bind=connection, schema=schema, resolve_fks=False)
+    return list(metadata.tables.values())
+
+
+def database_schemas(connection, filters: Filters) -> list[str | None]:
+    """The schemas to reflect: the default one, and with include_schemas every other one
+    (a models' schema the database lacks has nothing to reflect)."""
+    if not filters.include_schemas:
+        return [None]
+    inspector = sa.inspect(connection)
+    default = inspector.default_schema_name
+    found = [None]
+    for name in inspector.get_schema_names():
+        if name == default or name == "information_schema" or name.startswith("pg_"):
+            continue
+        found.append(name)
+    return found
+
+
+# -- the normaliser -----------------------------------------------------------------------------
+
+class Normaliser:
+    """Reduces Tables to TableShapes as `dialect` would hold them."""
+
+    def __init__(self, dialect: Any, default_schema: str | None, filters: Filters):
+        self.dialect = dialect
+        self.default_schema = default_schema
+        self.filters = filters
+        self.ddl = dialect.ddl_compiler(dialect, None)
+        self.comments = bool(dialect.supports_comments)
+        self.postgresql = dialect.name == "postgresql"
+        self.version_table = (self.schema(filters.version_table[0]), filters.version_table[1])
+
+    def schema(self, schema: str | None) -> str | None:
+        return None if schema == self.default_schema else schema
+
+    def shapes(self, tables: list[Any]) -> dict[tuple[str | None, str], TableShape]:
+        found: dict[tuple[str | None, str], TableShape] = {}
+        for table in tables:
+            schema = self.schema(table.schema)
+            if schema is not None and not self.filters.include_schemas:
+                continue
+            if not self.filters.table(table.name, schema) or (schema, table.name) == self.version_table:
+                continue
+            found[(schema, table.name)] = self.table(table, schema)
+        return found
+
+    def table(self, table: Any, schema: str | None) -> TableShape:
+        keep = self.filters.object
+        name = table.name
+        columns = {c.name: self.column(c) for c in table.columns if keep(name, c.name)}
+        indexes = {}
+        for index in table.indexes:
+            if index.name and keep(name, index.name):
+                indexes[index.name] = IndexShape(
+                    index.name, tuple(self.expression(e) for e in index.expressions),
+                    bool(index.unique), dict(index.dialect_kwargs), index)
+        uniques, fks, checks = [], [], []
+        for constraint in sorted(table.constraints, key=_constraint_order):
+            cname = given_name(constraint)
+            if not keep(name, cname):
+                continue
+            if isinstance(constraint, sa.UniqueConstraint):
+                cols = tuple(c.name for c in constraint.columns)
+                uniques.append(UniqueShape(cname or self.default_name(name, cols, "key"), cols,
+                                           constraint))
+            elif isinstance(constraint, sa.ForeignKeyConstraint):
+                fks.append(self.foreign_key(table, constraint, cname))
+            elif isinstance(constraint, sa.CheckConstraint):
+                text = str(constraint.sqltext)
+                checks.append(CheckShape(cname or self.check_name(table, text), text, constraint))
+        primary_key = tuple(c.name for c in table.primary_key.columns)
+        comment = table.comment if self.comments else None
+        return TableShape(name, schema, columns, primary_key, indexes, uniques, fks, checks,
+                          comment or None, table)
+
+    def column(self, column: Any) -> ColumnShape:
+        type_ = column.type
+        try:
+            type_ddl = type_.compile(dialect=self.dialect)
+        except Exception:  # a reflected type the dialect cannot spell (NullType): compare its name
+            type_ddl = type(type_).__name__
+        default_ddl = None
+        if isinstance(column.server_default, sa.DefaultClause):
+            try:
+                default_ddl = self.ddl.get_column_default_string(column)
+            except Exception:  # pragma: no cover - an expression needing a bound value
+                default_ddl = str(column.server_default.arg)
+        default_ddl = normalise_default(default_ddl)
+        if default_ddl and default_ddl.startswith("nextval(") and column.primary_key:
+            default_ddl = None  # PostgreSQL's SERIAL: the models' autoincrement
+        return ColumnShape(
+            name=column.name, type=normalise_type(type_ddl, self.dialect.name),
+            type_text=column.info.get("yamig_type") or _render(type_),
+            nullable=bool(column.nullable), default=default_ddl,
+            default_value=server_default_value(column.server_default) if default_ddl else None,
+            comment=(column.comment or None) if self.comments else None,
+            primary_key=bool(column.primary_key))
+
+    def expression(self, expression: Any) -> str:
+        if isinstance(expression, sa.Column):
+            return expression.name
+        if isinstance(expression, str):
+            return expression
+        try:
+            text = str(expression.compile(dialect=self.dialect,
+                                          compile_kwargs={"literal_binds": True}))
+        except Exception:  # pragma: no cover
+            text = str(expression)
+        return f"({text})"
+
+    def foreign_key(self, table: Any, constraint: Any, name: str | None) -> ForeignKeyShape:
+        columns, ref_columns = [], []
+        ref_schema, ref_table = None, ""
+        for element in constraint.elements:
+            columns.append(element.parent.name)
+            parts = element.target_fullname.split(".")
+            ref_columns.append(parts[-1])
+            ref_table = parts[-2]
+            ref_schema = ".".join(parts[:-2]) or None
+        cols = tuple(columns)
+        return ForeignKeyShape(name or self.default_name(table.name, cols, "fkey"), cols,
+                               self.schema(ref_schema), ref_table, tuple(ref_columns),
+                               _action(constraint.ondelete), _action(constraint.onupdate), constraint)
+
+    def default_name(self, table: str, columns: tuple[str, ...], suffix: str) -> str | None:
+        """The name PostgreSQL gives an unnamed constraint, so unnamed ones can be dropped."""
+        if not self.postgresql:
+            return None
+        return f"{table}_{'_'.join(columns)}_{suffix}"[:63]
+
+    def check_name(self, table: Any, text: str) -> str | None:
+        if not self.postgresql:
+            return None
+        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", re.sub(r"'[^']*'", "", text)))
+        used = [c.name for c in table.columns if c.name in words]
+        return f"{table.name}_{used[0]}_check"[:63] if len(used) == 1 else f"{table.name}_check"[:63]
+
+
+def _constraint_order(constraint: Any) -> tuple:
+    return (type(constraint).__name__, given_name(constraint) or "",
+            tuple(c.name for c in getattr(constraint, "columns", ())))
+
+
+def given_name(constraint: Any) -> str | None:
+    name = constraint.name
+    if name is None or type(name).__name__ == "_NoneName":
+        return None
+    return str(name)
+
+
+def _action(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(value.upper().split())
+    return None if value == "NO ACTION" else value
+
+
+def _render(type_: Any) -> str | None:
+    from runner.typerender import UnrenderableType, render_type
+
+    try:
+        return render_type(type_)
+    except UnrenderableType:
+        return None
+
+
+def server_default_value(server_default: Any) -> Any:
+    """A server default in yamig's form: a literal string, a boolean, or {sql: expression}."""
+    arg = server_default.arg
+    if isinstance(arg, str):
+        return arg
+    if isinstance(arg, sa.sql.elements.True_):
+        return True
+    if isinstance(arg, sa.sql.elements.False_):
+        return False
+    if isinstance(arg, sa.sql.elements.TextClause):
+        return {"sql": arg.text}
+    return {"sql": str(arg.compile(compile_kwargs={"literal_binds": True}))}
+
+
+# -- normalising DDL text -----------------------------------------------------------------------
+
+_EQUIVALENT = {"postgresql": {"FLOAT": "DOUBLE PRECISION", "FLOAT(53)": "DOUBLE PRECISION",
+                              "DOUBLE": "DOUBLE PRECISION", "TIMESTAMP": "TIMESTAMP WITHOUT TIME ZONE",
+                              "TIME": "TIME WITHOUT TIME ZONE", "DECIMAL": "NUMERIC"}}
+_CAST = re.compile(r"::\"?[A-Za-z_][\w ]*\"?(\([\d, ]*\))?(\[\])*")
+_QUOTED_PLAIN = re.compile(r"^'(-?\d+(\.\d+)?|true|false)'$", re.I)
+
+
+def normalise_type(text: str, dialect: str) -> str:
+    text = " ".join(text.upper().split()).replace("( ", "(").replace(" )", ")")
+    text = re.sub(r",\s*", ", ", text)
+    return _EQUIVALENT.get(dialect, {}).get(text, text)
+
+
+def normalise_default(text: str | None) -> str | None:
+    """One spelling for a server default: casts, outer parentheses and case folded away."""
+    if text is None:
+        return None
+    text = text.strip()
+    previous = None
+    while previous != text:
+        previous = text
+        text = _CAST.sub("", text).strip()
+        if text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+            text = text[1:-1].strip()
+    if _QUOTED_PLAIN.match(text):
+        text = text[1:-1]
+    parts = re.split(r"('(?:[^']|'')*')", text)  # keep quoted literals as they are
+    text = "".join(p if p.startswith("'") else " ".join(p.lower().split()) for p in parts)
+    return text or None
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def default_schema_of(dialect: Any) -> str | None:
+    return {"postgresql": "public", "sqlite": "main", "mssql": "dbo"}.get(dialect.name)
+
+
+def check_renderable(shapes: dict) -> None:
+    """Every model column must have a type yamig can write."""
+    for shape in shapes.values():
+        for column in shape.columns.values():
+            if column.type_text is None:
+                raise ConfigError(
+                    f"cannot write the type of model column {shape.qualified}.{column.name} "
+                    f"({type(shape.table.c[column.name].type).__name__}) as a yamig type",
+                    hint="use a SQLAlchemy type, or a TypeDecorator over one "
+                         "(its `impl` is what gets written)")

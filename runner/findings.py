@@ -1,0 +1,204 @@
+"""What `yamig validate` reports: the rules (id, severity, reason, fix), findings, and their formats.
+
+Every rule is listed here once, so that the text output, SARIF's rule table and
+the README name the same ids with the same reasons.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+
+# id: (severity, why it matters in one line, what to do)
+RULES: dict[str, tuple[str, str, str]] = {
+    # files
+    "invalid-file": ("error", "the file is not valid YAML or not a revision", "fix the file"),
+    "schema": ("error", "the file does not follow the revision format", "see the README's format"),
+    "file-name": ("warning", "the file name does not start with the revision id",
+                  "rename the file to <revision>_<slug>.yaml"),
+    # graph
+    "duplicate-id": ("error", "two files define the same revision id", "give one a new id"),
+    "duplicate-label": ("error", "two revisions use the same branch label", "rename one label"),
+    "missing-parent": ("error", "down_revision names a revision no file defines", "fix the id"),
+    "missing-dependency": ("error", "depends_on names no revision or label", "fix the id"),
+    "cycle": ("error", "revisions point back at each other", "break the cycle"),
+    "unreachable": ("error", "no chain of parents leads from a base to this revision, so no "
+                    "upgrade ever applies it", "fix the broken parent or cycle named in the message"),
+    "multiple-heads": ("error", "the history has several heads", "merge them: yamig merge heads"),
+    # semantics: the schema replayed from base
+    "state": ("error", "the operation does not match the schema at that point",
+              "fix the names, or the order of the operations"),
+    "foreign-key": ("error", "the foreign key cannot be created as written",
+                    "point it at an existing table and columns that have a primary key or unique "
+                    "constraint, with as many columns on both sides"),
+    "downgrade-mismatch": ("error", "the downgrade does not bring the schema back to what it was "
+                           "before the upgrade", "make the downgrade undo exactly what the upgrade did"),
+    "irreversible": ("error", "the revision cannot be downgraded",
+                     "write a `downgrade:` list (`downgrade: []` if nothing needs undoing)"),
+    # safety
+    "drop-table": ("warning", "dropping a table deletes its data",
+                   "make sure no code reads it, and keep a backup; allow: [drop-table] to accept"),
+    "drop-column": ("warning", "dropping a column deletes its data and breaks code that reads it",
+                    "deploy code that no longer reads it first; allow: [drop-column] to accept"),
+    "drop-referenced": ("error", "another table's foreign key still points at what is dropped; the "
+                        "database refuses, or drops the foreign key with it",
+                        "drop (drop_constraint) or re-point those foreign keys first"),
+    "rename-table": ("warning", "code still using the old table name fails from the moment the "
+                     "rename runs until new code is deployed",
+                     "expand and contract: create the new table, write to both, move readers, then drop "
+                     "the old one; or accept a short outage with allow: [rename-table]"),
+    "rename-column": ("warning", "code still using the old column name fails from the moment the "
+                      "rename runs until new code is deployed",
+                      "add the new column, backfill and write to both, move readers, then drop the old "
+                      "one; or accept with allow: [rename-column]"),
+    "type-narrowing": ("error", "the new type holds less than the old one: the change fails, or "
+                       "truncates values, as soon as a row does not fit",
+                       "check the data fits first (and keep the old type if unsure); allow: "
+                       "[type-narrowing] once it is checked"),
+    "type-rewrite": ("warning", "the database rewrites the whole table (and its indexes) under an "
+                     "exclusive lock to change the type",
+                     "add a column of the new type, backfill it in batches, then switch over; or "
+                     "allow: [type-rewrite] for a small table"),
+    "not-null-without-default": ("error", "NOT NULL column added to an existing table without a "
+                                 "server default fails on any row",
+                                 "add a server_default, or add it nullable, backfill, then alter"),
+    "set-not-null": ("warning", "SET NOT NULL scans the whole table under an exclusive lock, and "
+                     "fails if any row still holds NULL",
+                     "backfill first; on PostgreSQL add CHECK (column IS NOT NULL) NOT VALID, VALIDATE "
+                     "CONSTRAINT in a later revision, then set NOT NULL (12+ then skips the scan)"),
+    "add-foreign-key": ("warning", "adding a foreign key to an existing table scans it to validate "
+                        "every row while blocking writes to both tables",
+                        "on PostgreSQL add it NOT VALID, then VALIDATE CONSTRAINT in a later revision "
+                        "(that takes a lock that lets writes through)"),
+    "add-unique-constraint": ("warning", "adding a unique constraint builds its index under a lock "
+                              "that blocks reads and writes, and fails on duplicate rows",
+                              "on PostgreSQL create a unique index with postgresql_concurrently, then "
+                              "ADD CONSTRAINT ... UNIQUE USING INDEX"),
+    "add-check-constraint": ("warning", "adding a CHECK constraint to an existing table scans every "
+                             "row under an exclusive lock",
+                             "on PostgreSQL add it NOT VALID, then VALIDATE CONSTRAINT in a later "
+                             "revision"),
+    "add-primary-key": ("warning", "adding a primary key to an existing table builds a unique index "
+                        "and checks NOT NULL under a lock that blocks reads and writes",
+                        "on PostgreSQL create a unique index with postgresql_concurrently, then ADD "
+                        "CONSTRAINT ... PRIMARY KEY USING INDEX"),
+    "index-not-concurrently": ("warning", "CREATE INDEX blocks writes to the table on PostgreSQL "
+                               "while the index is built",
+                               "add postgresql_concurrently: true (it cannot run inside a "
+                               "transaction)"),
+    "drop-index-not-concurrently": ("warning", "DROP INDEX takes an exclusive lock on the table on "
+                                    "PostgreSQL, queued behind every running query",
+                                    "add postgresql_concurrently: true (it cannot run inside a "
+                                    "transaction)"),
+    "volatile-default": ("warning", "a column added with a volatile server default (random(), "
+                         "clock_timestamp(), gen_random_uuid(), ...) rewrites the whole table on "
+                         "PostgreSQL; constant and stable defaults such as now() do not",
+                         "add the column without a default (or with a constant one), backfill in "
+                         "batches, then set the default"),
+    "execute": ("warning", "raw SQL that changes the schema cannot be checked or reversed by yamig, "
+                "and the checks after it assume less", "prefer operations; write its downgrade; "
+                "allow: [execute] to accept"),
+}
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    path: str
+    line: int
+    column: int
+    message: str
+    fix: str
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+class Collector:
+    """Findings in the order found, without repeats, less what the project or the operation allows."""
+
+    def __init__(self, disabled: set[str], multiple_heads: str = "error"):
+        self.findings: list[Finding] = []
+        self.disabled = disabled
+        self.multiple_heads = multiple_heads
+        self._seen: set[tuple[str, str, str]] = set()
+
+    def add(self, rule: str, location: str | None, message: str, allow: tuple = ()) -> None:
+        if rule in self.disabled or rule in allow:
+            return
+        severity, _, fix = RULES[rule]
+        if rule == "multiple-heads":
+            if self.multiple_heads == "off":
+                return
+            severity = self.multiple_heads
+        key = (rule, location or "", message)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        path, line, column = split_location(location or "")
+        self.findings.append(Finding(rule, severity, path, line, column, message, fix))
+
+    def has(self, *rules: str) -> bool:
+        return any(f.rule in rules for f in self.findings)
+
+
+def split_location(location: str) -> tuple[str, int, int]:
+    match = re.match(r"^(.*?):(\d+):(\d+)$", location)
+    if match:
+        return match.group(1), int(match.group(2)), int(match.group(3))
+    return location, 1, 1
+
+
+def report(findings: list[Finding], output_format: str, out) -> None:
+    if output_format == "json":
+        out.write(json.dumps([asdict(f) for f in findings], indent=2) + "\n")
+    elif output_format == "github":
+        for f in findings:
+            level = "error" if f.severity == "error" else "warning"
+            out.write(f"::{level} file={f.path},line={f.line},col={f.column},title={f.rule}::"
+                      f"{f.message}\n")
+    elif output_format == "sarif":
+        out.write(json.dumps(_sarif(findings), indent=2) + "\n")
+    else:
+        for f in findings:
+            out.write(f"{f.location}: {f.severity} {f.rule}: {f.message}\n")
+            source = _source_line(f.path, f.line)
+            if source is not None:
+                out.write(f"    {source}\n    {' ' * (f.column - 1)}^\n")
+            out.write(f"    fix: {f.fix}\n")
+        errors = sum(f.severity == "error" for f in findings)
+        out.write(f"{errors} error(s), {len(findings) - errors} warning(s)\n")
+
+
+def _source_line(path: str, line: int) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, text in enumerate(handle, 1):
+                if number == line:
+                    return text.rstrip("\n")
+    except OSError:
+        return None
+    return None
+
+
+def _sarif(findings: list[Finding]) -> dict:
+    rules = sorted({f.rule for f in findings})
+    return {
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [{
+            "tool": {"driver": {"name": "yamig", "rules": [
+                {"id": r, "shortDescription": {"text": RULES[r][1]}, "help": {"text": RULES[r][2]}}
+                for r in rules]}},
+            "results": [{
+                "ruleId": f.rule, "level": "error" if f.severity == "error" else "warning",
+                "message": {"text": f.message},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": f.path},
+                    "region": {"startLine": f.line, "startColumn": f.column}}}],
+            } for f in findings],
+        }],
+    }

@@ -1,0 +1,355 @@
+"""validate's replay: every revision applied, in upgrade order, to one in-memory schema state.
+
+For each revision: each operation is checked against the state just before it
+(what it names must exist, what it creates must not, its foreign keys must
+have a target, and the safety rules of runner.lint), then applied. Then its
+downgrade (as written, or derived) is applied too and the tables it touched are
+compared, completely, with what they were before the upgrade; and the state is
+put back to "after the upgrade" for the next revision.
+
+Only the tables a revision touches are copied (a whole-state copy per revision
+would make 5,000 revisions quadratic).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from typing import Any
+
+from runner import lint
+from runner.errors import MigrationError
+from runner.findings import Collector
+from runner.state import SchemaState, TableState
+
+Key = tuple  # (schema, table name)
+
+
+def check_semantics(graph, collector: Collector, dialect: str | None) -> None:
+    from runner.operations import operations
+
+    state = SchemaState()
+    for step in graph.upgrade_plan((), "heads"):
+        rev = step.revision
+        if rev.cache.get("invalid"):
+            state.opaque = True  # what the unreadable revision does is unknown from here on
+            continue
+        _replay(rev, operations(rev, "upgrade") or [], operations(rev, "downgrade"), state, collector,
+                dialect)
+
+
+def _replay(rev, ops: list, written: list | None, state: SchemaState, collector: Collector,
+            dialect: str | None) -> None:
+    touched = _touched(ops + (written or []), state)
+    before = _snapshot(state, touched)
+    was_opaque = state.opaque
+    context = lint.Context(dialect)
+    undo: list[list] = []
+    irreversible: MigrationError | None = None
+    confused = False  # an operation did not match the state: comparing afterwards would only echo it
+    for op in ops:
+        allow = getattr(op, "allow", ())
+        pending = list(_references(op, state))
+        for rule, location, message in lint.check(op, state, context):
+            collector.add(rule, location, message, allow)
+        if written is None and irreversible is None:
+            try:
+                undo.append(op.reverse(state))
+            except MigrationError as err:
+                irreversible = err
+        opaque = state.opaque
+        start = len(state.problems)
+        op.state_forwards(state)
+        problems = state.problems[start:]
+        confused = confused or bool(problems)
+        for problem in problems:
+            collector.add("state", problem.location, problem.message, allow)
+        if not problems:  # the operation's own check comes first; these add what it does not see
+            for rule, location, message in pending:
+                collector.add(rule, location, message, allow)
+        if op.name == "execute" and lint.data_only(op):
+            state.opaque = opaque  # UPDATE, INSERT, DELETE: the schema is as it was
+        context.applied(op)
+    if irreversible is not None:
+        collector.add("irreversible", irreversible.location, irreversible.message)
+        return
+    down = written if written is not None else [op for group in reversed(undo) for op in group]
+    after = _snapshot(state, touched)
+    if confused or was_opaque or state.opaque or any(
+            not t.known for t in [*before.values(), *after.values()]):
+        return  # raw SQL or unknown tables: nothing reliable to compare with
+    start = len(state.problems)
+    for op in down:
+        opaque = state.opaque
+        op.state_forwards(state)
+        if op.name == "execute" and lint.data_only(op):
+            state.opaque = opaque
+    for problem in state.problems[start:]:
+        collector.add("state", problem.location, f"in the downgrade: {problem.message}")
+    if not state.opaque:
+        differences = _differences(before, _snapshot(state, touched))
+        if differences:
+            where = rev.where("downgrade") if written is not None else rev.where("upgrade")
+            kind = "downgrade" if written is not None else "derived downgrade"
+            collector.add("downgrade-mismatch", where,
+                          f"after the {kind} of {rev.revision}, " + "; ".join(differences[:3]))
+    _restore(state, touched, after)
+    state.opaque = False
+
+
+# -- what a revision touches -------------------------------------------------------------------------
+
+def _touched(ops: list, state: SchemaState) -> set[Key] | None:
+    """The tables these operations change (None: possibly any, e.g. a rename re-points foreign keys)."""
+    keys: set[Key] = set()
+    for op in ops:
+        args = op.args
+        if op.name == "rename_table":
+            return None
+        if op.name == "create_foreign_key":
+            keys.add((args.get("source_schema"), args["source_table"]))
+        elif "table_name" in args:
+            keys.add((args.get("schema"), args["table_name"]))
+        elif op.name == "drop_index":
+            table = state.find_index(args["index_name"], args.get("schema"))
+            if table is not None:
+                keys.add((table.schema, table.name))
+    return keys
+
+
+def _snapshot(state: SchemaState, keys: set[Key] | None) -> dict[Key, TableState]:
+    if keys is None:
+        return copy.deepcopy(state.tables)
+    return {key: copy.deepcopy(state.tables[key]) for key in keys if key in state.tables}
+
+
+def _restore(state: SchemaState, keys: set[Key] | None, tables: dict[Key, TableState]) -> None:
+    for schema, name in list(state.tables if keys is None else keys):
+        state.remove_table(name, schema)
+    for table in tables.values():
+        state.add_table(table)
+
+
+# -- references: foreign keys and names an operation relies on ---------------------------------------
+
+def _references(op, state: SchemaState):
+    """(rule, location, message) for foreign keys without a target, before the operation runs."""
+    if state.opaque:
+        return
+    args = op.args
+    if op.name == "create_table":
+        own = TableState(name=args["table_name"], schema=args.get("schema"),
+                         columns={c["name"]: c for c in args.get("columns", [])},
+                         constraints=list(args.get("constraints") or []))
+        for i, column in enumerate(args.get("columns", [])):
+            fk = column.get("foreign_key")
+            if fk:
+                yield from _fk_target(state, own, [column["name"]], [fk["column"]],
+                                      op.arg_location("columns", i, "foreign_key"))
+        for i, constraint in enumerate(args.get("constraints") or []):
+            fk = constraint.get("foreign_key")
+            names = [] if fk else constraint.get("primary_key") or constraint.get("unique") or []
+            for name in names:
+                if name not in own.columns:
+                    yield ("state", op.arg_location("constraints", i),
+                           f"the constraint names column {name}, which table {own.name} does not have")
+            if fk:
+                for name in fk.get("columns", []):
+                    if name not in own.columns:
+                        yield ("foreign-key", op.arg_location("constraints", i),
+                               f"the foreign key names column {name}, which table {own.name} does not have")
+                yield from _fk_target(state, own, fk.get("columns", []), fk.get("references", []),
+                                      op.arg_location("constraints", i))
+    elif op.name == "add_column":
+        fk = args["column"].get("foreign_key")
+        table = state.table(args["table_name"], args.get("schema"))
+        if args["column"].get("primary_key") and table is not None and _has_primary_key(table):
+            yield "state", op.location, f"table {table.name} already has a primary key"
+        if fk and table is not None:
+            yield from _fk_target(state, table, [args["column"]["name"]], [fk["column"]],
+                                  op.arg_location("column", "foreign_key"))
+    elif op.name == "create_foreign_key":
+        source = state.table(args["source_table"], args.get("source_schema"))
+        if source is None or not source.known:
+            return  # the operation reports a missing source table itself
+        for name in args["local_cols"]:
+            if name not in source.columns:
+                yield ("foreign-key", op.arg_location("local_cols"),
+                       f"table {source.name} has no column {name}")
+        schema = args.get("referent_schema")
+        prefix = f"{schema}." if schema else ""
+        yield from _fk_target(state, source, args["local_cols"],
+                              [f"{prefix}{args['referent_table']}.{c}" for c in args["remote_cols"]],
+                              op.arg_location("referent_table"))
+    if op.name in ("create_unique_constraint", "create_check_constraint", "create_primary_key",
+                   "create_foreign_key"):
+        yield from _constraint_exists(op, state)
+
+
+def _constraint_exists(op, state: SchemaState):
+    """A constraint name already on the table, or a second primary key."""
+    args = op.args
+    if op.name == "create_foreign_key":
+        table = state.table(args["source_table"], args.get("source_schema"))
+    else:
+        table = state.table(args["table_name"], args.get("schema"))
+    if table is None or not table.known:
+        return
+    name = args.get("constraint_name")
+    if name and any(c.get("name") == name for c in table.constraints):
+        yield ("state", op.location, f"constraint {name} already exists on table {table.name}")
+    elif op.name == "create_primary_key" and _has_primary_key(table):
+        yield ("state", op.location, f"table {table.name} already has a primary key")
+
+
+def _has_primary_key(table: TableState) -> bool:
+    return (any(c.get("primary_key") for c in table.columns.values())
+            or any(c.get("primary_key") for c in table.constraints))
+
+
+def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: list[str], where: str):
+    """The referenced table exists, has the columns, and they are its primary key or a unique key."""
+    if len(local) != len(targets):
+        yield ("foreign-key", where, f"{len(local)} referencing column(s) but {len(targets)} referenced")
+        return
+    parsed = [_split_target(t) for t in targets]
+    tables = {(schema, table) for schema, table, _ in parsed}
+    if len(tables) != 1:
+        yield ("foreign-key", where, "the referenced columns are not all in one table")
+        return
+    schema, name = tables.pop()
+    if (schema, name) == (own.schema, own.name):
+        table = own
+    else:
+        table = state.table(name, schema)
+    shown = f"{schema}.{name}" if schema else name
+    if table is None:
+        yield ("foreign-key", where, f"the foreign key references table {shown}, which does not exist "
+                                     "at this point")
+        return
+    if not table.known:
+        return
+    columns = [column for _, _, column in parsed]
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        yield ("foreign-key", where, f"the foreign key references {shown}.{missing[0]}, which does not "
+                                     "exist at this point")
+        return
+    if not _is_unique_key(table, columns):
+        yield ("foreign-key", where, f"the referenced column(s) {shown}({', '.join(columns)}) are "
+                                     "neither its primary key nor a unique key")
+
+
+def _split_target(target: str) -> tuple[str | None, str, str]:
+    parts = target.split(".")
+    if len(parts) >= 3:
+        return parts[-3], parts[-2], parts[-1]
+    return None, parts[0], parts[-1]
+
+
+def _is_unique_key(table: TableState, columns: list[str]) -> bool:
+    wanted = set(columns)
+    primary = {n for n, c in table.columns.items() if c.get("primary_key")}
+    if primary == wanted:
+        return True
+    if len(wanted) == 1 and table.columns[columns[0]].get("unique"):
+        return True
+    for constraint in table.constraints:
+        for key in ("primary_key", "unique"):
+            if set(constraint.get(key) or ()) == wanted:
+                return True
+    for index in table.indexes.values():
+        if index.get("unique") and not index.get("postgresql_where") and set(
+                c for c in index.get("columns", []) if isinstance(c, str)) == wanted:
+            return True
+    return False
+
+
+# -- comparing two states, completely ----------------------------------------------------------------
+
+_INDEX_HOW = {"if_not_exists", "postgresql_concurrently", "table_name", "schema"}  # how, not what
+
+
+def _differences(before: dict[Key, TableState], after: dict[Key, TableState]) -> list[str]:
+    found = []
+    for key in sorted(set(before) | set(after), key=lambda k: (k[0] or "", k[1])):
+        old, new = before.get(key), after.get(key)
+        name = f"{key[0]}.{key[1]}" if key[0] else key[1]
+        if new is None:
+            found.append(f"table {name} is missing")
+        elif old is None:
+            found.append(f"table {name} is still there")
+        else:
+            found += _table_differences(name, old, new)
+    return found
+
+
+def _table_differences(name: str, old: TableState, new: TableState) -> list[str]:
+    found = []
+    for column in old.columns:
+        if column not in new.columns:
+            found.append(f"table {name} lacks column {column}")
+    for column in new.columns:
+        if column not in old.columns:
+            found.append(f"table {name} still has column {column}")
+    for column, spec in old.columns.items():
+        if column in new.columns:
+            was, now = _column(spec), _column(new.columns[column])
+            for attr in was:
+                if was[attr] != now[attr]:
+                    found.append(f"column {name}.{column} has {attr} {_show(now[attr], attr)}, "
+                                 f"was {_show(was[attr], attr)}")
+    old_c, new_c = _multiset(old.constraints), _multiset(new.constraints)
+    for text in old_c - new_c:
+        found.append(f"table {name} lacks constraint {text}")
+    for text in new_c - old_c:
+        found.append(f"table {name} still has constraint {text}")
+    for index in old.indexes:
+        if index not in new.indexes:
+            found.append(f"table {name} lacks index {index}")
+        elif _index(old.indexes[index]) != _index(new.indexes[index]):
+            found.append(f"index {index} on {name} is defined differently")
+    for index in new.indexes:
+        if index not in old.indexes:
+            found.append(f"table {name} still has index {index}")
+    if (old.comment or None) != (new.comment or None):
+        found.append(f"table {name} has comment {_show(new.comment)}, was {_show(old.comment)}")
+    return found
+
+
+def _column(spec: dict[str, Any]) -> dict[str, Any]:
+    """A column's meaning, with the defaults spelled out and the type in canonical form."""
+    from runner.types import TypeGrammarError, parse_type
+
+    try:
+        type_text = str(parse_type(spec.get("type")))
+    except TypeGrammarError:
+        type_text = spec.get("type")
+    default = spec.get("server_default")
+    primary = bool(spec.get("primary_key"))
+    return {
+        "type": type_text,
+        "nullable": spec.get("nullable", not primary),
+        "server_default": default if isinstance(default, dict) or default is None else str(default),
+        "primary_key": primary,
+        "unique": bool(spec.get("unique")),
+        "index": bool(spec.get("index")),
+        "comment": spec.get("comment"),
+        "foreign_key": spec.get("foreign_key"),
+        "autoincrement": spec.get("autoincrement", "auto"),
+    }
+
+
+def _index(spec: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in spec.items() if k not in _INDEX_HOW and v not in (None, False)}
+
+
+def _show(value: Any, attr: str = "") -> str:
+    if value is None:
+        return "none"
+    return value if attr == "type" else json.dumps(value)
+
+
+def _multiset(constraints: list[dict[str, Any]]) -> Counter:
+    return Counter(json.dumps(c, sort_keys=True) for c in constraints)
