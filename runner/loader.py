@@ -136,10 +136,11 @@ def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = Fa
                 continue
             cache = folder_cache(str(directory))
             for entry in entries:
-                revision = cache.get(entry, shown)
+                stat = entry.stat()
+                revision = cache.get(entry.path, stat, shown)
                 if revision is None:
                     revision = load_revision_file(entry.path, check=check)
-                    cache.put(entry, revision)
+                    cache.put(entry.path, stat, revision)
                 revision.order = len(revisions)
                 revisions.append(revision)
             cache.save_headers()
@@ -181,7 +182,6 @@ class FolderCache:
         self.key = (_FORMAT, schema.st_size, schema.st_mtime_ns)
         self.headers: dict[str, tuple] = self._read("headers") or {}
         self.seen: dict[str, tuple] = {}
-        self.headers_changed = False
         self._bodies: dict[str, tuple] | None = None
         self.new_bodies: dict[str, tuple] = {}
 
@@ -209,16 +209,13 @@ class FolderCache:
             pass  # a read-only checkout still works, just without the cache
 
     # -- headers -------------------------------------------------------------------------------
-    def get(self, entry: os.DirEntry, shown: _Shown) -> Revision | None:
-        path = entry.path
+    def get(self, path: str, stat: os.stat_result, shown: _Shown | None = None) -> Revision | None:
+        """The revision of an unchanged file, its body left to load when needed; else None."""
         row = self.headers.get(path)
-        if row is None:
-            return None
-        stat = entry.stat()
-        if row[0] != stat.st_mtime_ns or row[1] != stat.st_size:
+        if row is None or row[0] != stat.st_mtime_ns or row[1] != stat.st_size:
             return None
         self.seen[path] = row
-        where = shown(path)
+        where = (shown or _Shown())(path)
         revision = Revision(row[2], row[3], row[4], row[5], row[6], where,
                             body_loader=_BodyLoader(self, path, where, row[0], row[1]))
         if row[7]:
@@ -227,9 +224,8 @@ class FolderCache:
             revision.cache["on_schema_ok"] = lambda: self._mark_valid(path)
         return revision
 
-    def put(self, entry: os.DirEntry, rev: Revision) -> None:
-        stat = entry.stat()
-        path = entry.path
+    def put(self, path: str, stat: os.stat_result, rev: Revision) -> None:
+        """Remember a freshly parsed file (written by save_headers(), and save() at exit)."""
         self.seen[path] = (stat.st_mtime_ns, stat.st_size, rev.revision, rev.down_revision,
                            rev.branch_labels, rev.depends_on, rev.message, False)
         rev.cache["on_schema_ok"] = lambda: self._mark_valid(path)
@@ -241,14 +237,12 @@ class FolderCache:
         if row is None or row[-1]:
             return
         self.seen[path] = row[:-1] + (True,)
-        self.headers_changed = True
         _dirty(self)
 
     def save_headers(self) -> None:
         if self.seen == self.headers:
             return
         self.headers = dict(self.seen)
-        self.headers_changed = False
         self._write("headers", self.headers)
 
     # -- bodies --------------------------------------------------------------------------------
@@ -273,9 +267,9 @@ class FolderCache:
         _dirty(self)
 
     def save(self) -> None:
-        """Write what changed since the cache was read (headers at once, bodies at exit)."""
-        if self.headers_changed:
-            self.save_headers()
+        """Write what changed since the cache was read (load_revisions writes the headers at
+        once; bodies and schema verdicts are written at exit)."""
+        self.save_headers()
         if self.new_bodies:
             if self._bodies is None:
                 self._bodies = self._read("bodies") or {}
@@ -284,6 +278,9 @@ class FolderCache:
             bodies.update(self.new_bodies)
             self._bodies, self.new_bodies = bodies, {}
             self._write("bodies", bodies)
+
+
+HeaderCache = FolderCache  # the earlier name, used by validate
 
 
 _DIRTY: list[FolderCache] = []
