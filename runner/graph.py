@@ -244,6 +244,15 @@ class RevisionGraph:
             self._anc_bits = bits
         return self._anc_bits
 
+    def _ancestor_mask(self, ids: Iterable[str]) -> int:
+        """The ancestors of `ids` (themselves included) as one bitset over node indexes: a
+        version-row step at a merge asks this of a few rows, not a walk of the whole graph."""
+        bits = self._ancestor_bits()
+        mask = 0
+        for rev_id in ids:
+            mask |= bits[rev_id]
+        return mask
+
     # -- identifiers -------------------------------------------------------------------------
     def get(self, identifier: str) -> Revision:
         """A revision by id, unique partial id (4+ characters) or branch label."""
@@ -588,8 +597,8 @@ class RevisionGraph:
             rows.add(node.id)
         elif len(downs) > 1 and len(present) > 1:
             others = rows - set(downs)
-            gone = self._ancestors([self.nodes[o] for o in others]) if others else set()
-            sources = sorted((set(downs) - gone) & rows)
+            gone = self._ancestor_mask(others)
+            sources = sorted(d for d in set(downs) & rows if not gone >> self.nodes[d].index & 1)
             step.delete = tuple(sources[:-1])
             step.update = ((sources[-1], node.id),)
             rows.difference_update(sources)
@@ -621,7 +630,8 @@ class RevisionGraph:
         others = rows - {node.id}
         downs = set(node.norm_down)
         if others:
-            return downs - self._ancestors([self.nodes[o] for o in others])
+            gone = self._ancestor_mask(others)
+            return {d for d in downs if not gone >> self.nodes[d].index & 1}
         below = set()
         for d in downs:
             below |= self._ancestors([self.nodes[d]]) - {d}

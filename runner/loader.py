@@ -229,7 +229,7 @@ class FolderCache:
         self.seen[path] = (stat.st_mtime_ns, stat.st_size, rev.revision, rev.down_revision,
                            rev.branch_labels, rev.depends_on, rev.message, False)
         rev.cache["on_schema_ok"] = lambda: self._mark_valid(path)
-        self.put_body(path, stat.st_mtime_ns, stat.st_size, rev.data)
+        self.put_body(path, stat.st_mtime_ns, stat.st_size, rev.data, rev.positions)
 
     def _mark_valid(self, path: str) -> None:
         """Called by checks once the file passed the schema; saved when the process ends."""
@@ -246,24 +246,24 @@ class FolderCache:
         self._write("headers", self.headers)
 
     # -- bodies --------------------------------------------------------------------------------
-    def body(self, path: str, mtime_ns: int, size: int) -> Any:
-        """The parsed document of an unchanged file, or None."""
+    def body(self, path: str, mtime_ns: int, size: int, positions: bool = False) -> Any:
+        """The parsed document of an unchanged file (or its positions), or None."""
         if self._bodies is None:
             self._bodies = self._read("bodies") or {}
         row = self.new_bodies.get(path) or self._bodies.get(path)
         if row is None or row[0] != mtime_ns or row[1] != size:
             return None
         try:
-            return marshal.loads(row[2])
+            return marshal.loads(row[3 if positions else 2])
         except (ValueError, EOFError, TypeError):
             return None
 
-    def put_body(self, path: str, mtime_ns: int, size: int, data: Any) -> None:
-        try:
-            blob = marshal.dumps(data)  # now: later changes to `data` must not be cached
+    def put_body(self, path: str, mtime_ns: int, size: int, data: Any, positions: dict) -> None:
+        try:  # marshalled now: later changes to `data` must not be cached
+            row = (mtime_ns, size, marshal.dumps(data), marshal.dumps(positions))
         except ValueError:
             return
-        self.new_bodies[path] = (mtime_ns, size, blob)
+        self.new_bodies[path] = row
         _dirty(self)
 
     def save(self) -> None:
@@ -331,8 +331,8 @@ def _read(path: Path) -> str:
 class _BodyLoader:
     """Gives a cached revision its body when first needed: from the cache, else by parsing.
 
-    Called with positions=True when line and column are needed too (to report a
-    problem), which always parses the file.
+    Called with positions=True for the line and column of every node (operations
+    compute their locations as they go): from the cache too, or by parsing.
     """
 
     __slots__ = ("cache", "path", "shown", "mtime_ns", "size")
@@ -341,12 +341,11 @@ class _BodyLoader:
         self.cache, self.path, self.shown, self.mtime_ns, self.size = cache, path, shown, mtime_ns, size
 
     def __call__(self, positions: bool = False) -> tuple[Any, dict | None]:
-        if not positions:
-            data = self.cache.body(self.path, self.mtime_ns, self.size)
-            if data is not None:
-                return data, None
+        cached = self.cache.body(self.path, self.mtime_ns, self.size, positions)
+        if cached is not None:
+            return (None, cached) if positions else (cached, None)
         data, where = parse_document(_read(Path(self.path)), self.shown)
-        self.cache.put_body(self.path, self.mtime_ns, self.size, data)
+        self.cache.put_body(self.path, self.mtime_ns, self.size, data, where)
         return data, where
 
 

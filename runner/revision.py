@@ -48,6 +48,7 @@ class Revision:
             self._data = data
         if where is not None:
             self._positions = where
+        if self._data is not None and self._positions is not None:
             self._body_loader = None
 
     @property
