@@ -300,7 +300,7 @@ def _table_differences(name: str, old: TableState, new: TableState) -> list[str]
                 if was[attr] != now[attr]:
                     found.append(f"column {name}.{column} has {attr} {_show(now[attr], attr)}, "
                                  f"was {_show(was[attr], attr)}")
-    old_c, new_c = _multiset(old.constraints), _multiset(new.constraints)
+    old_c, new_c = _multiset(_constraints(old)), _multiset(_constraints(new))
     for text in old_c - new_c:
         found.append(f"table {name} lacks constraint {text}")
     for text in new_c - old_c:
@@ -332,11 +332,8 @@ def _column(spec: dict[str, Any]) -> dict[str, Any]:
         "type": type_text,
         "nullable": spec.get("nullable", not primary),
         "server_default": default if isinstance(default, dict) or default is None else str(default),
-        "primary_key": primary,
-        "unique": bool(spec.get("unique")),
         "index": bool(spec.get("index")),
         "comment": spec.get("comment"),
-        "foreign_key": spec.get("foreign_key"),
         "autoincrement": spec.get("autoincrement", "auto"),
     }
 
@@ -349,6 +346,15 @@ def _show(value: Any, attr: str = "") -> str:
     if value is None:
         return "none"
     return value if attr == "type" else json.dumps(value)
+
+
+def _constraints(table: TableState) -> list[dict[str, Any]]:
+    """Every constraint by the name the database gives it, the ones column definitions imply
+    (primary_key, unique, foreign_key) included: a foreign key declared on a column and one
+    added by create_foreign_key are the same thing in the database."""
+    from runner.operations.constraints import _column_constraints, _name_of
+
+    return [{**c, "name": _name_of(c, table)} for c in table.constraints] + _column_constraints(table)
 
 
 def _multiset(constraints: list[dict[str, Any]]) -> Counter:
