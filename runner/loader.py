@@ -147,7 +147,7 @@ def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = Fa
     return revisions
 
 
-_FORMAT = 4  # bump when what the cache holds changes
+_FORMAT = 5  # bump when what the cache holds changes
 _FOLDERS: dict[str, FolderCache] = {}
 
 
@@ -251,11 +251,11 @@ class FolderCache:
         if self._bodies is None:
             self._bodies = self._read("bodies") or {}
         row = self.new_bodies.get(path) or self._bodies.get(path)
-        if row is None or row[0] != mtime_ns or row[1] != size:
-            return None
         try:
-            return marshal.loads(row[3 if positions else 2])
-        except (ValueError, EOFError, TypeError):
+            if row[0] != mtime_ns or row[1] != size:  # type: ignore[index]
+                return None
+            return marshal.loads(row[3 if positions else 2])  # type: ignore[index]
+        except (ValueError, EOFError, TypeError, IndexError):  # None, or not what we wrote
             return None
 
     def put_body(self, path: str, mtime_ns: int, size: int, data: Any, positions: dict) -> None:

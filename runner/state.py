@@ -28,7 +28,7 @@ class TableState:
     def __deepcopy__(self, memo: dict) -> TableState:
         """Tables hold plain data: marshal copies it in C, several times faster than deepcopy
         (shared objects stay shared), which replaying thousands of revisions does a lot."""
-        new = copy.copy(self)
+        new = object.__new__(type(self))
         try:
             new.__dict__ = marshal.loads(marshal.dumps(self.__dict__))
         except ValueError:  # something marshal cannot hold: the general way
