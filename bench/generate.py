@@ -6,7 +6,9 @@ Deterministic for a given (n, shape, seed). Shapes:
   later, some `depends_on` across lines, a few branch labels.
 Each revision has 1-3 operations (create_table with several columns and a
 foreign key, add_column, create_index) that work in place on SQLite for both
-tools, and an exact written downgrade.
+tools, and an exact written downgrade. Each tool gets two configuration files:
+yamig.ini / alembic.ini (one transaction per revision) and yamig-one.ini /
+alembic-one.ini (one transaction for the whole run).
 
     python bench/generate.py --n 1000 --shape branchy --out /tmp/proj
 """
