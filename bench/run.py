@@ -246,11 +246,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=_sizes, default=_sizes("100,1000,5000,10000"),
                         help="sizes for heads (cold and warm), history and validate")
-    parser.add_argument("--db-sizes", type=_sizes, default=_sizes("1000,2000"),
+    parser.add_argument("--db-sizes", type=_sizes, default=_sizes("500,2000"),
                         help="sizes for upgrade (both transaction modes, with floors), --sql and "
                              "downgrade on SQLite: they commit per revision, 10,000 would take an hour")
     parser.add_argument("--validate-max", type=int, default=5000, help="largest size for validate")
-    parser.add_argument("--downgrade-max", type=int, default=1000, help="largest size for downgrade base")
+    parser.add_argument("--downgrade-max", type=int, default=500, help="largest size for downgrade base")
     parser.add_argument("--shapes", default="linear,branchy")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, default=HERE / "out" / "results.json")
