@@ -7,6 +7,8 @@ dialect (Script below), so tools and people used to those read it as they are.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from runner.errors import ConfigError
@@ -117,11 +119,12 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
             script.comment(f"Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}")
         groups = statements_for(ops) if statements_for else (([op], op.ddl(dialect)) for op in ops)
         for group, statements in groups:
-            outside = any(_outside_transaction(op, dialect) for op in group) and script.transactional
+            outside = any(runs_outside_transaction(op, dialect) for op in group) and script.transactional
             if outside:
                 script.commit()
-            for statement in statements:
-                script.statement(statement)
+            with compile_errors_at(group[0]):
+                for statement in statements:
+                    script.statement(statement)
             if outside:
                 script.begin()
         for statement, _ in version_table.statements(step):
@@ -132,10 +135,25 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
         script.commit()
 
 
-def _outside_transaction(op, dialect: Any) -> bool:
+def runs_outside_transaction(op, dialect: Any) -> bool:
     """PostgreSQL builds an index CONCURRENTLY only outside a transaction: the script commits
-    before it and begins again after it, as Alembic's autocommit_block prints."""
+    before it and begins again after it, as Alembic's autocommit_block prints (and the executor
+    runs it so online)."""
     return dialect.name == "postgresql" and bool(op.args.get("postgresql_concurrently"))
+
+
+@contextmanager
+def compile_errors_at(op) -> Iterator[None]:
+    """What the dialect cannot spell (a PostgreSQL Enum without a name) is the operation's error."""
+    from sqlalchemy import exc
+
+    from runner.errors import MigrationError
+
+    try:
+        yield
+    except exc.CompileError as err:
+        raise MigrationError(f"{op.name} cannot be written for this database: {err}",
+                             location=op.location, hint="fix the operation for this dialect") from None
 
 
 def _uses_state(op, dialect: Any) -> bool:

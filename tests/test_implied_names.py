@@ -22,7 +22,7 @@ def test_the_implied_index_name_is_the_one_sqlalchemy_gives(table, column, schem
     from runner.state import implied_index_name
 
     t = sa.Table(table, sa.MetaData(), sa.Column(column, sa.Integer, index=True), schema=schema)
-    assert [ix.name for ix in t.indexes] == [implied_index_name(table, column, schema)]
+    assert [ix.name for ix in t.indexes] == [implied_index_name(table, schema, column)]
 
 
 INDEXES = {

@@ -53,6 +53,8 @@ class _CreateConstraint(Operation):
             for column in self.columns():  # the database makes key columns NOT NULL
                 if column in table.columns:
                     table.columns[column]["nullable"] = False
+                    # and gives a key added later no sequence: a re-created table must not either
+                    table.columns[column].setdefault("autoincrement", False)
         table.constraints.append(self.spec())
 
     def reverse(self, state: SchemaState) -> list[Operation]:
@@ -345,6 +347,8 @@ def remove_constraint(table: TableState, name: str) -> None:
             else:
                 column["primary_key"] = False
                 column["nullable"] = False  # dropping the key leaves the column NOT NULL
+                # and its sequence, if it had one: a key put back on it is what it was
+                column.setdefault("autoincrement", "auto")
         return
 
 
