@@ -168,3 +168,22 @@ def test_a_column_added_after_a_rename_is_named_after_the_new_name(tmp_path):
     bill = state.table("bill")
     assert find_constraint(bill, "bill_ref_key") == {"unique": ["ref"], "name": "bill_ref_key"}
     assert find_constraint(bill, "invoice_ref_key") is None
+
+
+def test_an_implied_index_in_a_schema_is_found_by_its_name_alone(tmp_path):
+    from runner.command import load_graph
+    from runner.operations import operations
+    from runner.state import SchemaState
+
+    revisions = {"a1_base.yaml": INDEXES["a1_base.yaml"], "b2_drop.yaml": revision_text("b2", "a1", """
+        - drop_index: {index_name: ix_app_line_sku, schema: app}      # no table_name
+        - drop_index: {index_name: ix_app_invoice_total, schema: app}
+    """)}
+    state = SchemaState()
+    for step in load_graph(write_project(tmp_path, revisions)).upgrade_plan((), "heads"):
+        for op in operations(step.revision, "upgrade"):
+            op.state_forwards(state)
+    assert state.problems == []
+    assert not state.table("line", "app").columns["sku"]["index"]
+    assert not state.table("invoice", "app").columns["total"]["index"]
+    assert state.table("invoice", "app").columns["note"]["index"]
