@@ -4,6 +4,11 @@ One transaction per revision by default (all in one with
 `transaction_per_migration = false`). A connection handed in through
 `config.attributes["connection"]` is used inside the caller's transaction,
 each revision in a savepoint, so a failure never leaves half a revision.
+
+An operation that the database refuses inside a transaction (PostgreSQL's
+CREATE INDEX CONCURRENTLY) splits its transaction, as Alembic's
+autocommit_block does: what ran before it is committed, it runs in autocommit,
+and the rest runs in a new transaction, which writes the version row.
 """
 
 from __future__ import annotations
@@ -73,13 +78,33 @@ def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
             connection.commit()
         steps = plan(current)
         prepared = [(step, ops_for(step)) for step in steps]
-        with nullcontext() if per_migration else _transaction(connection):
-            with _transaction(connection) if per_migration else nullcontext():
+        if caller_transaction:
+            _refuse_autocommit(connection, prepared)
+        with nullcontext() if per_migration else _splittable_transaction(connection):
+            with _splittable_transaction(connection) if per_migration else nullcontext():
                 version_table.create(connection)
+            split: list = []  # where the current transaction was committed for an autocommit statement
             for step, ops in prepared:
-                with _transaction(connection) if per_migration else nullcontext():
-                    _run_step(connection, step, ops, version_table)
+                with _splittable_transaction(connection) if per_migration else nullcontext():
+                    _run_step(connection, step, ops, version_table, split if not per_migration else [])
     return steps
+
+
+def _refuse_autocommit(connection: sa.Connection, prepared) -> None:
+    """In the caller's transaction nothing can run outside one: refuse before anything runs."""
+    for step, ops in prepared:
+        for op in ops:
+            if op.runs_outside_transaction(connection.dialect):
+                raise MigrationError(
+                    f"{op.name} {op.args.get('index_name', '')} in revision {step.revision.revision} "
+                    f"must run outside a transaction on {connection.dialect.name} (postgresql_concurrently), "
+                    f"but the connection given in config.attributes['connection'] is in a transaction "
+                    f"of yours, which yamig does not commit",
+                    location=op.location,
+                    hint="pass a connection with no transaction begun (yamig then commits before the "
+                         "statement and begins again after it), let yamig connect on its own, "
+                         "or leave out postgresql_concurrently",
+                )
 
 
 def stamp(connection: sa.Connection, config, plan, purge: bool = False) -> None:
@@ -101,7 +126,7 @@ def stamp(connection: sa.Connection, config, plan, purge: bool = False) -> None:
                     connection.execute(statement)
 
 
-def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable) -> None:
+def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable, split: list) -> None:
     revision = step.revision
     if step.is_upgrade:
         log.info("Running upgrade %s -> %s, %s", ", ".join(revision.down_revision),
@@ -110,6 +135,9 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable)
         log.info("Running downgrade %s -> %s, %s", revision.revision,
                  ", ".join(revision.down_revision), revision.message or "")
     for op in ops:
+        autocommit = op.runs_outside_transaction(connection.dialect)
+        if autocommit:
+            isolation = _autocommit_on(connection)
         for statement in _statements(connection, op):
             try:
                 if isinstance(statement, tuple):  # (statement, parameter sets): an executemany
@@ -119,11 +147,18 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable)
             except (exc.DBAPIError, exc.CompileError) as err:
                 # CompileError: what this dialect cannot spell, e.g. a PostgreSQL Enum without a name
                 reason = err.orig if isinstance(err, exc.DBAPIError) else err
+                if autocommit:
+                    _autocommit_off(connection, isolation, ok=False)
                 raise MigrationError(
                     f"{op.name} failed in revision {revision.revision}: {_first_line(reason)}",
                     location=op.location,
-                    hint=_rollback_hint(connection, revision.revision, step.is_upgrade),
+                    hint=_rollback_hint(connection, revision.revision, step.is_upgrade,
+                                        split[-1] if split else None, op if autocommit else None),
                 ) from None
+        if autocommit:
+            _autocommit_off(connection, isolation, ok=True)
+            connection.begin()
+            split.append(op)
     for statement, expected in version_table.statements(step):
         result = connection.execute(statement)
         if expected and result.rowcount != 1:
@@ -149,8 +184,18 @@ def _statements(connection: sa.Connection, op) -> list[Any]:
     return op.ddl(connection.dialect)
 
 
-def _rollback_hint(connection: sa.Connection, rev_id: str, upgrade: bool) -> str:
+def _rollback_hint(connection: sa.Connection, rev_id: str, upgrade: bool,
+                   committed=None, failed_outside=None) -> str:
     verb = "upgrade" if upgrade else "downgrade"
+    if failed_outside is not None:
+        return (f"{failed_outside.name} runs outside a transaction, so what ran before it was committed "
+                f"and the version table does not record {rev_id}; PostgreSQL may leave an INVALID index "
+                f"behind: drop it, then run the command again")
+    if committed is not None:
+        return (f"the {verb} of {rev_id} was rolled back only as far as {committed.name} at "
+                f"{committed.location}, which ran outside a transaction: it and what ran before it "
+                f"remain, and the version table does not record {rev_id}. Undo those statements or make "
+                f"them runnable again (e.g. if_not_exists), then run the command again")
     if transactional_ddl(connection):
         return (f"the {verb} of {rev_id} was rolled back; the database and its version table are "
                 f"as they were before it. Fix the revision and run the command again")
@@ -163,6 +208,41 @@ def transactional_ddl(connection: sa.Connection) -> bool:
     if name == "sqlite":
         return connection.connection.dbapi_connection.isolation_level is None
     return name in ("postgresql", "mssql")
+
+
+@contextmanager
+def _splittable_transaction(connection: sa.Connection):
+    """_transaction, for a unit that an operation run outside transactions may commit and begin
+    again (never the caller's: _refuse_autocommit): on exit, whichever transaction is current
+    then is committed, or rolled back on error."""
+    if connection.in_transaction():
+        with _transaction(connection):
+            yield
+        return
+    connection.begin()
+    try:
+        yield
+    except BaseException:
+        if connection.in_transaction():
+            connection.rollback()
+        raise
+    connection.commit()
+
+
+def _autocommit_on(connection: sa.Connection) -> Any:
+    """Commit the current transaction and switch to autocommit; the isolation level it had."""
+    connection.commit()
+    previous = connection.get_execution_options().get("isolation_level",
+                                                        connection.default_isolation_level)
+    connection.execution_options(isolation_level="AUTOCOMMIT")
+    return previous
+
+
+def _autocommit_off(connection: sa.Connection, previous: Any, ok: bool) -> None:
+    """Back to `previous`, ending the (empty) transaction SQLAlchemy began for the statement."""
+    if connection.in_transaction():
+        connection.commit() if ok else connection.rollback()
+    connection.execution_options(isolation_level=previous)
 
 
 def _transaction(connection: sa.Connection):

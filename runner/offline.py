@@ -116,7 +116,9 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
         else:
             script.comment(f"Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}")
         for op in ops:
-            outside = _outside_transaction(op, dialect) and script.transactional
+            # committed before and begun again after, as Alembic's autocommit_block prints
+            # (and as the executor runs it online)
+            outside = op.runs_outside_transaction(dialect) and script.transactional
             if outside:
                 script.commit()
             for statement in (statements_for(op) if statements_for else op.ddl(dialect)):
@@ -129,12 +131,6 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
             script.commit()
     if not per_migration or not prepared:
         script.commit()
-
-
-def _outside_transaction(op, dialect: Any) -> bool:
-    """PostgreSQL builds an index CONCURRENTLY only outside a transaction: the script commits
-    before it and begins again after it, as Alembic's autocommit_block prints."""
-    return dialect.name == "postgresql" and bool(op.args.get("postgresql_concurrently"))
 
 
 def _replayed_statements(graph, current: tuple[str, ...], dialect: Any):

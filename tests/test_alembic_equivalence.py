@@ -378,10 +378,6 @@ CASES = [
         "- create_index: {index_name: ix_item_price, table_name: item, columns: [price], "
         "postgresql_concurrently: true}",
         backends=("postgresql",), dialects=("postgresql",),
-        xfail={"online-postgresql": "yamig runs each revision in a transaction, and PostgreSQL refuses "
-                                    "CREATE INDEX CONCURRENTLY inside one; Alembic runs it in an "
-                                    "autocommit_block (offline scripts already commit around it: "
-                                    "tests/test_offline.py)"},
     ),
     Case(
         "drop_column_plain",

@@ -24,6 +24,11 @@ def _dialect_options(args: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def _concurrently(op: Operation, dialect: Any) -> bool:
+    """PostgreSQL builds or drops an index CONCURRENTLY only outside a transaction."""
+    return dialect.name == "postgresql" and bool(op.args.get("postgresql_concurrently"))
+
+
 def _stub_table(name: str, schema: str | None, columns: list) -> Any:
     import sqlalchemy as sa
 
@@ -62,6 +67,8 @@ class CreateIndex(Operation):
                          _table=table, **_dialect_options(self.args))
         return [sa.schema.CreateIndex(index, if_not_exists=bool(self.args.get("if_not_exists")))]
 
+    runs_outside_transaction = _concurrently
+
 
 class DropIndex(Operation):
     name = "drop_index"
@@ -95,6 +102,8 @@ class DropIndex(Operation):
         table = _stub_table(self.args.get("table_name") or "_", self.schema, [])
         index = sa.Index(self.args["index_name"], _table=table, **_dialect_options(self.args))
         return [sa.schema.DropIndex(index, if_exists=bool(self.args.get("if_exists")))]
+
+    runs_outside_transaction = _concurrently
 
 
 def _implied_index(state: SchemaState, args: dict[str, Any]) -> dict[str, Any] | None:
