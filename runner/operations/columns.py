@@ -17,6 +17,16 @@ class AddColumn(Operation):
     def validate(self) -> None:
         check_type(self, self.args["column"].get("type"), "column", "type")
 
+    @property
+    def needs_rebuild_on_sqlite(self) -> bool:
+        """SQLite's ADD COLUMN takes a foreign key only inline (`CONSTRAINT name REFERENCES ...`),
+        and SQLAlchemy's reflection, which yamig's later rebuilds and Alembic's autogenerate read,
+        parses only table-level FOREIGN KEY clauses: a name or ON DELETE / ON UPDATE / DEFERRABLE
+        there would be lost to every reader. A rebuild writes the table-level clause, as Alembic's
+        batch does; a plain reference stays in place."""
+        foreign_key = self.args["column"].get("foreign_key") or {}
+        return any(value is not None for key, value in foreign_key.items() if key != "column")
+
     def state_forwards(self, state: SchemaState) -> None:
         table = state.require_table(self.args["table_name"], self.schema, self.location)
         column = self.args["column"]
