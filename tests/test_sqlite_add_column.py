@@ -88,3 +88,50 @@ def test_plain_foreign_key_is_added_in_place(tmp_path, sqlite_url, capsys):
         fks = sorted(fk["constrained_columns"] for fk in sa.inspect(conn).get_foreign_keys("item"))
         assert fks == [["account_id"], ["owner_id"]]
     engine.dispose()
+
+
+HANDLE = "- add_column: {table_name: account, column: {name: handle, type: String(30), unique: true}}"
+
+
+def test_unique_column_rebuilds_the_table_with_a_unique_constraint(tmp_path, sqlite_url):
+    config = write_project(tmp_path, {
+        "r1.yaml": BASE, "r2.yaml": revision_text("r2", "r1", HANDLE),
+        "r3.yaml": revision_text("r3", "r2", "- drop_column: {table_name: account, column_name: email}"),
+    }, sqlite_url)
+    command.upgrade(config, "r2")
+    engine = sa.create_engine(sqlite_url)
+    with engine.connect() as conn:
+        insp = sa.inspect(conn)
+        assert insp.get_unique_constraints("account") == [{"name": "uq_account_handle",
+                                                           "column_names": ["handle"]}]
+        assert insp.get_indexes("account") == []
+        assert conn.execute(sa.text("SELECT id, email, handle FROM account ORDER BY id")).all() == \
+            [(1, "a@x", None), (2, "b@x", None)]
+        assert [fk["referred_table"] for fk in insp.get_foreign_keys("item")] == ["account"]
+        conn.exec_driver_sql("UPDATE account SET handle = 'h' WHERE id = 1")
+        try:
+            conn.exec_driver_sql("UPDATE account SET handle = 'h' WHERE id = 2")
+            raise AssertionError("the UNIQUE constraint did not hold")
+        except sa.exc.IntegrityError:
+            conn.rollback()
+    command.upgrade(config, "r3")  # a later rebuild of the table keeps the named constraint
+    with engine.connect() as conn:
+        insp = sa.inspect(conn)
+        assert [c["name"] for c in insp.get_columns("account")] == ["id", "handle"]
+        assert insp.get_unique_constraints("account") == [{"name": "uq_account_handle",
+                                                           "column_names": ["handle"]}]
+    command.downgrade(config, "r1")  # r3's and r2's derived downgrades
+    with engine.connect() as conn:
+        insp = sa.inspect(conn)
+        assert [c["name"] for c in insp.get_columns("account")] == ["id", "email"]
+        assert insp.get_unique_constraints("account") == []
+        assert conn.execute(sa.text("SELECT count(*) FROM account")).scalar() == 2
+    engine.dispose()
+
+
+def test_unique_column_offline_rebuilds_from_the_state(tmp_path, capsys):
+    config = _project(tmp_path, "sqlite://", HANDLE)
+    out = _offline(config, capsys)
+    assert "CONSTRAINT uq_account_handle UNIQUE (handle)" in out
+    assert "INSERT INTO _yamig_tmp_account (id, email) SELECT account.id, account.email" in out
+    assert "ADD COLUMN" not in out and "CREATE UNIQUE INDEX" not in out

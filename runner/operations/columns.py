@@ -24,8 +24,20 @@ class AddColumn(Operation):
         parses only table-level FOREIGN KEY clauses: a name or ON DELETE / ON UPDATE / DEFERRABLE
         there would be lost to every reader. A rebuild writes the table-level clause, as Alembic's
         batch does; a plain reference stays in place."""
-        foreign_key = self.args["column"].get("foreign_key") or {}
+        column = self.args["column"]
+        if column.get("unique"):  # SQLite refuses a UNIQUE column in ADD COLUMN
+            return True
+        foreign_key = column.get("foreign_key") or {}
         return any(value is not None for key, value in foreign_key.items() if key != "column")
+
+    def rebuild_forwards(self, table_state: SchemaState) -> None:
+        """state_forwards for the rebuilt table: the new column's UNIQUE becomes a constraint
+        named uq_<table>_<column>, as Alembic's batch block needs a name for it."""
+        self.state_forwards(table_state)
+        table = table_state.require_table(self.args["table_name"], self.schema, self.location)
+        column = table.columns[self.args["column"]["name"]]
+        if column.pop("unique", False):
+            table.constraints.append({"unique": [column["name"]], "name": unique_name(table.name, column)})
 
     def state_forwards(self, state: SchemaState) -> None:
         table = state.require_table(self.args["table_name"], self.schema, self.location)
@@ -60,9 +72,9 @@ class AddColumn(Operation):
             for fk in sorted(column.foreign_keys, key=lambda f: f.target_fullname):
                 statements.append(sa.schema.AddConstraint(fk.constraint))
         if column.unique:
-            if sqlite:  # SQLite cannot add a UNIQUE column in place; a unique index does the same job
+            if sqlite:  # where the table is not known to rebuild it: a unique index does the same job
                 statements.append(sa.schema.CreateIndex(
-                    sa.Index(f"uq_{table.name}_{column.name}", column, unique=True)))
+                    sa.Index(unique_name(table.name, self.args["column"]), column, unique=True)))
             else:
                 statements.append(sa.schema.AddConstraint(sa.UniqueConstraint(column)))
         statements += [sa.schema.CreateIndex(ix) for ix in indexes]
@@ -120,6 +132,11 @@ class DropColumn(Operation):
 
         return [ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
                 *ddl.drop_named_types(self.owned_types, dialect)]
+
+
+def unique_name(table: str, column: dict[str, Any]) -> str:
+    """The name of the UNIQUE constraint (or index) that add_column makes on SQLite."""
+    return f"uq_{table}_{column['name']}"
 
 
 def involves(constraint: dict[str, Any], column: str) -> bool:
