@@ -6,9 +6,11 @@ added by rebuilding the table, online and offline, as Alembic's batch block does
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from runner import command
+from runner.errors import MigrationError
 
 from .helpers import revision_text, write_project
 
@@ -135,3 +137,18 @@ def test_unique_column_offline_rebuilds_from_the_state(tmp_path, capsys):
     assert "CONSTRAINT uq_account_handle UNIQUE (handle)" in out
     assert "INSERT INTO _yamig_tmp_account (id, email) SELECT account.id, account.email" in out
     assert "ADD COLUMN" not in out and "CREATE UNIQUE INDEX" not in out
+
+
+def test_rebuild_refuses_a_column_the_table_has(tmp_path, sqlite_url):
+    """As ADD COLUMN would: the rebuild must not silently replace the existing column."""
+    config = _project(tmp_path, sqlite_url, "- execute: \"ALTER TABLE account ADD COLUMN handle TEXT\"\n"
+                      + HANDLE)
+    with pytest.raises(MigrationError) as info:
+        command.upgrade(config, "head")
+    assert str(info.value).startswith(
+        f"{tmp_path}/versions/r2.yaml:5:5: table account already has a column named handle")
+    engine = sa.create_engine(sqlite_url)
+    with engine.connect() as conn:
+        assert [c["name"] for c in sa.inspect(conn).get_columns("account")] == ["id", "email"]
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["r1"]
+    engine.dispose()

@@ -7,7 +7,7 @@ from typing import Any
 
 from runner.errors import MigrationError
 from runner.operations.base import Operation, check_type
-from runner.state import SchemaState
+from runner.state import SchemaState, TableState
 
 
 class AddColumn(Operation):
@@ -29,6 +29,11 @@ class AddColumn(Operation):
             return True
         foreign_key = column.get("foreign_key") or {}
         return any(value is not None for key, value in foreign_key.items() if key != "column")
+
+    def rebuild_error(self, table: TableState) -> str | None:
+        """On SQLite a rebuild stands in for ADD COLUMN, which fails on a column the table has."""
+        name = self.args["column"]["name"]
+        return f"table {table.name} already has a column named {name}" if name in table.columns else None
 
     def rebuild_forwards(self, table_state: SchemaState) -> None:
         """state_forwards for the rebuilt table: the new column's UNIQUE becomes a constraint
