@@ -152,3 +152,15 @@ def test_rebuild_refuses_a_column_the_table_has(tmp_path, sqlite_url):
         assert [c["name"] for c in sa.inspect(conn).get_columns("account")] == ["id", "email"]
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == ["r1"]
     engine.dispose()
+
+
+def test_named_foreign_key_on_a_table_the_state_does_not_know(tmp_path, capsys):
+    """Offline, a table made by raw SQL has no definition to rebuild from: the reference goes
+    inline in ADD COLUMN, its name kept in the table's SQL."""
+    config = _project(tmp_path, "sqlite://", "- execute: \"CREATE TABLE thing (id INTEGER PRIMARY KEY)\"\n"
+                      + OWNER.replace("item", "thing")
+                      % "{column: account.id, name: fk_thing_owner, ondelete: CASCADE}")
+    out = _offline(config, capsys)
+    assert ("ALTER TABLE thing ADD COLUMN owner_id INTEGER CONSTRAINT fk_thing_owner "
+            "REFERENCES account (id) ON DELETE CASCADE;") in out
+    assert "_yamig_tmp" not in out
