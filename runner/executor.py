@@ -4,11 +4,6 @@ One transaction per revision by default (all in one with
 `transaction_per_migration = false`). A connection handed in through
 `config.attributes["connection"]` is used inside the caller's transaction,
 each revision in a savepoint, so a failure never leaves half a revision.
-
-An operation that the database refuses inside a transaction (PostgreSQL's
-CREATE INDEX CONCURRENTLY) splits its transaction, as Alembic's
-autocommit_block does: what ran before it is committed, it runs in autocommit,
-and the rest runs in a new transaction, which writes the version row.
 """
 
 from __future__ import annotations
@@ -22,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 
 from runner.errors import MigrationError
+from runner.offline import runs_outside_transaction
 
 log = logging.getLogger("runner")
 
@@ -36,6 +32,7 @@ class VersionTable:
             sa.PrimaryKeyConstraint("version_num", name=f"{name}_pkc"),
             schema=schema,
         )
+        self._online: tuple[Any, Any, Any] | None = None
 
     def exists(self, connection: sa.Connection) -> bool:
         return sa.inspect(connection).has_table(self.table.name, schema=self.table.schema)
@@ -48,6 +45,32 @@ class VersionTable:
             return ()
         rows = connection.execute(sa.select(self.table.c.version_num)).scalars()
         return tuple(sorted(rows))
+
+    def write(self, connection: sa.Connection, step) -> bool:
+        """Make the step's changes online; False when a row it expected was not there.
+
+        Same statements as `statements()`, but built once with bound parameters, so
+        SQLAlchemy compiles them once per run instead of once per revision.
+        """
+        return self.write_rows(connection, step.update, step.delete, step.insert)
+
+    def write_rows(self, connection: sa.Connection, update=(), delete=(), insert=()) -> bool:
+        if self._online is None:
+            t, col = self.table, self.table.c.version_num
+            self._online = (
+                t.update().where(col == sa.bindparam("old")).values(version_num=sa.bindparam("new")),
+                t.delete().where(col == sa.bindparam("old")),
+                t.insert().values(version_num=sa.bindparam("new")))
+        update_rows, delete_rows, insert_rows = self._online
+        for old, new in update:
+            if connection.execute(update_rows, {"old": old, "new": new}).rowcount != 1:
+                return False
+        for old in delete:
+            if connection.execute(delete_rows, {"old": old}).rowcount != 1:
+                return False
+        for new in insert:
+            connection.execute(insert_rows, {"new": new})
+        return True
 
     def statements(self, step) -> list[tuple[Any, bool]]:
         """The version-table changes of one step, as Alembic makes them.
@@ -77,34 +100,82 @@ def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
         if not caller_transaction and connection.in_transaction():
             connection.commit()
         steps = plan(current)
-        prepared = [(step, ops_for(step)) for step in steps]
-        if caller_transaction:
-            _refuse_autocommit(connection, prepared)
-        with nullcontext() if per_migration else _splittable_transaction(connection):
-            with _splittable_transaction(connection) if per_migration else nullcontext():
+        own = per_migration and not caller_transaction
+        prepared = [(step, _split_at_autocommit(connection, step, ops_for(step), own)) for step in steps]
+        # In one transaction whose DDL rolls back too, the intermediate version rows are never
+        # seen by anyone: write only the net change at the end (Alembic writes one UPDATE per
+        # revision). Where DDL commits by itself (MySQL), each revision's row still matters.
+        # (No autocommit parts here: _split_at_autocommit refuses them outside own transactions.)
+        net = not per_migration and bool(steps) and transactional_ddl(connection)
+        with nullcontext() if per_migration else _transaction(connection):
+            with _transaction(connection) if per_migration else nullcontext():
                 version_table.create(connection)
-            split: list = []  # where the current transaction was committed for an autocommit statement
-            for step, ops in prepared:
-                with _splittable_transaction(connection) if per_migration else nullcontext():
-                    _run_step(connection, step, ops, version_table, split if not per_migration else [])
+            for step, parts in prepared:
+                for index, (part, autocommit) in enumerate(parts):
+                    committed = any(done for done, _ in parts[:index])
+                    if autocommit:
+                        _run_autocommit(connection, step, part, committed)
+                        continue
+                    with _transaction(connection) if per_migration else nullcontext():
+                        last = index == len(parts) - 1
+                        _run_step(connection, step, part, version_table if last and not net else None,
+                                  committed, log_step=index == 0,
+                                  whole_run=not per_migration and not caller_transaction)
+            if net:
+                _write_net(connection, version_table, current, steps[-1].rows_after)
     return steps
 
 
-def _refuse_autocommit(connection: sa.Connection, prepared) -> None:
-    """In the caller's transaction nothing can run outside one: refuse before anything runs."""
-    for step, ops in prepared:
-        for op in ops:
-            if op.runs_outside_transaction(connection.dialect):
-                raise MigrationError(
-                    f"{op.name} {op.args.get('index_name', '')} in revision {step.revision.revision} "
-                    f"must run outside a transaction on {connection.dialect.name} (postgresql_concurrently), "
-                    f"but the connection given in config.attributes['connection'] is in a transaction "
-                    f"of yours, which yamig does not commit",
-                    location=op.location,
-                    hint="pass a connection with no transaction begun (yamig then commits before the "
-                         "statement and begins again after it), let yamig connect on its own, "
-                         "or leave out postgresql_concurrently",
-                )
+def _split_at_autocommit(connection: sa.Connection, step, ops, own_transactions: bool) -> list:
+    """The step's operations in runs, each op that must run outside a transaction on its own.
+
+    As Alembic's autocommit_block: what came before it in the revision is committed first, and
+    the rest runs in a new transaction with the version table. That needs a transaction per
+    revision that yamig owns; otherwise it is refused before anything runs.
+    """
+    if not any(runs_outside_transaction(op, connection.dialect) for op in ops):
+        return [(ops, False)]
+    if not own_transactions:
+        op = next(op for op in ops if runs_outside_transaction(op, connection.dialect))
+        raise MigrationError(
+            f"{op.name} with postgresql_concurrently must run outside a transaction, and revision "
+            f"{step.revision.revision} runs inside one that yamig does not commit per revision",
+            location=op.location,
+            hint="set transaction_per_migration = true and do not pass a connection in a transaction, "
+                 "or leave postgresql_concurrently out")
+    parts: list = [([], False)]
+    for op in ops:
+        if runs_outside_transaction(op, connection.dialect):
+            parts += [([op], True), ([], False)]
+        else:
+            parts[-1][0].append(op)
+    return parts
+
+
+def _run_autocommit(connection: sa.Connection, step, ops, committed: bool) -> None:
+    level = connection.get_isolation_level()
+    if connection.in_transaction():
+        connection.commit()
+    connection.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        _run_step(connection, step, ops, None, committed, log_step=False)
+    finally:
+        if connection.in_transaction():  # SQLAlchemy's autobegin, empty under AUTOCOMMIT
+            connection.rollback()
+        connection.execution_options(isolation_level=level)
+
+
+def _write_net(connection: sa.Connection, version_table: VersionTable, before: tuple[str, ...],
+               after: tuple[str, ...]) -> None:
+    gone = sorted(set(before) - set(after))
+    added = sorted(set(after) - set(before))
+    update = tuple(zip(gone, added, strict=False))
+    n = len(update)
+    if not version_table.write_rows(connection, update, gone[n:], added[n:]):
+        raise MigrationError(
+            "the version table did not hold the rows it held when this run started: another "
+            "process may be migrating this database",
+            hint="nothing was changed; check `yamig current` and run the command again")
 
 
 def stamp(connection: sa.Connection, config, plan, purge: bool = False) -> None:
@@ -126,18 +197,19 @@ def stamp(connection: sa.Connection, config, plan, purge: bool = False) -> None:
                     connection.execute(statement)
 
 
-def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable, split: list) -> None:
+def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable | None,
+              committed: bool = False, log_step: bool = True, whole_run: bool = False) -> None:
+    """Run `ops`, then the version-table change (when given). `committed`: operations of this
+    revision before these were committed already (see _split_at_autocommit); `whole_run`: one
+    transaction holds every revision of the command (transaction_per_migration = false)."""
     revision = step.revision
-    if step.is_upgrade:
+    if log_step and step.is_upgrade:
         log.info("Running upgrade %s -> %s, %s", ", ".join(revision.down_revision),
                  revision.revision, revision.message or "")
-    else:
+    elif log_step:
         log.info("Running downgrade %s -> %s, %s", revision.revision,
                  ", ".join(revision.down_revision), revision.message or "")
     for op in ops:
-        autocommit = op.runs_outside_transaction(connection.dialect)
-        if autocommit:
-            isolation = _autocommit_on(connection)
         for statement in _statements(connection, op):
             try:
                 if isinstance(statement, tuple):  # (statement, parameter sets): an executemany
@@ -147,26 +219,17 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable,
             except (exc.DBAPIError, exc.CompileError) as err:
                 # CompileError: what this dialect cannot spell, e.g. a PostgreSQL Enum without a name
                 reason = err.orig if isinstance(err, exc.DBAPIError) else err
-                if autocommit:
-                    _autocommit_off(connection, isolation, ok=False)
                 raise MigrationError(
                     f"{op.name} failed in revision {revision.revision}: {_first_line(reason)}",
                     location=op.location,
-                    hint=_rollback_hint(connection, revision.revision, step.is_upgrade,
-                                        split[-1] if split else None, op if autocommit else None),
+                    hint=_rollback_hint(connection, revision.revision, step.is_upgrade, committed, whole_run),
                 ) from None
-        if autocommit:
-            _autocommit_off(connection, isolation, ok=True)
-            connection.begin()
-            split.append(op)
-    for statement, expected in version_table.statements(step):
-        result = connection.execute(statement)
-        if expected and result.rowcount != 1:
-            raise MigrationError(
-                f"the version table did not hold the rows expected before revision "
-                f"{revision.revision}: another process may be migrating this database",
-                hint="check `yamig current` and run the command again",
-            )
+    if version_table is not None and not version_table.write(connection, step):
+        raise MigrationError(
+            f"the version table did not hold the rows expected before revision "
+            f"{revision.revision}: another process may be migrating this database",
+            hint="check `yamig current` and run the command again",
+        )
 
 
 def _statements(connection: sa.Connection, op) -> list[Any]:
@@ -184,18 +247,17 @@ def _statements(connection: sa.Connection, op) -> list[Any]:
     return op.ddl(connection.dialect)
 
 
-def _rollback_hint(connection: sa.Connection, rev_id: str, upgrade: bool,
-                   committed=None, failed_outside=None) -> str:
+def _rollback_hint(connection: sa.Connection, rev_id: str, upgrade: bool, committed: bool = False,
+                   whole_run: bool = False) -> str:
     verb = "upgrade" if upgrade else "downgrade"
-    if failed_outside is not None:
-        return (f"{failed_outside.name} runs outside a transaction, so what ran before it was committed "
-                f"and the version table does not record {rev_id}; PostgreSQL may leave an INVALID index "
-                f"behind: drop it, then run the command again")
-    if committed is not None:
-        return (f"the {verb} of {rev_id} was rolled back only as far as {committed.name} at "
-                f"{committed.location}, which ran outside a transaction: it and what ran before it "
-                f"remain, and the version table does not record {rev_id}. Undo those statements or make "
-                f"them runnable again (e.g. if_not_exists), then run the command again")
+    if whole_run and transactional_ddl(connection):
+        return (f"the whole run was rolled back (transaction_per_migration = false), the revisions "
+                f"before {rev_id} included: the database and its version table are as they were "
+                "before this command. Fix the revision and run the command again")
+    if committed:
+        return (f"the operations of {rev_id} before its postgresql_concurrently index were committed "
+                f"(it runs outside a transaction) and the version table does not record {rev_id}; "
+                "fix the revision, undo or finish what ran by hand, then run the command again")
     if transactional_ddl(connection):
         return (f"the {verb} of {rev_id} was rolled back; the database and its version table are "
                 f"as they were before it. Fix the revision and run the command again")
@@ -208,41 +270,6 @@ def transactional_ddl(connection: sa.Connection) -> bool:
     if name == "sqlite":
         return connection.connection.dbapi_connection.isolation_level is None
     return name in ("postgresql", "mssql")
-
-
-@contextmanager
-def _splittable_transaction(connection: sa.Connection):
-    """_transaction, for a unit that an operation run outside transactions may commit and begin
-    again (never the caller's: _refuse_autocommit): on exit, whichever transaction is current
-    then is committed, or rolled back on error."""
-    if connection.in_transaction():
-        with _transaction(connection):
-            yield
-        return
-    connection.begin()
-    try:
-        yield
-    except BaseException:
-        if connection.in_transaction():
-            connection.rollback()
-        raise
-    connection.commit()
-
-
-def _autocommit_on(connection: sa.Connection) -> Any:
-    """Commit the current transaction and switch to autocommit; the isolation level it had."""
-    connection.commit()
-    previous = connection.get_execution_options().get("isolation_level",
-                                                        connection.default_isolation_level)
-    connection.execution_options(isolation_level="AUTOCOMMIT")
-    return previous
-
-
-def _autocommit_off(connection: sa.Connection, previous: Any, ok: bool) -> None:
-    """Back to `previous`, ending the (empty) transaction SQLAlchemy began for the statement."""
-    if connection.in_transaction():
-        connection.commit() if ok else connection.rollback()
-    connection.execution_options(isolation_level=previous)
 
 
 def _transaction(connection: sa.Connection):

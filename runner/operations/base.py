@@ -77,11 +77,6 @@ class Operation:
     def ddl(self, dialect: Any) -> list[Any]:
         raise NotImplementedError
 
-    def runs_outside_transaction(self, dialect: Any) -> bool:
-        """Whether `dialect` refuses this operation's DDL inside a transaction (PostgreSQL's
-        CREATE INDEX CONCURRENTLY): the runner then commits before it and begins again after it."""
-        return False
-
     def __repr__(self) -> str:
         return f"<{self.name} {self.args!r}>"
 

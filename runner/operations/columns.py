@@ -25,8 +25,8 @@ class AddColumn(Operation):
         there would be lost to every reader. A rebuild writes the table-level clause, as Alembic's
         batch does; a plain reference stays in place."""
         column = self.args["column"]
-        if column.get("unique"):  # SQLite refuses a UNIQUE column in ADD COLUMN
-            return True
+        if column.get("unique") and not column.get("index"):  # SQLite refuses UNIQUE in ADD COLUMN
+            return True  # (with index: true, the unique index is all there is, as in SQLAlchemy)
         foreign_key = column.get("foreign_key") or {}
         return any(value is not None for key, value in foreign_key.items() if key != "column")
 
@@ -55,6 +55,8 @@ class AddColumn(Operation):
         args = {"table_name": self.args["table_name"], "column_name": self.args["column"]["name"]}
         if self.schema:
             args["schema"] = self.schema
+        if self.args["column"].get("server_default") is not None:
+            args["mssql_drop_default"] = True  # the default it adds would block the drop there
         drop = self.derive(DropColumn, args)
         drop.owned_types = [self.args["column"]["type"]]
         return [drop]
@@ -76,7 +78,7 @@ class AddColumn(Operation):
         if not sqlite:
             for fk in sorted(column.foreign_keys, key=lambda f: f.target_fullname):
                 statements.append(sa.schema.AddConstraint(fk.constraint))
-        if column.unique:
+        if column.unique and not column.index:  # with index: true, its unique index is the constraint
             if sqlite:  # where the table is not known to rebuild it: a unique index does the same job
                 statements.append(sa.schema.CreateIndex(
                     sa.Index(unique_name(table.name, self.args["column"]), column, unique=True)))
@@ -133,9 +135,14 @@ class DropColumn(Operation):
         return restored
 
     def ddl(self, dialect: Any) -> list[Any]:
-        from runner import ddl
+        from runner import ddl, ddl_alter
 
-        return [ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
+        statements: list[Any] = []
+        if dialect.name == "mssql" and self.args.get("mssql_drop_default"):
+            # SQL Server refuses to drop a column with a DEFAULT constraint, named by itself
+            change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
+            statements.append(ddl_alter.MSSQLDropDefault(change))
+        return [*statements, ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
                 *ddl.drop_named_types(self.owned_types, dialect)]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from runner.errors import MigrationError
 from runner.operations.base import Operation
-from runner.state import SchemaState
+from runner.state import SchemaState, implied_index_name
 
 _DIALECTS = ("postgresql_", "mysql_", "mariadb_", "sqlite_", "mssql_", "oracle_")
 
@@ -22,11 +22,6 @@ def _dialect_options(args: dict[str, Any]) -> dict[str, Any]:
                 value = sa.text(value)
             options[key] = value
     return options
-
-
-def _concurrently(op: Operation, dialect: Any) -> bool:
-    """PostgreSQL builds or drops an index CONCURRENTLY only outside a transaction."""
-    return dialect.name == "postgresql" and bool(op.args.get("postgresql_concurrently"))
 
 
 def _stub_table(name: str, schema: str | None, columns: list) -> Any:
@@ -67,8 +62,6 @@ class CreateIndex(Operation):
                          _table=table, **_dialect_options(self.args))
         return [sa.schema.CreateIndex(index, if_not_exists=bool(self.args.get("if_not_exists")))]
 
-    runs_outside_transaction = _concurrently
-
 
 class DropIndex(Operation):
     name = "drop_index"
@@ -103,8 +96,6 @@ class DropIndex(Operation):
         index = sa.Index(self.args["index_name"], _table=table, **_dialect_options(self.args))
         return [sa.schema.DropIndex(index, if_exists=bool(self.args.get("if_exists")))]
 
-    runs_outside_transaction = _concurrently
-
 
 def _implied_index(state: SchemaState, args: dict[str, Any]) -> dict[str, Any] | None:
     """The column whose `index: true` made this index (named ix_<table>_<column> by SQLAlchemy)."""
@@ -112,6 +103,7 @@ def _implied_index(state: SchemaState, args: dict[str, Any]) -> dict[str, Any] |
     if table is None:
         return None
     for column in table.columns.values():
-        if column.get("index") and f"ix_{table.name}_{column['name']}" == args["index_name"]:
+        if column.get("index") and implied_index_name(table.name, table.schema, column["name"]) == \
+                args["index_name"]:
             return column
     return None
