@@ -19,14 +19,16 @@ class AddColumn(Operation):
 
     @property
     def needs_rebuild_on_sqlite(self) -> bool:
-        """SQLite's ADD COLUMN takes a foreign key only inline (`CONSTRAINT name REFERENCES ...`),
-        and SQLAlchemy's reflection, which yamig's later rebuilds and Alembic's autogenerate read,
-        parses only table-level FOREIGN KEY clauses: a name or ON DELETE / ON UPDATE / DEFERRABLE
-        there would be lost to every reader. A rebuild writes the table-level clause, as Alembic's
-        batch does; a plain reference stays in place."""
+        """Whether SQLite needs the rebuild to add this column as Alembic's batch block does.
+
+        SQLite's ADD COLUMN refuses UNIQUE (with `index: true` the unique index, made in place,
+        is all SQLAlchemy makes anyway). It takes a foreign key only inline (`CONSTRAINT name
+        REFERENCES ...`), and SQLAlchemy's reflection, which yamig's later rebuilds and Alembic's
+        autogenerate read, parses only table-level FOREIGN KEY clauses: a name or ON DELETE /
+        ON UPDATE / DEFERRABLE would be lost to every reader. A plain reference stays in place."""
         column = self.args["column"]
-        if column.get("unique") and not column.get("index"):  # SQLite refuses UNIQUE in ADD COLUMN
-            return True  # (with index: true, the unique index is all there is, as in SQLAlchemy)
+        if column.get("unique") and not column.get("index"):
+            return True
         foreign_key = column.get("foreign_key") or {}
         return any(value is not None for key, value in foreign_key.items() if key != "column")
 
