@@ -32,7 +32,7 @@ def _project(tmp_path, url, upgrade: str, downgrade: str | None = None):
 
 
 def _read(url: str) -> tuple[dict, list, dict]:
-    """Indexes (name -> columns), version rows, and each index's pg_index.indisvalid."""
+    """t's schema (indexes, pg_index.indisvalid of each, columns), the version rows, t's rows."""
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
