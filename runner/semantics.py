@@ -367,8 +367,8 @@ def _column(spec: dict[str, Any]) -> dict[str, Any]:
         "nullable": spec.get("nullable", not primary),
         "server_default": default if isinstance(default, dict) or default is None else str(default),
         "comment": spec.get("comment"),
-        "autoincrement": spec.get("autoincrement", "auto"),
-    }
+    }  # not autoincrement: it says how a CREATE renders the key, and the state adjusts it when a
+    # key is re-added (create_primary_key), while the column's sequence in the database stays
 
 
 def _indexes(table: TableState) -> dict[str, dict[str, Any]]:
