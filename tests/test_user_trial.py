@@ -387,3 +387,44 @@ def test_mssql_drops_a_columns_default_before_the_column(tmp_path):
     assert expected in _offline(tmp_path, {**revisions, "a3_drop.yaml": drop}, "mssql://", "a2:a3")
     script = _offline(tmp_path, {**revisions, "a3_drop.yaml": drop}, "postgresql://", "a2:a3")
     assert "sys.default_constraints" not in script
+
+
+@pytest.mark.parametrize("value, column", [('"yes"', "flag"), ("2", "flag"), ("5", "day"), ('"abc"', "qty")])
+def test_bulk_insert_value_of_the_wrong_type_is_an_error_at_the_value(tmp_path, db_url, value, column):
+    """A string for a Boolean column, or a number for a Date, failed while SQLAlchemy bound it:
+    `yamig: internal error` online, an error without the row offline; SQLite stored 'abc' in an
+    INTEGER column as it is."""
+    table = revision_text("a1", None, """
+        - create_table:
+            table_name: item
+            columns: [{name: id, type: Integer, primary_key: true}, {name: flag, type: Boolean},
+                      {name: day, type: Date}, {name: qty, type: Integer}]
+    """)
+    insert = f"- bulk_insert: {{table_name: item, rows: [{{id: 1, {column}: {value}}}]}}"
+    rows = revision_text("a2", "a1", insert, downgrade="[]")
+    revisions = {"a1_item.yaml": table, "a2_rows.yaml": rows}
+    cfg = write_project(tmp_path, revisions, db_url)
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head")
+    line = (tmp_path / "versions" / "a2_rows.yaml").read_text().splitlines()[3]
+    at = line.index(f"{column}: {value}") + len(column) + 3 + value.startswith('"')  # at the value
+    assert f"a2_rows.yaml:4:{at}: bulk_insert into item: " in str(err.value)
+    assert "is not a value of column " + column in str(err.value)
+    with pytest.raises(MigrationError) as err:
+        _offline(tmp_path, revisions, "postgresql://")
+    assert "is not a value of column " + column in str(err.value)
+
+
+def test_bulk_insert_numbers_written_as_text_are_converted(tmp_path, sqlite_url):
+    table = revision_text("a1", None, """
+        - create_table:
+            table_name: item
+            columns: [{name: id, type: Integer, primary_key: true}, {name: qty, type: Integer},
+                      {name: ratio, type: Float}, {name: flag, type: Boolean}]
+        - bulk_insert: {table_name: item, rows: [{id: 1, qty: "12", ratio: "0.5", flag: 1}]}
+    """, downgrade="[]")
+    cfg = write_project(tmp_path, {"a1_item.yaml": table}, sqlite_url)
+    command.upgrade(cfg, "head")
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT typeof(qty), qty, ratio, flag FROM item").one() == \
+            ("integer", 12, 0.5, 1)
