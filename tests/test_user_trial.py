@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from runner import command
-from runner.errors import MigrationError
+from runner.errors import MigrationError, RevisionFileError
 
 from .helpers import revision_text, write_project
 
@@ -158,7 +158,6 @@ def test_derived_downgrade_of_a_dropped_enum_column_or_table(tmp_path, postgres_
 def test_a_tab_in_the_indentation_is_named(upgrade, where):
     """PyYAML says "found character that cannot start any token", which does not tell a user
     whose editor inserted a tab what to do."""
-    from runner.errors import RevisionFileError
     from runner.loader import parse_document
 
     with pytest.raises(RevisionFileError) as err:
@@ -182,8 +181,6 @@ def test_a_tab_in_the_indentation_is_named(upgrade, where):
 def test_a_value_of_the_wrong_form_says_which_form(tmp_path, operation, expected):
     """A pattern or a choice the value missed was reported as jsonschema's own text: a regular
     expression (`'other' does not match '^[^.]+(\\\\.[^.]+){1,2}$'`) or a Python list."""
-    from runner.errors import RevisionFileError
-
     text = f"revision: a\ndown_revision: null\nupgrade:\n  {operation}\n"
     cfg = write_project(tmp_path, {"r1_x.yaml": text})
     with pytest.raises(RevisionFileError) as err:
@@ -428,3 +425,21 @@ def test_bulk_insert_numbers_written_as_text_are_converted(tmp_path, sqlite_url)
     with sa.create_engine(sqlite_url).connect() as conn:
         assert conn.exec_driver_sql("SELECT typeof(qty), qty, ratio, flag FROM item").one() == \
             ("integer", 12, 0.5, 1)
+
+
+@pytest.mark.parametrize("option, expected", [
+    ("postgresql_wher: 'qty > 0'", "create_index takes no option `postgresql_wher`: SQLAlchemy's "
+                                   "postgresql dialect does not know it\n  hint: did you mean "
+                                   "`postgresql_where`?"),
+    ("sqlite_using: btree", "create_index takes no option `sqlite_using`: SQLAlchemy's sqlite dialect "
+                            "does not know it\n  hint: sqlite index options: sqlite_where"),
+])
+def test_a_misspelt_index_dialect_option_is_an_error_at_it(tmp_path, option, expected):
+    """The JSON Schema lets any `postgresql_*` key through, and SQLAlchemy then raised ArgumentError
+    while building the index: `yamig: internal error`."""
+    index = revision_text("a2", "a1", f"- create_index: {{index_name: ix_a, table_name: account, "
+                                      f"columns: [phone], {option}}}")
+    with pytest.raises(RevisionFileError) as err:
+        _offline(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": index}, "postgresql://")
+    line = (tmp_path / "versions" / "a2_index.yaml").read_text().splitlines()[3]
+    assert str(err.value).endswith(f"a2_index.yaml:4:{line.index(option) + 1}: {expected}")
