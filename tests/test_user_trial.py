@@ -443,3 +443,37 @@ def test_a_misspelt_index_dialect_option_is_an_error_at_it(tmp_path, option, exp
         _offline(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": index}, "postgresql://")
     line = (tmp_path / "versions" / "a2_index.yaml").read_text().splitlines()[3]
     assert str(err.value).endswith(f"a2_index.yaml:4:{line.index(option) + 1}: {expected}")
+
+
+def test_sqlite_rebuild_with_foreign_keys_enforced_refuses_rather_than_cascade(tmp_path):
+    """On a connection with PRAGMA foreign_keys=ON, the rebuild's DROP TABLE of a parent deleted
+    its rows first, and ON DELETE CASCADE emptied the child table: rows lost without an error."""
+    from runner.engine import create_engine
+
+    url = f"sqlite:///{tmp_path / 'fk.db'}"
+    tables = revision_text("a1", None, """
+        - create_table: {table_name: parent, columns: [{name: id, type: Integer, primary_key: true},
+                                                      {name: n, type: String(10)}]}
+        - create_table: {table_name: child, columns: [{name: id, type: Integer, primary_key: true},
+                         {name: pid, type: Integer, foreign_key: {column: parent.id, ondelete: CASCADE}}]}
+    """)
+    alter = revision_text("a2", "a1", "- alter_column: {table_name: parent, column_name: n, nullable: false}")
+    cfg = write_project(tmp_path, {"a1.yaml": tables, "a2.yaml": alter}, url)
+    engine = create_engine(url)
+    sa.event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA foreign_keys=ON"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "a1")
+        conn.exec_driver_sql("INSERT INTO parent VALUES (1, 'a')")
+        conn.exec_driver_sql("INSERT INTO child VALUES (1, 1)")
+    with pytest.raises(MigrationError) as err, engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    assert "a2.yaml:4:5: alter_column rebuilds table parent, and this connection enforces foreign keys" \
+        in str(err.value)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT * FROM child").all() == [(1, 1)]
+    cfg.attributes.pop("connection")
+    command.upgrade(cfg, "head")  # yamig's own connection leaves foreign keys off: the rows stay
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT * FROM child").all() == [(1, 1)]
