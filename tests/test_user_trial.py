@@ -477,3 +477,14 @@ def test_sqlite_rebuild_with_foreign_keys_enforced_refuses_rather_than_cascade(t
     command.upgrade(cfg, "head")  # yamig's own connection leaves foreign keys off: the rows stay
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT * FROM child").all() == [(1, 1)]
+
+
+def test_postgresql_drop_index_concurrently_runs_outside_the_transaction(tmp_path, postgres_url):
+    drop = revision_text("a3", "a2", "- drop_index: {index_name: ix_account_phone, table_name: account, "
+                                     "postgresql_concurrently: true}")
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": CONCURRENTLY,
+                                   "a3_drop.yaml": drop}, postgres_url)
+    command.upgrade(cfg, "head")
+    assert _pg_indexes(postgres_url) == ["ix_account_code"]
+    command.downgrade(cfg, "a2")
+    assert _pg_indexes(postgres_url) == ["ix_account_code", "ix_account_phone"]
