@@ -6,7 +6,9 @@ Deterministic for a given (n, shape, seed). Shapes:
   later, some `depends_on` across lines, a few branch labels.
 Each revision has 1-3 operations (create_table with several columns and a
 foreign key, add_column, create_index) that work in place on SQLite for both
-tools, and an exact written downgrade.
+tools, and an exact written downgrade. Each tool gets two configuration files:
+yamig.ini / alembic.ini (one transaction per revision) and yamig-one.ini /
+alembic-one.ini (one transaction for the whole run).
 
     python bench/generate.py --n 1000 --shape branchy --out /tmp/proj
 """
@@ -141,8 +143,9 @@ def _yaml_ops(node: Node) -> tuple[list[str], list[str]]:
 def write_yamig(nodes: list[Node], root: Path) -> None:
     versions = root / "versions"
     versions.mkdir(parents=True, exist_ok=True)
-    (root / "yamig.ini").write_text(
-        "[yamig]\nscript_location = .\nsqlalchemy.url = sqlite:///%(here)s/bench.db\n")
+    ini = "[yamig]\nscript_location = .\nsqlalchemy.url = sqlite:///%(here)s/bench.db\n"
+    (root / "yamig.ini").write_text(ini)
+    (root / "yamig-one.ini").write_text(ini + "transaction_per_migration = false\n")
     for node in nodes:
         up, down = _yaml_ops(node)
         lines = [f"revision: {node.rev}", f"down_revision: {_yaml_list(node.parents)}"]
@@ -160,11 +163,14 @@ ENV_PY = '''from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 config = context.config
+# alembic.ini: one transaction per revision, as yamig's default; alembic-one.ini: Alembic's
+# default, one transaction for the whole run
+per_migration = config.get_main_option("transaction_per_migration", "true") == "true"
 
 
 def run_migrations_offline():
     context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True,
-                      transaction_per_migration=True)
+                      transaction_per_migration=per_migration)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -173,7 +179,7 @@ def run_migrations_online():
     connectable = engine_from_config(config.get_section(config.config_ini_section),
                                      prefix="sqlalchemy.", poolclass=pool.NullPool)
     with connectable.connect() as connection:
-        context.configure(connection=connection, transaction_per_migration=True)
+        context.configure(connection=connection, transaction_per_migration=per_migration)
         with context.begin_transaction():
             context.run_migrations()
 
@@ -218,9 +224,10 @@ def _py_ids(ids: list[str]):
 def write_alembic(nodes: list[Node], root: Path) -> None:
     versions = root / "migrations" / "versions"
     versions.mkdir(parents=True, exist_ok=True)
-    (root / "alembic.ini").write_text(
-        "[alembic]\nscript_location = %(here)s/migrations\n"
-        "sqlalchemy.url = sqlite:///%(here)s/bench.db\n")
+    ini = ("[alembic]\nscript_location = %(here)s/migrations\n"
+           "sqlalchemy.url = sqlite:///%(here)s/bench.db\n")
+    (root / "alembic.ini").write_text(ini)
+    (root / "alembic-one.ini").write_text(ini + "transaction_per_migration = false\n")
     (root / "migrations" / "env.py").write_text(ENV_PY)
     for node in nodes:
         up, down = _py_ops(node)

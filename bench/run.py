@@ -4,11 +4,16 @@ For each size and shape, both tools run the same commands as whole processes,
 alternating yamig and Alembic on every repetition so that machine noise hits
 both alike; the table shows medians and ratios, and the JSON keeps them for
 later comparison. The floor is the same DDL run directly through SQLAlchemy in
-one process.
+one process, in the same transaction mode.
 
-    python bench/run.py                      # default sizes, about 10 minutes
-    python bench/run.py --sizes 2000 --db-max 2000   # the 2,000-revision upgrade goal
-    python bench/run.py --sizes 50 --repeat 1 --shapes linear   # smoke run
+Both tools run as `python -m runner` / `python -m alembic` with this interpreter
+(no wrapper scripts), yamig from this checkout, with bytecode caching on as in a
+normal install. Unless a row says "cold", both tools are warm: Alembic's
+__pycache__ and yamig's .yamig-cache/ exist (one untimed run of each first).
+
+    python bench/run.py                                        # default sizes, about 13 minutes
+    python bench/run.py --sizes 5000 --db-sizes 2000 --shapes linear   # the goal sizes only
+    python bench/run.py --sizes 50 --db-sizes 50 --repeat 1 --shapes branchy   # smoke run
 """
 
 from __future__ import annotations
@@ -23,14 +28,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
 
 PY = sys.executable
+YAMIG = [PY, "-m", "runner"]
+ALEMBIC = [PY, "-m", "alembic"]
 # run a command and print its own peak RSS (KiB) on stderr's last line
 MEASURE = ("import resource, subprocess, sys;"
            "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE);"
@@ -42,135 +51,177 @@ FLOOR = r"""
 import sys
 import sqlalchemy as sa
 script = open(sys.argv[1]).read()
+one = sys.argv[3] == "one"
 engine = sa.create_engine("sqlite:///" + sys.argv[2])
 blocks = [b for b in script.split("BEGIN;") if b.strip()]
 with engine.connect() as conn:
+    outer = conn.begin() if one else None
     for block in blocks:
-        with conn.begin():
-            for statement in block.split(";\n"):
-                kept = [x for x in statement.splitlines() if not x.startswith("--")]
-                statement = "\n".join(kept).strip()
-                if statement and statement != "COMMIT":
-                    conn.exec_driver_sql(statement)
+        transaction = None if one else conn.begin()
+        for statement in block.split(";\n"):
+            kept = [x for x in statement.splitlines() if not x.startswith("--")]
+            statement = "\n".join(kept).strip()
+            if statement and statement != "COMMIT":
+                conn.exec_driver_sql(statement)
+        if transaction is not None:
+            transaction.commit()
+    if outer is not None:
+        outer.commit()
 """
+
+ONE = "upgrade heads, one transaction"
+FLOORS = {"upgrade heads": ("floor: per-revision DDL via SQLAlchemy", "per"),
+          ONE: ("floor: one-transaction DDL via SQLAlchemy", "one")}
+
+
+def child_env() -> dict[str, str]:
+    """This checkout's yamig; bytecode written and read as in a normal install."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
+ENV = child_env()
 
 
 def timed(argv: list[str], cwd: Path) -> tuple[float, int]:
     start = time.perf_counter()
-    result = subprocess.run([PY, "-c", MEASURE, *argv], cwd=cwd, capture_output=True, text=True)
+    result = subprocess.run([PY, "-c", MEASURE, *argv], cwd=cwd, capture_output=True, text=True, env=ENV)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"failed in {cwd}: {' '.join(argv)}\n{result.stderr}")
     return elapsed, int(result.stderr.strip().splitlines()[-1])
 
 
-def tool(name: str) -> list[str]:
-    path = shutil.which(name)
-    if path is None:
-        raise SystemExit(f"{name} is not installed: pip install -e '.[bench]'")
-    return [path]
+def run(argv: list[str], cwd: Path, **kwargs) -> None:
+    subprocess.run(argv, cwd=cwd, check=True, capture_output=True, env=ENV, **kwargs)
 
 
-def cases(project: Path) -> dict[str, dict]:
-    """Each case: the argv and folder for yamig and for alembic, and a reset before each run."""
+def graph_cases(project: Path, validate: bool) -> dict[str, dict]:
+    """Each case: argv and folder per tool, and a reset run before every timed run."""
     y, a = project / "yamig", project / "alembic"
-    yamig, alembic = tool("yamig"), tool("alembic")
 
-    def fresh(*dbs: Path):
-        def reset():
-            for db in dbs:
-                db.unlink(missing_ok=True)
-        return reset
+    def no_caches(who: str):
+        folders = ([y / "versions" / ".yamig-cache"] if who == "yamig" else
+                   [a / "migrations" / "__pycache__", a / "migrations" / "versions" / "__pycache__"])
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
-    def upgraded(*pairs):
-        def reset():
-            for tool_argv, cwd, db in pairs:
-                if not db.exists():
-                    subprocess.run([*tool_argv, "upgrade", "heads"], cwd=cwd, check=True,
-                                   capture_output=True)
-        return reset
-
-    return {
-        "heads": dict(yamig=(yamig + ["-q", "heads"], y), alembic=(alembic + ["heads"], a)),
-        "history": dict(yamig=(yamig + ["-q", "history"], y), alembic=(alembic + ["history"], a)),
-        "upgrade heads": dict(yamig=(yamig + ["-q", "upgrade", "heads"], y),
-                              alembic=(alembic + ["upgrade", "heads"], a),
-                              reset=fresh(y / "bench.db", a / "bench.db")),
-        "downgrade base": dict(yamig=(yamig + ["-q", "downgrade", "base"], y),
-                               alembic=(alembic + ["downgrade", "base"], a),
-                               reset=upgraded((yamig + ["-q"], y, y / "bench.db"),
-                                              (alembic, a, a / "bench.db")),
-                               after=fresh(y / "bench.db", a / "bench.db")),
-        "upgrade heads --sql": dict(yamig=(yamig + ["-q", "upgrade", "--sql", "heads"], y),
-                                    alembic=(alembic + ["upgrade", "--sql", "heads"], a)),
-        "validate": dict(yamig=(yamig + ["-q", "validate"], y)),
+    cases = {
+        "heads (cold: no caches)": dict(yamig=(YAMIG + ["-q", "heads"], y), alembic=(ALEMBIC + ["heads"], a),
+                                        reset=no_caches),
+        "heads": dict(yamig=(YAMIG + ["-q", "heads"], y), alembic=(ALEMBIC + ["heads"], a)),
+        "history": dict(yamig=(YAMIG + ["-q", "history"], y), alembic=(ALEMBIC + ["history"], a)),
     }
+    if validate:
+        cases["validate (alembic: heads)"] = dict(yamig=(YAMIG + ["-q", "validate"], y),
+                                                  alembic=(ALEMBIC + ["heads"], a))
+    return cases
 
 
-DB_COMMANDS = {"upgrade heads", "downgrade base"}
+def db_cases(project: Path, downgrade: bool) -> dict[str, dict]:
+    y, a = project / "yamig", project / "alembic"
+
+    def fresh(who: str):
+        (y if who == "yamig" else a).joinpath("bench.db").unlink(missing_ok=True)
+
+    def upgraded(who: str):
+        argv, cwd = (YAMIG + ["-q"], y) if who == "yamig" else (ALEMBIC, a)
+        if not (cwd / "bench.db").exists():
+            run([*argv, "upgrade", "heads"], cwd)
+
+    cases = {
+        "upgrade heads": dict(yamig=(YAMIG + ["-q", "upgrade", "heads"], y),
+                              alembic=(ALEMBIC + ["upgrade", "heads"], a), reset=fresh),
+        ONE: dict(yamig=(YAMIG + ["-q", "-c", "yamig-one.ini", "upgrade", "heads"], y),
+                  alembic=(ALEMBIC + ["-c", "alembic-one.ini", "upgrade", "heads"], a), reset=fresh),
+        "upgrade heads --sql": dict(yamig=(YAMIG + ["-q", "upgrade", "--sql", "heads"], y),
+                                    alembic=(ALEMBIC + ["upgrade", "--sql", "heads"], a)),
+    }
+    if downgrade:
+        cases["downgrade base"] = dict(yamig=(YAMIG + ["-q", "downgrade", "base"], y),
+                                       alembic=(ALEMBIC + ["downgrade", "base"], a),
+                                       reset=upgraded, after=fresh)
+    return cases
 
 
-def run_project(n: int, shape: str, repeat: int, workdir: Path, db_max: int) -> list[dict]:
-    project = workdir / f"{shape}-{n}"
-    generate(n, shape, project)
+def measure(n: int, shape: str, cases: dict[str, dict], repeat: int) -> list[dict]:
     rows = []
-    for name, case in cases(project).items():
-        if name == "validate" and not _has_validate():
-            continue
-        if name in DB_COMMANDS and n > db_max:
-            continue
+    for name, case in cases.items():
         samples: dict[str, list[tuple[float, int]]] = {"yamig": [], "alembic": []}
         for _ in range(repeat):
             for who in ("yamig", "alembic"):
-                if who not in case:
-                    continue
                 if "reset" in case:
-                    case["reset"]()
+                    case["reset"](who)
                 argv, cwd = case[who]
                 samples[who].append(timed(argv, cwd))
                 if "after" in case:
-                    case["after"]()
+                    case["after"](who)
         row = {"n": n, "shape": shape, "command": name}
         for who, values in samples.items():
-            if values:
-                row[f"{who}_s"] = statistics.median(v[0] for v in values)
-                row[f"{who}_kib"] = max(v[1] for v in values)
-        if "alembic_s" in row:
-            row["alembic/yamig"] = row["alembic_s"] / row["yamig_s"]
+            row[f"{who}_s"] = statistics.median(v[0] for v in values)
+            row[f"{who}_kib"] = max(v[1] for v in values)
+        row["alembic/yamig"] = row["alembic_s"] / row["yamig_s"]
         rows.append(row)
-    if n <= db_max:
-        rows.append(floor_row(project, n, shape, repeat, rows))
     return rows
 
 
-def floor_row(project: Path, n: int, shape: str, repeat: int, rows: list[dict]) -> dict:
+def warm_up(project: Path) -> None:
+    """One untimed run of each tool: Alembic compiles its revisions, yamig parses and
+    checks its files once; both keep what they learned, as on a developer's machine."""
+    run(YAMIG + ["-q", "upgrade", "--sql", "heads"], project / "yamig")
+    run(ALEMBIC + ["heads"], project / "alembic")
+
+
+def floor_rows(project: Path, n: int, shape: str, repeat: int, rows: list[dict]) -> list[dict]:
     """The upgrade's own DDL, straight through SQLAlchemy: what no tool can beat."""
     script = project / "upgrade.sql"
     with open(script, "w") as out:
-        subprocess.run([*tool("yamig"), "-q", "upgrade", "--sql", "heads"], cwd=project / "yamig",
-                       stdout=out, check=True)
+        subprocess.run(YAMIG + ["-q", "upgrade", "--sql", "heads"], cwd=project / "yamig", stdout=out,
+                       check=True, env=ENV)
     floor_py = project / "floor.py"
     floor_py.write_text(FLOOR)
     db = project / "floor.db"
-    samples = []
-    for _ in range(repeat):
-        db.unlink(missing_ok=True)
-        samples.append(timed([PY, str(floor_py), str(script), str(db)], project))
-    floor = statistics.median(s[0] for s in samples)
-    upgrade = next(r for r in rows if r["command"] == "upgrade heads")
-    upgrade["yamig/floor"] = upgrade["yamig_s"] / floor
-    return {"n": n, "shape": shape, "command": "floor (upgrade DDL via SQLAlchemy)", "floor_s": floor,
-            "floor_kib": max(s[1] for s in samples)}
+    out_rows = []
+    for command, (label, mode) in FLOORS.items():
+        samples = []
+        for _ in range(repeat):
+            db.unlink(missing_ok=True)
+            samples.append(timed([PY, str(floor_py), str(script), str(db), mode], project))
+        floor = statistics.median(s[0] for s in samples)
+        upgrade = next(r for r in rows if r["command"] == command)
+        upgrade["yamig/floor"] = upgrade["yamig_s"] / floor
+        upgrade["alembic/floor"] = upgrade["alembic_s"] / floor
+        out_rows.append({"n": n, "shape": shape, "command": label, "floor_s": floor,
+                         "floor_kib": max(s[1] for s in samples)})
+    db.unlink(missing_ok=True)
+    return out_rows
 
 
-def _has_validate() -> bool:
-    result = subprocess.run([*tool("yamig"), "validate", "--help"], capture_output=True)
-    return result.returncode == 0
+def run_project(n: int, shape: str, workdir: Path, args: argparse.Namespace) -> list[dict]:
+    project = workdir / f"{shape}-{n}"
+    if not project.exists():
+        generate(n, shape, project)
+    rows: list[dict] = []
+    graph = n in args.sizes
+    db = n in args.db_sizes
+    if graph:  # the cold case first: it throws the caches away
+        cold = graph_cases(project, validate=False)
+        rows += measure(n, shape, {k: v for k, v in cold.items() if "cold" in k}, args.repeat)
+    warm_up(project)
+    if graph:
+        warm = graph_cases(project, validate=n <= args.validate_max)
+        rows += measure(n, shape, {k: v for k, v in warm.items() if "cold" not in k}, args.repeat)
+    if db:
+        rows += measure(n, shape, db_cases(project, downgrade=n <= args.downgrade_max), args.repeat)
+        rows += floor_rows(project, n, shape, args.repeat, rows)
+    return rows
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| n | shape | command | yamig s | alembic s | alembic/yamig | yamig/floor | yamig MiB |"
-             " alembic MiB |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| n | shape | command | yamig s | alembic s | alembic/yamig | yamig/floor | alembic/floor |"
+             " yamig MiB | alembic MiB |", "|---|---|---|---|---|---|---|---|---|---|"]
 
     def f(value, fmt):
         return format(value, fmt) if value is not None else ""
@@ -181,38 +232,50 @@ def table(rows: list[dict]) -> str:
         lines.append(
             f"| {r['n']} | {r['shape']} | {r['command']} | {f(yamig_s, '.3f')} | "
             f"{f(r.get('alembic_s'), '.3f')} | {f(r.get('alembic/yamig'), '.1f')} | "
-            f"{f(r.get('yamig/floor'), '.2f')} | {f(yamig_kib and yamig_kib / 1024, '.0f')} | "
+            f"{f(r.get('yamig/floor'), '.2f')} | {f(r.get('alembic/floor'), '.2f')} | "
+            f"{f(yamig_kib and yamig_kib / 1024, '.0f')} | "
             f"{f(r.get('alembic_kib') and r['alembic_kib'] / 1024, '.0f')} |")
     return "\n".join(lines)
 
 
+def _sizes(text: str) -> list[int]:
+    return [int(s) for s in text.split(",") if s.strip()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100,1000,10000")
-    parser.add_argument("--db-max", type=int, default=1000,
-                        help="largest size for upgrade/downgrade against SQLite (they commit per "
-                             "revision on both tools: 10,000 would take most of an hour)")
+    parser.add_argument("--sizes", type=_sizes, default=_sizes("100,1000,5000,10000"),
+                        help="sizes for heads (cold and warm), history and validate")
+    parser.add_argument("--db-sizes", type=_sizes, default=_sizes("500,2000"),
+                        help="sizes for upgrade (both transaction modes, with floors), --sql and "
+                             "downgrade on SQLite: they commit per revision, 10,000 would take an hour")
+    parser.add_argument("--validate-max", type=int, default=5000, help="largest size for validate")
+    parser.add_argument("--downgrade-max", type=int, default=500, help="largest size for downgrade base")
     parser.add_argument("--shapes", default="linear,branchy")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, default=HERE / "out" / "results.json")
     parser.add_argument("--keep", action="store_true", help="keep the generated projects")
     args = parser.parse_args()
+    if find_spec("alembic") is None:
+        raise SystemExit("alembic is not installed: pip install -e '.[bench]'")
     workdir = Path(tempfile.mkdtemp(prefix="yamig-bench-"))
     rows: list[dict] = []
+    started = time.perf_counter()
     try:
-        for n in (int(s) for s in args.sizes.split(",")):
+        for n in sorted(set(args.sizes) | set(args.db_sizes)):
             for shape in args.shapes.split(","):
-                print(f"... {shape} {n}", file=sys.stderr)
-                rows += run_project(n, shape, args.repeat, workdir, args.db_max)
+                print(f"... {shape} {n} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+                rows += run_project(n, shape, workdir, args)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     print(table(rows))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     machine = {"python": platform.python_version(), "machine": platform.machine(),
-               "cpus": os.cpu_count(), "system": platform.platform()}
+               "cpus": os.cpu_count(), "system": platform.platform(), "argv": sys.argv[1:],
+               "seconds": round(time.perf_counter() - started)}
     args.json.write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
-    print(f"\n(written to {args.json})", file=sys.stderr)
+    print(f"\n(written to {args.json}; {machine['seconds']} s)", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -158,12 +158,21 @@ def _run(options: argparse.Namespace) -> int:
                       branch_label=options.branch_label, rev_id=options.rev_id)
 
 
+# read-only commands whose objects nearly all live until the process ends: the cyclic GC
+# would only rescan them (a tenth of `heads` at 10,000 revisions, a fifth of `validate`)
+_NO_GC = {"heads", "history", "branches", "show", "validate"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     options = parser.parse_args(argv)
     if options.command is None:
         parser.print_help()
         return 2
+    if options.command in _NO_GC and argv is None:  # the CLI process, not a caller's
+        import gc
+
+        gc.disable()
     if not options.quiet:
         import logging
 

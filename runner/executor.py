@@ -32,6 +32,7 @@ class VersionTable:
             sa.PrimaryKeyConstraint("version_num", name=f"{name}_pkc"),
             schema=schema,
         )
+        self._online: tuple[Any, Any, Any] | None = None
 
     def exists(self, connection: sa.Connection) -> bool:
         return sa.inspect(connection).has_table(self.table.name, schema=self.table.schema)
@@ -44,6 +45,32 @@ class VersionTable:
             return ()
         rows = connection.execute(sa.select(self.table.c.version_num)).scalars()
         return tuple(sorted(rows))
+
+    def write(self, connection: sa.Connection, step) -> bool:
+        """Make the step's changes online; False when a row it expected was not there.
+
+        Same statements as `statements()`, but built once with bound parameters, so
+        SQLAlchemy compiles them once per run instead of once per revision.
+        """
+        return self.write_rows(connection, step.update, step.delete, step.insert)
+
+    def write_rows(self, connection: sa.Connection, update=(), delete=(), insert=()) -> bool:
+        if self._online is None:
+            t, col = self.table, self.table.c.version_num
+            self._online = (
+                t.update().where(col == sa.bindparam("old")).values(version_num=sa.bindparam("new")),
+                t.delete().where(col == sa.bindparam("old")),
+                t.insert().values(version_num=sa.bindparam("new")))
+        update_rows, delete_rows, insert_rows = self._online
+        for old, new in update:
+            if connection.execute(update_rows, {"old": old, "new": new}).rowcount != 1:
+                return False
+        for old in delete:
+            if connection.execute(delete_rows, {"old": old}).rowcount != 1:
+                return False
+        for new in insert:
+            connection.execute(insert_rows, {"new": new})
+        return True
 
     def statements(self, step) -> list[tuple[Any, bool]]:
         """The version-table changes of one step, as Alembic makes them.
@@ -75,6 +102,11 @@ def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
         steps = plan(current)
         own = per_migration and not caller_transaction
         prepared = [(step, _split_at_autocommit(connection, step, ops_for(step), own)) for step in steps]
+        # In one transaction whose DDL rolls back too, the intermediate version rows are never
+        # seen by anyone: write only the net change at the end (Alembic writes one UPDATE per
+        # revision). Where DDL commits by itself (MySQL), each revision's row still matters.
+        # (No autocommit parts here: _split_at_autocommit refuses them outside own transactions.)
+        net = not per_migration and bool(steps) and transactional_ddl(connection)
         with nullcontext() if per_migration else _transaction(connection):
             with _transaction(connection) if per_migration else nullcontext():
                 version_table.create(connection)
@@ -85,9 +117,12 @@ def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
                         _run_autocommit(connection, step, part, committed)
                         continue
                     with _transaction(connection) if per_migration else nullcontext():
-                        _run_step(connection, step, part, version_table if index == len(parts) - 1
-                                  else None, committed, log_step=index == 0,
+                        last = index == len(parts) - 1
+                        _run_step(connection, step, part, version_table if last and not net else None,
+                                  committed, log_step=index == 0,
                                   whole_run=not per_migration and not caller_transaction)
+            if net:
+                _write_net(connection, version_table, current, steps[-1].rows_after)
     return steps
 
 
@@ -128,6 +163,19 @@ def _run_autocommit(connection: sa.Connection, step, ops, committed: bool) -> No
         if connection.in_transaction():  # SQLAlchemy's autobegin, empty under AUTOCOMMIT
             connection.rollback()
         connection.execution_options(isolation_level=level)
+
+
+def _write_net(connection: sa.Connection, version_table: VersionTable, before: tuple[str, ...],
+               after: tuple[str, ...]) -> None:
+    gone = sorted(set(before) - set(after))
+    added = sorted(set(after) - set(before))
+    update = tuple(zip(gone, added, strict=False))
+    n = len(update)
+    if not version_table.write_rows(connection, update, gone[n:], added[n:]):
+        raise MigrationError(
+            "the version table did not hold the rows it held when this run started: another "
+            "process may be migrating this database",
+            hint="nothing was changed; check `yamig current` and run the command again")
 
 
 def stamp(connection: sa.Connection, config, plan, purge: bool = False) -> None:
@@ -176,14 +224,12 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable 
                     location=op.location,
                     hint=_rollback_hint(connection, revision.revision, step.is_upgrade, committed, whole_run),
                 ) from None
-    for statement, expected in version_table.statements(step) if version_table else ():
-        result = connection.execute(statement)
-        if expected and result.rowcount != 1:
-            raise MigrationError(
-                f"the version table did not hold the rows expected before revision "
-                f"{revision.revision}: another process may be migrating this database",
-                hint="check `yamig current` and run the command again",
-            )
+    if version_table is not None and not version_table.write(connection, step):
+        raise MigrationError(
+            f"the version table did not hold the rows expected before revision "
+            f"{revision.revision}: another process may be migrating this database",
+            hint="check `yamig current` and run the command again",
+        )
 
 
 def _statements(connection: sa.Connection, op) -> list[Any]:

@@ -9,6 +9,7 @@ broken graph is reported with files and lines instead of a KeyError.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable, Sequence
 
@@ -66,6 +67,15 @@ def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
 
 class RevisionGraph:
     def __init__(self, revisions: Sequence[Revision]):
+        enabled = gc.isenabled()
+        gc.disable()  # tens of thousands of small objects, no cycles: the GC would only rescan them
+        try:
+            self._build(revisions)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _build(self, revisions: Sequence[Revision]) -> None:
         self.nodes: dict[str, _Node] = {}
         for rev in revisions:
             if rev.revision in self.nodes:
@@ -127,25 +137,22 @@ class RevisionGraph:
         self.branch_points = [(n.id, tuple(n.nextrev)) for n in self.nodes.values() if len(n.nextrev) > 1]
 
     def _topological_order(self) -> list[str]:
-        """Parents and dependencies before children, load order among equals (Kahn's algorithm).
+        """Parents and dependencies before children (Kahn's algorithm, first ready first).
 
-        Pure Python: importing networkx costs more than sorting 10,000 revisions, so it is
-        imported only to describe a cycle when there is one.
+        Any topological order serves its users (dependency normalisation, ancestor
+        bitsets, labels). Pure Python: importing networkx costs more than sorting 10,000
+        revisions, so it is imported only to describe a cycle when there is one.
         """
-        import heapq
-
-        waiting = {i: len(n.all_down) for i, n in self.nodes.items()}
-        ready = [n.index for n in self.nodes.values() if not n.all_down]
-        by_index = list(self.nodes)
-        order: list[str] = []
-        while ready:
-            rev_id = by_index[heapq.heappop(ready)]
-            order.append(rev_id)
-            for child in self.nodes[rev_id].all_nextrev:
-                waiting[child] -= 1
-                if not waiting[child]:
-                    heapq.heappush(ready, self.nodes[child].index)
-        if len(order) < len(self.nodes):
+        nodes = self.nodes
+        waiting = {i: len(n.all_down) for i, n in nodes.items()}
+        order = [i for i, n in nodes.items() if not n.all_down]
+        for rev_id in order:  # grows while it is walked
+            for child in nodes[rev_id].all_nextrev:
+                left = waiting[child] - 1
+                waiting[child] = left
+                if not left:
+                    order.append(child)
+        if len(order) < len(nodes):
             self._report_cycle()
         return order
 
@@ -174,23 +181,32 @@ class RevisionGraph:
     def _normalize_dependencies(self) -> None:
         """Alembic drops a dependency that a versioned ancestor already depends on.
 
-        The dependencies above each revision are built once in topological order,
-        sharing one frozenset along stretches without dependencies.
+        The dependencies above each revision are built once in topological order as an
+        integer bitset (one bit per dependency target), shared along stretches without
+        dependencies, so a merge costs one OR instead of a set union.
         """
-        inherited: dict[str, frozenset[str]] = {}
-        empty: frozenset[str] = frozenset()
-        for rev_id in self._order:
-            node = self.nodes[rev_id]
-            above = empty
-            for parent in node.down:
-                parent_node = self.nodes[parent]
-                from_parent = inherited[parent]
-                if parent_node.deps:
-                    from_parent = from_parent.union(parent_node.deps)
-                above = from_parent if not above else above | from_parent
-            inherited[rev_id] = above
+        bit: dict[str, int] = {}
+        own: dict[str, int] = {}  # each depending revision's own dependencies, as bits
+        for node in self.nodes.values():
             if node.deps:
-                node.norm_deps = tuple(d for d in node.deps if d not in above)
+                mask = 0
+                for dep in node.deps:
+                    mask |= bit.setdefault(dep, 1 << len(bit))
+                own[node.id] = mask
+        if not own:
+            return
+        inherited: dict[str, int] = {}
+        nodes = self.nodes
+        for rev_id in self._order:
+            node = nodes[rev_id]
+            above = 0
+            for parent in node.down:
+                above |= inherited[parent] | own.get(parent, 0)
+            inherited[rev_id] = above
+            if node.deps and above:
+                node.norm_deps = tuple(d for d in node.deps if not above & bit[d])
+            elif node.deps:
+                node.norm_deps = node.deps
 
     # -- walking -----------------------------------------------------------------------------
     def _walk_related(self, targets: Iterable[_Node], fn) -> list[_Node]:
@@ -227,6 +243,15 @@ class RevisionGraph:
                 bits[rev_id] = value
             self._anc_bits = bits
         return self._anc_bits
+
+    def _ancestor_mask(self, ids: Iterable[str]) -> int:
+        """The ancestors of `ids` (themselves included) as one bitset over node indexes: a
+        version-row step at a merge asks this of a few rows, not a walk of the whole graph."""
+        bits = self._ancestor_bits()
+        mask = 0
+        for rev_id in ids:
+            mask |= bits[rev_id]
+        return mask
 
     # -- identifiers -------------------------------------------------------------------------
     def get(self, identifier: str) -> Revision:
@@ -572,8 +597,8 @@ class RevisionGraph:
             rows.add(node.id)
         elif len(downs) > 1 and len(present) > 1:
             others = rows - set(downs)
-            gone = self._ancestors([self.nodes[o] for o in others]) if others else set()
-            sources = sorted((set(downs) - gone) & rows)
+            gone = self._ancestor_mask(others)
+            sources = sorted(d for d in set(downs) & rows if not gone >> self.nodes[d].index & 1)
             step.delete = tuple(sources[:-1])
             step.update = ((sources[-1], node.id),)
             rows.difference_update(sources)
@@ -605,7 +630,8 @@ class RevisionGraph:
         others = rows - {node.id}
         downs = set(node.norm_down)
         if others:
-            return downs - self._ancestors([self.nodes[o] for o in others])
+            gone = self._ancestor_mask(others)
+            return {d for d in downs if not gone >> self.nodes[d].index & 1}
         below = set()
         for d in downs:
             below |= self._ancestors([self.nodes[d]]) - {d}
@@ -668,12 +694,18 @@ class RevisionGraph:
         if self._labels is None:
             labels: dict[str, frozenset[str]] = {}
             empty: frozenset[str] = frozenset()
+            nodes = self.nodes
             for rev_id_ in self._order:
-                node = self.nodes[rev_id_]
-                inherited = [labels[p] for p in node.down]
-                value = inherited[0] if len(inherited) == 1 else empty.union(*inherited)
+                node = nodes[rev_id_]
+                down = node.down
+                if len(down) == 1:
+                    value = labels[down[0]]
+                elif down:
+                    value = empty.union(*[labels[p] for p in down])
+                else:
+                    value = empty
                 if node.rev.branch_labels:
-                    value = value | set(node.rev.branch_labels)
+                    value = value.union(node.rev.branch_labels)
                 labels[rev_id_] = value
             self._labels = labels
         return self._labels[rev_id]

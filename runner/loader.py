@@ -3,27 +3,28 @@
 Files are composed into YAML nodes (with PyYAML's C parser where present) and
 turned into plain Python values by hand, so that duplicate keys are caught and
 every value's line and column is kept for later error messages.
+
+What a parse learned is kept per versions folder in `.yamig-cache/` (see
+FolderCache), so unchanged files are not parsed again: graph commands read only
+headers, and even PyYAML is imported only when some file has to be parsed.
 """
 
 from __future__ import annotations
 
 import datetime
+import gc
+import marshal
 import os
-import pickle
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from runner.errors import RevisionFileError
 from runner.revision import Revision
 
-try:  # the C parser is several times faster; fall back quietly where it is missing
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+yaml: Any = None     # PyYAML, imported by _import_yaml() on the first parse
+_Loader: Any = None  # its C SafeLoader where present
 
 EXTENSIONS = (".yaml", ".yml")
 _STR = "tag:yaml.org,2002:str"
@@ -42,6 +43,17 @@ _ID_KEYS = {"revision", "down_revision", "depends_on", "branch_labels"}
 _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 
 
+def _import_yaml() -> None:
+    global yaml, _Loader
+    import yaml as module
+
+    try:  # the C parser is several times faster; fall back quietly where it is missing
+        from yaml import CSafeLoader as loader
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        from yaml import SafeLoader as loader  # type: ignore[assignment]
+    yaml, _Loader = module, loader
+
+
 def find_revision_files(directories: Iterable[str | os.PathLike]) -> list[Path]:
     """Every revision file under `directories`, in Alembic's load order.
 
@@ -54,24 +66,46 @@ def find_revision_files(directories: Iterable[str | os.PathLike]) -> list[Path]:
     return [Path(entry.path) for entry in found]
 
 
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
 def _walk(directory: str, found: list[os.DirEntry]) -> None:
     try:
-        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        entries = list(os.scandir(directory))
     except FileNotFoundError:
         raise RevisionFileError(
             f"versions folder {directory} does not exist",
             hint="create it, or fix script_location / version_locations in the config",
         ) from None
+    entries.sort(key=_name)
     subdirs = []
     for entry in entries:
-        if entry.name.startswith((".", "_")):
+        name = entry.name
+        if name[0] in "._":
             continue
         if entry.is_dir():
             subdirs.append(entry.path)
-        elif entry.name.endswith(EXTENSIONS):
+        elif name.endswith(EXTENSIONS):
             found.append(entry)
     for sub in subdirs:
         _walk(sub, found)
+
+
+class _GcPaused:
+    """Building thousands of small objects triggers the cyclic GC over and over (about a
+    tenth of a warm `heads` at 10,000 revisions); none of them form cycles."""
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.was_enabled:
+            gc.enable()
+
+
+gc_paused = _GcPaused
 
 
 def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = False,
@@ -82,115 +116,190 @@ def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = Fa
     checked when its operations are first asked for (runner.operations.operations),
     so `heads` and `history` do not pay for validating every operation.
 
-    Headers of unchanged files (same size and mtime) come from a cache kept in
-    each versions folder (`.yamig-cache`), so graph commands parse only what
-    changed; YAMIG_NO_CACHE=1 turns it off.
+    Headers and parsed bodies of unchanged files (same size and mtime) come from
+    the cache kept in each versions folder (`.yamig-cache/`), so commands parse
+    only what changed; YAMIG_NO_CACHE=1 turns it off.
     """
     if use_cache is None:
         use_cache = not check and not os.environ.get("YAMIG_NO_CACHE")
-    revisions = []
+    revisions: list[Revision] = []
     shown = _Shown()
-    for directory in directories:
-        cache = HeaderCache(Path(directory), shown) if use_cache else None
-        entries: list[os.DirEntry] = []
-        _walk(str(directory), entries)
-        for entry in entries:
-            stat = entry.stat()
-            revision = cache.get(entry.path, stat) if cache is not None else None
-            if revision is None:
-                revision = load_revision_file(entry.path, check=check)
-                if cache is not None:
+    with gc_paused():
+        for directory in directories:
+            entries: list[os.DirEntry] = []
+            _walk(str(directory), entries)
+            if not use_cache:
+                for entry in entries:
+                    revision = load_revision_file(entry.path, check=check)
+                    revision.order = len(revisions)
+                    revisions.append(revision)
+                continue
+            cache = folder_cache(str(directory))
+            for entry in entries:
+                stat = entry.stat()
+                revision = cache.get(entry.path, stat, shown)
+                if revision is None:
+                    revision = load_revision_file(entry.path, check=check)
                     cache.put(entry.path, stat, revision)
-            revision.order = len(revisions)
-            revisions.append(revision)
-        if cache is not None:
-            cache.save()
+                revision.order = len(revisions)
+                revisions.append(revision)
+            cache.save_headers()
     return revisions
 
 
-class HeaderCache:
-    """Revision headers by file, valid while the file's size and mtime are unchanged.
+_FORMAT = 5  # bump when what the cache holds changes
+_FOLDERS: dict[str, FolderCache] = {}
 
-    An entry also remembers that the file passed the JSON Schema, so an unchanged
-    file is not validated again (the key includes the schema file's size and mtime).
+
+def folder_cache(directory: str) -> FolderCache:
+    """The cache of one versions folder, read once per process."""
+    key = os.path.abspath(directory)
+    cache = _FOLDERS.get(key)
+    if cache is None:
+        cache = _FOLDERS[key] = FolderCache(key)
+    return cache
+
+
+class FolderCache:
+    """What parsing taught us about one versions folder's files, per file valid while the
+    file's size and mtime (in ns) are unchanged; kept in `<folder>/.yamig-cache/`.
+
+    - `headers` (read by every command): each file's graph fields, and whether it has
+      passed the JSON Schema, so an unchanged file is not validated again (the cache
+      key includes the schema file's size and mtime);
+    - `bodies` (read only when operations are needed): each file's parsed document,
+      marshalled, decoded only for the files asked for.
+
+    marshal, not pickle or JSON: it is the fastest reader in the standard library
+    and holds exactly the plain values a YAML document is made of. Positions (line
+    and column of every node) are not kept: they are needed only to report a
+    problem, and then the file is parsed again.
     """
 
-    def __init__(self, directory: Path, shown: _Shown | None = None):
-        self.shown = shown or _Shown()
-        self.file = directory / ".yamig-cache"
-        self.entries: dict[str, tuple] = {}
-        self.seen: dict[str, tuple] = {}
-        self.dirty = False
+    def __init__(self, directory: str):
+        self.folder = os.path.join(directory, ".yamig-cache")
         schema = schema_path().stat()
-        self.version = (3, schema.st_size, schema.st_mtime_ns)
-        try:
-            with open(self.file, "rb") as handle:
-                version, entries = pickle.load(handle)
-            if version == self.version:
-                self.entries = entries
-        except (OSError, ValueError, EOFError, pickle.UnpicklingError, TypeError):
-            pass
+        self.key = (_FORMAT, schema.st_size, schema.st_mtime_ns)
+        self.headers: dict[str, tuple] = self._read("headers") or {}
+        self.seen: dict[str, tuple] = {}
+        self._bodies: dict[str, tuple] | None = None
+        self.new_bodies: dict[str, tuple] = {}
 
-    def get(self, path: str, stat: os.stat_result) -> Revision | None:
-        entry = self.entries.get(path)
-        if entry is None or entry[0] != stat.st_mtime_ns or entry[1] != stat.st_size:
+    # -- files ---------------------------------------------------------------------------------
+    def _read(self, name: str) -> dict | None:
+        try:
+            with open(os.path.join(self.folder, name), "rb") as handle:
+                key, payload = marshal.loads(handle.read())  # load(handle) reads in small pieces
+        except (OSError, ValueError, EOFError, TypeError):
             return None
-        self.seen[path] = entry
-        _, _, rev_id, down, labels, depends, message, schema_ok = entry
-        shown = self.shown(path)
-        revision = Revision(revision=rev_id, down_revision=down, branch_labels=labels,
-                            depends_on=depends, message=message, path=shown,
-                            body_loader=_BodyLoader(path, shown))
-        self._track(revision, path, schema_ok)
-        return revision
+        return payload if key == self.key and isinstance(payload, dict) else None
 
-    def put(self, path: str, stat: os.stat_result, rev: Revision) -> None:
-        self.seen[path] = (stat.st_mtime_ns, stat.st_size, rev.revision, rev.down_revision,
-                                rev.branch_labels, rev.depends_on, rev.message, False)
-        self._track(rev, path, False)
-
-    def _track(self, revision: Revision, key: str, schema_ok: bool) -> None:
-        if schema_ok:
-            revision.cache["schema_ok"] = True
-        else:
-            revision.cache["on_schema_ok"] = lambda: self._mark_valid(key)
-
-    def _mark_valid(self, key: str) -> None:
-        """Called by checks once the file passed the schema; saved when the process ends."""
-        entry = self.seen.get(key)
-        if entry is None or entry[-1]:
-            return
-        self.seen[key] = entry[:-1] + (True,)
-        if not self.dirty:
-            self.dirty = True
-            if not _DIRTY:
-                import atexit
-
-                atexit.register(save_caches)
-            _DIRTY.append(self)
-
-    def save(self) -> None:
-        if self.seen == self.entries:
-            return
-        self.entries = dict(self.seen)
+    def _write(self, name: str, payload: dict) -> None:
         try:
-            tmp = self.file.with_name(f".yamig-cache.{os.getpid()}")
+            if not os.path.isdir(self.folder):
+                if os.path.lexists(self.folder):  # the single file of older versions
+                    os.unlink(self.folder)
+                os.mkdir(self.folder)
+            target = os.path.join(self.folder, name)
+            tmp = f"{target}.{os.getpid()}"
             with open(tmp, "wb") as handle:
-                pickle.dump((self.version, self.seen), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.file)
+                marshal.dump((self.key, payload), handle)
+            os.replace(tmp, target)
         except OSError:
             pass  # a read-only checkout still works, just without the cache
 
+    # -- headers -------------------------------------------------------------------------------
+    def get(self, path: str, stat: os.stat_result, shown: _Shown | None = None) -> Revision | None:
+        """The revision of an unchanged file, its body left to load when needed; else None."""
+        row = self.headers.get(path)
+        if row is None or row[0] != stat.st_mtime_ns or row[1] != stat.st_size:
+            return None
+        self.seen[path] = row
+        where = (shown or _Shown())(path)
+        revision = Revision(row[2], row[3], row[4], row[5], row[6], where,
+                            body_loader=_BodyLoader(self, path, where, row[0], row[1]))
+        if row[7]:
+            revision.cache["schema_ok"] = True
+        else:
+            revision.cache["on_schema_ok"] = lambda: self._mark_valid(path)
+        return revision
 
-_DIRTY: list[HeaderCache] = []
+    def put(self, path: str, stat: os.stat_result, rev: Revision) -> None:
+        """Remember a freshly parsed file (written by save_headers(), and save() at exit)."""
+        self.seen[path] = (stat.st_mtime_ns, stat.st_size, rev.revision, rev.down_revision,
+                           rev.branch_labels, rev.depends_on, rev.message, False)
+        rev.cache["on_schema_ok"] = lambda: self._mark_valid(path)
+        self.put_body(path, stat.st_mtime_ns, stat.st_size, rev.data, rev.positions)
+
+    def _mark_valid(self, path: str) -> None:
+        """Called by checks once the file passed the schema; saved when the process ends."""
+        row = self.seen.get(path)
+        if row is None or row[-1]:
+            return
+        self.seen[path] = row[:-1] + (True,)
+        _dirty(self)
+
+    def save_headers(self) -> None:
+        if self.seen == self.headers:
+            return
+        self.headers = dict(self.seen)
+        self._write("headers", self.headers)
+
+    # -- bodies --------------------------------------------------------------------------------
+    def body(self, path: str, mtime_ns: int, size: int, positions: bool = False) -> Any:
+        """The parsed document of an unchanged file (or its positions), or None."""
+        if self._bodies is None:
+            self._bodies = self._read("bodies") or {}
+        row = self.new_bodies.get(path) or self._bodies.get(path)
+        try:
+            if row[0] != mtime_ns or row[1] != size:  # type: ignore[index]
+                return None
+            return marshal.loads(row[3 if positions else 2])  # type: ignore[index]
+        except (ValueError, EOFError, TypeError, IndexError):  # None, or not what we wrote
+            return None
+
+    def put_body(self, path: str, mtime_ns: int, size: int, data: Any, positions: dict) -> None:
+        try:  # marshalled now: later changes to `data` must not be cached
+            row = (mtime_ns, size, marshal.dumps(data), marshal.dumps(positions))
+        except ValueError:
+            return
+        self.new_bodies[path] = row
+        _dirty(self)
+
+    def save(self) -> None:
+        """Write what changed since the cache was read (load_revisions writes the headers at
+        once; bodies and schema verdicts are written at exit)."""
+        self.save_headers()
+        if self.new_bodies:
+            if self._bodies is None:
+                self._bodies = self._read("bodies") or {}
+            current = self.seen or self.headers
+            bodies = {p: row for p, row in self._bodies.items() if p in current}
+            bodies.update(self.new_bodies)
+            self._bodies, self.new_bodies = bodies, {}
+            self._write("bodies", bodies)
+
+
+HeaderCache = FolderCache  # the earlier name, used by validate
+
+
+_DIRTY: list[FolderCache] = []
+
+
+def _dirty(cache: FolderCache) -> None:
+    if cache in _DIRTY:
+        return
+    if not _DIRTY:
+        import atexit
+
+        atexit.register(save_caches)
+    _DIRTY.append(cache)
 
 
 def save_caches() -> None:
     """Write what the caches learned during this run (runs at exit; call it to save sooner)."""
     while _DIRTY:
-        cache = _DIRTY.pop()
-        cache.save()
-        cache.dirty = False
+        _DIRTY.pop().save()
 
 
 def load_revision_file(path: str | os.PathLike, *, check: bool = True) -> Revision:
@@ -220,15 +329,24 @@ def _read(path: Path) -> str:
 
 
 class _BodyLoader:
-    """Parses a cached revision's body when it is first needed (cheaper than a closure)."""
+    """Gives a cached revision its body when first needed: from the cache, else by parsing.
 
-    __slots__ = ("path", "shown")
+    Called with positions=True for the line and column of every node (operations
+    compute their locations as they go): from the cache too, or by parsing.
+    """
 
-    def __init__(self, path: str, shown: str):
-        self.path, self.shown = path, shown
+    __slots__ = ("cache", "path", "shown", "mtime_ns", "size")
 
-    def __call__(self) -> tuple[Any, dict]:
-        return parse_document(_read(Path(self.path)), self.shown)
+    def __init__(self, cache: FolderCache, path: str, shown: str, mtime_ns: int, size: int):
+        self.cache, self.path, self.shown, self.mtime_ns, self.size = cache, path, shown, mtime_ns, size
+
+    def __call__(self, positions: bool = False) -> tuple[Any, dict | None]:
+        cached = self.cache.body(self.path, self.mtime_ns, self.size, positions)
+        if cached is not None:
+            return (None, cached) if positions else (cached, None)
+        data, where = parse_document(_read(Path(self.path)), self.shown)
+        self.cache.put_body(self.path, self.mtime_ns, self.size, data, where)
+        return data, where
 
 
 class _Shown:
@@ -263,6 +381,8 @@ def _tab_indented(text: str, line: int, column: int) -> bool:
 
 def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple, tuple[int, int]]]:
     """YAML text to (plain value, positions); one document, no duplicate keys, safe tags only."""
+    if yaml is None:
+        _import_yaml()
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

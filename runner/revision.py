@@ -15,7 +15,9 @@ class Revision:
     (line, column), so any later error can point into the file.
 
     The body (`data`, `positions`) may be loaded lazily through `body_loader`:
-    graph-only commands read headers from the loader's cache and never parse it.
+    graph-only commands read headers from the loader's cache and never parse it,
+    and the data may come from the cache while positions, needed only to report
+    a problem, come from parsing the file when first asked for.
     """
 
     __slots__ = ("revision", "down_revision", "branch_labels", "depends_on", "message", "path",
@@ -26,7 +28,7 @@ class Revision:
                  message: str | None = None, path: str = "<memory>", order: int = 0,
                  data: dict[str, Any] | None = None,
                  positions: dict[tuple, tuple[int, int]] | None = None,
-                 body_loader: Callable[[], tuple[dict, dict]] | None = None):
+                 body_loader: Callable[[bool], tuple[dict, dict | None]] | None = None):
         self.revision = revision
         self.down_revision = tuple(down_revision)
         self.branch_labels = tuple(branch_labels)
@@ -39,9 +41,15 @@ class Revision:
         self._positions = positions if positions is not None or body_loader else {}
         self._body_loader = body_loader
 
-    def _load_body(self) -> None:
-        self._data, self._positions = self._body_loader()  # type: ignore[misc]
-        self._body_loader = None
+    def _load_body(self, positions: bool = False) -> None:
+        """The loader may give the data alone (from its cache) and the positions later."""
+        data, where = self._body_loader(positions)  # type: ignore[misc]
+        if self._data is None:
+            self._data = data
+        if where is not None:
+            self._positions = where
+        if self._data is not None and self._positions is not None:
+            self._body_loader = None
 
     @property
     def data(self) -> dict[str, Any]:
@@ -52,7 +60,7 @@ class Revision:
     @property
     def positions(self) -> dict[tuple, tuple[int, int]]:
         if self._positions is None:
-            self._load_body()
+            self._load_body(positions=True)
         return self._positions  # type: ignore[return-value]
 
     def where(self, *path: Any) -> str:

@@ -33,11 +33,14 @@ def test_harness_runs_at_small_size(tmp_path):
     if shutil.which("alembic") is None or shutil.which("yamig") is None:
         pytest.skip("alembic and yamig must be installed (pip install -e '.[test]')")
     out = tmp_path / "results.json"
-    result = subprocess.run([sys.executable, str(BENCH / "run.py"), "--sizes", "20", "--repeat", "1",
-                             "--shapes", "branchy", "--json", str(out)],
+    result = subprocess.run([sys.executable, str(BENCH / "run.py"), "--sizes", "20", "--db-sizes", "20",
+                             "--repeat", "1", "--shapes", "branchy", "--json", str(out)],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = json.loads(out.read_text())["rows"]
     commands = {r["command"] for r in rows}
-    assert {"heads", "history", "upgrade heads", "downgrade base", "upgrade heads --sql"} <= commands
+    assert {"heads (cold: no caches)", "heads", "history", "validate (alembic: heads)", "upgrade heads",
+            "upgrade heads, one transaction", "downgrade base", "upgrade heads --sql"} <= commands
     assert all(r.get("alembic/yamig", 1) > 0 for r in rows)
+    upgrades = [r for r in rows if r["command"].startswith("upgrade heads") and "--sql" not in r["command"]]
+    assert len(upgrades) == 2 and all(r["yamig/floor"] > 0 for r in upgrades)

@@ -130,7 +130,7 @@ def test_header_cache_serves_unchanged_files_and_rereads_changed_ones(tmp_path):
     second = write(tmp_path, "revision: b\ndown_revision: a\nmessage: one\nupgrade:\n"
                    "  - drop_table: {table_name: t}\n", "2_b.yaml")
     first = load_revisions([tmp_path], use_cache=True)
-    assert (tmp_path / ".yamig-cache").is_file()
+    assert (tmp_path / ".yamig-cache" / "headers").is_file()
     cached = load_revisions([tmp_path], use_cache=True)
     assert [(r.revision, r.down_revision, r.message) for r in cached] == \
         [(r.revision, r.down_revision, r.message) for r in first]
@@ -162,3 +162,47 @@ def test_cache_remembers_a_file_passed_the_schema(tmp_path):
     again = load_revisions([tmp_path], use_cache=True)[0]
     assert again.cache.get("schema_ok") is True
     assert [op.name for op in operations(again, "upgrade")] == ["drop_table"]
+
+
+def test_unchanged_bodies_and_positions_come_from_the_cache_without_parsing(tmp_path, monkeypatch):
+    import runner.loader as loader
+    from runner.operations import operations
+
+    path = write(tmp_path, "revision: a\ndown_revision: null\nupgrade:\n"
+                 "  - drop_table: {table_name: t}\n", "1_a.yaml")
+    first = load_revisions([tmp_path], use_cache=True)[0]
+    operations(first, "upgrade")
+    loader.save_caches()
+    loader._FOLDERS.clear()                                # as a new process would start
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(loader, "parse_document", no_parsing)
+    again = load_revisions([tmp_path], use_cache=True)[0]
+    assert [op.name for op in operations(again, "upgrade")] == ["drop_table"]
+    assert again.where("upgrade", 0) == f"{path}:4:5"
+    assert again.data == first.data and again.positions == first.positions
+
+
+def test_a_changed_file_is_parsed_again_and_its_body_replaced(tmp_path):
+    import runner.loader as loader
+
+    path = write(tmp_path, "revision: a\ndown_revision: null\nupgrade: []\n", "1_a.yaml")
+    load_revisions([tmp_path], use_cache=True)
+    loader.save_caches()
+    loader._FOLDERS.clear()
+    path.write_text("revision: a\ndown_revision: null\nmessage: longer now\nupgrade:\n"
+                    "  - drop_table: {table_name: t}\n")
+    again = load_revisions([tmp_path], use_cache=True)[0]
+    assert again.message == "longer now" and again.data["upgrade"] == [{"drop_table": {"table_name": "t"}}]
+
+
+def test_the_single_cache_file_of_older_versions_is_replaced_by_the_folder(tmp_path):
+    import runner.loader as loader
+
+    write(tmp_path, "revision: a\ndown_revision: null\nupgrade: []\n", "1_a.yaml")
+    (tmp_path / ".yamig-cache").write_bytes(b"\x80\x04 an old pickle")
+    loader._FOLDERS.clear()
+    assert [r.revision for r in load_revisions([tmp_path], use_cache=True)] == ["a"]
+    assert (tmp_path / ".yamig-cache" / "headers").is_file()

@@ -15,7 +15,7 @@ from runner.errors import MigrationError
 from .conftest import SAMPLE
 from .helpers import revision_text, write_project
 
-HEADS = "d0e1f2a3b413"
+HEADS = "e1f2a3b4c514"
 EIGHTH = "e5f6a7b8c908"  # the tests below that look at columns stop at the 8th revision
 
 
@@ -219,3 +219,36 @@ def test_ensure_version(shop, db_url, capsys):
     command.ensure_version(shop)   # already there: nothing happens
     command.ensure_version(shop, sql=True)
     assert "CREATE TABLE alembic_version (" in capsys.readouterr().out
+
+
+def _version_writes(run) -> list[str]:
+    """The INSERT/UPDATE/DELETE statements on the version table while `run()` runs."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if "alembic_version" in statement and statement.lstrip().upper().startswith(
+                ("INSERT", "UPDATE", "DELETE")):
+            seen.append(statement.lstrip().split()[0].upper())
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_one_transaction_writes_only_the_net_version_change(shop, db_url):
+    shop.set_main_option("transaction_per_migration", "false")
+    assert _version_writes(lambda: command.upgrade(shop, "head")) == ["INSERT"]
+    assert inspect(db_url)[3] == [HEADS]
+    assert _version_writes(lambda: command.downgrade(shop, "9e8d7c6b5a03")) == ["UPDATE"]
+    assert inspect(db_url)[3] == ["9e8d7c6b5a03"]
+    assert _version_writes(lambda: command.downgrade(shop, "base")) == ["DELETE"]
+    assert inspect(db_url)[3] == []
+
+
+def test_per_revision_transactions_write_each_revision_as_alembic_does(shop, db_url):
+    writes = _version_writes(lambda: command.upgrade(shop, "head"))
+    assert writes[0] == "INSERT" and set(writes[1:]) == {"UPDATE"} and len(writes) > 2
+    assert inspect(db_url)[3] == [HEADS]
