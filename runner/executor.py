@@ -238,7 +238,10 @@ def _grouped_statements(connection: sa.Connection, ops):
         table = rebuild.table_name_of(op)
         return rebuild.reflect_table(connection, table, op.schema) if table else None
 
-    return rebuild.batched_statements(ops, before_of, lambda op: _statements(connection, op))
+    def refuse(op, before) -> None:
+        rebuild.refuse_if_rows_would_cascade(connection, op, before)
+
+    return rebuild.batched_statements(ops, before_of, lambda op: _statements(connection, op), refuse)
 
 
 def _statements(connection: sa.Connection, op) -> list[Any]:

@@ -56,13 +56,16 @@ def rebuilds(op: Any) -> bool:
 
 
 def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
-                       plain: Callable[[Any], list[Any]]) -> Iterator[tuple[list, list[Any]]]:
+                       plain: Callable[[Any], list[Any]],
+                       check: Callable[[Any, TableState], None] | None = None,
+                       ) -> Iterator[tuple[list, list[Any]]]:
     """(operations, their statements) in order, for SQLite: consecutive operations that each
     rebuild the same table share one rebuild, as Alembic's batch mode would do them.
 
     `before_of(op)` is the table as it is before `op` (reflected online, the replayed state
     offline; None when there is none to rebuild), `plain(op)` the op's own statements. Both are
     asked only when the caller has used the groups before, so they see what those did.
+    `check(op, before)` may refuse a rebuild before it is built (online: rows a DROP would lose).
     """
     position = 0
     while position < len(ops):
@@ -72,6 +75,8 @@ def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
             yield [op], plain(op)
             position += 1
             continue
+        if check is not None:
+            check(op, before)
         group: list = []
         after, renames = before, {}
         while position < len(ops) and _same_table(ops[position], after) and rebuilds(ops[position]) \
@@ -112,7 +117,7 @@ def _applied(op: Any, before: TableState, renames: dict[str, str]) -> TableState
         raise MigrationError(error, location=op.location, hint="check the name against the table")
     state = SchemaState()
     state.add_table(copy.deepcopy(before))
-    op.state_forwards(state)
+    getattr(op, "rebuild_forwards", op.state_forwards)(state)  # what the rebuilt table has
     after = state.table(op.args.get("new_table_name") or before.name, before.schema)
     if after is None:  # pragma: no cover - every rebuilding op keeps its table
         raise AssertionError(f"{op.name} removed table {before.name}")
@@ -120,6 +125,29 @@ def _applied(op: Any, before: TableState, renames: dict[str, str]) -> TableState
         old = op.args["column_name"]
         renames[op.args["new_column_name"]] = renames.pop(old, old)
     return after
+
+
+def refuse_if_rows_would_cascade(connection: sa.Connection, op: Any, table: TableState) -> None:
+    """With foreign keys enforced, DROP TABLE deletes the rows first, firing ON DELETE actions of
+    the tables that reference it (their rows go too). PRAGMA foreign_keys cannot change inside a
+    transaction, so a rebuild of such a table is refused rather than let it lose rows."""
+    if not connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
+        return
+    names = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").scalars().all()
+    referencing = sorted(other for other in names if other != table.name and any(
+        row[2] == table.name
+        for row in connection.exec_driver_sql(f"PRAGMA foreign_key_list({_quote(other)})")))
+    if referencing:
+        from runner.errors import MigrationError
+
+        raise MigrationError(
+            f"{op.name} rebuilds table {table.name}, and this connection enforces foreign keys "
+            f"(PRAGMA foreign_keys=ON): dropping the old table would delete or block the rows of "
+            f"{', '.join(referencing)} that reference it",
+            location=op.location,
+            hint="run yamig on a connection with foreign keys off (SQLite's default, which yamig's own "
+                 "engine keeps; PRAGMA foreign_keys=OFF before the transaction begins)")
 
 
 def rebuild_statements(before: TableState, after: TableState, renames: dict[str, str]) -> list[Any]:
