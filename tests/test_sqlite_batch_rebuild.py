@@ -183,3 +183,18 @@ def test_errors_point_at_the_operation_in_the_run(tmp_path, sqlite_url):
     left = snapshot(sqlite_url)
     assert left["rows"] == [(1, "a", 2.5, 3, "x", 1), (2, "b", 4, 5, "y", 1)]
     assert left["tables"] == ["alembic_version", "item", "parent"]
+
+
+def test_an_added_unique_column_joins_the_run(tmp_path, sqlite_url):
+    config = project(tmp_path, sqlite_url, """
+        - add_column: {table_name: item, column: {name: sku, type: String(10), unique: true}}
+        - alter_column: {table_name: item, column_name: sku, new_column_name: ref, type: String(20)}
+    """)
+    command.upgrade(config, "a1")
+    with executed() as statements:
+        command.upgrade(config, "head")
+    assert rebuilds(statements) == ["CREATE TABLE _yamig_tmp_item"]
+    after = snapshot(sqlite_url)
+    assert after["columns"][-1] == ("ref", "VARCHAR(20)", True)
+    assert ("uq_item_sku", ("ref",)) in after["uniques"]
+    assert [r[:6] for r in after["rows"]] == [(1, "a", 2.5, 3, "x", 1), (2, "b", 4, 5, "y", 1)]
