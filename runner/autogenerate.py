@@ -152,6 +152,8 @@ def operations_for(comparison: Comparison) -> tuple[list[dict[str, Any]], list[s
     removed = [d.table for d in by_kind.get("remove_table", [])]
     ops += [{"drop_table": _where({"table_name": t.name}, t)} for t in _dependents_first(removed)]
     notes += _rename_notes(by_kind)
+    if comparison.dialect.name == "postgresql":
+        notes += _enum_notes(by_kind)
     if comparison.revisions is not None and not comparison.opaque:
         strays = [d for d in comparison.differences if not _in_revisions(d, comparison.revisions)]
         if strays:
@@ -159,6 +161,19 @@ def operations_for(comparison: Comparison) -> tuple[list[dict[str, Any]], list[s
                          "drops cannot be derived; write `downgrade:` by hand for: "
                          + "; ".join(f"{d.table.qualified} {d.line[2:]}" for d in strays))
     return ops, notes
+
+
+def _enum_notes(by_kind: dict[str, list[Difference]]) -> list[str]:
+    """drop_table and drop_column leave a PostgreSQL enum type in place: say so."""
+    columns = [(d.table, d.table.table.c[c]) for d in by_kind.get("remove_table", [])
+               for c in d.table.columns]
+    columns += [(d.table, d.db.source) for d in by_kind.get("remove_column", []) if d.db.source is not None]
+    names = sorted({c.type.name for _, c in columns
+                    if isinstance(c.type, sa.Enum) and c.type.native_enum and c.type.name})
+    if not names:
+        return []
+    return [f"the PostgreSQL enum type(s) {', '.join(names)} stay after the drop, as with Alembic (the "
+            "downgrade uses them again); drop them by hand once nothing needs them"]
 
 
 def _in_revisions(d: Difference, revisions: dict) -> bool:

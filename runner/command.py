@@ -243,6 +243,9 @@ def revision(config: Config, message: str | None = None, autogenerate: bool = Fa
     """
     from runner.directives import RevisionDirective
 
+    if offline and not autogenerate:
+        raise ConfigError("--offline goes with --autogenerate",
+                          hint="yamig revision --autogenerate --offline -m \"...\"")
     if autogenerate and sql:
         raise ConfigError("--sql cannot be combined with --autogenerate",
                           hint="autogenerate compares with the database (or --offline, the revisions)")

@@ -33,6 +33,7 @@ class ColumnShape:
     default_value: Any         # yamig's server_default form: written
     comment: str | None
     primary_key: bool
+    source: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -256,7 +257,7 @@ class Normaliser:
             nullable=bool(column.nullable), default=default_ddl,
             default_value=server_default_value(column.server_default) if default_ddl else None,
             comment=(column.comment or None) if self.comments else None,
-            primary_key=bool(column.primary_key))
+            primary_key=bool(column.primary_key), source=column)
 
     def expression(self, expression: Any) -> str:
         if isinstance(expression, sa.Column):

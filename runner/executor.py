@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 
 from runner.errors import MigrationError
+from runner.offline import runs_outside_transaction
 
 log = logging.getLogger("runner")
 
@@ -99,20 +100,69 @@ def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
         if not caller_transaction and connection.in_transaction():
             connection.commit()
         steps = plan(current)
-        prepared = [(step, ops_for(step)) for step in steps]
+        own = per_migration and not caller_transaction
+        prepared = [(step, _split_at_autocommit(connection, step, ops_for(step), own)) for step in steps]
         # In one transaction whose DDL rolls back too, the intermediate version rows are never
         # seen by anyone: write only the net change at the end (Alembic writes one UPDATE per
         # revision). Where DDL commits by itself (MySQL), each revision's row still matters.
+        # (No autocommit parts here: _split_at_autocommit refuses them outside own transactions.)
         net = not per_migration and bool(steps) and transactional_ddl(connection)
         with nullcontext() if per_migration else _transaction(connection):
             with _transaction(connection) if per_migration else nullcontext():
                 version_table.create(connection)
-            for step, ops in prepared:
-                with _transaction(connection) if per_migration else nullcontext():
-                    _run_step(connection, step, ops, None if net else version_table)
+            for step, parts in prepared:
+                for index, (part, autocommit) in enumerate(parts):
+                    committed = any(done for done, _ in parts[:index])
+                    if autocommit:
+                        _run_autocommit(connection, step, part, committed)
+                        continue
+                    with _transaction(connection) if per_migration else nullcontext():
+                        last = index == len(parts) - 1
+                        _run_step(connection, step, part, version_table if last and not net else None,
+                                  committed, log_step=index == 0,
+                                  whole_run=not per_migration and not caller_transaction)
             if net:
                 _write_net(connection, version_table, current, steps[-1].rows_after)
     return steps
+
+
+def _split_at_autocommit(connection: sa.Connection, step, ops, own_transactions: bool) -> list:
+    """The step's operations in runs, each op that must run outside a transaction on its own.
+
+    As Alembic's autocommit_block: what came before it in the revision is committed first, and
+    the rest runs in a new transaction with the version table. That needs a transaction per
+    revision that yamig owns; otherwise it is refused before anything runs.
+    """
+    if not any(runs_outside_transaction(op, connection.dialect) for op in ops):
+        return [(ops, False)]
+    if not own_transactions:
+        op = next(op for op in ops if runs_outside_transaction(op, connection.dialect))
+        raise MigrationError(
+            f"{op.name} with postgresql_concurrently must run outside a transaction, and revision "
+            f"{step.revision.revision} runs inside one that yamig does not commit per revision",
+            location=op.location,
+            hint="set transaction_per_migration = true and do not pass a connection in a transaction, "
+                 "or leave postgresql_concurrently out")
+    parts: list = [([], False)]
+    for op in ops:
+        if runs_outside_transaction(op, connection.dialect):
+            parts += [([op], True), ([], False)]
+        else:
+            parts[-1][0].append(op)
+    return parts
+
+
+def _run_autocommit(connection: sa.Connection, step, ops, committed: bool) -> None:
+    level = connection.get_isolation_level()
+    if connection.in_transaction():
+        connection.commit()
+    connection.execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        _run_step(connection, step, ops, None, committed, log_step=False)
+    finally:
+        if connection.in_transaction():  # SQLAlchemy's autobegin, empty under AUTOCOMMIT
+            connection.rollback()
+        connection.execution_options(isolation_level=level)
 
 
 def _write_net(connection: sa.Connection, version_table: VersionTable, before: tuple[str, ...],
@@ -147,13 +197,16 @@ def stamp(connection: sa.Connection, config, plan, purge: bool = False) -> None:
                     connection.execute(statement)
 
 
-def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable | None) -> None:
-    """Run one revision's statements, then its version-table changes (unless written at the end)."""
+def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable | None,
+              committed: bool = False, log_step: bool = True, whole_run: bool = False) -> None:
+    """Run `ops`, then the version-table change (when given). `committed`: operations of this
+    revision before these were committed already (see _split_at_autocommit); `whole_run`: one
+    transaction holds every revision of the command (transaction_per_migration = false)."""
     revision = step.revision
-    if step.is_upgrade:
+    if log_step and step.is_upgrade:
         log.info("Running upgrade %s -> %s, %s", ", ".join(revision.down_revision),
                  revision.revision, revision.message or "")
-    else:
+    elif log_step:
         log.info("Running downgrade %s -> %s, %s", revision.revision,
                  ", ".join(revision.down_revision), revision.message or "")
     for op in ops:
@@ -169,7 +222,7 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable 
                 raise MigrationError(
                     f"{op.name} failed in revision {revision.revision}: {_first_line(reason)}",
                     location=op.location,
-                    hint=_rollback_hint(connection, revision.revision, step.is_upgrade),
+                    hint=_rollback_hint(connection, revision.revision, step.is_upgrade, committed, whole_run),
                 ) from None
     if version_table is not None and not version_table.write(connection, step):
         raise MigrationError(
@@ -194,8 +247,17 @@ def _statements(connection: sa.Connection, op) -> list[Any]:
     return op.ddl(connection.dialect)
 
 
-def _rollback_hint(connection: sa.Connection, rev_id: str, upgrade: bool) -> str:
+def _rollback_hint(connection: sa.Connection, rev_id: str, upgrade: bool, committed: bool = False,
+                   whole_run: bool = False) -> str:
     verb = "upgrade" if upgrade else "downgrade"
+    if whole_run and transactional_ddl(connection):
+        return (f"the whole run was rolled back (transaction_per_migration = false), the revisions "
+                f"before {rev_id} included: the database and its version table are as they were "
+                "before this command. Fix the revision and run the command again")
+    if committed:
+        return (f"the operations of {rev_id} before its postgresql_concurrently index were committed "
+                f"(it runs outside a transaction) and the version table does not record {rev_id}; "
+                "fix the revision, undo or finish what ran by hand, then run the command again")
     if transactional_ddl(connection):
         return (f"the {verb} of {rev_id} was rolled back; the database and its version table are "
                 f"as they were before it. Fix the revision and run the command again")

@@ -126,10 +126,13 @@ class Collector:
         self.multiple_heads = multiple_heads
         self._seen: set[tuple[str, str, str]] = set()
 
-    def add(self, rule: str, location: str | None, message: str, allow: tuple = ()) -> None:
+    def add(self, rule: str, location: str | None, message: str, allow: tuple = (),
+            fix: str | None = None) -> None:
+        """`fix`: the error's own hint (a did-you-mean), in place of the rule's general one."""
         if rule in self.disabled or rule in allow:
             return
-        severity, _, fix = RULES[rule]
+        severity, _, general_fix = RULES[rule]
+        fix = fix or general_fix
         if rule == "multiple-heads":
             if self.multiple_heads == "off":
                 return

@@ -20,11 +20,13 @@ Found = tuple[str, str, str]
 
 
 class Context:
-    """What the revision did so far: the tables it created (they are empty)."""
+    """What the revision did so far: the tables it created (they are empty) and the columns it
+    added (no deployed code uses them yet)."""
 
     def __init__(self, dialect: str | None):
         self.dialect = dialect
         self.created: set[tuple[str | None, str]] = set()
+        self.added: set[tuple[str | None, str, str]] = set()  # columns: no code reads them yet
 
     @property
     def postgresql(self) -> bool:
@@ -43,6 +45,8 @@ class Context:
             self.created.add((args.get("schema"), args["table_name"]))
         elif op.name == "rename_table" and (args.get("schema"), args["old_table_name"]) in self.created:
             self.created.add((args.get("schema"), args["new_table_name"]))
+        elif op.name == "add_column":
+            self.added.add((args.get("schema"), args["table_name"], args["column"]["name"]))
 
 
 def check(op, state: SchemaState, ctx: Context) -> Iterator[Found]:
@@ -76,6 +80,21 @@ def _drop_column(op, args, state, ctx) -> Iterator[Found]:
         if (source, source_column) != (name, column):
             yield ("drop-referenced", op.location,
                    f"{source}.{source_column} still references {target} through a foreign key")
+
+
+def _drop_constraint(op, args, state, ctx) -> Iterator[Found]:
+    from runner.operations.constraints import find_constraint
+
+    name, schema = args["table_name"], args.get("schema")
+    table = state.table(name, schema)
+    spec = find_constraint(table, args["constraint_name"]) if table is not None else None
+    key = (spec or {}).get("primary_key") or (spec or {}).get("unique")
+    if not key:
+        return
+    for source, column, target in _references_to(state, name, schema):
+        if target.split(".")[-1] in key and source != name:
+            yield ("drop-referenced", op.location,
+                   f"{source}.{column} still references {target}, which this key makes unique")
 
 
 def _references_to(state: SchemaState, table: str, schema: str | None, column: str | None = None):
@@ -117,7 +136,7 @@ def _alter_column(op, args, state, ctx) -> Iterator[Found]:
     table = state.table(name, schema)
     current = table.columns.get(column) if table is not None else None
     new_name = args.get("new_column_name")
-    if new_name and new_name != column:
+    if new_name and new_name != column and (schema, name, column) not in ctx.added:
         yield "rename-column", op.location, f"renames column {name}.{column} to {new_name}"
     if args.get("nullable") is False:
         if current is not None:
@@ -184,6 +203,23 @@ def type_change(old: Any, new: Any, dialect: str | None) -> str:
     if a in _DATETIMES and b in _DATETIMES and _DATETIMES[b] < _DATETIMES[a]:
         return "narrowing"  # the time of day is lost
     return "rewrite"
+
+
+_FAMILIES = [("number", set(_INTEGERS) | set(_FLOATS) | _NUMERICS),
+             ("text", _STRINGS | {"CHAR", "NCHAR", "CITEXT", "Enum", "ENUM"}),
+             ("uuid", {"Uuid", "UUID"}), ("boolean", {"Boolean", "BOOLEAN"}),
+             ("time", set(_DATETIMES) | {"Time", "TIME", "Interval", "INTERVAL"})]
+
+
+def type_family(text: Any) -> str | None:
+    """A coarse family (number, text, uuid, boolean, time) for comparing key types; None if other."""
+    from runner.types import TypeGrammarError, parse_type
+
+    try:
+        name = parse_type(text).name
+    except TypeGrammarError:
+        return None
+    return next((family for family, names in _FAMILIES if name in names), None)
 
 
 def _arg(spec, position: int, keyword: str) -> Any:
@@ -311,5 +347,6 @@ _RULES = {
     "create_primary_key": _constraint_rule("add-primary-key", "primary key"),
     "create_index": _create_index,
     "drop_index": _drop_index,
+    "drop_constraint": _drop_constraint,
     "execute": _execute,
 }

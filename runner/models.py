@@ -68,6 +68,14 @@ def _import(config: Config, reference: str) -> Any:
         raise ConfigError(f"cannot import {module_name} for target_metadata: {exc}",
                           location=config.config_file_name,
                           hint="run yamig from your project folder, or set prepend_sys_path") from None
+    except Exception as exc:  # the models module itself is broken: say so, not "a bug in yamig"
+        import traceback
+
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        raise ConfigError(f"importing {module_name} for target_metadata failed: "
+                          f"{type(exc).__name__}: {exc}",
+                          location=f"{frame.filename}:{frame.lineno}",
+                          hint="fix the models module, then run the command again") from None
     value: Any = module
     for part in attribute.split("."):
         if not hasattr(value, part):

@@ -7,6 +7,8 @@ dialect (Script below), so tools and people used to those read it as they are.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from runner.errors import ConfigError
@@ -116,11 +118,12 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
         else:
             script.comment(f"Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}")
         for op in ops:
-            outside = _outside_transaction(op, dialect) and script.transactional
+            outside = runs_outside_transaction(op, dialect) and script.transactional
             if outside:
                 script.commit()
-            for statement in (statements_for(op) if statements_for else op.ddl(dialect)):
-                script.statement(statement)
+            with compile_errors_at(op):
+                for statement in (statements_for(op) if statements_for else op.ddl(dialect)):
+                    script.statement(statement)
             if outside:
                 script.begin()
         for statement, _ in version_table.statements(step):
@@ -131,10 +134,25 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
         script.commit()
 
 
-def _outside_transaction(op, dialect: Any) -> bool:
+def runs_outside_transaction(op, dialect: Any) -> bool:
     """PostgreSQL builds an index CONCURRENTLY only outside a transaction: the script commits
-    before it and begins again after it, as Alembic's autocommit_block prints."""
+    before it and begins again after it, as Alembic's autocommit_block prints (and the executor
+    runs it so online)."""
     return dialect.name == "postgresql" and bool(op.args.get("postgresql_concurrently"))
+
+
+@contextmanager
+def compile_errors_at(op) -> Iterator[None]:
+    """What the dialect cannot spell (a PostgreSQL Enum without a name) is the operation's error."""
+    from sqlalchemy import exc
+
+    from runner.errors import MigrationError
+
+    try:
+        yield
+    except exc.CompileError as err:
+        raise MigrationError(f"{op.name} cannot be written for this database: {err}",
+                             location=op.location, hint="fix the operation for this dialect") from None
 
 
 def _replayed_statements(graph, current: tuple[str, ...], dialect: Any):

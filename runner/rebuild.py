@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from runner.state import SchemaState, TableState
+from runner.state import SchemaState, TableState, implied_index_name
 
 
 def needs_rebuild(op: Any, table: TableState | None) -> bool:
@@ -101,7 +101,8 @@ def rebuild_statements(before: TableState, after: TableState, renames: dict[str,
         statements += CreateIndex(index).ddl(_SQLITE)
     for name, spec in after.columns.items():
         if spec.get("index"):
-            statements += CreateIndex({"index_name": f"ix_{after.name}_{name}", "table_name": after.name,
+            statements += CreateIndex({"index_name": implied_index_name(after.name, after.schema, name),
+                                       "table_name": after.name,
                                        "columns": [name], "schema": after.schema}).ddl(_SQLITE)
     return statements
 

@@ -13,8 +13,10 @@ would make 5,000 revisions quadratic).
 
 from __future__ import annotations
 
-import copy
+import gc
 import json
+import marshal
+import pickle
 from collections import Counter
 from typing import Any
 
@@ -30,13 +32,19 @@ def check_semantics(graph, collector: Collector, dialect: str | None) -> None:
     from runner.operations import operations
 
     state = SchemaState()
-    for step in graph.upgrade_plan((), "heads"):
-        rev = step.revision
-        if rev.cache.get("invalid"):
-            state.opaque = True  # what the unreadable revision does is unknown from here on
-            continue
-        _replay(rev, operations(rev, "upgrade") or [], operations(rev, "downgrade"), state, collector,
-                dialect)
+    paused = gc.isenabled()
+    gc.disable()  # thousands of small dicts and no cycles: the cyclic GC would only rescan them
+    try:
+        for step in graph.upgrade_plan((), "heads"):
+            rev = step.revision
+            if rev.cache.get("invalid"):
+                state.opaque = True  # what the unreadable revision does is unknown from here on
+                continue
+            _replay(rev, operations(rev, "upgrade") or [], operations(rev, "downgrade"), state,
+                    collector, dialect)
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _replay(rev, ops: list, written: list | None, state: SchemaState, collector: Collector,
@@ -75,10 +83,10 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
         collector.add("irreversible", irreversible.location, irreversible.message)
         return
     down = written if written is not None else [op for group in reversed(undo) for op in group]
-    after = _snapshot(state, touched)
     if confused or was_opaque or state.opaque or any(
-            not t.known for t in [*before.values(), *after.values()]):
+            not t.known for t in [*before.values(), *_snapshot(state, touched, copied=False).values()]):
         return  # raw SQL or unknown tables: nothing reliable to compare with
+    after = _snapshot(state, touched)
     start = len(state.problems)
     for op in down:
         opaque = state.opaque
@@ -88,7 +96,7 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
     for problem in state.problems[start:]:
         collector.add("state", problem.location, f"in the downgrade: {problem.message}")
     if not state.opaque:
-        differences = _differences(before, _snapshot(state, touched))
+        differences = _differences(before, _snapshot(state, touched, copied=False))
         if differences:
             where = rev.where("downgrade") if written is not None else rev.where("upgrade")
             kind = "downgrade" if written is not None else "derived downgrade"
@@ -105,8 +113,8 @@ def _touched(ops: list, state: SchemaState) -> set[Key] | None:
     keys: set[Key] = set()
     for op in ops:
         args = op.args
-        if op.name == "rename_table":
-            return None
+        if op.name == "rename_table" or (op.name == "alter_column" and args.get("new_column_name")):
+            return None  # foreign keys in other tables follow the new name
         if op.name == "create_foreign_key":
             keys.add((args.get("source_schema"), args["source_table"]))
         elif "table_name" in args:
@@ -118,10 +126,20 @@ def _touched(ops: list, state: SchemaState) -> set[Key] | None:
     return keys
 
 
-def _snapshot(state: SchemaState, keys: set[Key] | None) -> dict[Key, TableState]:
-    if keys is None:
-        return copy.deepcopy(state.tables)
-    return {key: copy.deepcopy(state.tables[key]) for key in keys if key in state.tables}
+def _snapshot(state: SchemaState, keys: set[Key] | None, copied: bool = True) -> dict[Key, TableState]:
+    """The tables named by `keys` (all when None), as copies or, with copied=False, as they are.
+
+    A table is plain data (dicts, lists, strings, numbers), so a marshal round trip copies it
+    many times faster than deepcopy (and than pickling the dataclass)."""
+    tables = state.tables if keys is None else {k: state.tables[k] for k in keys if k in state.tables}
+    if not copied:
+        return dict(tables)
+    fields = [vars(t) for t in tables.values()]
+    try:
+        copies = marshal.loads(marshal.dumps(fields))
+    except ValueError:  # something that is not plain data: slower, but it copies anything
+        copies = pickle.loads(pickle.dumps(fields, pickle.HIGHEST_PROTOCOL))
+    return {key: TableState(**f) for key, f in zip(tables, copies, strict=True)}
 
 
 def _restore(state: SchemaState, keys: set[Key] | None, tables: dict[Key, TableState]) -> None:
@@ -168,7 +186,7 @@ def _references(op, state: SchemaState):
             yield "state", op.location, f"table {table.name} already has a primary key"
         if fk and table is not None:
             yield from _fk_target(state, table, [args["column"]["name"]], [fk["column"]],
-                                  op.arg_location("column", "foreign_key"))
+                                  op.arg_location("column", "foreign_key"), [args["column"].get("type")])
     elif op.name == "create_foreign_key":
         source = state.table(args["source_table"], args.get("source_schema"))
         if source is None or not source.known:
@@ -208,8 +226,10 @@ def _has_primary_key(table: TableState) -> bool:
             or any(c.get("primary_key") for c in table.constraints))
 
 
-def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: list[str], where: str):
-    """The referenced table exists, has the columns, and they are its primary key or a unique key."""
+def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: list[str], where: str,
+               local_types: list | None = None):
+    """The referenced table exists, has the columns, they are its primary key or a unique key, and
+    each referencing column's type is of the same family (a number cannot reference text)."""
     if len(local) != len(targets):
         yield ("foreign-key", where, f"{len(local)} referencing column(s) but {len(targets)} referenced")
         return
@@ -239,6 +259,14 @@ def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: l
     if not _is_unique_key(table, columns):
         yield ("foreign-key", where, f"the referenced column(s) {shown}({', '.join(columns)}) are "
                                      "neither its primary key nor a unique key")
+    if local_types is None:
+        local_types = [own.columns[c].get("type") if c in own.columns else None for c in local]
+    for name_, type_, column in zip(local, local_types, columns, strict=True):
+        target_type = table.columns[column].get("type")
+        mine, theirs = lint.type_family(type_), lint.type_family(target_type)
+        if mine and theirs and mine != theirs:
+            yield ("foreign-key", where, f"{own.name}.{name_} is {type_} but references {shown}.{column}, "
+                                         f"which is {target_type}")
 
 
 def _split_target(target: str) -> tuple[str | None, str, str]:
@@ -275,6 +303,8 @@ def _differences(before: dict[Key, TableState], after: dict[Key, TableState]) ->
     found = []
     for key in sorted(set(before) | set(after), key=lambda k: (k[0] or "", k[1])):
         old, new = before.get(key), after.get(key)
+        if old == new:
+            continue  # the common case, decided by the dataclass's own comparison
         name = f"{key[0]}.{key[1]}" if key[0] else key[1]
         if new is None:
             found.append(f"table {name} is missing")
@@ -305,13 +335,14 @@ def _table_differences(name: str, old: TableState, new: TableState) -> list[str]
         found.append(f"table {name} lacks constraint {text}")
     for text in new_c - old_c:
         found.append(f"table {name} still has constraint {text}")
-    for index in old.indexes:
-        if index not in new.indexes:
+    old_ix, new_ix = _indexes(old), _indexes(new)
+    for index in old_ix:
+        if index not in new_ix:
             found.append(f"table {name} lacks index {index}")
-        elif _index(old.indexes[index]) != _index(new.indexes[index]):
+        elif old_ix[index] != new_ix[index]:
             found.append(f"index {index} on {name} is defined differently")
-    for index in new.indexes:
-        if index not in old.indexes:
+    for index in new_ix:
+        if index not in old_ix:
             found.append(f"table {name} still has index {index}")
     if (old.comment or None) != (new.comment or None):
         found.append(f"table {name} has comment {_show(new.comment)}, was {_show(old.comment)}")
@@ -319,7 +350,10 @@ def _table_differences(name: str, old: TableState, new: TableState) -> list[str]
 
 
 def _column(spec: dict[str, Any]) -> dict[str, Any]:
-    """A column's meaning, with the defaults spelled out and the type in canonical form."""
+    """A column's own meaning, with the defaults spelled out and the type in canonical form.
+
+    What it implies elsewhere is compared there: `primary_key`, `unique` and `foreign_key` as
+    constraints (_constraints), `index: true` as the index ix_<table>_<column> (_indexes)."""
     from runner.types import TypeGrammarError, parse_type
 
     try:
@@ -332,14 +366,22 @@ def _column(spec: dict[str, Any]) -> dict[str, Any]:
         "type": type_text,
         "nullable": spec.get("nullable", not primary),
         "server_default": default if isinstance(default, dict) or default is None else str(default),
-        "index": bool(spec.get("index")),
         "comment": spec.get("comment"),
         "autoincrement": spec.get("autoincrement", "auto"),
     }
 
 
-def _index(spec: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in spec.items() if k not in _INDEX_HOW and v not in (None, False)}
+def _indexes(table: TableState) -> dict[str, dict[str, Any]]:
+    """Named indexes and those implied by `index: true`, each by what it indexes."""
+    found = {name: {k: v for k, v in spec.items() if k not in _INDEX_HOW and v not in (None, False)}
+             for name, spec in table.indexes.items()}
+    for column in table.columns.values():
+        if column.get("index"):
+            name = f"ix_{table.name}_{column['name']}"
+            found[name] = {"index_name": name, "columns": [column["name"]]}
+            if column.get("unique"):
+                found[name]["unique"] = True
+    return found
 
 
 def _show(value: Any, attr: str = "") -> str:
@@ -354,7 +396,9 @@ def _constraints(table: TableState) -> list[dict[str, Any]]:
     added by create_foreign_key are the same thing in the database."""
     from runner.operations.constraints import _column_constraints, _name_of
 
-    return [{**c, "name": _name_of(c, table)} for c in table.constraints] + _column_constraints(table)
+    indexed = {n for n, c in table.columns.items() if c.get("index")}  # unique + index: an index
+    implied = [c for c in _column_constraints(table) if not set(c.get("unique") or ()) & indexed]
+    return [{**c, "name": _name_of(c, table)} for c in table.constraints] + implied
 
 
 def _multiset(constraints: list[dict[str, Any]]) -> Counter:

@@ -148,5 +148,10 @@ class SchemaState:
         return self._own(key) if self.tables.get(key) is table else table
 
 
+def implied_index_name(table: str, schema: str | None, column: str) -> str:
+    """The name SQLAlchemy gives the index of a column's `index: true`: ix_[<schema>_]<table>_<column>."""
+    return "_".join(["ix", *([schema.replace(".", "_")] if schema else []), table, column])
+
+
 def _qualified(name: str, schema: str | None) -> str:
     return f"{schema}.{name}" if schema else name

@@ -56,43 +56,49 @@ def validate(config, paths: list[str] | None = None, output_format: str = "text"
 # -- files ---------------------------------------------------------------------------------------
 
 def _check_files(directories: list[Path], collector: Collector) -> list[Revision]:
-    """Every file parsed and checked; unchanged files' headers and schema verdicts come from the
-    loader's cache, so a warm run does not validate them against the JSON Schema again."""
-    from runner.checks import check_revision
-    from runner.loader import HeaderCache, find_revision_files, load_revision_file
+    """Every file parsed and checked against the revision format.
 
-    use_cache = not os.environ.get("YAMIG_NO_CACHE")
+    Folders go through the loader (and its cache, so unchanged files are not parsed or checked
+    against the JSON Schema again); only when some file cannot be read is each file of the folder
+    loaded on its own, so that every unreadable file is reported.
+    """
+    from runner.checks import check_revision
+    from runner.loader import find_revision_files, load_revisions
+
     revisions: list[Revision] = []
     for item in directories:
         if item.is_file():
-            files, cache = [item], None
+            loaded = _load_each([item], collector)
         else:
-            files = find_revision_files([item])
-            cache = HeaderCache(item) if use_cache else None
-        for path in files:
-            stat = os.stat(path)
-            revision = cache.get(str(path), stat) if cache is not None else None
-            if revision is None:
-                try:
-                    revision = load_revision_file(path, check=False)
-                except RevisionFileError as err:
-                    collector.add("invalid-file", err.location, err.message)
-                    continue
-                if cache is not None:
-                    cache.put(str(path), stat, revision)
+            try:
+                loaded = load_revisions([item])
+            except RevisionFileError:
+                loaded = _load_each(find_revision_files([item]), collector)
+        for revision in loaded:
             revision.order = len(revisions)
             revisions.append(revision)
             try:
                 check_revision(revision)
             except RevisionFileError as err:
-                collector.add("schema", err.location, err.message)
+                collector.add("schema", err.location, err.message, fix=err.hint)
                 revision.cache["invalid"] = True
-            if not path.name.startswith((revision.revision + "_", revision.revision + ".")):
+            name = os.path.basename(revision.path)
+            if not name.startswith((revision.revision + "_", revision.revision + ".")):
                 collector.add("file-name", f"{revision.path}:1:1",
-                              f"file name {path.name} does not start with its id {revision.revision}")
-        if cache is not None:
-            cache.save()
+                              f"file name {name} does not start with its id {revision.revision}")
     return revisions
+
+
+def _load_each(files: list[Path], collector: Collector) -> list[Revision]:
+    from runner.loader import load_revision_file
+
+    loaded = []
+    for path in files:
+        try:
+            loaded.append(load_revision_file(path, check=False))
+        except RevisionFileError as err:
+            collector.add("invalid-file", err.location, err.message, fix=err.hint)
+    return loaded
 
 
 # -- graph ---------------------------------------------------------------------------------------

@@ -190,3 +190,11 @@ def test_plain_revision_still_imports_no_sqlalchemy(tmp_path):
     result = subprocess.run([sys.executable, "-c", code, "revision", "-m", "x", "--rev-id", "b2"],
                             cwd=tmp_path, capture_output=True, text=True)
     assert result.stdout.splitlines()[-1] == "0 []", result.stderr
+
+
+def test_a_broken_models_module_is_reported_where_it_breaks(project, capsys):
+    models(project, "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\nboom = 1 / 0\n")
+    code, _, err = run(capsys, "check", "--offline")
+    assert code == 1
+    assert err.startswith(f"{project / 'app' / 'models.py'}:4: importing app.models for target_metadata "
+                          "failed: ZeroDivisionError: division by zero")

@@ -13,9 +13,10 @@ from runner.cli import main
 from .conftest import SAMPLE
 from .helpers import revision_text, write_project
 
-HEAD = "d0e1f2a3b413"
+HEAD = "e1f2a3b4c514"
 HISTORY = """\
-c9d0e1f2a312 -> d0e1f2a3b413 (head), ship orders by a method; keys and checks
+d0e1f2a3b413 -> e1f2a3b4c514 (head), index orders by customer and status; placed_at becomes ordered_at
+c9d0e1f2a312 -> d0e1f2a3b413, ship orders by a method; keys and checks
 b8c9d0e1f211 -> c9d0e1f2a312, shipping methods, with the ones the shop offers
 a7b8c9d0e110 -> b8c9d0e1f211, rename order_item to order_line
 f1a2b3c4d509 -> a7b8c9d0e110, longer product names

@@ -15,7 +15,7 @@ from runner.errors import MigrationError
 from .conftest import SAMPLE
 from .helpers import revision_text, write_project
 
-HEADS = "d0e1f2a3b413"
+HEADS = "e1f2a3b4c514"
 EIGHTH = "e5f6a7b8c908"  # the tests below that look at columns stop at the 8th revision
 
 

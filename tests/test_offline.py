@@ -74,18 +74,22 @@ from alembic import context
 
 config = context.config
 context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True,
-                  transaction_per_migration=config.get_main_option("tpm") == "true")
+                  transaction_per_migration=config.get_main_option("tpm") == "true",
+                  version_table=config.get_main_option("version_table") or "alembic_version",
+                  version_table_schema=config.get_main_option("version_table_schema"))
 with context.begin_transaction():
     context.run_migrations()
 '''
 
 
 def yamig_script(tmp_path: Path, capsys, dialect: str, per_migration: bool, *calls,
-                 revisions: dict = YAMIG_REVISIONS) -> str:
+                 revisions: dict = YAMIG_REVISIONS, options: str = "") -> str:
     config = write_project(tmp_path / "yamig", revisions, f"{dialect}://")
     if not per_migration:
+        options += "transaction_per_migration = false\n"
+    if options:
         ini = Path(config.config_file_name)
-        ini.write_text(ini.read_text() + "transaction_per_migration = false\n")
+        ini.write_text(ini.read_text() + options)
         config = type(config)(str(ini))
     capsys.readouterr()
     for name, target, kw in calls:
@@ -94,7 +98,7 @@ def yamig_script(tmp_path: Path, capsys, dialect: str, per_migration: bool, *cal
 
 
 def alembic_script(tmp_path: Path, dialect: str, per_migration: bool, name: str, target: str,
-                   revisions: dict = ALEMBIC_REVISIONS) -> str:
+                   revisions: dict = ALEMBIC_REVISIONS, options: dict | None = None, **kw) -> str:
     from alembic import command as alembic_command
     from alembic.config import Config as AlembicConfig
 
@@ -109,7 +113,9 @@ def alembic_script(tmp_path: Path, dialect: str, per_migration: bool, name: str,
     config.set_main_option("script_location", str(root))
     config.set_main_option("sqlalchemy.url", f"{dialect}://")
     config.set_main_option("tpm", "true" if per_migration else "false")
-    getattr(alembic_command, name)(config, target, sql=True)
+    for key, value in (options or {}).items():
+        config.set_main_option(key, value)
+    getattr(alembic_command, name)(config, target, sql=True, **kw)
     return buffer.getvalue()
 
 
@@ -148,6 +154,16 @@ def test_downgrade_script_is_alembics(tmp_path, capsys, dialect, per_migration):
     assert ours == deliberate(theirs, dialect)
 
 
+@pytest.mark.parametrize("dialect", ["postgresql", "mssql", "oracle"])
+def test_custom_version_table_in_a_schema(tmp_path, capsys, dialect):
+    ours = yamig_script(tmp_path, capsys, dialect, False, ("upgrade", "head", {}),
+                        options="version_table = shop_version\nversion_table_schema = ops\n")
+    theirs = alembic_script(tmp_path, dialect, False, "upgrade", "head",
+                            options={"version_table": "shop_version", "version_table_schema": "ops"})
+    assert "CREATE TABLE ops.shop_version (" in ours
+    assert ours == deliberate(theirs, dialect)
+
+
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_partial_range_starts_at_its_start(tmp_path, capsys, dialect):
     ours = yamig_script(tmp_path, capsys, dialect, False, ("upgrade", "r1:r2", {}))
@@ -158,6 +174,29 @@ def test_partial_range_starts_at_its_start(tmp_path, capsys, dialect):
 def test_stamp_script_is_alembics(tmp_path, capsys, dialect):
     ours = yamig_script(tmp_path, capsys, dialect, False, ("stamp", "r2", {}))
     assert ours == deliberate(alembic_script(tmp_path, dialect, False, "stamp", "r2"), dialect)
+
+
+def test_stamp_purge_script(tmp_path, capsys):
+    """Alembic refuses --purge with --sql; yamig prints the DELETE that empties the table first."""
+    out = yamig_script(tmp_path, capsys, "postgresql", False, ("stamp", "r1:r2", {"purge": True}))
+    assert out == textwrap.dedent("""\
+        BEGIN;
+
+        DELETE FROM alembic_version;
+
+        -- Running stamp_revision  -> r2
+
+        INSERT INTO alembic_version (version_num) VALUES ('r2');
+
+        COMMIT;
+
+        """)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_stamp_from_a_start_is_alembics(tmp_path, capsys, dialect):
+    ours = yamig_script(tmp_path, capsys, dialect, True, ("stamp", "r1:r2", {}))
+    assert ours == deliberate(alembic_script(tmp_path, dialect, True, "stamp", "r1:r2"), dialect)
 
 
 def test_mssql_script_exactly(tmp_path, capsys):

@@ -20,7 +20,7 @@ from runner.config import Config
 
 from .conftest import SAMPLE
 
-HEAD = "d0e1f2a3b413"
+HEAD = "e1f2a3b4c514"
 
 
 @pytest.fixture
@@ -132,6 +132,20 @@ def test_shipping_methods_constraints_and_comment(shop, db_url):
     engine.dispose()
 
 
+def test_composite_index_and_renamed_column(shop, db_url):
+    command.upgrade(shop, "d0e1f2a3b413")
+    query(db_url, "INSERT INTO customer (id, email, name) VALUES (1, 'a@example.com', 'A')")
+    query(db_url, "INSERT INTO orders (id, customer_id, placed_at) VALUES (10, 1, '2026-11-30 10:00:00')")
+    command.upgrade(shop, "e1f2a3b4c514")
+    orders = columns(db_url, "orders")
+    assert "ordered_at" in orders and "placed_at" not in orders
+    assert query(db_url, "SELECT count(*) FROM orders WHERE ordered_at IS NOT NULL") == [(1,)]
+    assert inspector_view(db_url, "orders")[1] == ["ix_orders_customer_status"]
+    command.downgrade(shop, "d0e1f2a3b413")   # derived: the old name and index come back
+    assert "placed_at" in columns(db_url, "orders")
+    assert inspector_view(db_url, "orders")[1] == ["ix_orders_customer_id"]
+
+
 def test_head_and_back_to_base(shop, db_url):
     command.upgrade(shop, "head")
     assert query(db_url, "SELECT version_num FROM alembic_version") == [(HEAD,)]
@@ -164,5 +178,5 @@ def test_readme_commands_on_a_fresh_copy(tmp_path):
     assert script.count("-- Running upgrade") == count
     assert script.startswith("BEGIN;\n\nCREATE TABLE alembic_version (")
     assert script.endswith(f"UPDATE alembic_version SET version_num='{HEAD}' "
-                           f"WHERE alembic_version.version_num = 'c9d0e1f2a312';\n\nCOMMIT;\n\n")
+                           f"WHERE alembic_version.version_num = 'd0e1f2a3b413';\n\nCOMMIT;\n\n")
     assert yamig("validate").stdout == "0 error(s), 0 warning(s)\n"

@@ -26,11 +26,12 @@ ACCOUNT = revision_text("a1", None, """
 """)
 
 
-def _offline(tmp_path, revisions: dict[str, str], url: str, target: str = "head") -> str:
+def _offline(tmp_path, revisions: dict[str, str], url: str, target: str = "head",
+             run=command.upgrade) -> str:
     cfg = write_project(tmp_path, revisions, url)
     out = io.StringIO()
     cfg.stdout = out
-    command.upgrade(cfg, target, sql=True)
+    run(cfg, target, sql=True)
     return out.getvalue()
 
 
@@ -203,3 +204,186 @@ def test_what_the_dialect_cannot_compile_is_an_error_at_the_operation(tmp_path, 
     assert "Enum type requires a name" in str(err.value)
     with sa.create_engine(postgres_url).connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a1"
+
+
+def test_a_table_keyed_later_is_restored_without_a_sequence(tmp_path, postgres_url):
+    """create_primary_key on an integer column adds no sequence, but the derived downgrade of a
+    later drop_table re-created the table with the key inline, which SQLAlchemy makes SERIAL."""
+    keyed = revision_text("a1", None, """
+        - create_table:
+            table_name: tag
+            columns: [{name: id, type: Integer, nullable: false}, {name: label, type: String(20)}]
+        - create_primary_key: {constraint_name: pk_tag, table_name: tag, columns: [id]}
+    """)
+    drop = revision_text("a2", "a1", "- drop_table: {table_name: tag}")
+    cfg = write_project(tmp_path, {"a1_tag.yaml": keyed, "a2_drop.yaml": drop}, postgres_url)
+    command.upgrade(cfg, "a1")
+    before = sa.inspect(sa.create_engine(postgres_url)).get_columns("tag")
+    command.upgrade(cfg, "head")
+    command.downgrade(cfg, "a1")
+    after = sa.inspect(sa.create_engine(postgres_url)).get_columns("tag")
+    def shape(columns):
+        return [(c["name"], c["default"], c["nullable"]) for c in columns]
+
+    assert shape(after) == shape(before) == [("id", None, False), ("label", None, True)]
+    script = _offline(tmp_path, {"a1_tag.yaml": keyed, "a2_drop.yaml": drop}, "postgresql://", "a2:a1",
+                      command.downgrade)
+    assert "CREATE TABLE tag (\n    id INTEGER NOT NULL," in script
+
+
+def test_what_the_dialect_cannot_compile_offline_is_an_error_at_the_operation(tmp_path):
+    enum = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: kind, type: "Enum('a', 'b')"}}
+    """)
+    with pytest.raises(MigrationError) as err:
+        _offline(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_enum.yaml": enum}, "postgresql://")
+    assert "a2_enum.yaml:4:5: add_column cannot be written for this database: " in str(err.value)
+    assert "Enum type requires a name" in str(err.value)
+
+
+CONCURRENTLY = revision_text("a2", "a1", """
+    - add_column: {table_name: account, column: {name: code, type: String(10)}}
+    - create_index: {index_name: ix_account_code, table_name: account, columns: [code],
+                     postgresql_concurrently: true}
+    - create_index: {index_name: ix_account_phone, table_name: account, columns: [phone]}
+""")
+
+
+def _pg_indexes(url: str) -> list[str]:
+    return sorted(ix["name"] for ix in sa.inspect(sa.create_engine(url)).get_indexes("account"))
+
+
+def test_postgresql_concurrently_runs_outside_the_transaction(tmp_path, postgres_url):
+    """`validate` advises postgresql_concurrently, but every revision ran in a transaction, where
+    PostgreSQL refuses CREATE INDEX CONCURRENTLY: the option could not be used online at all.
+    As Alembic's autocommit_block, what comes before it is committed and the rest runs after."""
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": CONCURRENTLY}, postgres_url)
+    command.upgrade(cfg, "head")
+    assert _pg_indexes(postgres_url) == ["ix_account_code", "ix_account_phone"]
+    with sa.create_engine(postgres_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a2"
+    command.downgrade(cfg, "a1")
+    assert _pg_indexes(postgres_url) == []
+
+
+def test_postgresql_concurrently_failing_says_what_was_committed(tmp_path, postgres_url):
+    failing = CONCURRENTLY.replace("columns: [code]", "columns: [nope]")
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": failing}, postgres_url)
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head")
+    assert "a2_index.yaml:5:5: create_index failed in revision a2: " in str(err.value)
+    assert "before its postgresql_concurrently index were committed" in err.value.hint
+    with sa.create_engine(postgres_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a1"
+
+
+def test_postgresql_concurrently_in_one_transaction_is_refused_before_anything_runs(tmp_path, postgres_url):
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": CONCURRENTLY}, postgres_url)
+    cfg.set_main_option("transaction_per_migration", "false")
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head")
+    assert "a2_index.yaml:5:5: create_index with postgresql_concurrently must run outside" in str(err.value)
+    assert "transaction_per_migration = true" in err.value.hint
+    assert not sa.inspect(sa.create_engine(postgres_url)).has_table("account")
+
+
+def test_add_column_unique_and_indexed_makes_one_unique_index(tmp_path, db_url):
+    """`unique: true, index: true` makes one unique index in SQLAlchemy (so in create_table and in
+    Alembic's add_column); yamig's add_column added a UNIQUE constraint beside that index."""
+    add = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: code, type: String(10), unique: true,
+                                                     index: true}}
+    """)
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_code.yaml": add}, db_url)
+    command.upgrade(cfg, "head")
+    inspector = sa.inspect(sa.create_engine(db_url))
+    assert inspector.get_unique_constraints("account") == []
+    assert [(ix["name"], ix["column_names"], bool(ix["unique"])) for ix in inspector.get_indexes("account")] \
+        == [("ix_account_code", ["code"], True)]
+    command.downgrade(cfg, "a1")
+    assert sa.inspect(sa.create_engine(db_url)).get_indexes("account") == []
+
+
+def test_a_failure_in_one_transaction_for_the_run_says_the_whole_run_rolled_back(tmp_path, db_url):
+    """With transaction_per_migration = false the revisions before the failing one are rolled back
+    too, but the hint said only the failing revision was, as if the earlier ones had stayed."""
+    failing = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: code, type: Integer}}
+        - add_column: {table_name: account, column: {name: code, type: Integer}}
+    """)
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_twice.yaml": failing}, db_url)
+    cfg.set_main_option("transaction_per_migration", "false")
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head")
+    assert "a2_twice.yaml:5:5: add_column failed in revision a2" in str(err.value)
+    assert err.value.hint.startswith("the whole run was rolled back (transaction_per_migration = false)")
+    assert not sa.inspect(sa.create_engine(db_url)).has_table("account")
+
+
+@pytest.mark.parametrize("upgrade, fix", [
+    ("  - create_tabel: {table_name: t}\n", "fix: did you mean `create_table`?"),
+    ("  - drop_table: {tablename: t}\n", "fix: did you mean `table_name`?"),
+    ("\t- drop_table: {table_name: t}\n", "fix: YAML indents with spaces only: replace the tab"),
+])
+def test_validate_keeps_the_errors_own_hint(tmp_path, upgrade, fix):
+    """`upgrade` says "did you mean `create_table`?", but `validate` replaced every file and format
+    error's hint with its rule's general one ("see the README's format")."""
+    import subprocess
+    import sys
+
+    write_project(tmp_path, {"r1_x.yaml": "revision: r1\ndown_revision: null\nupgrade:\n" + upgrade})
+    result = subprocess.run([sys.executable, "-m", "runner", "validate"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f"    {fix}\n" in result.stdout
+
+
+def test_index_true_in_a_schema_is_named_as_sqlalchemy_names_it(tmp_path, postgres_url):
+    """SQLAlchemy names the index of `index: true` on shop.account ix_shop_account_email, but the
+    state called it ix_account_email: a drop_index by its real name was "not created by the
+    revisions before it", so it could not be downgraded (nor a rename_table follow it)."""
+    with sa.create_engine(postgres_url).begin() as conn:
+        conn.exec_driver_sql("CREATE SCHEMA shop")
+    create = revision_text("a1", None, """
+        - create_table:
+            table_name: account
+            schema: shop
+            columns: [{name: id, type: Integer, primary_key: true}, {name: email, type: String(50),
+                                                                     index: true}]
+    """)
+    rename = revision_text("a2", "a1", "- rename_table: {old_table_name: account, new_table_name: client, "
+                                       "schema: shop}")
+    drop = revision_text("a3", "a2", "- drop_index: {index_name: ix_shop_account_email, table_name: client, "
+                                     "schema: shop}")
+    cfg = write_project(tmp_path, {"a1_account.yaml": create, "a2_rename.yaml": rename,
+                                   "a3_drop.yaml": drop}, postgres_url)
+    command.upgrade(cfg, "head")
+    assert sa.inspect(sa.create_engine(postgres_url)).get_indexes("client", schema="shop") == []
+    command.downgrade(cfg, "a2")
+    indexes = sa.inspect(sa.create_engine(postgres_url)).get_indexes("client", schema="shop")
+    assert [ix["name"] for ix in indexes] == ["ix_shop_account_email"]
+    command.downgrade(cfg, "base")
+
+
+def test_mssql_drops_a_columns_default_before_the_column(tmp_path):
+    """SQL Server refuses to drop a column that has a DEFAULT constraint: the derived downgrade of
+    an add_column with a server_default failed there, and drop_column had no way to say so
+    (Alembic: mssql_drop_default=True)."""
+    add = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: status, type: String(10), nullable: false,
+                                                     server_default: open}}
+    """)
+    drop = revision_text("a3", "a2", """
+        - drop_column: {table_name: account, column_name: status, mssql_drop_default: true}
+    """, downgrade="[]")
+    revisions = {"a1_account.yaml": ACCOUNT, "a2_add.yaml": add}
+    expected = ("declare @const_name varchar(256)\n"
+                "select @const_name = QUOTENAME([name]) from sys.default_constraints\n"
+                "where parent_object_id = object_id('account')\n"
+                "and col_name(parent_object_id, parent_column_id) = 'status'\n"
+                "exec('alter table account drop constraint ' + @const_name);\n\nGO\n\n"
+                "ALTER TABLE account DROP COLUMN status;\n")
+    assert expected in _offline(tmp_path, revisions, "mssql://", "a2:a1", command.downgrade)
+    assert expected in _offline(tmp_path, {**revisions, "a3_drop.yaml": drop}, "mssql://", "a2:a3")
+    script = _offline(tmp_path, {**revisions, "a3_drop.yaml": drop}, "postgresql://", "a2:a3")
+    assert "sys.default_constraints" not in script

@@ -8,7 +8,7 @@ from typing import Any
 
 from runner.errors import MigrationError, RevisionFileError
 from runner.operations.base import Operation, check_type
-from runner.state import SchemaState, TableState
+from runner.state import SchemaState, TableState, implied_index_name
 
 _CHANGES = ("nullable", "type", "server_default", "new_column_name", "comment")
 _RESTORABLE = ("type", "nullable", "server_default", "comment")  # what a reverse puts back
@@ -275,7 +275,7 @@ def _pin_implied_indexes(state: SchemaState, table: TableState, column_name: str
     """
     for column in table.columns.values():
         if column_name in (None, column["name"]) and column.pop("index", False):
-            name = f"ix_{table.name}_{column['name']}"
+            name = implied_index_name(table.name, table.schema, column["name"])
             spec: dict[str, Any] = {"index_name": name, "table_name": table.name, "columns": [column["name"]]}
             if column.pop("unique", False):  # unique and index: SQLAlchemy makes one unique index
                 spec["unique"] = True
@@ -295,7 +295,7 @@ def _unpin_implied_indexes(state: SchemaState, table: TableState) -> None:
         columns = spec.get("columns", []) if spec else []
         if spec is None or len(columns) != 1 or columns[0] not in table.columns:
             table.pinned_indexes.discard(name)  # dropped or changed since
-        elif name == f"ix_{table.name}_{columns[0]}":
+        elif name == implied_index_name(table.name, table.schema, columns[0]):
             column = table.columns[columns[0]]
             state.remove_index(table, name)
             table.pinned_indexes.discard(name)

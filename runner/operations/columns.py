@@ -28,6 +28,8 @@ class AddColumn(Operation):
         args = {"table_name": self.args["table_name"], "column_name": self.args["column"]["name"]}
         if self.schema:
             args["schema"] = self.schema
+        if self.args["column"].get("server_default") is not None:
+            args["mssql_drop_default"] = True  # the default it adds would block the drop there
         drop = self.derive(DropColumn, args)
         drop.owned_types = [self.args["column"]["type"]]
         return [drop]
@@ -49,7 +51,7 @@ class AddColumn(Operation):
         if not sqlite:
             for fk in sorted(column.foreign_keys, key=lambda f: f.target_fullname):
                 statements.append(sa.schema.AddConstraint(fk.constraint))
-        if column.unique:
+        if column.unique and not column.index:  # with index: true, its unique index is the constraint
             if sqlite:  # SQLite cannot add a UNIQUE column in place; a unique index does the same job
                 statements.append(sa.schema.CreateIndex(
                     sa.Index(f"uq_{table.name}_{column.name}", column, unique=True)))
@@ -106,9 +108,14 @@ class DropColumn(Operation):
         return restored
 
     def ddl(self, dialect: Any) -> list[Any]:
-        from runner import ddl
+        from runner import ddl, ddl_alter
 
-        return [ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
+        statements: list[Any] = []
+        if dialect.name == "mssql" and self.args.get("mssql_drop_default"):
+            # SQL Server refuses to drop a column with a DEFAULT constraint, named by itself
+            change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
+            statements.append(ddl_alter.MSSQLDropDefault(change))
+        return [*statements, ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
                 *ddl.drop_named_types(self.owned_types, dialect)]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from runner.errors import MigrationError
 from runner.operations.base import Operation
-from runner.state import SchemaState
+from runner.state import SchemaState, implied_index_name
 
 _DIALECTS = ("postgresql_", "mysql_", "mariadb_", "sqlite_", "mssql_", "oracle_")
 
@@ -103,6 +103,7 @@ def _implied_index(state: SchemaState, args: dict[str, Any]) -> dict[str, Any] |
     if table is None:
         return None
     for column in table.columns.values():
-        if column.get("index") and f"ix_{table.name}_{column['name']}" == args["index_name"]:
+        if column.get("index") and implied_index_name(table.name, table.schema, column["name"]) == \
+                args["index_name"]:
             return column
     return None
