@@ -29,7 +29,7 @@ class RenameTable(Operation):
 
     def state_forwards(self, state: SchemaState) -> None:
         old, new, schema = self.args["old_table_name"], self.args["new_table_name"], self.schema
-        table = state.require_table(old, schema, self.location)
+        table = state.require_table(old, schema, self)
         existing = state.table(new, schema)
         if existing is not None and existing.known:
             state.problem(self.location, f"table {_qualified(new, schema)} already exists at this point")
@@ -99,7 +99,7 @@ class AlterColumn(Operation):
 
     # -- state --------------------------------------------------------------------------------
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table = state.require_table(self.args["table_name"], self.schema, self)
         name = self.args["column_name"]
         column = table.columns.get(name)
         if column is None:

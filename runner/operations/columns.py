@@ -41,13 +41,13 @@ class AddColumn(Operation):
         """state_forwards for the rebuilt table: the new column's UNIQUE becomes a constraint
         named uq_<table>_<column>, as Alembic's batch block needs a name for it."""
         self.state_forwards(table_state)
-        table = table_state.require_table(self.args["table_name"], self.schema, self.location)
+        table = table_state.require_table(self.args["table_name"], self.schema, self)
         column = table.columns[self.args["column"]["name"]]
         if column.pop("unique", False):
             table.constraints.append({"unique": [column["name"]], "name": unique_name(table.name, column)})
 
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table = state.require_table(self.args["table_name"], self.schema, self)
         column = self.args["column"]
         if column["name"] in table.columns:
             state.problem(self.location, f"column {table.name}.{column['name']} already exists")
@@ -98,7 +98,7 @@ class DropColumn(Operation):
     owned_types: list[str] = []  # when derived from add_column: PostgreSQL enum types to drop too
 
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table = state.require_table(self.args["table_name"], self.schema, self)
         name = self.args["column_name"]
         if name not in table.columns and table.known and not state.opaque:
             state.problem(self.location, f"column {table.name}.{name} does not exist at this point")

@@ -38,7 +38,7 @@ class _CreateConstraint(Operation):
         return {self.kind: list(self.args["columns"]), "name": self.args["constraint_name"]}
 
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.table_name, self.schema, self.location)
+        table = state.require_table(self.table_name, self.schema, self)
         name = self.args["constraint_name"]
         if find_constraint(table, name) is not None:
             state.problem(self.location, f"constraint {name} already exists on table {table.name}")
@@ -152,7 +152,7 @@ class DropConstraint(Operation):
     needs_rebuild_on_sqlite = True
 
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table = state.require_table(self.args["table_name"], self.schema, self)
         name = self.args["constraint_name"]
         found = find_constraint(table, name)
         if found is None:

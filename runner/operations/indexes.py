@@ -66,7 +66,7 @@ class CreateIndex(Operation):
         check_dialect_options(self)
 
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table = state.require_table(self.args["table_name"], self.schema, self)
         name = self.args["index_name"]
         if state.find_index(name, self.schema) is not None and not self.args.get("if_not_exists"):
             state.problem(self.location, f"index {name} already exists at this point")
