@@ -243,6 +243,7 @@ def _statements(connection: sa.Connection, op) -> list[Any]:
         table = rebuild.table_name_of(op)
         before = rebuild.reflect_table(connection, table, op.schema) if table else None
         if before is not None and rebuild.needs_rebuild(op, before):
+            rebuild.refuse_if_rows_would_cascade(connection, op, before)
             return rebuild.rebuild(op, before)
     return op.ddl(connection.dialect)
 

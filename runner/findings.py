@@ -85,12 +85,12 @@ RULES: dict[str, tuple[str, str, str]] = {
                         "CONSTRAINT ... PRIMARY KEY USING INDEX"),
     "index-not-concurrently": ("warning", "CREATE INDEX blocks writes to the table on PostgreSQL "
                                "while the index is built",
-                               "add postgresql_concurrently: true (it cannot run inside a "
-                               "transaction)"),
+                               "add postgresql_concurrently: true (yamig runs it outside the "
+                               "revision's transaction)"),
     "drop-index-not-concurrently": ("warning", "DROP INDEX takes an exclusive lock on the table on "
                                     "PostgreSQL, queued behind every running query",
-                                    "add postgresql_concurrently: true (it cannot run inside a "
-                                    "transaction)"),
+                                    "add postgresql_concurrently: true (yamig runs it outside the "
+                                    "revision's transaction)"),
     "volatile-default": ("warning", "a column added with a volatile server default (random(), "
                          "clock_timestamp(), gen_random_uuid(), ...) rewrites the whole table on "
                          "PostgreSQL; constant and stable defaults such as now() do not",

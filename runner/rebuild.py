@@ -59,7 +59,7 @@ def rebuild(op: Any, before: TableState) -> list[Any]:
         raise MigrationError(error, location=op.location, hint="check the name against the table")
     state = SchemaState()
     state.add_table(copy.deepcopy(before))
-    op.state_forwards(state)
+    getattr(op, "rebuild_forwards", op.state_forwards)(state)  # what the rebuilt table has
     after = state.table(op.args.get("new_table_name") or before.name, before.schema)
     if after is None:  # pragma: no cover - every rebuilding op keeps its table
         raise AssertionError(f"{op.name} removed table {before.name}")
@@ -67,6 +67,29 @@ def rebuild(op: Any, before: TableState) -> list[Any]:
     if op.args.get("new_column_name"):
         renames[op.args["new_column_name"]] = op.args["column_name"]
     return rebuild_statements(before, after, renames)
+
+
+def refuse_if_rows_would_cascade(connection: sa.Connection, op: Any, table: TableState) -> None:
+    """With foreign keys enforced, DROP TABLE deletes the rows first, firing ON DELETE actions of
+    the tables that reference it (their rows go too). PRAGMA foreign_keys cannot change inside a
+    transaction, so a rebuild of such a table is refused rather than let it lose rows."""
+    if not connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
+        return
+    names = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").scalars().all()
+    referencing = sorted(other for other in names if other != table.name and any(
+        row[2] == table.name
+        for row in connection.exec_driver_sql(f"PRAGMA foreign_key_list({_quote(other)})")))
+    if referencing:
+        from runner.errors import MigrationError
+
+        raise MigrationError(
+            f"{op.name} rebuilds table {table.name}, and this connection enforces foreign keys "
+            f"(PRAGMA foreign_keys=ON): dropping the old table would delete or block the rows of "
+            f"{', '.join(referencing)} that reference it",
+            location=op.location,
+            hint="run yamig on a connection with foreign keys off (SQLite's default, which yamig's own "
+                 "engine keeps; PRAGMA foreign_keys=OFF before the transaction begins)")
 
 
 def rebuild_statements(before: TableState, after: TableState, renames: dict[str, str]) -> list[Any]:

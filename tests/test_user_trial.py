@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from runner import command
-from runner.errors import MigrationError
+from runner.errors import MigrationError, RevisionFileError
 
 from .helpers import revision_text, write_project
 
@@ -158,7 +158,6 @@ def test_derived_downgrade_of_a_dropped_enum_column_or_table(tmp_path, postgres_
 def test_a_tab_in_the_indentation_is_named(upgrade, where):
     """PyYAML says "found character that cannot start any token", which does not tell a user
     whose editor inserted a tab what to do."""
-    from runner.errors import RevisionFileError
     from runner.loader import parse_document
 
     with pytest.raises(RevisionFileError) as err:
@@ -182,8 +181,6 @@ def test_a_tab_in_the_indentation_is_named(upgrade, where):
 def test_a_value_of_the_wrong_form_says_which_form(tmp_path, operation, expected):
     """A pattern or a choice the value missed was reported as jsonschema's own text: a regular
     expression (`'other' does not match '^[^.]+(\\\\.[^.]+){1,2}$'`) or a Python list."""
-    from runner.errors import RevisionFileError
-
     text = f"revision: a\ndown_revision: null\nupgrade:\n  {operation}\n"
     cfg = write_project(tmp_path, {"r1_x.yaml": text})
     with pytest.raises(RevisionFileError) as err:
@@ -204,31 +201,6 @@ def test_what_the_dialect_cannot_compile_is_an_error_at_the_operation(tmp_path, 
     assert "Enum type requires a name" in str(err.value)
     with sa.create_engine(postgres_url).connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a1"
-
-
-def test_a_table_keyed_later_is_restored_without_a_sequence(tmp_path, postgres_url):
-    """create_primary_key on an integer column adds no sequence, but the derived downgrade of a
-    later drop_table re-created the table with the key inline, which SQLAlchemy makes SERIAL."""
-    keyed = revision_text("a1", None, """
-        - create_table:
-            table_name: tag
-            columns: [{name: id, type: Integer, nullable: false}, {name: label, type: String(20)}]
-        - create_primary_key: {constraint_name: pk_tag, table_name: tag, columns: [id]}
-    """)
-    drop = revision_text("a2", "a1", "- drop_table: {table_name: tag}")
-    cfg = write_project(tmp_path, {"a1_tag.yaml": keyed, "a2_drop.yaml": drop}, postgres_url)
-    command.upgrade(cfg, "a1")
-    before = sa.inspect(sa.create_engine(postgres_url)).get_columns("tag")
-    command.upgrade(cfg, "head")
-    command.downgrade(cfg, "a1")
-    after = sa.inspect(sa.create_engine(postgres_url)).get_columns("tag")
-    def shape(columns):
-        return [(c["name"], c["default"], c["nullable"]) for c in columns]
-
-    assert shape(after) == shape(before) == [("id", None, False), ("label", None, True)]
-    script = _offline(tmp_path, {"a1_tag.yaml": keyed, "a2_drop.yaml": drop}, "postgresql://", "a2:a1",
-                      command.downgrade)
-    assert "CREATE TABLE tag (\n    id INTEGER NOT NULL," in script
 
 
 def test_what_the_dialect_cannot_compile_offline_is_an_error_at_the_operation(tmp_path):
@@ -387,3 +359,107 @@ def test_mssql_drops_a_columns_default_before_the_column(tmp_path):
     assert expected in _offline(tmp_path, {**revisions, "a3_drop.yaml": drop}, "mssql://", "a2:a3")
     script = _offline(tmp_path, {**revisions, "a3_drop.yaml": drop}, "postgresql://", "a2:a3")
     assert "sys.default_constraints" not in script
+
+
+@pytest.mark.parametrize("value, column", [('"yes"', "flag"), ("2", "flag"), ("5", "day"), ('"abc"', "qty")])
+def test_bulk_insert_value_of_the_wrong_type_is_an_error_at_the_value(tmp_path, db_url, value, column):
+    """A string for a Boolean column, or a number for a Date, failed while SQLAlchemy bound it:
+    `yamig: internal error` online, an error without the row offline; SQLite stored 'abc' in an
+    INTEGER column as it is."""
+    table = revision_text("a1", None, """
+        - create_table:
+            table_name: item
+            columns: [{name: id, type: Integer, primary_key: true}, {name: flag, type: Boolean},
+                      {name: day, type: Date}, {name: qty, type: Integer}]
+    """)
+    insert = f"- bulk_insert: {{table_name: item, rows: [{{id: 1, {column}: {value}}}]}}"
+    rows = revision_text("a2", "a1", insert, downgrade="[]")
+    revisions = {"a1_item.yaml": table, "a2_rows.yaml": rows}
+    cfg = write_project(tmp_path, revisions, db_url)
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head")
+    line = (tmp_path / "versions" / "a2_rows.yaml").read_text().splitlines()[3]
+    at = line.index(f"{column}: {value}") + len(column) + 3 + value.startswith('"')  # at the value
+    assert f"a2_rows.yaml:4:{at}: bulk_insert into item: " in str(err.value)
+    assert "is not a value of column " + column in str(err.value)
+    with pytest.raises(MigrationError) as err:
+        _offline(tmp_path, revisions, "postgresql://")
+    assert "is not a value of column " + column in str(err.value)
+
+
+def test_bulk_insert_numbers_written_as_text_are_converted(tmp_path, sqlite_url):
+    table = revision_text("a1", None, """
+        - create_table:
+            table_name: item
+            columns: [{name: id, type: Integer, primary_key: true}, {name: qty, type: Integer},
+                      {name: ratio, type: Float}, {name: flag, type: Boolean}]
+        - bulk_insert: {table_name: item, rows: [{id: 1, qty: "12", ratio: "0.5", flag: 1}]}
+    """, downgrade="[]")
+    cfg = write_project(tmp_path, {"a1_item.yaml": table}, sqlite_url)
+    command.upgrade(cfg, "head")
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT typeof(qty), qty, ratio, flag FROM item").one() == \
+            ("integer", 12, 0.5, 1)
+
+
+@pytest.mark.parametrize("option, expected", [
+    ("postgresql_wher: 'qty > 0'", "create_index takes no option `postgresql_wher`: SQLAlchemy's "
+                                   "postgresql dialect does not know it\n  hint: did you mean "
+                                   "`postgresql_where`?"),
+    ("sqlite_using: btree", "create_index takes no option `sqlite_using`: SQLAlchemy's sqlite dialect "
+                            "does not know it\n  hint: sqlite index options: sqlite_where"),
+])
+def test_a_misspelt_index_dialect_option_is_an_error_at_it(tmp_path, option, expected):
+    """The JSON Schema lets any `postgresql_*` key through, and SQLAlchemy then raised ArgumentError
+    while building the index: `yamig: internal error`."""
+    index = revision_text("a2", "a1", f"- create_index: {{index_name: ix_a, table_name: account, "
+                                      f"columns: [phone], {option}}}")
+    with pytest.raises(RevisionFileError) as err:
+        _offline(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": index}, "postgresql://")
+    line = (tmp_path / "versions" / "a2_index.yaml").read_text().splitlines()[3]
+    assert str(err.value).endswith(f"a2_index.yaml:4:{line.index(option) + 1}: {expected}")
+
+
+def test_sqlite_rebuild_with_foreign_keys_enforced_refuses_rather_than_cascade(tmp_path):
+    """On a connection with PRAGMA foreign_keys=ON, the rebuild's DROP TABLE of a parent deleted
+    its rows first, and ON DELETE CASCADE emptied the child table: rows lost without an error."""
+    from runner.engine import create_engine
+
+    url = f"sqlite:///{tmp_path / 'fk.db'}"
+    tables = revision_text("a1", None, """
+        - create_table: {table_name: parent, columns: [{name: id, type: Integer, primary_key: true},
+                                                      {name: n, type: String(10)}]}
+        - create_table: {table_name: child, columns: [{name: id, type: Integer, primary_key: true},
+                         {name: pid, type: Integer, foreign_key: {column: parent.id, ondelete: CASCADE}}]}
+    """)
+    alter = revision_text("a2", "a1", "- alter_column: {table_name: parent, column_name: n, nullable: false}")
+    cfg = write_project(tmp_path, {"a1.yaml": tables, "a2.yaml": alter}, url)
+    engine = create_engine(url)
+    sa.event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA foreign_keys=ON"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "a1")
+        conn.exec_driver_sql("INSERT INTO parent VALUES (1, 'a')")
+        conn.exec_driver_sql("INSERT INTO child VALUES (1, 1)")
+    with pytest.raises(MigrationError) as err, engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    assert "a2.yaml:4:5: alter_column rebuilds table parent, and this connection enforces foreign keys" \
+        in str(err.value)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT * FROM child").all() == [(1, 1)]
+    cfg.attributes.pop("connection")
+    command.upgrade(cfg, "head")  # yamig's own connection leaves foreign keys off: the rows stay
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT * FROM child").all() == [(1, 1)]
+
+
+def test_postgresql_drop_index_concurrently_runs_outside_the_transaction(tmp_path, postgres_url):
+    drop = revision_text("a3", "a2", "- drop_index: {index_name: ix_account_phone, table_name: account, "
+                                     "postgresql_concurrently: true}")
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": CONCURRENTLY,
+                                   "a3_drop.yaml": drop}, postgres_url)
+    command.upgrade(cfg, "head")
+    assert _pg_indexes(postgres_url) == ["ix_account_code"]
+    command.downgrade(cfg, "a2")
+    assert _pg_indexes(postgres_url) == ["ix_account_code", "ix_account_phone"]

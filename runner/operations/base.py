@@ -52,6 +52,12 @@ class Operation:
             return self.location
         return self.revision.where(*self.path, self.name, *keys)
 
+    def key_location(self, *keys: Any) -> str:
+        """Where an argument's key is written (arg_location is its value): for a key that is wrong."""
+        from runner.loader import _KEY
+
+        return self.arg_location(*keys, _KEY)
+
     def derive(self, cls: type[Operation], args: dict[str, Any]) -> Operation:
         """A reversing operation that reports errors at this operation's place in its file."""
         return cls(args, revision=self.revision, derived_from=self)

@@ -77,12 +77,13 @@ class BulkInsert(Operation):
         for key, value in row.items():
             try:
                 typed[key] = _value(value, types[key], literal)
-            except (ValueError, decimal.InvalidOperation):
+            except (ValueError, TypeError, decimal.InvalidOperation):
                 raise MigrationError(
                     f"bulk_insert into {self.args['table_name']}: {value!r} is not a value of "
                     f"column {key} ({types[key]})",
                     location=self.arg_location("rows", index, key),
-                    hint="write dates as 2026-01-31, times as 10:00:00, numbers without quotes",
+                    hint="write booleans as true or false, dates as 2026-01-31, times as 10:00:00, "
+                         "numbers as numbers",
                 ) from None
         return typed
 
@@ -141,6 +142,11 @@ def _value(value: Any, type_: Any, literal: bool) -> Any:
         return sa.literal(json.dumps(value), sa.String()) if literal else json.dumps(value)
     if isinstance(type_, sa.JSON):
         return value
+    if isinstance(type_, sa.Boolean) and not (isinstance(value, bool) or value in (0, 1)):
+        raise ValueError("not a boolean")  # SQLAlchemy would fail on it while binding
+    if isinstance(type_, (sa.Date, sa.DateTime, sa.Time)) and not isinstance(
+            value, (str, datetime.date, datetime.time)):
+        raise ValueError("not a date or time")
     if not isinstance(value, str):
         if isinstance(type_, sa.Numeric) and not isinstance(type_, sa.Float) and not isinstance(value, bool):
             return decimal.Decimal(str(value))
@@ -153,6 +159,10 @@ def _value(value: Any, type_: Any, literal: bool) -> Any:
         return datetime.time.fromisoformat(value)
     if isinstance(type_, sa.Numeric) and not isinstance(type_, sa.Float):
         return decimal.Decimal(value)
+    if isinstance(type_, sa.Integer):  # SQLite would store the text as it is
+        return int(value)
+    if isinstance(type_, sa.Float):
+        return float(value)
     if isinstance(type_, sa.Uuid) and type_.as_uuid:
         return uuid.UUID(value)
     if isinstance(type_, sa.LargeBinary):

@@ -43,8 +43,38 @@ def _stub_table(name: str, schema: str | None, names: list[str]) -> Any:
                     schema=schema)
 
 
+def check_dialect_options(op: Operation) -> None:
+    """Each `<dialect>_<option>` must be one SQLAlchemy's dialect takes for an index: a misspelt
+    one would otherwise fail deep in SQLAlchemy, or be dropped without a word."""
+    keys = [key for key in op.args if key.startswith(_DIALECTS)]
+    if not keys:
+        return
+    import difflib
+
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import registry
+
+    from runner.errors import RevisionFileError
+
+    for key in keys:
+        dialect, _, option = key.partition("_")
+        accepted = next((sorted(args) for cls, args in registry.load(dialect).construct_arguments or []
+                         if cls is sa.Index), [])
+        if option not in accepted:
+            known = [f"{dialect}_{name}" for name in accepted]
+            close = difflib.get_close_matches(key, known, n=1)
+            raise RevisionFileError(
+                f"{op.name} takes no option `{key}`: SQLAlchemy's {dialect} dialect does not know it",
+                location=op.key_location(key),
+                hint=f"did you mean `{close[0]}`?" if close else
+                     f"{dialect} index options: " + (", ".join(known) or "none"))
+
+
 class CreateIndex(Operation):
     name = "create_index"
+
+    def validate(self) -> None:
+        check_dialect_options(self)
 
     def state_forwards(self, state: SchemaState) -> None:
         table = state.require_table(self.args["table_name"], self.schema, self.location)
