@@ -53,6 +53,8 @@ class _CreateConstraint(Operation):
             for column in self.columns():  # the database makes key columns NOT NULL
                 if column in table.columns:
                     table.columns[column]["nullable"] = False
+                    # and gives a key added later no sequence: a re-created table must not either
+                    table.columns[column].setdefault("autoincrement", False)
         table.constraints.append(self.spec())
 
     def reverse(self, state: SchemaState) -> list[Operation]:
