@@ -108,6 +108,10 @@ class MSSQLDropDefault(AlterColumn):
     """SQL Server names a column's DEFAULT constraint itself: look the name up, drop it by it."""
 
 
+class MSSQLDropForeignKey(AlterColumn):
+    """SQL Server names an unnamed foreign key itself: look up the one on the column, drop it by it."""
+
+
 def _alter(compiler, element: AlterTable) -> str:
     return f"ALTER TABLE {_table(compiler, element.table_name, element.schema)}"
 
@@ -258,6 +262,21 @@ def _mssql_drop_default(element, compiler, **kw) -> str:
         "select @const_name = QUOTENAME([name]) from sys.default_constraints\n"
         f"where parent_object_id = object_id('{schema_dot}{element.table_name}')\n"
         f"and col_name(parent_object_id, parent_column_id) = '{element.column_name}'\n"
+        f"exec('alter table {_table(compiler, element.table_name, element.schema)} "
+        "drop constraint ' + @const_name)"
+    )
+
+
+@compiles(MSSQLDropForeignKey)
+def _mssql_drop_foreign_key(element, compiler, **kw) -> str:
+    schema_dot = element.schema + "." if element.schema else ""
+    return (
+        "declare @const_name varchar(256)\n"
+        "select @const_name = QUOTENAME([name]) from\n"
+        "sys.foreign_keys fk join sys.foreign_key_columns fkc\n"
+        "on fk.object_id=fkc.constraint_object_id\n"
+        f"where fkc.parent_object_id = object_id('{schema_dot}{element.table_name}')\n"
+        f"and col_name(fkc.parent_object_id, fkc.parent_column_id) = '{element.column_name}'\n"
         f"exec('alter table {_table(compiler, element.table_name, element.schema)} "
         "drop constraint ' + @const_name)"
     )

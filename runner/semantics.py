@@ -325,9 +325,12 @@ def _table_differences(name: str, old: TableState, new: TableState) -> list[str]
     for column in new.columns:
         if column not in old.columns:
             found.append(f"table {name} still has column {column}")
+    from runner.operations.constraints import autoincrement_column
+
+    old_auto, new_auto = autoincrement_column(old), autoincrement_column(new)
     for column, spec in old.columns.items():
         if column in new.columns:
-            was, now = _column(spec), _column(new.columns[column])
+            was, now = _column(spec, column == old_auto), _column(new.columns[column], column == new_auto)
             for attr in was:
                 if was[attr] != now[attr]:
                     found.append(f"column {name}.{column} has {attr} {_show(now[attr], attr)}, "
@@ -351,11 +354,13 @@ def _table_differences(name: str, old: TableState, new: TableState) -> list[str]
     return found
 
 
-def _column(spec: dict[str, Any]) -> dict[str, Any]:
+def _column(spec: dict[str, Any], generated: bool) -> dict[str, Any]:
     """A column's own meaning, with the defaults spelled out and the type in canonical form.
 
     What it implies elsewhere is compared there: `primary_key`, `unique` and `foreign_key` as
-    constraints (_constraints), `index: true` as the index ix_<table>_<column> (_indexes)."""
+    constraints (_constraints), `index: true` as the index ix_<table>_<column> (_indexes).
+    `autoincrement` "auto" means what it does in its table: `generated`, whether SQLAlchemy makes
+    the column autoincrementing there (a key that drop_constraint left records true or false)."""
     from runner.types import TypeGrammarError, parse_type
 
     try:
@@ -364,13 +369,14 @@ def _column(spec: dict[str, Any]) -> dict[str, Any]:
         type_text = spec.get("type")
     default = spec.get("server_default")
     primary = bool(spec.get("primary_key"))
+    autoincrement = spec.get("autoincrement", "auto")
     return {
         "type": type_text,
         "nullable": spec.get("nullable", not primary),
         "server_default": default if isinstance(default, dict) or default is None else str(default),
         "comment": spec.get("comment"),
-    }  # not autoincrement: it says how a CREATE renders the key, and the state adjusts it when a
-    # key is re-added (create_primary_key), while the column's sequence in the database stays
+        "autoincrement": autoincrement if isinstance(autoincrement, bool) else generated,
+    }
 
 
 def _indexes(table: TableState) -> dict[str, dict[str, Any]]:

@@ -56,12 +56,25 @@ class TableState:
         return args
 
 
-@dataclass
 class Problem:
-    """Something an operation assumed that the replayed state contradicts."""
+    """Something an operation assumed that the replayed state contradicts.
 
-    location: str
-    message: str
+    `where` is a location string or the operation itself: an operation's location decodes its
+    file's positions, which replaying thousands of revisions should pay for only when one is
+    actually reported."""
+
+    __slots__ = ("message", "_where")
+
+    def __init__(self, where: Any, message: str):
+        self._where = where
+        self.message = message
+
+    @property
+    def location(self) -> str:
+        return self._where if isinstance(self._where, str) else self._where.location
+
+    def __repr__(self) -> str:
+        return f"Problem({self.location!r}, {self.message!r})"
 
 
 class SchemaState:
@@ -138,18 +151,19 @@ class SchemaState:
     def table(self, name: str, schema: str | None = None) -> TableState | None:
         return self._own((schema, name))
 
-    def require_table(self, name: str, schema: str | None, location: str) -> TableState:
-        """The table, or an unknown stand-in (and a problem noted) when the state lacks it."""
+    def require_table(self, name: str, schema: str | None, where: Any) -> TableState:
+        """The table, or an unknown stand-in (and a problem noted at `where`, a location or the
+        operation) when the state lacks it."""
         table = self._own((schema, name))
         if table is None:
             if not self.opaque:
-                self.problem(location, f"table {_qualified(name, schema)} does not exist at this point")
+                self.problem(where, f"table {_qualified(name, schema)} does not exist at this point")
             table = TableState(name=name, schema=schema, known=False)
             self.add_table(table)
         return table
 
-    def problem(self, location: str, message: str) -> None:
-        self.problems.append(Problem(location, message))
+    def problem(self, where: Any, message: str) -> None:
+        self.problems.append(Problem(where, message))
 
     def find_index(self, name: str, schema: str | None = None) -> TableState | None:
         table = self._index_tables.get((schema, name))

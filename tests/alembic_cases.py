@@ -324,6 +324,13 @@ CASES = [
         "server_default: true}}",
     ),
     Case(
+        "add_column_foreign_key_unnamed",
+        'op.add_column("item", sa.Column("owner_id", sa.Integer, sa.ForeignKey("account.id")))',
+        "- add_column: {table_name: item, column: {name: owner_id, type: Integer, "
+        "foreign_key: {column: account.id}}}",
+        backends=(), dialects=("postgresql", "mssql", "oracle"),  # MySQL: see test_offline.py
+    ),
+    Case(
         "add_column_foreign_key",
         'op.add_column("item", sa.Column("owner_id", sa.Integer, sa.ForeignKey("account.id", '
         'name="fk_item_owner", ondelete="SET NULL")))',
@@ -472,10 +479,13 @@ CASES = [
         'op.create_index("ix_item_account_incl", "item", ["account_id"], postgresql_include=["price"])',
         "- create_index: {index_name: ix_item_account_incl, table_name: item, columns: [account_id], "
         "postgresql_include: [price]}",
-        xfail={key: "create_index with postgresql_include fails with KeyError 'price': the stub table of "
-                    "CreateIndex.ddl (runner/operations/indexes.py) has only the indexed columns, and "
-                    "SQLAlchemy looks the included ones up in it"
-               for key in ("online-postgresql", "offline-postgresql")},  # the others ignore the option
+    ),
+    Case(
+        "create_index_mssql_include",
+        'op.create_index("ix_item_account_incl", "item", ["account_id"], mssql_include=["price"])',
+        "- create_index: {index_name: ix_item_account_incl, table_name: item, columns: [account_id], "
+        "mssql_include: [price]}",
+        backends=(), dialects=("mssql",),
     ),
     Case(
         "create_index_mysql_length",
@@ -890,6 +900,9 @@ ALEMBIC_DOWNGRADES = {
             op.drop_constraint("fk_item_owner", "item", type_="foreignkey")
         op.drop_column("item", "owner_id")
         """,
+    "add_column_foreign_key_unnamed": """
+        op.drop_column("item", "owner_id", **({"mssql_drop_foreign_key": True} if dialect == "mssql" else {}))
+        """,
     "drop_column_plain": 'op.add_column("item", sa.Column("note", sa.Text))',
     "create_index_unique_and_composite": 'op.drop_index("ix_item_account_price", "item")\n'
                                          'op.drop_index("ux_account_email", "account")',
@@ -911,9 +924,4 @@ ALEMBIC_DOWNGRADES = {
         """,
 }
 
-DOWNGRADE_XFAIL = {
-    ("add_column_foreign_key", dialect): "the derived downgrade of add_column with a foreign key is a bare "
-    "DROP COLUMN, which MySQL and SQL Server refuse while a foreign key uses the column: AddColumn.reverse "
-    "(runner/operations/columns.py) should drop the constraint first, as an Alembic downgrade does"
-    for dialect in ("mysql", "mssql")
-}
+DOWNGRADE_XFAIL: dict[tuple[str, str], str] = {}

@@ -383,3 +383,23 @@ def test_ddl_compiles_without_literal_binds_beside_alembic(tmp_path, capsys):
     out = yamig_script(tmp_path, capsys, "mysql", True, ("upgrade", "r2:r3", {}), revisions=revisions)
     assert "ALTER TABLE t ADD CONSTRAINT uq_t_code UNIQUE (code);\n\n" in out
     assert "ALTER TABLE t DROP INDEX uq_t_code;\n\n" in out
+
+
+def test_derived_downgrade_of_an_unnamed_foreign_key_column_on_mysql(tmp_path, capsys):
+    """MySQL names an unnamed foreign key itself and will not drop the column while it exists: the
+    derived downgrade says so at the add_column, rather than print a DROP COLUMN that fails."""
+    from runner.cli import main
+
+    revisions = {**YAMIG_REVISIONS, "r3_third.yaml": revision_text("r3", "r2", """
+        - create_table: {table_name: a, columns: [{name: id, type: Integer, primary_key: true}]}
+        - add_column: {table_name: t, column: {name: a_id, type: Integer, foreign_key: {column: a.id}}}
+        """)}
+    config = write_project(tmp_path / "yamig", revisions, "mysql://")
+    capsys.readouterr()
+    code = main(["-q", "-c", config.config_file_name, "downgrade", "r3:r2", "--sql"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "r3_third.yaml:5:5: " in err
+    assert "cannot derive the downgrade of add_column t.a_id on mysql: its foreign key has no name" in err
+    assert "give the column's foreign_key a `name`" in err
+    assert "Traceback" not in err and "DROP COLUMN" not in out

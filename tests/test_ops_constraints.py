@@ -464,3 +464,62 @@ def test_comment_reversal_uses_existing_comment_then_the_state(tmp_path):
     assert str(info.value).startswith(f"{tmp_path}/versions/b.yaml:4:5: cannot derive the downgrade of "
                                       "drop_table_comment on elsewhere")
     assert "give `existing_comment:`" in str(info.value)
+
+
+KEYED = {  # a table keyed on id, inline (SERIAL) or by create_primary_key later (no sequence)
+    "inline": """
+        - create_table:
+            table_name: tag
+            columns: [{name: id, type: Integer, primary_key: true}, {name: label, type: String(20)}]
+        """,
+    "added": """
+        - create_table:
+            table_name: tag
+            columns: [{name: id, type: Integer, nullable: false}, {name: label, type: String(20)}]
+        - create_primary_key: {constraint_name: tag_pkey, table_name: tag, columns: [id]}
+        """,
+}
+
+
+@pytest.mark.parametrize("keyed", sorted(KEYED))
+def test_a_dropped_key_keeps_its_sequence_in_the_state_as_in_postgresql(tmp_path, postgres_url, keyed):
+    """PostgreSQL keeps a SERIAL's sequence default when its key is dropped: the state records the
+    column as still generated, so the derived downgrade (create_primary_key) restores it as it was,
+    and validate finds no mismatch; a key create_primary_key added had no sequence, before or after."""
+    from runner.loader import load_revision_file
+    from runner.operations.base import operations
+    from runner.state import SchemaState
+
+    revisions = {"a1_tag.yaml": revision_text("a1", None, KEYED[keyed]),
+                 "a2_drop.yaml": revision_text("a2", "a1", "- drop_constraint: {constraint_name: tag_pkey, "
+                                                           "table_name: tag, type: primary}")}
+    cfg = write_project(tmp_path, revisions, postgres_url)
+
+    def id_column() -> dict:
+        engine = sa.create_engine(postgres_url)
+        try:
+            inspector = sa.inspect(engine)
+            column = next(c for c in inspector.get_columns("tag") if c["name"] == "id")
+            key = inspector.get_pk_constraint("tag")["constrained_columns"]
+            return {"default": column["default"], "key": key}
+        finally:
+            engine.dispose()
+
+    command.upgrade(cfg, "a1")
+    before = id_column()
+    command.upgrade(cfg, "head")
+    dropped = id_column()
+    command.downgrade(cfg, "a1")
+    assert id_column() == before
+    generated = keyed == "inline"
+    assert (before["default"] or "").startswith("nextval(") is generated and before["key"] == ["id"]
+    assert (dropped["default"] or "").startswith("nextval(") is generated and dropped["key"] == []
+
+    state = SchemaState()
+    for name in sorted(revisions):
+        for op in operations(load_revision_file(tmp_path / "versions" / name), "upgrade"):
+            op.state_forwards(state)
+    assert state.table("tag").columns["id"]["autoincrement"] is generated
+    cfg.stdout = io.StringIO()
+    command.validate(cfg, output_format="json")
+    assert "downgrade-mismatch" not in cfg.stdout.getvalue(), cfg.stdout.getvalue()

@@ -203,6 +203,31 @@ def test_what_the_dialect_cannot_compile_is_an_error_at_the_operation(tmp_path, 
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a1"
 
 
+def test_a_table_keyed_later_is_restored_without_a_sequence(tmp_path, postgres_url):
+    """create_primary_key on an integer column adds no sequence, but the derived downgrade of a
+    later drop_table re-created the table with the key inline, which SQLAlchemy makes SERIAL."""
+    keyed = revision_text("a1", None, """
+        - create_table:
+            table_name: tag
+            columns: [{name: id, type: Integer, nullable: false}, {name: label, type: String(20)}]
+        - create_primary_key: {constraint_name: pk_tag, table_name: tag, columns: [id]}
+    """)
+    drop = revision_text("a2", "a1", "- drop_table: {table_name: tag}")
+    cfg = write_project(tmp_path, {"a1_tag.yaml": keyed, "a2_drop.yaml": drop}, postgres_url)
+    command.upgrade(cfg, "a1")
+    before = sa.inspect(sa.create_engine(postgres_url)).get_columns("tag")
+    command.upgrade(cfg, "head")
+    command.downgrade(cfg, "a1")
+    after = sa.inspect(sa.create_engine(postgres_url)).get_columns("tag")
+    def shape(columns):
+        return [(c["name"], c["default"], c["nullable"]) for c in columns]
+
+    assert shape(after) == shape(before) == [("id", None, False), ("label", None, True)]
+    script = _offline(tmp_path, {"a1_tag.yaml": keyed, "a2_drop.yaml": drop}, "postgresql://", "a2:a1",
+                      command.downgrade)
+    assert "CREATE TABLE tag (\n    id INTEGER NOT NULL," in script
+
+
 def test_what_the_dialect_cannot_compile_offline_is_an_error_at_the_operation(tmp_path):
     enum = revision_text("a2", "a1", """
         - add_column: {table_name: account, column: {name: kind, type: "Enum('a', 'b')"}}

@@ -30,7 +30,7 @@ class RenameTable(Operation):
 
     def state_forwards(self, state: SchemaState) -> None:
         old, new, schema = self.args["old_table_name"], self.args["new_table_name"], self.schema
-        table = state.require_table(old, schema, self.location)
+        table = state.require_table(old, schema, self)
         existing = state.table(new, schema)
         if existing is not None and existing.known:
             state.problem(self.location, f"table {_qualified(new, schema)} already exists at this point")
@@ -103,7 +103,7 @@ class AlterColumn(Operation):
     def state_forwards(self, state: SchemaState) -> None:
         from runner.operations.tables import add_named_types, drop_named_types
 
-        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table = state.require_table(self.args["table_name"], self.schema, self)
         drop_named_types(state, self.owned_types)
         if "type" in self.args:
             add_named_types(state, [self.args["type"]])

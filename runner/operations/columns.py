@@ -41,13 +41,13 @@ class AddColumn(Operation):
         """state_forwards for the rebuilt table: the new column's UNIQUE becomes a constraint
         named uq_<table>_<column>, as Alembic's batch block needs a name for it."""
         self.state_forwards(table_state)
-        table = table_state.require_table(self.args["table_name"], self.schema, self.location)
+        table = table_state.require_table(self.args["table_name"], self.schema, self)
         column = table.columns[self.args["column"]["name"]]
         if column.pop("unique", False):
             table.constraints.append({"unique": [column["name"]], "name": unique_name(table.name, column)})
 
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table = state.require_table(self.args["table_name"], self.schema, self)
         column = self.args["column"]
         if column["name"] in table.columns:
             state.problem(self.location, f"column {table.name}.{column['name']} already exists")
@@ -67,6 +67,8 @@ class AddColumn(Operation):
             args["mssql_drop_default"] = True  # the default it adds would block the drop there
         drop = self.derive(DropColumn, args)
         drop.owned_types = [self.args["column"]["type"]]
+        if self.args["column"].get("foreign_key"):
+            drop.foreign_key = {"name": self.args["column"]["foreign_key"].get("name")}
         return [drop]
 
     def ddl(self, dialect: Any) -> list[Any]:
@@ -102,9 +104,10 @@ class AddColumn(Operation):
 class DropColumn(Operation):
     name = "drop_column"
     owned_types: list[str] = []  # when derived from add_column: PostgreSQL enum types to drop too
+    foreign_key: dict[str, Any] | None = None  # when derived from add_column: the FK it added, {name}
 
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table = state.require_table(self.args["table_name"], self.schema, self)
         name = self.args["column_name"]
         if name not in table.columns and table.known and not state.opaque:
             state.problem(self.location, f"column {table.name}.{name} does not exist at this point")
@@ -156,8 +159,36 @@ class DropColumn(Operation):
             # SQL Server refuses to drop a column with a DEFAULT constraint, named by itself
             change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
             statements.append(ddl_alter.MSSQLDropDefault(change))
+        statements += self._drop_foreign_key(dialect)
         return [*statements, ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
                 *ddl.drop_named_types(self.owned_types, dialect)]
+
+    def _drop_foreign_key(self, dialect: Any) -> list[Any]:
+        """MySQL and SQL Server refuse to drop a column a foreign key uses: drop that key first,
+        as an Alembic downgrade does (PostgreSQL, Oracle and SQLite drop it with the column)."""
+        if self.foreign_key is None or dialect.name not in ("mysql", "mariadb", "mssql"):
+            return []
+        import sqlalchemy as sa
+
+        from runner import ddl_alter
+
+        name = self.foreign_key.get("name")
+        if name is None and dialect.name == "mssql":  # Alembic's mssql_drop_foreign_key
+            change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
+            return [ddl_alter.MSSQLDropForeignKey(change)]
+        if name is None:
+            raise MigrationError(
+                f"cannot derive the downgrade of add_column {self.args['table_name']}."
+                f"{self.args['column_name']} on {dialect.name}: its foreign key has no name, and "
+                "the database named it itself",
+                location=self.location,
+                hint="give the column's foreign_key a `name`, or write a `downgrade:` that drops it "
+                     "by the name the database gave it",
+            )
+        table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
+        constraint = sa.ForeignKeyConstraint([], [], name=name)
+        table.append_constraint(constraint)
+        return [sa.schema.DropConstraint(constraint)]
 
 
 def unique_name(table: str, column: dict[str, Any]) -> str:

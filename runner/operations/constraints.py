@@ -38,7 +38,7 @@ class _CreateConstraint(Operation):
         return {self.kind: list(self.args["columns"]), "name": self.args["constraint_name"]}
 
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.table_name, self.schema, self.location)
+        table = state.require_table(self.table_name, self.schema, self)
         name = self.args["constraint_name"]
         if find_constraint(table, name) is not None:
             state.problem(self.location, f"constraint {name} already exists on table {table.name}")
@@ -53,6 +53,8 @@ class _CreateConstraint(Operation):
             for column in self.columns():  # the database makes key columns NOT NULL
                 if column in table.columns:
                     table.columns[column]["nullable"] = False
+                    # and gives a key added later no sequence: a re-created table must not either
+                    table.columns[column].setdefault("autoincrement", False)
         table.constraints.append(self.spec())
 
     def reverse(self, state: SchemaState) -> list[Operation]:
@@ -152,7 +154,7 @@ class DropConstraint(Operation):
     needs_rebuild_on_sqlite = True
 
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table = state.require_table(self.args["table_name"], self.schema, self)
         name = self.args["constraint_name"]
         found = find_constraint(table, name)
         if found is None:
@@ -324,7 +326,34 @@ def find_constraint(table: TableState, name: str) -> dict[str, Any] | None:
     return None
 
 
+def autoincrement_column(table: TableState) -> str | None:
+    """The key column SQLAlchemy makes autoincrementing (SERIAL on PostgreSQL) for `table` as the
+    state has it: a sole integer key with autoincrement "auto" (no foreign key, no default), or the
+    key column marked `autoincrement: true`. SQLAlchemy's own rule decides, on the key columns."""
+    import sqlalchemy as sa
+
+    from runner.ddl import build_column
+    from runner.types import TypeGrammarError
+
+    keys = {n for n, c in table.columns.items() if c.get("primary_key")}
+    for spec in table.constraints:
+        keys |= set(spec.get("primary_key") or ())
+    try:
+        columns = [build_column({**c, "primary_key": True}) for n, c in table.columns.items() if n in keys]
+        return getattr(sa.Table(table.name, sa.MetaData(), *columns).autoincrement_column, "name", None)
+    except (TypeGrammarError, sa.exc.ArgumentError):  # a bad type is reported where it is written
+        return None
+
+
 def remove_constraint(table: TableState, name: str) -> None:
+    found = find_constraint(table, name)
+    if found is not None and "primary_key" in found:
+        # the database keeps what generated a key's values (PostgreSQL: the SERIAL's sequence
+        # default): record it, so that adding the key back restores the column as it was
+        generated = autoincrement_column(table)
+        for column in found["primary_key"]:
+            if column in table.columns:
+                table.columns[column]["autoincrement"] = column == generated
     kept = [c for c in table.constraints if _name_of(c, table) != name]
     if len(kept) != len(table.constraints):
         for spec in table.constraints:
@@ -345,8 +374,6 @@ def remove_constraint(table: TableState, name: str) -> None:
             else:
                 column["primary_key"] = False
                 column["nullable"] = False  # dropping the key leaves the column NOT NULL
-                # and its sequence, if it had one: a key put back on it is what it was
-                column.setdefault("autoincrement", "auto")
         return
 
 

@@ -23,7 +23,7 @@ class BulkInsert(Operation):
     reversible = False
 
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table = state.require_table(self.args["table_name"], self.schema, self)
         if not table.known or state.opaque:
             return
         for index, row in enumerate(self.args["rows"]):

@@ -24,10 +24,21 @@ def _dialect_options(args: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def _stub_table(name: str, schema: str | None, columns: list) -> Any:
+def _named_columns(args: dict[str, Any]) -> list[str]:
+    """The columns an index names: its own, and those of dialect options (`postgresql_include` ...)."""
+    names = [c for c in args.get("columns", []) if isinstance(c, str)]
+    for key, value in args.items():
+        if key.startswith(_DIALECTS) and key.endswith("_include"):
+            names += [c for c in ([value] if isinstance(value, str) else value) if isinstance(c, str)]
+        elif key.startswith(_DIALECTS) and isinstance(value, dict):  # postgresql_ops, mysql_length ...
+            names += [c for c in value if isinstance(c, str)]
+    return list(dict.fromkeys(names))
+
+
+def _stub_table(name: str, schema: str | None, names: list[str]) -> Any:
+    """A table with just the columns a statement names, for SQLAlchemy to render them from."""
     import sqlalchemy as sa
 
-    names = [c for c in columns if isinstance(c, str)]
     return sa.Table(name, sa.MetaData(), *[sa.Column(c, sa.types.NULLTYPE) for c in names],
                     schema=schema)
 
@@ -66,7 +77,7 @@ class CreateIndex(Operation):
         check_dialect_options(self)
 
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table = state.require_table(self.args["table_name"], self.schema, self)
         name = self.args["index_name"]
         implied = _implied_index(state, self.args)
         if (implied or state.find_index(name, self.schema)) and not self.args.get("if_not_exists"):
@@ -88,7 +99,7 @@ class CreateIndex(Operation):
         import sqlalchemy as sa
 
         columns = self.args.get("columns", [])
-        table = _stub_table(self.args["table_name"], self.schema, columns)
+        table = _stub_table(self.args["table_name"], self.schema, _named_columns(self.args))
         expressions = [table.c[c] if isinstance(c, str) else sa.text(c["sql"]) for c in columns]
         index = sa.Index(self.args["index_name"], *expressions, unique=bool(self.args.get("unique")),
                          _table=table, **_dialect_options(self.args))

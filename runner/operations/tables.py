@@ -78,7 +78,7 @@ class DropTable(Operation):
 
     def state_forwards(self, state: SchemaState) -> None:
         name, schema = self.args["table_name"], self.schema
-        state.require_table(name, schema, self.location)
+        state.require_table(name, schema, self)
         state.remove_table(name, schema)
         drop_named_types(state, self.owned_types)
 
@@ -113,7 +113,7 @@ class CreateTableComment(Operation):
     name = "create_table_comment"
 
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table = state.require_table(self.args["table_name"], self.schema, self)
         table.comment = self.args["comment"]
 
     def reverse(self, state: SchemaState) -> list[Operation]:
@@ -134,7 +134,7 @@ class DropTableComment(Operation):
     name = "drop_table_comment"
 
     def state_forwards(self, state: SchemaState) -> None:
-        table = state.require_table(self.args["table_name"], self.schema, self.location)
+        table = state.require_table(self.args["table_name"], self.schema, self)
         table.comment = None
 
     def reverse(self, state: SchemaState) -> list[Operation]:
