@@ -914,9 +914,4 @@ ALEMBIC_DOWNGRADES = {
         """,
 }
 
-DOWNGRADE_XFAIL = {
-    ("add_column_foreign_key", dialect): "the derived downgrade of add_column with a foreign key is a bare "
-    "DROP COLUMN, which MySQL and SQL Server refuse while a foreign key uses the column: AddColumn.reverse "
-    "(runner/operations/columns.py) should drop the constraint first, as an Alembic downgrade does"
-    for dialect in ("mysql", "mssql")
-}
+DOWNGRADE_XFAIL: dict[tuple[str, str], str] = {}

@@ -32,6 +32,7 @@ class AddColumn(Operation):
             args["mssql_drop_default"] = True  # the default it adds would block the drop there
         drop = self.derive(DropColumn, args)
         drop.owned_types = [self.args["column"]["type"]]
+        drop.foreign_key_name = (self.args["column"].get("foreign_key") or {}).get("name")
         return [drop]
 
     def ddl(self, dialect: Any) -> list[Any]:
@@ -67,6 +68,7 @@ class AddColumn(Operation):
 class DropColumn(Operation):
     name = "drop_column"
     owned_types: list[str] = []  # when derived from add_column: PostgreSQL enum types to drop too
+    foreign_key_name: str | None = None  # when derived from add_column: its named foreign key
 
     def state_forwards(self, state: SchemaState) -> None:
         table = state.require_table(self.args["table_name"], self.schema, self.location)
@@ -115,6 +117,13 @@ class DropColumn(Operation):
             # SQL Server refuses to drop a column with a DEFAULT constraint, named by itself
             change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
             statements.append(ddl_alter.MSSQLDropDefault(change))
+        if self.foreign_key_name and dialect.name in ("mysql", "mariadb", "mssql"):
+            # these refuse to drop a column a foreign key uses (PostgreSQL and Oracle drop it along)
+            from runner.operations.constraints import DropConstraint
+
+            args = {"constraint_name": self.foreign_key_name, "table_name": self.args["table_name"],
+                    "type": "foreignkey", **({"schema": self.schema} if self.schema else {})}
+            statements += DropConstraint(args).ddl(dialect)
         return [*statements, ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
                 *ddl.drop_named_types(self.owned_types, dialect)]
 
