@@ -95,7 +95,8 @@ def _inline_references(element: AddColumn, compiler) -> str:
         return ""
     fk = next(iter(element.column.foreign_keys))
     target = fk.column
-    text = f" REFERENCES {_table(compiler, target.table.name, target.table.schema)} "
+    text = f" CONSTRAINT {compiler.preparer.quote(fk.name)}" if fk.name else ""  # SQLite keeps it
+    text += f" REFERENCES {_table(compiler, target.table.name, target.table.schema)} "
     text += f"({compiler.preparer.quote(target.name)})"
     if fk.ondelete:
         text += f" ON DELETE {fk.ondelete}"

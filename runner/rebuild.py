@@ -59,7 +59,7 @@ def rebuild(op: Any, before: TableState) -> list[Any]:
         raise MigrationError(error, location=op.location, hint="check the name against the table")
     state = SchemaState()
     state.add_table(copy.deepcopy(before))
-    op.state_forwards(state)
+    getattr(op, "rebuild_forwards", op.state_forwards)(state)  # what the rebuilt table has
     after = state.table(op.args.get("new_table_name") or before.name, before.schema)
     if after is None:  # pragma: no cover - every rebuilding op keeps its table
         raise AssertionError(f"{op.name} removed table {before.name}")

@@ -164,7 +164,7 @@ def _references(op, state: SchemaState):
             fk = column.get("foreign_key")
             if fk:
                 yield from _fk_target(state, own, [column["name"]], [fk["column"]],
-                                      op.arg_location("columns", i, "foreign_key"))
+                                      lambda i=i: op.arg_location("columns", i, "foreign_key"))
         for i, constraint in enumerate(args.get("constraints") or []):
             fk = constraint.get("foreign_key")
             names = [] if fk else constraint.get("primary_key") or constraint.get("unique") or []
@@ -178,7 +178,7 @@ def _references(op, state: SchemaState):
                         yield ("foreign-key", op.arg_location("constraints", i),
                                f"the foreign key names column {name}, which table {own.name} does not have")
                 yield from _fk_target(state, own, fk.get("columns", []), fk.get("references", []),
-                                      op.arg_location("constraints", i))
+                                      lambda i=i: op.arg_location("constraints", i))
     elif op.name == "add_column":
         fk = args["column"].get("foreign_key")
         table = state.table(args["table_name"], args.get("schema"))
@@ -186,7 +186,8 @@ def _references(op, state: SchemaState):
             yield "state", op.location, f"table {table.name} already has a primary key"
         if fk and table is not None:
             yield from _fk_target(state, table, [args["column"]["name"]], [fk["column"]],
-                                  op.arg_location("column", "foreign_key"), [args["column"].get("type")])
+                                  lambda: op.arg_location("column", "foreign_key"),
+                                  [args["column"].get("type")])
     elif op.name == "create_foreign_key":
         source = state.table(args["source_table"], args.get("source_schema"))
         if source is None or not source.known:
@@ -199,7 +200,7 @@ def _references(op, state: SchemaState):
         prefix = f"{schema}." if schema else ""
         yield from _fk_target(state, source, args["local_cols"],
                               [f"{prefix}{args['referent_table']}.{c}" for c in args["remote_cols"]],
-                              op.arg_location("referent_table"))
+                              lambda: op.arg_location("referent_table"))
     if op.name in ("create_unique_constraint", "create_check_constraint", "create_primary_key",
                    "create_foreign_key"):
         yield from _constraint_exists(op, state)
@@ -226,17 +227,18 @@ def _has_primary_key(table: TableState) -> bool:
             or any(c.get("primary_key") for c in table.constraints))
 
 
-def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: list[str], where: str,
+def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: list[str], where,
                local_types: list | None = None):
     """The referenced table exists, has the columns, they are its primary key or a unique key, and
-    each referencing column's type is of the same family (a number cannot reference text)."""
+    each referencing column's type is of the same family (a number cannot reference text).
+    `where()` gives the location, looked up only for a finding."""
     if len(local) != len(targets):
-        yield ("foreign-key", where, f"{len(local)} referencing column(s) but {len(targets)} referenced")
+        yield ("foreign-key", where(), f"{len(local)} referencing column(s) but {len(targets)} referenced")
         return
     parsed = [_split_target(t) for t in targets]
     tables = {(schema, table) for schema, table, _ in parsed}
     if len(tables) != 1:
-        yield ("foreign-key", where, "the referenced columns are not all in one table")
+        yield ("foreign-key", where(), "the referenced columns are not all in one table")
         return
     schema, name = tables.pop()
     if (schema, name) == (own.schema, own.name):
@@ -245,7 +247,7 @@ def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: l
         table = state.table(name, schema)
     shown = f"{schema}.{name}" if schema else name
     if table is None:
-        yield ("foreign-key", where, f"the foreign key references table {shown}, which does not exist "
+        yield ("foreign-key", where(), f"the foreign key references table {shown}, which does not exist "
                                      "at this point")
         return
     if not table.known:
@@ -253,11 +255,11 @@ def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: l
     columns = [column for _, _, column in parsed]
     missing = [c for c in columns if c not in table.columns]
     if missing:
-        yield ("foreign-key", where, f"the foreign key references {shown}.{missing[0]}, which does not "
+        yield ("foreign-key", where(), f"the foreign key references {shown}.{missing[0]}, which does not "
                                      "exist at this point")
         return
     if not _is_unique_key(table, columns):
-        yield ("foreign-key", where, f"the referenced column(s) {shown}({', '.join(columns)}) are "
+        yield ("foreign-key", where(), f"the referenced column(s) {shown}({', '.join(columns)}) are "
                                      "neither its primary key nor a unique key")
     if local_types is None:
         local_types = [own.columns[c].get("type") if c in own.columns else None for c in local]
@@ -265,7 +267,7 @@ def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: l
         target_type = table.columns[column].get("type")
         mine, theirs = lint.type_family(type_), lint.type_family(target_type)
         if mine and theirs and mine != theirs:
-            yield ("foreign-key", where, f"{own.name}.{name_} is {type_} but references {shown}.{column}, "
+            yield ("foreign-key", where(), f"{own.name}.{name_} is {type_} but references {shown}.{column}, "
                                          f"which is {target_type}")
 
 
@@ -367,8 +369,8 @@ def _column(spec: dict[str, Any]) -> dict[str, Any]:
         "nullable": spec.get("nullable", not primary),
         "server_default": default if isinstance(default, dict) or default is None else str(default),
         "comment": spec.get("comment"),
-        "autoincrement": spec.get("autoincrement", "auto"),
-    }
+    }  # not autoincrement: it says how a CREATE renders the key, and the state adjusts it when a
+    # key is re-added (create_primary_key), while the column's sequence in the database stays
 
 
 def _indexes(table: TableState) -> dict[str, dict[str, Any]]:

@@ -335,14 +335,17 @@ CASES = [
                              name="fk_item_owner", ondelete="SET NULL")))
         """,
         offline={"sqlite": Differs(
-            "SQLite cannot add a constraint: yamig puts the reference inline in ADD COLUMN, where "
-            "Alembic would need a batch block (and offline, a copy_from table)",
-            ["ALTER TABLE item ADD COLUMN owner_id INTEGER REFERENCES account (id) ON DELETE SET NULL;"])},
-        xfail={"online-sqlite": "add_column with a foreign key on SQLite writes an inline `REFERENCES` "
-                                "clause: the constraint name (fk_item_owner) is lost, and SQLAlchemy's "
-                                "inspector cannot read its ON DELETE; Alembic's batch block gives a named "
-                                "table-level FOREIGN KEY (`CONSTRAINT fk_item_owner REFERENCES ...` inline "
-                                "would keep the name)"},
+            "SQLite cannot add a named constraint in place: yamig rebuilds the table from the replayed "
+            "state, where Alembic would need a batch block (and offline, a copy_from table)",
+            ["CREATE TABLE _yamig_tmp_item ( id INTEGER NOT NULL, account_id INTEGER NOT NULL, "
+             "price NUMERIC(10, 2), note TEXT, owner_id INTEGER, PRIMARY KEY (id), "
+             "FOREIGN KEY(account_id) REFERENCES account (id), CONSTRAINT fk_item_owner "
+             "FOREIGN KEY(owner_id) REFERENCES account (id) ON DELETE SET NULL );",
+             "INSERT INTO _yamig_tmp_item (id, account_id, price, note) SELECT item.id, item.account_id, "
+             "item.price, item.note FROM item;",
+             "DROP TABLE item;",
+             "ALTER TABLE _yamig_tmp_item RENAME TO item;",
+             "CREATE INDEX ix_item_account_id ON item (account_id);"])},
     ),
     Case(
         "add_column_unique",
@@ -354,14 +357,15 @@ CASES = [
             batch.create_unique_constraint("uq_account_handle", ["handle"])
         """,
         offline={"sqlite": Differs(
-            "SQLite cannot add a UNIQUE constraint in place: yamig adds a unique index, where Alembic "
-            "raises NotImplementedError outside a batch block",
-            ["ALTER TABLE account ADD COLUMN handle VARCHAR(30);",
-             "CREATE UNIQUE INDEX uq_account_handle ON account (handle);"])},
-        xfail={"online-sqlite": "add_column with unique: true on SQLite makes a unique index "
-                                "uq_account_handle, where Alembic's batch block makes a UNIQUE constraint "
-                                "in the rebuilt table (same enforcement, but the inspector sees an index "
-                                "and no constraint); a rebuild would match Alembic"},
+            "SQLite cannot add a UNIQUE constraint in place: yamig rebuilds the table from the replayed "
+            "state, where Alembic raises NotImplementedError outside a batch block",
+            ["CREATE TABLE _yamig_tmp_account ( id INTEGER NOT NULL, email VARCHAR(100) NOT NULL, "
+             "name VARCHAR(50), handle VARCHAR(30), PRIMARY KEY (id), "
+             "CONSTRAINT uq_account_handle UNIQUE (handle) );",
+             "INSERT INTO _yamig_tmp_account (id, email, name) SELECT account.id, account.email, "
+             "account.name FROM account;",
+             "DROP TABLE account;",
+             "ALTER TABLE _yamig_tmp_account RENAME TO account;"])},
     ),
     Case(
         "add_column_index_flag",

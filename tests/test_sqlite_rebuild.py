@@ -46,7 +46,7 @@ def test_dropping_a_unique_column_rebuilds_the_table_and_keeps_the_rest(tmp_path
         assert conn.execute(sa.text("SELECT id, price, parent_id FROM item ORDER BY id")).all() == \
             [(1, 2.5, 1), (2, 4, 1)]
         assert not insp.has_table("_yamig_tmp_item")
-    command.downgrade(config, "a1")   # derived: the column comes back (unique through an index)
+    command.downgrade(config, "a1")   # derived: the column comes back (unique again, by a rebuild)
     with engine.connect() as conn:
         insp = sa.inspect(conn)
         assert [c["name"] for c in insp.get_columns("item")][-1] == "code"

@@ -7,7 +7,7 @@ from typing import Any
 
 from runner.errors import MigrationError
 from runner.operations.base import Operation, check_type
-from runner.state import SchemaState
+from runner.state import SchemaState, TableState
 
 
 class AddColumn(Operation):
@@ -16,6 +16,35 @@ class AddColumn(Operation):
 
     def validate(self) -> None:
         check_type(self, self.args["column"].get("type"), "column", "type")
+
+    @property
+    def needs_rebuild_on_sqlite(self) -> bool:
+        """Whether SQLite needs the rebuild to add this column as Alembic's batch block does.
+
+        SQLite's ADD COLUMN refuses UNIQUE (with `index: true` the unique index, made in place,
+        is all SQLAlchemy makes anyway). It takes a foreign key only inline (`CONSTRAINT name
+        REFERENCES ...`), and SQLAlchemy's reflection, which yamig's later rebuilds and Alembic's
+        autogenerate read, parses only table-level FOREIGN KEY clauses: a name or ON DELETE /
+        ON UPDATE / DEFERRABLE would be lost to every reader. A plain reference stays in place."""
+        column = self.args["column"]
+        if column.get("unique") and not column.get("index"):
+            return True
+        foreign_key = column.get("foreign_key") or {}
+        return any(value is not None for key, value in foreign_key.items() if key != "column")
+
+    def rebuild_error(self, table: TableState) -> str | None:
+        """On SQLite a rebuild stands in for ADD COLUMN, which fails on a column the table has."""
+        name = self.args["column"]["name"]
+        return f"table {table.name} already has a column named {name}" if name in table.columns else None
+
+    def rebuild_forwards(self, table_state: SchemaState) -> None:
+        """state_forwards for the rebuilt table: the new column's UNIQUE becomes a constraint
+        named uq_<table>_<column>, as Alembic's batch block needs a name for it."""
+        self.state_forwards(table_state)
+        table = table_state.require_table(self.args["table_name"], self.schema, self.location)
+        column = table.columns[self.args["column"]["name"]]
+        if column.pop("unique", False):
+            table.constraints.append({"unique": [column["name"]], "name": unique_name(table.name, column)})
 
     def state_forwards(self, state: SchemaState) -> None:
         table = state.require_table(self.args["table_name"], self.schema, self.location)
@@ -53,9 +82,9 @@ class AddColumn(Operation):
             for fk in sorted(column.foreign_keys, key=lambda f: f.target_fullname):
                 statements.append(sa.schema.AddConstraint(fk.constraint))
         if column.unique and not column.index:  # with index: true, its unique index is the constraint
-            if sqlite:  # SQLite cannot add a UNIQUE column in place; a unique index does the same job
+            if sqlite:  # where the table is not known to rebuild it: a unique index does the same job
                 statements.append(sa.schema.CreateIndex(
-                    sa.Index(f"uq_{table.name}_{column.name}", column, unique=True)))
+                    sa.Index(unique_name(table.name, self.args["column"]), column, unique=True)))
             else:
                 statements.append(sa.schema.AddConstraint(sa.UniqueConstraint(column)))
         statements += [sa.schema.CreateIndex(ix) for ix in indexes]
@@ -126,6 +155,11 @@ class DropColumn(Operation):
             statements += DropConstraint(args).ddl(dialect)
         return [*statements, ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
                 *ddl.drop_named_types(self.owned_types, dialect)]
+
+
+def unique_name(table: str, column: dict[str, Any]) -> str:
+    """The name of the UNIQUE constraint (or index) that add_column makes on SQLite."""
+    return f"uq_{table}_{column['name']}"
 
 
 def involves(constraint: dict[str, Any], column: str) -> bool:
