@@ -472,10 +472,6 @@ CASES = [
         'op.create_index("ix_item_account_incl", "item", ["account_id"], postgresql_include=["price"])',
         "- create_index: {index_name: ix_item_account_incl, table_name: item, columns: [account_id], "
         "postgresql_include: [price]}",
-        xfail={key: "create_index with postgresql_include fails with KeyError 'price': the stub table of "
-                    "CreateIndex.ddl (runner/operations/indexes.py) has only the indexed columns, and "
-                    "SQLAlchemy looks the included ones up in it"
-               for key in ("online-postgresql", "offline-postgresql")},  # the others ignore the option
     ),
     Case(
         "create_index_mysql_length",

@@ -27,7 +27,7 @@ def _dialect_options(args: dict[str, Any]) -> dict[str, Any]:
 def _stub_table(name: str, schema: str | None, columns: list) -> Any:
     import sqlalchemy as sa
 
-    names = [c for c in columns if isinstance(c, str)]
+    names = list(dict.fromkeys(c for c in columns if isinstance(c, str)))
     return sa.Table(name, sa.MetaData(), *[sa.Column(c, sa.types.NULLTYPE) for c in names],
                     schema=schema)
 
@@ -86,7 +86,8 @@ class CreateIndex(Operation):
         import sqlalchemy as sa
 
         columns = self.args.get("columns", [])
-        table = _stub_table(self.args["table_name"], self.schema, columns)
+        included = [c for key in ("postgresql_include", "mssql_include") for c in self.args.get(key) or []]
+        table = _stub_table(self.args["table_name"], self.schema, [*columns, *included])  # looked up there
         expressions = [table.c[c] if isinstance(c, str) else sa.text(c["sql"]) for c in columns]
         index = sa.Index(self.args["index_name"], *expressions, unique=bool(self.args.get("unique")),
                          _table=table, **_dialect_options(self.args))
