@@ -164,7 +164,8 @@ from sqlalchemy import engine_from_config, pool
 
 config = context.config
 # alembic.ini: one transaction per revision, as yamig's default; alembic-one.ini: Alembic's
-# default, one transaction for the whole run
+# default, one transaction for the whole run (on SQLite, whose DDL Alembic treats as not
+# transactional, Alembic still commits after each revision)
 per_migration = config.get_main_option("transaction_per_migration", "true") == "true"
 
 

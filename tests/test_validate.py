@@ -240,3 +240,25 @@ def test_drop_index_concurrently_is_what_the_fix_asks_for():
     ddl = [str(s.compile(dialect=dialect)).strip() for s in
            DropIndex({"index_name": "ix_a", "postgresql_concurrently": True}).ddl(dialect)]
     assert ddl == ["DROP INDEX CONCURRENTLY ix_a"]
+
+
+def test_the_concurrently_fixes_run_on_postgresql(tmp_path, postgres_url):
+    """What index-not-concurrently and drop-index-not-concurrently advise validates clean and runs."""
+    import sqlalchemy as sa
+
+    revisions = {"a1_x.yaml": BASE, "b2_x.yaml": revision_text("b2", "a1", """
+        - create_index: {index_name: ix_account_email, table_name: account, columns: [email],
+                         postgresql_concurrently: true}
+        """), "c3_x.yaml": revision_text("c3", "b2", """
+        - drop_index: {index_name: ix_account_email, postgresql_concurrently: true}
+        """)}
+    assert findings(tmp_path, revisions, url=postgres_url) == (0, [])
+    config = Config(str(tmp_path / "yamig.ini"))
+    command.upgrade(config, "b2")
+    engine = sa.create_engine(postgres_url)
+    with engine.connect() as connection:
+        assert [ix["name"] for ix in sa.inspect(connection).get_indexes("account")] == ["ix_account_email"]
+    command.upgrade(config, "c3")
+    with engine.connect() as connection:
+        assert sa.inspect(connection).get_indexes("account") == []
+    engine.dispose()
