@@ -488,3 +488,16 @@ def test_postgresql_drop_index_concurrently_runs_outside_the_transaction(tmp_pat
     assert _pg_indexes(postgres_url) == ["ix_account_code"]
     command.downgrade(cfg, "a2")
     assert _pg_indexes(postgres_url) == ["ix_account_code", "ix_account_phone"]
+
+
+def test_index_include_columns_on_postgresql_and_mssql(tmp_path):
+    """postgresql_include / mssql_include name columns SQLAlchemy looks up on the index's table,
+    which yamig's stub table lacked: KeyError, `yamig: internal error`."""
+    index = revision_text("a2", "a1", """
+        - create_index: {index_name: ix_a, table_name: account, columns: [email],
+                         postgresql_include: [phone, email], mssql_include: [phone]}
+    """)
+    revisions = {"a1_account.yaml": ACCOUNT, "a2_index.yaml": index}
+    assert "CREATE INDEX ix_a ON account (email) INCLUDE (phone, email);" in \
+        _offline(tmp_path, revisions, "postgresql://")
+    assert "CREATE INDEX ix_a ON account (email) INCLUDE (phone);" in _offline(tmp_path, revisions, "mssql://")
