@@ -350,16 +350,24 @@ class _BodyLoader:
 
 
 class _Shown:
-    """_display_path with the working directory looked up once per load."""
+    """_display_path with the working directory looked up once per load, and each folder
+    outside it once (a project beside the working directory is the common case in CI)."""
 
     def __init__(self) -> None:
         cwd = os.getcwd()
         self.prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+        self.folders: dict[str, str] = {}
 
     def __call__(self, path: str) -> str:
         if path.startswith(self.prefix):
             return path[len(self.prefix):]
-        return _display_path(path)
+        folder, _, name = path.rpartition(os.sep)
+        if not folder or name in ("", ".", ".."):
+            return _display_path(path)
+        shown = self.folders.get(folder)
+        if shown is None:
+            shown = self.folders[folder] = _display_path(folder)
+        return shown + name if shown.endswith(os.sep) else shown + os.sep + name
 
 
 def _display_path(path: str | os.PathLike) -> str:

@@ -206,3 +206,15 @@ def test_the_single_cache_file_of_older_versions_is_replaced_by_the_folder(tmp_p
     loader._FOLDERS.clear()
     assert [r.revision for r in load_revisions([tmp_path], use_cache=True)] == ["a"]
     assert (tmp_path / ".yamig-cache" / "headers").is_file()
+
+
+@pytest.mark.parametrize("path", ["/tmp/proj/versions/a.yaml", "/tmp/../tmp/x/y.yaml", "versions/x.yaml",
+                                  "x.yaml", "../shared/x.yaml", "/a.yaml", "/tmp//x//y.yaml"])
+def test_paths_are_shown_as_one_by_one(path):
+    """The per-load path display (folders outside the working directory computed once) shows
+    every path exactly as the plain function does."""
+    from runner.loader import _display_path, _Shown
+
+    shown = _Shown()
+    assert shown(path) == _display_path(path)
+    assert shown(path) == _display_path(path)  # the folder now comes from its memo
