@@ -35,3 +35,32 @@ def test_every_alembic_command_exists_with_its_signature():
             assert param in ours, f"{name}() lacks parameter {param}"
             if default is not None:
                 assert repr(ours[param].default) == default.replace('"', "'"), (name, param)
+
+
+def test_init_list_templates_and_edit_from_python(tmp_path, monkeypatch):
+    """The three commands the other tests reach only through the CLI, called as Alembic's are."""
+    import io
+    import sys
+
+    from runner.config import Config
+
+    monkeypatch.chdir(tmp_path)
+    config = Config(str(tmp_path / "yamig.ini"))
+    config.stdout = io.StringIO()
+    command.list_templates(config)
+    listing = config.stdout.getvalue()
+    assert all(name in listing for name in ("generic", "multidb", "pyproject"))
+
+    command.init(config, "migrations")
+    assert (tmp_path / "migrations" / "versions").is_dir()
+    assert "script_location = migrations" in (tmp_path / "yamig.ini").read_text()
+
+    config = Config(str(tmp_path / "yamig.ini"))
+    config.stdout = io.StringIO()
+    command.revision(config, message="first", rev_id="a1")
+    marker = tmp_path / "edited.txt"
+    editor = f"{sys.executable} -c \"import sys; open({str(marker)!r}, 'w').write(sys.argv[1])\""
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", editor)
+    command.edit(config, "head")
+    assert marker.read_text().endswith("a1_first.yaml")
