@@ -5,8 +5,8 @@ them grouped by table); autogenerate turns them into operations. Matching:
 tables and columns by name, indexes and check constraints by name, unique
 constraints and foreign keys by their columns (their names are often made up
 by the database). A unique index on one side and a unique constraint on the
-other over the same columns are the same thing (SQLite adds a unique column
-as a unique index).
+other over the same columns are the same thing (databases that older yamig
+versions migrated on SQLite hold an added unique column as a unique index).
 """
 
 from __future__ import annotations
