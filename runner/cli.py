@@ -27,9 +27,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--url", help="database URL, overriding sqlalchemy.url")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not log progress")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # the same options after the command (`yamig upgrade head --sql --url mssql://`), as people
+    # type them; SUPPRESS keeps what was given before the command when they are not repeated
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("-c", "--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    after.add_argument("-n", "--name", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    after.add_argument("-x", action="append", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    after.add_argument("--url", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    after.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                       help=argparse.SUPPRESS)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, help=help_text, description=help_text)
+        return commands.add_parser(name, help=help_text, description=help_text, parents=[after])
 
     def migrating(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("revision", help="target: an id, head, heads, base, +N, -N, label@head, ...")

@@ -245,3 +245,19 @@ def test_post_write_hooks(tmp_path, monkeypatch, capsys):
     ini.write_text(ini.read_text().replace("mark.type = exec", "mark.type = nonsense"))
     code, _, err = run(capsys, "revision", "-m", "y", "--rev-id", "h2")
     assert code == 1 and "post-write hook 'mark' has type 'nonsense'" in err
+
+
+def test_global_options_also_after_the_command(shop, capsys):
+    """`yamig upgrade head --sql --url mssql://`, as people type it: the options after the
+    command apply, and those before it are kept when not repeated."""
+    from runner.cli import _parser
+
+    options = _parser().parse_args(["-c", "a.ini", "-x", "k=v", "upgrade", "head", "--url", "mssql://"])
+    assert (options.config, options.x, options.url, options.quiet) == ("a.ini", ["k=v"], "mssql://", False)
+    options = _parser().parse_args(["upgrade", "head", "-q", "-c", "b.ini", "-n", "other"])
+    assert (options.config, options.name, options.quiet) == ("b.ini", "other", True)
+
+    code = main(["upgrade", "3b9f1c2a7e01", "--sql", "--url", "mssql://", "-q"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("BEGIN TRANSACTION;\n") and "\nGO\n" in out
