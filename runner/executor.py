@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 
 from runner.errors import MigrationError
-from runner.offline import runs_outside_transaction
 
 log = logging.getLogger("runner")
 
@@ -133,10 +132,10 @@ def _split_at_autocommit(connection: sa.Connection, step, ops, own_transactions:
     the rest runs in a new transaction with the version table. That needs a transaction per
     revision that yamig owns; otherwise it is refused before anything runs.
     """
-    if not any(runs_outside_transaction(op, connection.dialect) for op in ops):
+    if not any(op.runs_outside_transaction(connection.dialect) for op in ops):
         return [(ops, False)]
     if not own_transactions:
-        op = next(op for op in ops if runs_outside_transaction(op, connection.dialect))
+        op = next(op for op in ops if op.runs_outside_transaction(connection.dialect))
         raise MigrationError(
             f"{op.name} with postgresql_concurrently must run outside a transaction, and revision "
             f"{step.revision.revision} runs inside one that yamig does not commit per revision",
@@ -145,7 +144,7 @@ def _split_at_autocommit(connection: sa.Connection, step, ops, own_transactions:
                  "or leave postgresql_concurrently out")
     parts: list = [([], False)]
     for op in ops:
-        if runs_outside_transaction(op, connection.dialect):
+        if op.runs_outside_transaction(connection.dialect):
             parts += [([op], True), ([], False)]
         else:
             parts[-1][0].append(op)

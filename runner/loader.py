@@ -280,7 +280,6 @@ class FolderCache:
             self._write("bodies", bodies)
 
 
-HeaderCache = FolderCache  # the earlier name, used by validate
 
 
 _DIRTY: list[FolderCache] = []

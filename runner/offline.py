@@ -119,7 +119,7 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
             script.comment(f"Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}")
         groups = statements_for(ops) if statements_for else (([op], op.ddl(dialect)) for op in ops)
         for group, statements in groups:
-            outside = any(runs_outside_transaction(op, dialect) for op in group) and script.transactional
+            outside = any(op.runs_outside_transaction(dialect) for op in group) and script.transactional
             if outside:
                 script.commit()
             with compile_errors_at(group[0]):
@@ -133,13 +133,6 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
             script.commit()
     if not per_migration or not prepared:
         script.commit()
-
-
-def runs_outside_transaction(op, dialect: Any) -> bool:
-    """PostgreSQL builds an index CONCURRENTLY only outside a transaction: the script commits
-    before it and begins again after it, as Alembic's autocommit_block prints (and the executor
-    runs it so online)."""
-    return dialect.name == "postgresql" and bool(op.args.get("postgresql_concurrently"))
 
 
 @contextmanager

@@ -402,11 +402,11 @@ def _constraints(table: TableState) -> list[dict[str, Any]]:
     """Every constraint by the name the database gives it, the ones column definitions imply
     (primary_key, unique, foreign_key) included: a foreign key declared on a column and one
     added by create_foreign_key are the same thing in the database."""
-    from runner.operations.constraints import _column_constraints, _name_of
+    from runner.operations.constraints import constraint_name, implied_constraints
 
     indexed = {n for n, c in table.columns.items() if c.get("index")}  # unique + index: an index
-    implied = [c for c in _column_constraints(table) if not set(c.get("unique") or ()) & indexed]
-    return [{**c, "name": _name_of(c, table)} for c in table.constraints] + implied
+    implied = [c for c in implied_constraints(table) if not set(c.get("unique") or ()) & indexed]
+    return [{**c, "name": constraint_name(c, table)} for c in table.constraints] + implied
 
 
 def _multiset(constraints: list[dict[str, Any]]) -> Counter:

@@ -83,6 +83,12 @@ class Operation:
     def ddl(self, dialect: Any) -> list[Any]:
         raise NotImplementedError
 
+    def runs_outside_transaction(self, dialect: Any) -> bool:
+        """PostgreSQL builds or drops an index CONCURRENTLY only outside a transaction: the
+        executor commits before it and begins again after it, as Alembic's autocommit_block,
+        and offline scripts print the same COMMIT / BEGIN."""
+        return dialect.name == "postgresql" and bool(self.args.get("postgresql_concurrently"))
+
     def __repr__(self) -> str:
         return f"<{self.name} {self.args!r}>"
 

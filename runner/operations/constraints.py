@@ -43,7 +43,7 @@ class _CreateConstraint(Operation):
         if find_constraint(table, name) is not None:
             state.problem(self.location, f"constraint {name} already exists on table {table.name}")
         elif self.kind == "primary_key" and any("primary_key" in c for c in
-                                                [*table.constraints, *_column_constraints(table)]):
+                                                [*table.constraints, *implied_constraints(table)]):
             state.problem(self.location, f"table {table.name} already has a primary key")
         if table.known and not state.opaque:
             for column in self.columns():
@@ -269,7 +269,7 @@ def _default_name(spec: dict[str, Any], table: TableState) -> str:
     return f"{table.name}_{'_'.join(columns)}_{'fkey' if kind == 'foreign_key' else 'key'}"[:63]
 
 
-def _name_of(spec: dict[str, Any], table: TableState) -> str:
+def constraint_name(spec: dict[str, Any], table: TableState) -> str:
     """A constraint's name: the one written, else the one the database gave it when it was made
     (remember_implied_names), else PostgreSQL's name for it under the table's current name."""
     name = spec.get("name") or spec.get("foreign_key", {}).get("name")
@@ -308,19 +308,19 @@ def forget_implied_names(table: TableState, column: str) -> None:
     table.implied_names = {key: name for key, name in table.implied_names.items() if column not in key[1]}
 
 
-def _column_constraints(table: TableState) -> list[dict[str, Any]]:
+def implied_constraints(table: TableState) -> list[dict[str, Any]]:
     """The named constraints that column definitions imply, in create_table's shape.
 
     A column's foreign key may carry a name; otherwise it, a key or a unique column has the
     name PostgreSQL gave it when it was made, the one a later drop_constraint will use.
     """
-    return [{**spec, "name": _name_of(spec, table)} for _, _, spec in _implied(table)]
+    return [{**spec, "name": constraint_name(spec, table)} for _, _, spec in _implied(table)]
 
 
 def find_constraint(table: TableState, name: str) -> dict[str, Any] | None:
     """The constraint called `name` on `table`, table-level or implied by a column."""
-    for spec in [*table.constraints, *_column_constraints(table)]:
-        if _name_of(spec, table) == name:
+    for spec in [*table.constraints, *implied_constraints(table)]:
+        if constraint_name(spec, table) == name:
             named = spec.get("name") or spec.get("foreign_key", {}).get("name")
             return spec if named else {**spec, "name": name}
     return None
@@ -354,7 +354,7 @@ def remove_constraint(table: TableState, name: str) -> None:
         for column in found["primary_key"]:
             if column in table.columns:
                 table.columns[column]["autoincrement"] = column == generated
-    kept = [c for c in table.constraints if _name_of(c, table) != name]
+    kept = [c for c in table.constraints if constraint_name(c, table) != name]
     if len(kept) != len(table.constraints):
         for spec in table.constraints:
             if spec not in kept:
@@ -362,7 +362,7 @@ def remove_constraint(table: TableState, name: str) -> None:
         table.constraints = kept
         return
     for kind, columns, spec in _implied(table):
-        if _name_of(spec, table) != name:
+        if constraint_name(spec, table) != name:
             continue
         table.implied_names.pop(_key(spec), None)
         for column_name in columns:
