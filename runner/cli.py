@@ -11,13 +11,27 @@ import os
 import sys
 from collections.abc import Sequence
 
-from runner import __version__
+
+class _Version(argparse.Action):
+    """`--version` from the installed package's metadata, read only when it is asked for."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib import metadata
+
+        try:
+            version = metadata.version("yamig")
+        except metadata.PackageNotFoundError:  # a checkout on sys.path, not installed
+            from runner import __version__ as version
+        parser.exit(message=f"yamig {version}\n")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="yamig", description="Declarative, YAML-driven database migrations.")
-    parser.add_argument("--version", action="version", version=f"yamig {__version__}")
+    parser.add_argument("--version", action=_Version, help="print yamig's version and exit")
     parser.add_argument("-c", "--config", default=os.environ.get("YAMIG_CONFIG", "yamig.ini"),
                         help="configuration file (default: ./yamig.ini, or $YAMIG_CONFIG)")
     parser.add_argument("-n", "--name", default=None,
