@@ -368,7 +368,8 @@ def _render_revision(config: Config, folder: Path, rev_id: str, parents: tuple[s
 
     down = "null" if not parents else scalar(parents[0]) if len(parents) == 1 else \
         "[" + ", ".join(scalar(p) for p in parents) + "]"
-    lines = [f"# yaml-language-server: $schema={_schema_reference(config, folder)}"]
+    reference = _schema_reference(config, folder)
+    lines = [f"# yaml-language-server: $schema={reference}"] if reference else []
     lines += [f"# {line}".rstrip() for line in (directive.comments if directive else [])]
     lines += [f"revision: {scalar(rev_id)}", f"down_revision: {down}"]
     if labels:
@@ -389,17 +390,27 @@ def _render_revision(config: Config, folder: Path, rev_id: str, parents: tuple[s
     return "\n".join(lines)
 
 
-def _schema_reference(config: Config, folder: Path) -> str:
-    """The project's copy of the schema if `init` wrote one, else the installed schema."""
-    from runner.loader import schema_path
+def _schema_reference(config: Config, folder: Path) -> str | None:
+    """The project's copy of the schema (`init` writes one) as a path relative to the new file.
 
-    local = config.script_location / "revision.schema.json" if config.get_main_option(
-        "script_location") else None
-    target = local if local is not None and local.is_file() else schema_path()
-    try:
-        return os.path.relpath(target, folder).replace(os.sep, "/")
-    except ValueError:
-        return target.as_uri()
+    It is looked for in the script location and the folders above it up to the configuration
+    file's (multidb keeps one copy for all databases). Never a path into the installed package
+    or a source checkout, which would break on the next machine: without a copy, no line.
+    """
+    if not config.get_main_option("script_location"):
+        return None
+    top = Path(config.config_file_name).resolve().parent if config.config_file_name else None
+    place = config.script_location.resolve()
+    while True:
+        candidate = place / "revision.schema.json"
+        if candidate.is_file():
+            try:
+                return os.path.relpath(candidate, folder.resolve()).replace(os.sep, "/")
+            except ValueError:  # another drive on Windows
+                return candidate.as_uri()
+        if top is None or place == top or place.parent == place or top not in place.parents:
+            return None
+        place = place.parent
 
 
 @_each_database

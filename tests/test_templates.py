@@ -77,3 +77,22 @@ def test_quick_start(tmp_path, monkeypatch, capsys, template, config_name):
         written = sorted((tmp_path / "migrations" / "versions").glob("*_sync_models.yaml"))
         assert len(written) == 1 and "create_table" in written[0].read_text()
         assert outputs[-1] == "No new upgrade operations detected.\n"
+
+
+def test_multidb_revision_points_at_the_schema_init_copied(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "--template", "multidb", "proj"]) == 0
+    assert main(["-n", "main", "revision", "-m", "x", "--rev-id", "aa1"]) == 0
+    path = tmp_path / "proj" / "main" / "versions" / "aa1_x.yaml"
+    first = path.read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../../revision.schema.json"
+    assert (path.parent / first.split("$schema=")[1]).resolve() == tmp_path / "proj" / "revision.schema.json"
+
+
+def test_a_project_without_a_schema_copy_gets_no_schema_line(tmp_path, monkeypatch, capsys):
+    (tmp_path / "versions").mkdir()
+    (tmp_path / "yamig.ini").write_text("[yamig]\nscript_location = .\nsqlalchemy.url = sqlite://\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["revision", "-m", "x", "--rev-id", "aa1"]) == 0
+    text = (tmp_path / "versions" / "aa1_x.yaml").read_text()
+    assert text.startswith('revision: "aa1"\n')  # never a path into site-packages or a checkout
