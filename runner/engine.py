@@ -30,8 +30,8 @@ def create_engine(url: str, **kwargs: Any) -> sa.Engine:
                                "postgresql+psycopg://user:password@host/dbname") from None
     except ModuleNotFoundError as err:
         raise ConfigError(f"the database driver {err.name!r} is not installed",
-                          hint="for PostgreSQL: pip install 'yamig[postgresql]' (psycopg 3) and use "
-                               "postgresql+psycopg:// URLs") from None
+                          hint="install it beside yamig; for PostgreSQL: pip install 'psycopg[binary]' "
+                               "(psycopg 3) and use postgresql+psycopg:// URLs") from None
     if engine.dialect.name == "sqlite" and engine.dialect.driver == "pysqlite":
         make_sqlite_transactional(engine)
     return engine

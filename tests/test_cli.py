@@ -261,3 +261,11 @@ def test_global_options_also_after_the_command(shop, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert out.startswith("BEGIN TRANSACTION;\n") and "\nGO\n" in out
+
+
+def test_a_missing_driver_says_how_to_install_it(shop, capsys):
+    code, _, err = run(capsys, "--url", "postgresql+pg8000://u@localhost/db", "current")
+    assert code == 1
+    assert err == ("yamig: the database driver 'pg8000' is not installed\n"
+                   "  hint: install it beside yamig; for PostgreSQL: pip install 'psycopg[binary]' "
+                   "(psycopg 3) and use postgresql+psycopg:// URLs\n")
