@@ -8,6 +8,7 @@ ancestor sets; kept apart so the graph module holds the structure and the plans.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from itertools import chain
@@ -244,6 +245,13 @@ class IdentifierGrammar:
                             f"{target!r} goes below base: the database has no revision applied")
                     symbol = current[0]
                     branch = symbol
+                    if len(set(current)) > 1:
+                        others = [c for c in dict.fromkeys(current) if c != symbol]
+                        logging.getLogger("runner").warning(
+                            "%r from several heads (%s) steps down from %s, the first version row, "
+                            "as Alembic does; to choose, name the head: %s", target,
+                            ", ".join(dict.fromkeys(current)), symbol,
+                            " or ".join(f"{c}@{relative}" for c in [symbol, *others]))
             start = self._get_revision(symbol if branch is None else f"{branch}@{symbol}")
             node = self._walk(start, relative)
             if node is None and (from_current or True):

@@ -246,6 +246,47 @@ def test_revision_options(tmp_path, sqlite_url):
         command.revision(config, "x", head="a1", rev_id="z9")
 
 
+def alembic_map(revisions):
+    """Alembic's RevisionMap over the same revisions (ids, parents, labels), in the same order."""
+    from alembic.script.revision import Revision as ARevision
+    from alembic.script.revision import RevisionMap
+
+    return RevisionMap(lambda: [ARevision(
+        r.revision, (r.down_revision if len(r.down_revision) > 1 else r.down_revision[0])
+        if r.down_revision else None, branch_labels=r.branch_labels or None) for r in revisions])
+
+
+@pytest.mark.parametrize("order", [("c3", "b2"), ("b2", "c3")])
+def test_downgrade_minus_one_at_several_heads_takes_alembics_head(tmp_path, db_url, order, caplog):
+    """Alembic steps down from the first version row the database returns (with a warning);
+    yamig sorted the rows and so took b2 where Alembic takes c3."""
+    import warnings
+
+    from alembic.runtime.migration import MigrationContext
+
+    config = write_project(tmp_path, BRANCHY, db_url)
+    command.upgrade(config, "heads")
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM alembic_version"))
+        for row in order:
+            conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": row})
+    with engine.connect() as conn:
+        heads = MigrationContext.configure(conn).get_current_heads()
+    engine.dispose()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "downgrade -1 from multiple heads is ambiguous"
+        expected = [r.revision for r in alembic_map(command.load_graph(config).revisions.values())
+                    .iterate_revisions(heads, "-1", select_for_downgrade=True)]
+    assert heads == order and expected == [order[0]]
+    with caplog.at_level("WARNING", logger="runner"):
+        command.downgrade(config, "-1")
+    assert rows(db_url) == [order[1]]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        f"'-1' from several heads ({order[0]}, {order[1]}) steps down from {order[0]}, the first "
+        f"version row, as Alembic does; to choose, name the head: {order[0]}@-1 or {order[1]}@-1"]
+
+
 TWO_BRANCHES = {
     "a1_base.yaml": revision_text("a1", None, message="base"),
     "b2_billing.yaml": revision_text("b2", "a1", message="billing").replace(
