@@ -69,7 +69,7 @@ def compare(config, graph, target: tuple[str, ...], offline: bool) -> Comparison
         rows = VersionTable(config.version_table, config.version_table_schema).heads(connection)
         if set(rows) != set(target):
             raise ResolutionError(
-                f"the database is at {', '.join(rows) or 'base'}, not at "
+                f"the database is at {', '.join(sorted(rows)) or 'base'}, not at "
                 f"{', '.join(target) or 'base'}: it must be up to date to be compared",
                 hint="run `yamig upgrade head` first, or compare with the revisions alone: --offline")
         dialect = connection.dialect

@@ -184,7 +184,7 @@ def current(config: Config, verbose: bool = False, head_only: bool = False,
                          hint="run `yamig upgrade heads`")
     describer = _describer(graph)
     _known_rows(graph, lambda current: None)(rows)
-    for row in rows:
+    for row in sorted(rows):
         config.print_stdout(describer.line(graph.revisions[row], verbose=verbose))
 
 
@@ -431,7 +431,7 @@ def show(config: Config, rev: str) -> None:
     """Show the revision(s) denoted by the given symbol (`current`: the database's)."""
     graph = load_graph(config)
     describer = _describer(graph)
-    ids = _current_rows(config) if rev == "current" else graph.resolve(rev)
+    ids = sorted(_current_rows(config)) if rev == "current" else graph.resolve(rev)
     for rev_id in ids:
         config.print_stdout(describer.log_entry(graph.revisions[rev_id]))
 
@@ -479,7 +479,7 @@ def edit(config: Config, rev: str) -> None:
     import subprocess
 
     graph = load_graph(config)
-    ids = _current_rows(config) if rev == "current" else graph.resolve(rev)
+    ids = sorted(_current_rows(config)) if rev == "current" else graph.resolve(rev)
     if not ids:
         raise ResolutionError(f"{rev!r} names no revision file", hint="name a revision, e.g. head")
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")

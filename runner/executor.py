@@ -40,10 +40,12 @@ class VersionTable:
         self.table.create(connection, checkfirst=True)
 
     def heads(self, connection: sa.Connection) -> tuple[str, ...]:
+        """The rows in the order the database returns them, as Alembic reads them: at several
+        heads, `downgrade -1` steps down from the first (Alembic's rule), so sorting them
+        would pick another head than Alembic on the same database."""
         if not self.exists(connection):
             return ()
-        rows = connection.execute(sa.select(self.table.c.version_num)).scalars()
-        return tuple(sorted(rows))
+        return tuple(connection.execute(sa.select(self.table.c.version_num)).scalars())
 
     def write(self, connection: sa.Connection, step) -> bool:
         """Make the step's changes online; False when a row it expected was not there.

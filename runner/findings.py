@@ -7,8 +7,11 @@ the README name the same ids with the same reasons.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import asdict, dataclass
+from pathlib import Path, PurePath
+from urllib.parse import quote
 
 # id: (severity, why it matters in one line, what to do)
 RULES: dict[str, tuple[str, str, str]] = {
@@ -116,6 +119,11 @@ class Finding:
     def location(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
 
+    @property
+    def text_with_fix(self) -> str:
+        """The message and its fix, for formats with one text field (annotations, SARIF)."""
+        return f"{self.message}\nfix: {self.fix}"
+
 
 class Collector:
     """Findings in the order found, without repeats, less what the project or the operation allows."""
@@ -160,9 +168,7 @@ def report(findings: list[Finding], output_format: str, out) -> None:
         out.write(json.dumps([asdict(f) for f in findings], indent=2) + "\n")
     elif output_format == "github":
         for f in findings:
-            level = "error" if f.severity == "error" else "warning"
-            out.write(f"::{level} file={f.path},line={f.line},col={f.column},title={f.rule}::"
-                      f"{f.message}\n")
+            out.write(_github_annotation(f) + "\n")
     elif output_format == "sarif":
         out.write(json.dumps(_sarif(findings), indent=2) + "\n")
     else:
@@ -174,6 +180,21 @@ def report(findings: list[Finding], output_format: str, out) -> None:
             out.write(f"    fix: {f.fix}\n")
         errors = sum(f.severity == "error" for f in findings)
         out.write(f"{errors} error(s), {len(findings) - errors} warning(s)\n")
+
+
+def _github_annotation(f: Finding) -> str:
+    """A workflow command, escaped as GitHub's runner unescapes it (actions/toolkit's
+    escapeData and escapeProperty): a newline in a message, or a `,` or `:` in a file name,
+    would otherwise end the annotation or its property early."""
+    def data(text: str) -> str:
+        return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    def prop(text: str) -> str:
+        return data(text).replace(":", "%3A").replace(",", "%2C")
+
+    level = "error" if f.severity == "error" else "warning"
+    where = f"file={prop(f.path)},line={f.line},col={f.column}," if f.path else ""
+    return f"::{level} {where}title={prop(f.rule)}::{data(f.text_with_fix)}"
 
 
 def _source_line(path: str, line: int) -> str | None:
@@ -188,20 +209,38 @@ def _source_line(path: str, line: int) -> str | None:
 
 
 def _sarif(findings: list[Finding]) -> dict:
-    rules = sorted({f.rule for f in findings})
+    """A SARIF 2.1.0 log. Paths under the working directory are URIs relative to %SRCROOT%
+    (the working directory, as code scanning expects: relative to the checkout), others
+    absolute file URIs; columns count code points, as yamig's do."""
+    from runner import __version__
+
+    root = Path.cwd().as_uri()
+    index = {rule: i for i, rule in enumerate(RULES)}
     return {
         "version": "2.1.0",
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
+                   "sarif-schema-2.1.0.json",
         "runs": [{
-            "tool": {"driver": {"name": "yamig", "rules": [
-                {"id": r, "shortDescription": {"text": RULES[r][1]}, "help": {"text": RULES[r][2]}}
-                for r in rules]}},
+            "tool": {"driver": {"name": "yamig", "version": __version__, "rules": [
+                {"id": rule, "shortDescription": {"text": why}, "help": {"text": fix},
+                 "defaultConfiguration": {"level": severity}}
+                for rule, (severity, why, fix) in RULES.items()]}},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": root if root.endswith("/") else root + "/"}},
+            "columnKind": "unicodeCodePoints",
             "results": [{
-                "ruleId": f.rule, "level": "error" if f.severity == "error" else "warning",
-                "message": {"text": f.message},
+                "ruleId": f.rule, "ruleIndex": index[f.rule],
+                "level": "error" if f.severity == "error" else "warning",
+                "message": {"text": f.text_with_fix},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": f.path},
-                    "region": {"startLine": f.line, "startColumn": f.column}}}],
+                    "artifactLocation": _artifact_location(f.path),
+                    "region": {"startLine": f.line, "startColumn": f.column}}}] if f.path else [],
             } for f in findings],
         }],
     }
+
+
+def _artifact_location(path: str) -> dict:
+    """RFC 3986: spaces, `%`, `:` and non-ASCII (as UTF-8) percent-encoded."""
+    if os.path.isabs(path):
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(PurePath(path).as_posix()), "uriBaseId": "%SRCROOT%"}

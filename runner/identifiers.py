@@ -8,8 +8,10 @@ ancestor sets; kept apart so the graph module holds the structure and the plans.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from runner.errors import ResolutionError
@@ -25,29 +27,44 @@ class IdentifierGrammar:
     """What `RevisionGraph.resolve()` and the plans understand as a revision name."""
 
     def get(self, identifier: str) -> Revision:
-        """A revision by id, unique partial id (4+ characters) or branch label."""
+        """A revision by id, unique partial id or branch label."""
         return self._node(identifier).rev
 
     def _node(self, ident: str, branch: str | None = None) -> _Node:
         branch_node = self._branch(branch) if branch else None
         node = self.nodes.get(ident) or self.labels.get(ident)
         if node is None:
-            matches = [i for i in self.nodes if len(ident) > 3 and i.startswith(ident)]
-            if branch_node is not None:
-                matches = [m for m in matches if self._shares_lineage(self.nodes[m], [branch_node])]
-            if not matches:
-                raise ResolutionError(
-                    f"no revision or branch label {ident!r}",
-                    hint=("partial ids need at least 4 characters; " if len(ident) < 4 else "")
-                    + "`yamig history` lists the revisions")
-            if len(matches) > 1:
-                shown = ", ".join(matches[:5]) + (", ..." if len(matches) > 5 else "")
-                raise ResolutionError(f"{ident!r} matches {len(matches)} revisions: {shown}",
-                                      hint="give more characters of the id")
-            node = self.nodes[matches[0]]
+            node = self._by_prefix(ident, branch_node)
         if branch_node is not None and not self._shares_lineage(node, [branch_node]):
             raise ResolutionError(f"revision {node.id} is not on branch {branch!r}")
         return node
+
+    def _by_prefix(self, ident: str, branch_node: _Node | None) -> _Node:
+        """Alembic's partial match: the one id or branch label that starts with `ident`, of any
+        length; ids and labels of 3 characters or fewer count only in full, so that `a1` never
+        stands for `a1b2` when a revision is called `a1` (an id and a label of one revision
+        are one match, where Alembic calls them two)."""
+        matches: dict[str, _Node] = {}
+        for key, node in chain(self.nodes.items(), self.labels.items()):
+            if len(key) > 3 and key.startswith(ident):
+                if branch_node is None or self._shares_lineage(node, [branch_node]):
+                    matches[key] = node
+        found = list(dict.fromkeys(matches.values()))
+        if not found:
+            short = [key for key in chain(self.nodes, self.labels) if len(key) <= 3
+                     and key.startswith(ident)]
+            raise ResolutionError(
+                f"no revision or branch label {ident!r}",
+                hint=(f"ids and labels of 3 characters or fewer match only in full: did you mean "
+                      f"{' or '.join(repr(s) for s in short[:3])}? " if short else "")
+                + "`yamig history` lists the revisions")
+        if len(found) > 1:
+            named = [key if node.id == key else f"{node.id} (branch label {key})"
+                     for key, node in matches.items()]
+            shown = ", ".join(named[:5]) + (", ..." if len(named) > 5 else "")
+            raise ResolutionError(f"{ident!r} matches {len(found)} revisions: {shown}",
+                                  hint="give more characters of the id")
+        return found[0]
 
     def _branch(self, label: str) -> _Node:
         node = self.labels.get(label)
@@ -228,6 +245,13 @@ class IdentifierGrammar:
                             f"{target!r} goes below base: the database has no revision applied")
                     symbol = current[0]
                     branch = symbol
+                    if len(set(current)) > 1:
+                        others = [c for c in dict.fromkeys(current) if c != symbol]
+                        logging.getLogger("runner").warning(
+                            "%r from several heads (%s) steps down from %s, the first version row, "
+                            "as Alembic does; to choose, name the head: %s", target,
+                            ", ".join(dict.fromkeys(current)), symbol,
+                            " or ".join(f"{c}@{relative}" for c in [symbol, *others]))
             start = self._get_revision(symbol if branch is None else f"{branch}@{symbol}")
             node = self._walk(start, relative)
             if node is None and (from_current or True):

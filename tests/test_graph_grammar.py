@@ -58,7 +58,7 @@ def test_identifiers(graph, ident, current, expected):
 @pytest.mark.parametrize("ident, current, message", [
     ("head", (), "'head' is ambiguous: there are 3 heads: e5aaaa, d4bbbb, x7xxxx"),
     ("zzzzzz", (), "no revision or branch label 'zzzzzz'"),
-    ("d4", (), "no revision or branch label 'd4'"),
+    ("d4", (), "'d4' matches 2 revisions: d4aaaa, d4bbbb"),
     ("d4bb+5", (), "goes past the last revision"),
     ("c3cccc+1", (), "moving +1 from c3cccc is ambiguous: it branches into d4aaaa, d4bbbb"),
     ("nobranch@head", (), "no revision or branch label 'nobranch'"),
@@ -73,6 +73,61 @@ def test_ambiguous_partial_id_lists_candidates():
     graph = RevisionGraph([rev("abcd01"), rev("abcd02", "abcd01")])
     with pytest.raises(ResolutionError, match="'abcd' matches 2 revisions: abcd01, abcd02"):
         graph.resolve("abcd")
+
+
+#  4def567 (label feature) - 2b3aaaa - xyz - abd9999 - fea1: short and label prefixes
+SHORT = [rev("4def567", labels=("feature",)), rev("2b3aaaa", "4def567"), rev("xyz", "2b3aaaa"),
+         rev("abd9999", "xyz"), rev("fea1", "abd9999")]
+SHORT_IDENTS = ["4", "2b3", "2", "xyz", "xy", "x", "a", "abd", "feat", "fea", "f", "feature@2b",
+                "fea1@4", "4@fea1", "4d@xyz"]
+
+
+@pytest.mark.parametrize("ident", SHORT_IDENTS)
+def test_partial_ids_as_alembic_resolves_them(ident):
+    """Any unique prefix (`4`), of ids and of branch labels; ids of 3 characters or fewer
+    only in full. Where Alembic raises, yamig does too."""
+    from alembic.script.revision import Revision as ARevision
+    from alembic.script.revision import RevisionMap
+
+    alembic_map = RevisionMap(lambda: [
+        ARevision(r.revision, r.down_revision[0] if r.down_revision else None,
+                  branch_labels=r.branch_labels or None) for r in SHORT])
+    try:
+        expected = tuple(r.revision for r in alembic_map.get_revisions(ident))
+    except Exception:
+        expected = None
+    try:
+        ours = RevisionGraph(SHORT).resolve(ident)
+    except ResolutionError:
+        ours = None
+    assert ours == expected
+
+
+@pytest.mark.parametrize("ident, message", [
+    ("xy", "no revision or branch label 'xy'\n  hint: ids and labels of 3 characters or fewer match "
+           "only in full: did you mean 'xyz'? `yamig history` lists the revisions"),
+    ("q", "no revision or branch label 'q'\n  hint: `yamig history` lists the revisions"),
+    ("fea", "'fea' matches 2 revisions: fea1, 4def567 (branch label feature)\n"
+            "  hint: give more characters of the id"),
+])
+def test_partial_id_errors(ident, message):
+    with pytest.raises(ResolutionError) as info:
+        RevisionGraph(SHORT).resolve(ident)
+    assert str(info.value) == message
+
+
+def test_upgrade_and_downgrade_by_short_prefixes(tmp_path, sqlite_url):
+    config = write_project(tmp_path, {"4def567_a.yaml": revision_text("4def567", None),
+                                      "2b3aaaa_b.yaml": revision_text("2b3aaaa", "4def567"),
+                                      "9c9_c.yaml": revision_text("9c9", "2b3aaaa")}, sqlite_url)
+    command.upgrade(config, "2")
+    assert rows(sqlite_url) == ["2b3aaaa"]
+    command.upgrade(config, "9c9")
+    assert rows(sqlite_url) == ["9c9"]
+    command.downgrade(config, "4")
+    assert rows(sqlite_url) == ["4def567"]
+    with pytest.raises(ResolutionError, match="no revision or branch label '9c'"):
+        command.upgrade(config, "9c")
 
 
 def test_head_error_suggests_heads_and_merge(graph):
@@ -189,6 +244,47 @@ def test_revision_options(tmp_path, sqlite_url):
     assert 'depends_on: ["b2"]' in text
     with pytest.raises(ResolutionError, match="revision a1 is not a head revision"):
         command.revision(config, "x", head="a1", rev_id="z9")
+
+
+def alembic_map(revisions):
+    """Alembic's RevisionMap over the same revisions (ids, parents, labels), in the same order."""
+    from alembic.script.revision import Revision as ARevision
+    from alembic.script.revision import RevisionMap
+
+    return RevisionMap(lambda: [ARevision(
+        r.revision, (r.down_revision if len(r.down_revision) > 1 else r.down_revision[0])
+        if r.down_revision else None, branch_labels=r.branch_labels or None) for r in revisions])
+
+
+@pytest.mark.parametrize("order", [("c3", "b2"), ("b2", "c3")])
+def test_downgrade_minus_one_at_several_heads_takes_alembics_head(tmp_path, db_url, order, caplog):
+    """Alembic steps down from the first version row the database returns (with a warning);
+    yamig sorted the rows and so took b2 where Alembic takes c3."""
+    import warnings
+
+    from alembic.runtime.migration import MigrationContext
+
+    config = write_project(tmp_path, BRANCHY, db_url)
+    command.upgrade(config, "heads")
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM alembic_version"))
+        for row in order:
+            conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": row})
+    with engine.connect() as conn:
+        heads = MigrationContext.configure(conn).get_current_heads()
+    engine.dispose()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "downgrade -1 from multiple heads is ambiguous"
+        expected = [r.revision for r in alembic_map(command.load_graph(config).revisions.values())
+                    .iterate_revisions(heads, "-1", select_for_downgrade=True)]
+    assert heads == order and expected == [order[0]]
+    with caplog.at_level("WARNING", logger="runner"):
+        command.downgrade(config, "-1")
+    assert rows(db_url) == [order[1]]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        f"'-1' from several heads ({order[0]}, {order[1]}) steps down from {order[0]}, the first "
+        f"version row, as Alembic does; to choose, name the head: {order[0]}@-1 or {order[1]}@-1"]
 
 
 TWO_BRANCHES = {

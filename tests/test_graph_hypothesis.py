@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from runner.graph import RevisionGraph
 from runner.revision import Revision
 
+from .test_realdags import answer
+
 
 @st.composite
 def graphs(draw, max_size=30):
@@ -104,3 +106,26 @@ def test_same_answers_as_alembic(nodes):
     rows = graph.upgrade_plan((), "heads")[-1].rows_after
     assert [s.revision.revision for s in graph.downgrade_plan(rows, "base")] == [
         r.revision for r in alembic_map.iterate_revisions(rows, "base", select_for_downgrade=True)]
+
+
+@SETTINGS
+@given(graphs(), st.data())
+def test_downgrade_minus_one_from_rows_in_any_order_as_alembic(nodes, data):
+    """At several heads, `-1` steps down from the first version row, as in Alembic."""
+    import warnings
+
+    graph, alembic_map = ours(nodes), alembics(nodes)
+    rows = data.draw(st.permutations(graph.upgrade_plan((), "heads")[-1].rows_after))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Alembic: "downgrade -1 from multiple heads is ambiguous"
+        expected = answer(lambda: alembic_map.iterate_revisions(rows, "-1", select_for_downgrade=True))
+    assert answer(lambda: [s.revision for s in graph.downgrade_plan(rows, "-1")]) == expected
+
+
+@SETTINGS
+@given(graphs(max_size=12), st.data())
+def test_partial_ids_as_alembic(nodes, data):
+    graph, alembic_map = ours(nodes), alembics(nodes)
+    name = data.draw(st.sampled_from(sorted(graph.revisions) + sorted(graph.labels)))
+    prefix = name[:data.draw(st.integers(1, len(name)))]
+    assert answer(lambda: graph.resolve(prefix)) == answer(lambda: alembic_map.get_revisions(prefix))

@@ -81,3 +81,56 @@ def test_downgrade_order(corpus):
     steps = graph.downgrade_plan(rows, "base")
     assert [s.revision.revision for s in steps] == expected["downgrade"]
     assert steps[-1].rows_after == ()
+
+
+def alembic_map(graph: RevisionGraph):
+    """Alembic's own RevisionMap over the corpus, in the same order, to ask it directly."""
+    from alembic.script.revision import Revision as ARevision
+    from alembic.script.revision import RevisionMap
+
+    return RevisionMap(lambda: [ARevision(
+        r.revision, (r.down_revision if len(r.down_revision) > 1 else r.down_revision[0])
+        if r.down_revision else None, dependencies=r.depends_on or None,
+        branch_labels=r.branch_labels or None) for r in graph.revisions.values()])
+
+
+def answer(resolve):
+    """The revision ids `resolve()` gives, or None where it refuses them."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    from runner.errors import YamigError
+
+    try:
+        return [getattr(r, "revision", r) for r in resolve()]
+    except (YamigError, RevisionError, CommandError):
+        return None
+
+
+def test_short_prefixes_as_alembic(corpus):
+    """Every prefix of 1 to 3 characters of every id and label: the revision Alembic finds,
+    or an error where Alembic gives one."""
+    graph, _ = corpus
+    theirs = alembic_map(graph)
+    names = list(graph.revisions) + list(graph.labels)
+    for prefix in sorted({name[:n] for name in names for n in (1, 2, 3)}):
+        assert answer(lambda p=prefix: graph.resolve(p)) == \
+            answer(lambda p=prefix: theirs.get_revisions(p)), prefix
+
+
+def test_downgrade_minus_one_at_several_heads_as_alembic(corpus):
+    """From the rows at all heads, in load order and reversed: Alembic steps down from the
+    first row."""
+    import warnings
+
+    graph, _ = corpus
+    rows = graph.upgrade_plan((), "heads")[-1].rows_after
+    if len(rows) < 2:
+        pytest.skip("one version row at the heads")
+    theirs = alembic_map(graph)
+    for current in (rows, rows[::-1]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "downgrade -1 from multiple heads is ambiguous"
+            expected = answer(lambda c=current: theirs.iterate_revisions(c, "-1", select_for_downgrade=True))
+        assert answer(lambda c=current: [s.revision for s in graph.downgrade_plan(c, "-1")]) == expected
+        assert expected == [current[0]]
