@@ -177,9 +177,24 @@ def test_edit_opens_the_file_in_the_editor(shop, capsys, monkeypatch, tmp_path):
     monkeypatch.delenv("VISUAL", raising=False)
     assert run(capsys, "edit", "c0ff")[0] == 0
     assert log.read_text() == "versions/c0ffee123406_seed_products.yaml\n"
-    monkeypatch.delenv("EDITOR")
-    code, _, err = run(capsys, "edit", "head")
-    assert code == 1 and "no editor: neither $VISUAL nor $EDITOR is set" in err
+
+
+def test_edit_falls_back_to_an_editor_on_path(shop, capsys, monkeypatch, tmp_path):
+    """As Alembic: without $VISUAL and $EDITOR, sensible-editor, editor, nano, vim, code on PATH."""
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    bin_dir, log = tmp_path / "bin", tmp_path / "edited"
+    bin_dir.mkdir()
+    nano = bin_dir / "nano"
+    nano.write_text(f'#!/bin/sh\necho "nano $1" >> {log}\n')
+    nano.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert run(capsys, "edit", "c0ff") == (0, "", "")
+    assert log.read_text() == "nano versions/c0ffee123406_seed_products.yaml\n"
+    nano.unlink()
+    assert run(capsys, "edit", "head") == (1, "", (
+        "yamig: no editor: $VISUAL and $EDITOR are not set, and none of sensible-editor, editor, "
+        "nano, vim, code is on PATH\n  hint: export EDITOR=vim (or nano, code -w, ...)\n"))
 
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql", "mssql", "oracle", "sqlite"])
