@@ -1,7 +1,9 @@
 """The `yamig` command line: a thin argparse layer over runner.command.
 
 Errors in the user's input print as `file:line:column: message` with a hint
-and exit 1; a traceback means a bug in yamig (YAMIG_DEBUG=1 shows it).
+and exit 1 (`check`: 1 means differences, so its errors exit 2; argparse's usage
+errors exit 2); a bug in yamig exits 3 (--raiseerr or YAMIG_DEBUG=1 shows the
+traceback).
 """
 
 from __future__ import annotations
@@ -28,28 +30,43 @@ class _Version(argparse.Action):
         parser.exit(message=f"yamig {version}\n")
 
 
+def _x_argument(text: str) -> str:
+    """`-x key=value`: refused at once without the `=`, rather than read as an empty value."""
+    key, equals, _ = text.partition("=")
+    if not key or not equals:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (e.g. -x tenant=acme), got {text!r}")
+    return text
+
+
+def _global_options(parser: argparse.ArgumentParser, after: bool) -> None:
+    """Options taken before the command and after it (`yamig upgrade head --sql --url mssql://`),
+    as people type them; after it, SUPPRESS keeps what was given before when not repeated."""
+    def default(value):
+        return argparse.SUPPRESS if after else value
+
+    parser.add_argument("-c", "--config", default=default(os.environ.get("YAMIG_CONFIG", "yamig.ini")),
+                        help="configuration file (default: ./yamig.ini, or $YAMIG_CONFIG)")
+    parser.add_argument("-n", "--name", default=default(None),
+                        help="section of the configuration file (default: yamig, else alembic)")
+    parser.add_argument("-x", action="append", default=default([]), metavar="KEY=VALUE",
+                        type=_x_argument,
+                        help="a value for ${x:KEY} in the configuration; may be repeated")
+    parser.add_argument("--url", default=default(None),
+                        help="database URL, overriding sqlalchemy.url")
+    parser.add_argument("-q", "--quiet", action="store_true", default=default(False),
+                        help="do not log progress")
+    parser.add_argument("--raiseerr", action="store_true", default=default(False),
+                        help="show the traceback of an internal error (as YAMIG_DEBUG=1 does)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="yamig", description="Declarative, YAML-driven database migrations.")
     parser.add_argument("--version", action=_Version, help="print yamig's version and exit")
-    parser.add_argument("-c", "--config", default=os.environ.get("YAMIG_CONFIG", "yamig.ini"),
-                        help="configuration file (default: ./yamig.ini, or $YAMIG_CONFIG)")
-    parser.add_argument("-n", "--name", default=None,
-                        help="section of the configuration file (default: yamig, else alembic)")
-    parser.add_argument("-x", action="append", default=[], metavar="KEY=VALUE",
-                        help="extra arguments for the run; may be repeated")
-    parser.add_argument("--url", help="database URL, overriding sqlalchemy.url")
-    parser.add_argument("-q", "--quiet", action="store_true", help="do not log progress")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    # the same options after the command (`yamig upgrade head --sql --url mssql://`), as people
-    # type them; SUPPRESS keeps what was given before the command when they are not repeated
+    _global_options(parser, after=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", help="the command to run")
     after = argparse.ArgumentParser(add_help=False)
-    after.add_argument("-c", "--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    after.add_argument("-n", "--name", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    after.add_argument("-x", action="append", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    after.add_argument("--url", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    after.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
-                       help=argparse.SUPPRESS)
+    _global_options(after.add_argument_group("global options"), after=True)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help_text, description=help_text, parents=[after])
@@ -63,24 +80,26 @@ def _parser() -> argparse.ArgumentParser:
     migrating(command("downgrade", "Revert to a previous version."))
 
     sub = command("current", "Display the current revision for a database.")
-    sub.add_argument("-v", "--verbose", action="store_true")
+    sub.add_argument("-v", "--verbose", action="store_true", help="show each revision in full")
     sub.add_argument("--check-heads", action="store_true",
                      help="fail unless the database is on all head revisions")
 
     sub = command("heads", "Show current available heads.")
-    sub.add_argument("-v", "--verbose", action="store_true")
+    sub.add_argument("-v", "--verbose", action="store_true", help="show each revision in full")
     sub.add_argument("--resolve-dependencies", action="store_true",
                      help="treat dependency versions as down revisions")
 
     sub = command("history", "List revisions in order, newest first.")
     sub.add_argument("-r", "--rev-range", help="range as [start]:[end]")
-    sub.add_argument("-v", "--verbose", action="store_true")
-    sub.add_argument("-i", "--indicate-current", action="store_true")
+    sub.add_argument("-v", "--verbose", action="store_true", help="show each revision in full")
+    sub.add_argument("-i", "--indicate-current", action="store_true",
+                     help="mark the database's current revision(s)")
 
     sub = command("revision", "Create a new revision file.")
-    sub.add_argument("-m", "--message")
-    sub.add_argument("--autogenerate", action="store_true")
-    sub.add_argument("--sql", action="store_true")
+    sub.add_argument("-m", "--message", help="what the revision does; also names its file")
+    sub.add_argument("--autogenerate", action="store_true",
+                     help="fill in the operations from what target_metadata's models changed")
+    sub.add_argument("--sql", action="store_true", help="accepted for Alembic compatibility")
     sub.add_argument("--head", default="head", help="the revision to base the new one on")
     sub.add_argument("--splice", action="store_true", help="allow a non-head revision as --head")
     sub.add_argument("--branch-label", help="a label for the new branch")
@@ -95,8 +114,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="compare with the revisions at head instead of the database")
 
     sub = command("init", "Initialize a new scripts directory.")
-    sub.add_argument("directory")
-    sub.add_argument("-t", "--template", default="generic")
+    sub.add_argument("directory", help="the folder to create (the script_location)")
+    sub.add_argument("-t", "--template", default="generic",
+                     help="project template (default: generic; see list_templates)")
     sub.add_argument("--package", action="store_true", help="accepted for Alembic compatibility")
 
     command("list_templates", "List available templates.")
@@ -116,18 +136,19 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("validate", "Review revision files without a database.")
     sub.add_argument("paths", nargs="*", help="files or folders (default: the version locations)")
     sub.add_argument("--format", dest="output_format", default="text",
-                     choices=("text", "json", "github", "sarif"))
+                     choices=("text", "json", "github", "sarif"),
+                     help="report format (default: text)")
     sub.add_argument("--changed-since", help="report only files changed since this git ref")
 
     sub = command("branches", "Show current branch points.")
-    sub.add_argument("-v", "--verbose", action="store_true")
+    sub.add_argument("-v", "--verbose", action="store_true", help="show each revision in full")
 
     sub = command("show", "Show the revision(s) denoted by the given symbol.")
     sub.add_argument("rev", help="an id, head, heads, base, current, label@head, ...")
 
     sub = command("merge", "Merge two or more revisions together in a new revision file.")
     sub.add_argument("revisions", nargs="+", help="revisions to merge, e.g. heads")
-    sub.add_argument("-m", "--message")
+    sub.add_argument("-m", "--message", help="what the merge is for; also names its file")
     sub.add_argument("--branch-label", help="a label for the merge revision")
     sub.add_argument("--rev-id", help="an id of your own instead of a generated one")
     return parser
@@ -139,6 +160,8 @@ def _run(options: argparse.Namespace) -> int:
 
     config = Config(options.config, ini_section=options.name, cmd_opts=options)
     name = options.command
+    if name in _LOGGING or (name == "revision" and options.autogenerate):
+        config.configure_logging()
     if name == "upgrade":
         command.upgrade(config, options.revision, sql=options.sql, tag=options.tag)
     elif name == "downgrade":
@@ -181,9 +204,37 @@ def _run(options: argparse.Namespace) -> int:
                       branch_label=options.branch_label, rev_id=options.rev_id)
 
 
+# commands that may reach a database, for which the config file's [loggers] apply (Alembic's
+# env.py runs fileConfig); graph commands stay without logging.config
+_LOGGING = {"upgrade", "downgrade", "current", "stamp", "ensure_version", "check"}
+
 # read-only commands whose objects nearly all live until the process ends: the cyclic GC
 # would only rescan them (a tenth of `heads` at 10,000 revisions, a fifth of `validate`)
 _NO_GC = {"heads", "history", "branches", "show", "validate"}
+
+
+def _log_progress(quiet: bool) -> None:
+    """yamig's progress lines (logger `runner`) as bare lines on stderr, -q hiding them, apart
+    from the logging a config file's [loggers] sets up for SQLAlchemy and the rest."""
+    import logging
+
+    class Stderr(logging.StreamHandler):
+        stream = property(lambda self: sys.stderr, lambda self, _: None)  # pytest swaps sys.stderr
+
+    log = logging.getLogger("runner")
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+    log.propagate = False
+    if not any(type(h).__name__ == "Stderr" for h in log.handlers):  # main() runs again in tests
+        log.addHandler(Stderr())
+
+
+def _exit_code(name: str, error) -> int:
+    """`check` answers with 1 that a new revision is needed, so that it could not look says 2."""
+    if name == "check":
+        from runner.autogenerate import AutogenerateDiffsDetected
+
+        return 1 if isinstance(error, AutogenerateDiffsDetected) else 2
+    return error.exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -196,17 +247,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         import gc
 
         gc.disable()
-    if not options.quiet:
-        import logging
-
-        logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    _log_progress(options.quiet)
     from runner.errors import YamigError
 
     try:
         code = _run(options)
     except YamigError as error:
         print(f"yamig: {error}" if not error.location else str(error), file=sys.stderr)
-        return error.exit_code
+        return _exit_code(options.command, error)
     except KeyboardInterrupt:
         print("yamig: interrupted", file=sys.stderr)
         return 130
@@ -214,10 +262,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as error:  # a bug in yamig, not in the user's input
-        if os.environ.get("YAMIG_DEBUG"):
+        if os.environ.get("YAMIG_DEBUG") or options.raiseerr:
             raise
         print(f"yamig: internal error: {type(error).__name__}: {error}\n"
-              "  hint: this is a bug in yamig; run again with YAMIG_DEBUG=1 for the traceback "
+              "  hint: this is a bug in yamig; run again with --raiseerr for the traceback "
               "and report it", file=sys.stderr)
         return 3
     return code or 0

@@ -474,24 +474,45 @@ def ensure_version(config: Config, sql: bool = False) -> None:
 
 @_each_database(single=True)
 def edit(config: Config, rev: str) -> None:
-    """Open the revision's file in $VISUAL or $EDITOR (`current`: the database's revisions)."""
-    import shlex
+    """Open the revision's file in $VISUAL or $EDITOR, else an editor found on PATH as Alembic
+    does (`current`: the database's revisions)."""
     import subprocess
 
     graph = load_graph(config)
     ids = sorted(_current_rows(config)) if rev == "current" else graph.resolve(rev)
     if not ids:
         raise ResolutionError(f"{rev!r} names no revision file", hint="name a revision, e.g. head")
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if not editor:
-        raise ConfigError("no editor: neither $VISUAL nor $EDITOR is set",
-                          hint="export EDITOR=vim (or nano, code -w, ...)")
+    editor = _editor()
     for rev_id in ids:
         path = graph.revisions[rev_id].path
         try:
-            subprocess.run([*shlex.split(editor), path], check=True)
-        except (OSError, subprocess.CalledProcessError) as err:
-            raise ConfigError(f"the editor {editor!r} failed on {path}: {err}") from None
+            subprocess.run([*editor, path], check=True)
+        except subprocess.CalledProcessError as err:
+            raise ConfigError(f"the editor {editor[0]} exited with status {err.returncode} on {path}",
+                              hint="set $EDITOR (or $VISUAL) to an editor that works") from None
+        except OSError as err:
+            raise ConfigError(f"cannot run the editor {editor[0]}: {err.strerror or err}",
+                              hint="set $EDITOR (or $VISUAL) to an editor that works") from None
+
+
+# Alembic's fallbacks (alembic/util/editor.py) when neither $VISUAL nor $EDITOR is set
+_EDITORS = ("sensible-editor", "editor", "nano", "vim", "code") if os.name == "posix" \
+    else ("code", "notepad++", "notepad")
+
+
+def _editor() -> list[str]:
+    """The editor's command line, to which the file's path is added."""
+    import shlex
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if editor:
+        return shlex.split(editor)
+    for name in _EDITORS:
+        found = shutil.which(name)
+        if found:
+            return [found]
+    raise ConfigError(f"no editor: $VISUAL and $EDITOR are not set, and none of {', '.join(_EDITORS)} "
+                      "is on PATH", hint="export EDITOR=vim (or nano, code -w, ...)")
 
 
 def validate(config: Config, paths: list[str] | None = None, output_format: str = "text",

@@ -1,22 +1,24 @@
 """`yamig.ini` (or an existing `alembic.ini`), shaped like Alembic's Config.
 
-Section `[yamig]`, else `[alembic]`; `%(here)s` is the file's folder, and
-`${ENV_VAR}` is read from the environment, so URLs need not hold passwords.
+Section `[yamig]`, else `[alembic]`; `%(here)s` is the file's folder,
+`${ENV_VAR}` is read from the environment, so URLs need not hold passwords, and
+`${x:key}` from the command line's `-x key=value`.
 """
 
 from __future__ import annotations
 
+import configparser
 import os
 import re
 import sys
 from configparser import ConfigParser
-from configparser import Error as ConfigParserError
 from pathlib import Path
 from typing import Any, TextIO
 
 from runner.errors import ConfigError
 
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# ${VAR}, ${VAR:-default}, ${x:key}, ${x:key:-default}; `${x:-d}` is the variable x with a default
+_ENV = re.compile(r"\$\{(x:)?([A-Za-z_][\w.-]*)(?::-([^}]*))?\}")
 _TRUE = {"true", "yes", "on", "1"}
 
 
@@ -57,12 +59,12 @@ class Config:
             if path.is_file() and path.suffix != ".toml":
                 try:
                     self.parser.read(path, encoding="utf-8")
-                except ConfigParserError as exc:
-                    raise ConfigError(f"cannot parse the config file: {exc.message.splitlines()[0]}",
-                                      location=str(path)) from None
+                except configparser.Error as exc:
+                    raise self._syntax_error(exc) from None
             elif pyproject.is_file():
                 self._read_pyproject(pyproject)
         self.config_ini_section = ini_section or self._default_section()
+        self.section_given = ini_section is not None
 
     def _read_pyproject(self, path: Path) -> None:
         """`[tool.yamig]` of a pyproject.toml, when there is no yamig.ini (the pyproject template)."""
@@ -92,6 +94,78 @@ class Config:
                 return name
         return "yamig"
 
+    def _syntax_error(self, exc: configparser.Error) -> ConfigError:
+        """configparser's errors as `file:line: what is wrong`, without its reprs."""
+        lineno = getattr(exc, "lineno", None)
+        hint = None
+        if isinstance(exc, configparser.MissingSectionHeaderError):
+            message, hint = "a setting before any [section] header", "start the file with [yamig]"
+        elif isinstance(exc, configparser.DuplicateOptionError):
+            message, hint = f"{exc.option} is set twice in [{exc.section}]", "keep one of them"
+        elif isinstance(exc, configparser.DuplicateSectionError):
+            message, hint = f"section [{exc.section}] appears twice", "merge the two into one"
+        elif isinstance(exc, configparser.ParsingError):
+            lineno = exc.errors[0][0]
+            more = len(exc.errors) - 1
+            message = "not a `key = value` line, a [section] header or a comment: " + \
+                self._line(lineno) + (f" (and {more} more such line{'s' * (more > 1)})" if more else "")
+            hint = "continuation lines of a value must be indented"
+        elif isinstance(exc, configparser.InterpolationMissingOptionError):
+            lineno = self._line_of(exc.section, exc.option)
+            message = (f"{exc.option} refers to %({exc.reference})s, which is not set "
+                       f"in [{exc.section}]")
+            hint = f"set {exc.reference} in [{exc.section}], or write a literal % as %%"
+        elif isinstance(exc, configparser.InterpolationDepthError):
+            lineno = self._line_of(exc.section, exc.option)
+            message = f"the %(name)s references of {exc.option} go round in a loop"
+        elif isinstance(exc, configparser.InterpolationError):
+            lineno = self._line_of(exc.section, exc.option)
+            message = f"{exc.option} has a % that starts no %(name)s reference"
+            hint = "write a literal % as %% (a URL's password too)"
+        else:
+            message = exc.message.splitlines()[0]
+        return ConfigError(message, location=self._where(lineno), hint=hint)
+
+    def _no_section(self) -> ConfigError:
+        sections = self.parser.sections()
+        wanted = f"[{self.config_ini_section}]" + ("" if self.section_given else " (nor [alembic])")
+        return ConfigError(
+            f"no section {wanted}", location=self.config_file_name,
+            hint=(f"its sections: {', '.join(f'[{name}]' for name in sections)}; pick one with "
+                  "-n/--name" if sections else "it has no sections: add [yamig] with script_location"))
+
+    def _where(self, lineno: int | None) -> str | None:
+        if lineno is None or self.config_file_name is None:
+            return self.config_file_name
+        return f"{self.config_file_name}:{lineno}"
+
+    def location_of(self, section: str, option: str) -> str | None:
+        """`file:line` of the line that sets `option` in `[section]`, for errors about its value."""
+        return self._where(self._line_of(section, option))
+
+    def _line(self, lineno: int) -> str:
+        try:
+            return Path(self.config_file_name).read_text(encoding="utf-8").splitlines()[lineno - 1].strip()
+        except (OSError, IndexError, UnicodeDecodeError, TypeError):
+            return ""
+
+    def _line_of(self, section: str, option: str) -> int | None:
+        """The line that sets `option` in `[section]`: configparser does not keep it."""
+        try:
+            lines = Path(self.config_file_name).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError, TypeError):
+            return None
+        current = None
+        for number, line in enumerate(lines, 1):
+            header = re.match(r"\[([^]]+)\]", line)
+            if header:
+                current = header.group(1)
+            elif current == section and not line[:1].isspace():
+                key = re.split(r"[=:]", line, maxsplit=1)[0].strip()
+                if key and self.parser.optionxform(key) == option:
+                    return number
+        return None
+
     @property
     def file_exists(self) -> bool:
         return self.config_file_name is not None and Path(self.config_file_name).is_file() \
@@ -101,14 +175,14 @@ class Config:
     def get_section(self, name: str, default: dict | None = None) -> dict[str, str] | None:
         if not self.parser.has_section(name):
             return default
-        return {k: self._interpolate(v) for k, v in self.parser.items(name)}
+        return {k: self._value(name, k) for k in self.parser.options(name)}
 
     def get_section_option(self, section: str, name: str, default: str | None = None) -> str | None:
         if not self.parser.has_section(section):
             raise ConfigError(f"no config section [{section}]", location=self.config_file_name,
                               hint=f"add a [{section}] section, or pass -n/--name with the right one")
         if self.parser.has_option(section, name):
-            return self._interpolate(self.parser.get(section, name))
+            return self._value(section, name)
         return default
 
     def get_main_option(self, name: str, default: str | None = None) -> str | None:
@@ -133,18 +207,59 @@ class Config:
         value = self.get_main_option(name)
         return default if value is None else value.strip().lower() in _TRUE
 
+    def get_x_argument(self, as_dictionary: bool = False) -> list[str] | dict[str, str]:
+        """The command line's `-x` arguments, as Alembic's `context.get_x_argument()` gives them:
+        a list of `key=value` strings, or a dict (`cmd_opts.x`, as argparse leaves it)."""
+        pairs = list(getattr(self.cmd_opts, "x", None) or [])
+        if not as_dictionary:
+            return pairs
+        return {key: value for key, _, value in (pair.partition("=") for pair in pairs)}
+
+    def configure_logging(self) -> None:
+        """The ini's [loggers], [handlers] and [formatters], as Alembic's env.py applies them with
+        logging.config.fileConfig (e.g. `logger_sqlalchemy` at INFO shows the SQL that runs)."""
+        if not self.parser.has_section("loggers") or not self.file_exists:
+            return
+        import logging.config
+
+        try:
+            logging.config.fileConfig(self.parser, disable_existing_loggers=False)
+        except KeyError as exc:  # a section or option the logging configuration needs is missing
+            raise ConfigError(f"the logging configuration lacks {exc.args[0]}",
+                              location=self.config_file_name,
+                              hint="[loggers], [handlers] and [formatters] follow Python's "
+                                   "logging.config.fileConfig format, as in alembic.ini") from None
+        except (ValueError, TypeError, ImportError, NameError, SyntaxError, AttributeError,
+                configparser.Error) as exc:
+            raise ConfigError(f"the logging configuration is wrong: {type(exc).__name__}: {exc}",
+                              location=self.config_file_name) from None
+
     # -- what yamig derives from it -------------------------------------------------------------
-    def _interpolate(self, value: str) -> str:
-        def env(match: re.Match) -> str:
-            name, fallback = match.group(1), match.group(2)
-            if name in os.environ:
+    def _value(self, section: str, option: str) -> str:
+        """An option's value: configparser's %(name)s, then ${VAR} and ${x:key}."""
+        try:
+            value = self.parser.get(section, option)
+        except configparser.Error as exc:
+            raise self._syntax_error(exc) from None
+
+        def substitute(match: re.Match) -> str:
+            is_x, name, fallback = match.groups()
+            if is_x:
+                given = self.get_x_argument(as_dictionary=True)
+                if name in given:
+                    return given[name]
+            elif name in os.environ:
                 return os.environ[name]
             if fallback is not None:
                 return fallback
-            raise ConfigError(f"environment variable {name} is not set",
-                              location=self.config_file_name,
+            where = self.location_of(section, option)
+            if is_x:
+                raise ConfigError(f"{option} needs -x {name}=..., which was not given", location=where,
+                                  hint=f"pass -x {name}=VALUE, or write ${{x:{name}:-default}} "
+                                       "in the config")
+            raise ConfigError(f"environment variable {name} is not set", location=where,
                               hint=f"export {name}=..., or write ${{{name}:-default}} in the config")
-        return _ENV.sub(env, value)
+        return _ENV.sub(substitute, value)
 
     def resolve_path(self, value: str) -> Path:
         """A path from the config: relative to the config file's folder."""
@@ -154,6 +269,9 @@ class Config:
     @property
     def script_location(self) -> Path:
         location = self.get_main_option("script_location")
+        if not location and self.config_file_name and Path(self.config_file_name).is_file() \
+                and not self.parser.has_section(self.config_ini_section):
+            raise self._no_section()
         if not location:
             raise ConfigError(
                 "no script_location in the config" if self.file_exists
@@ -215,11 +333,3 @@ class Config:
         other.attributes = dict(self.attributes)
         return other
 
-    @property
-    def x_arguments(self) -> dict[str, str]:
-        pairs = getattr(self.cmd_opts, "x", None) or []
-        result = {}
-        for pair in pairs:
-            key, _, value = pair.partition("=")
-            result[key] = value
-        return result

@@ -17,10 +17,16 @@ from sqlalchemy import event, exc
 from runner.errors import ConfigError, MigrationError
 
 
-def create_engine(url: str, **kwargs: Any) -> sa.Engine:
-    """An engine on which DDL is transactional wherever the database allows it."""
+def create_engine(url: str, config_options: dict[str, str] | None = None, **kwargs: Any) -> sa.Engine:
+    """An engine on which DDL is transactional wherever the database allows it.
+
+    `config_options` are `sqlalchemy.*` strings, converted as sa.engine_from_config does.
+    """
     try:
-        engine = sa.create_engine(url, **kwargs)
+        if config_options:
+            engine = sa.engine_from_config({**config_options, "sqlalchemy.url": url}, **kwargs)
+        else:
+            engine = sa.create_engine(url, **kwargs)
     except exc.NoSuchModuleError as err:
         raise ConfigError(f"no SQLAlchemy dialect for {url.split(':')[0]!r} ({err})",
                           hint="check the URL's scheme") from None
@@ -47,6 +53,27 @@ def make_sqlite_transactional(engine: sa.Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def engine_for(config, **kwargs: Any) -> sa.Engine:
+    """The configured database's engine, with the section's other `sqlalchemy.*` options
+    (`sqlalchemy.echo = true` logs the SQL), as Alembic's env.py calls engine_from_config."""
+    section = config.config_ini_section
+    names = config.parser.options(section) if config.parser.has_section(section) else []
+    options = {name: config.get_main_option(name) for name in names
+               if name.startswith("sqlalchemy.") and name != "sqlalchemy.url"}
+    try:
+        return create_engine(config.url, options, **kwargs)
+    except (TypeError, ValueError) as err:  # an option create_engine() does not take, a bad value
+        text = str(err)
+        bad = [name for name, value in options.items()
+               if f"'{name.removeprefix('sqlalchemy.')}'" in text or f"'{value}'" in text]
+        name = bad[0] if bad else "a sqlalchemy.* option"
+        raise ConfigError(
+            f"{name} is not an option SQLAlchemy's create_engine() takes here"
+            if isinstance(err, TypeError) else f"{name} has a value it cannot take: {options.get(name)}",
+            location=config.location_of(section, bad[0]) if bad else config.config_file_name,
+            hint="see create_engine()'s parameters in SQLAlchemy's documentation") from None
+
+
 @contextmanager
 def connect(config) -> Iterator[sa.Connection]:
     """The caller's connection from config.attributes, or a new one on the configured URL."""
@@ -54,7 +81,7 @@ def connect(config) -> Iterator[sa.Connection]:
     if given is not None:
         yield given
         return
-    engine = create_engine(config.url, poolclass=sa.pool.NullPool)
+    engine = engine_for(config, poolclass=sa.pool.NullPool)
     try:
         try:
             connection = engine.connect()

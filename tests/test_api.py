@@ -64,3 +64,27 @@ def test_init_list_templates_and_edit_from_python(tmp_path, monkeypatch):
     monkeypatch.setenv("EDITOR", editor)
     command.edit(config, "head")
     assert marker.read_text().endswith("a1_first.yaml")
+
+
+def test_x_arguments_from_python(tmp_path):
+    """Alembic's `context.get_x_argument(as_dictionary=True)`: Config.get_x_argument, fed by
+    cmd_opts.x as the CLI's -x leaves it; ${x:key} in the config reads the same values."""
+    import argparse
+
+    import sqlalchemy as sa
+
+    from runner.config import Config
+
+    from .helpers import revision_text, write_project
+
+    write_project(tmp_path, {"a1_first.yaml": revision_text("a1", None, """
+        - create_table:
+            table_name: account
+            columns: [{name: id, type: Integer, primary_key: true}]
+    """)}, url="${x:db}")
+    db = tmp_path / "tenant.db"
+    config = Config(str(tmp_path / "yamig.ini"), cmd_opts=argparse.Namespace(x=[f"db=sqlite:///{db}"]))
+    assert config.get_x_argument(as_dictionary=True) == {"db": f"sqlite:///{db}"}
+    command.upgrade(config, "head")
+    assert sa.inspect(sa.create_engine(f"sqlite:///{db}")).get_table_names() == \
+        ["account", "alembic_version"]

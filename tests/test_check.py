@@ -133,7 +133,7 @@ def test_autogenerate_from_the_shell_then_check_passes(project, capsys):
     assert code == 0 and out == "Generating versions/b2_sync.yaml ...  done\n"
     assert run(capsys, "validate")[0] == 0
     assert run(capsys, "check", "--offline")[:2] == (0, "No new upgrade operations detected.\n")
-    assert run(capsys, "check")[0] == 1  # the database is behind the revisions now
+    assert run(capsys, "check")[0] == 2  # the database is behind the revisions now: cannot tell
     assert run(capsys, "upgrade", "head")[0] == 0
     assert run(capsys, "check")[:2] == (0, "No new upgrade operations detected.\n")
     assert run(capsys, "downgrade", "-1")[0] == 0
@@ -148,14 +148,14 @@ def test_offline_needs_no_database(project, capsys):
                      "--rev-id", "c3")
     assert code == 0 and (project / "versions" / "c3_x.yaml").is_file()
     code, _, err = run(capsys, "--url", down, "check")
-    assert code == 1 and "cannot connect to" in err
+    assert code == 2 and "cannot connect to" in err
 
 
 def test_database_behind_the_revisions(project, capsys):
     models(project, SAME)
     assert run(capsys, "downgrade", "base")[0] == 0
     code, out, err = run(capsys, "check")
-    assert (code, out) == (1, "")
+    assert (code, out) == (2, "")
     assert err == ("yamig: the database is at base, not at a1: it must be up to date to be compared\n"
                    "  hint: run `yamig upgrade head` first, or compare with the revisions alone: --offline\n")
 
@@ -165,10 +165,10 @@ def test_bad_target_metadata_is_an_error_not_a_traceback(project, capsys):
     ini.write_text(ini.read_text().replace("app.models:Base", "app.models:Nope"))
     models(project, SAME)
     code, _, err = run(capsys, "check")
-    assert code == 1 and "app.models has no attribute 'Nope' (target_metadata)" in err
+    assert code == 2 and "app.models has no attribute 'Nope' (target_metadata)" in err
     ini.write_text(ini.read_text().replace("app.models:Nope", "app.models:sa"))
     code, _, err = run(capsys, "check", "--offline")
-    assert code == 1 and "target_metadata names a module, not a MetaData or a declarative base" in err
+    assert code == 2 and "target_metadata names a module, not a MetaData or a declarative base" in err
 
 
 def test_check_in_a_subprocess_from_another_folder(project):
@@ -195,6 +195,19 @@ def test_plain_revision_still_imports_no_sqlalchemy(tmp_path):
 def test_a_broken_models_module_is_reported_where_it_breaks(project, capsys):
     models(project, "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\nboom = 1 / 0\n")
     code, _, err = run(capsys, "check", "--offline")
-    assert code == 1
+    assert code == 2
     assert err.startswith(f"{project / 'app' / 'models.py'}:4: importing app.models for target_metadata "
                           "failed: ZeroDivisionError: division by zero")
+
+
+def test_check_exits_1_only_for_differences(project, capsys):
+    """1 means "write a revision"; what stops check from looking is a usage error: 2."""
+    models(project, SAME)
+    ini = project / "yamig.ini"
+    ini.write_text(ini.read_text().replace("target_metadata = app.models:Base\n", ""))
+    assert run(capsys, "check") == (2, "", (
+        "yamig.ini: autogenerate and check need the models: no target_metadata in the config\n"
+        "  hint: add `target_metadata = myapp.models:Base` (a MetaData or a declarative base)\n"))
+    assert run(capsys, "-c", "nowhere.ini", "check")[0] == 2
+    code, _, err = run(capsys, "-n", "nosuch", "check")
+    assert (code, err.splitlines()[0]) == (2, "yamig.ini: no section [nosuch]")

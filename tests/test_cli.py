@@ -177,9 +177,24 @@ def test_edit_opens_the_file_in_the_editor(shop, capsys, monkeypatch, tmp_path):
     monkeypatch.delenv("VISUAL", raising=False)
     assert run(capsys, "edit", "c0ff")[0] == 0
     assert log.read_text() == "versions/c0ffee123406_seed_products.yaml\n"
-    monkeypatch.delenv("EDITOR")
-    code, _, err = run(capsys, "edit", "head")
-    assert code == 1 and "no editor: neither $VISUAL nor $EDITOR is set" in err
+
+
+def test_edit_falls_back_to_an_editor_on_path(shop, capsys, monkeypatch, tmp_path):
+    """As Alembic: without $VISUAL and $EDITOR, sensible-editor, editor, nano, vim, code on PATH."""
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    bin_dir, log = tmp_path / "bin", tmp_path / "edited"
+    bin_dir.mkdir()
+    nano = bin_dir / "nano"
+    nano.write_text(f'#!/bin/sh\necho "nano $1" >> {log}\n')
+    nano.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert run(capsys, "edit", "c0ff") == (0, "", "")
+    assert log.read_text() == "nano versions/c0ffee123406_seed_products.yaml\n"
+    nano.unlink()
+    assert run(capsys, "edit", "head") == (1, "", (
+        "yamig: no editor: $VISUAL and $EDITOR are not set, and none of sensible-editor, editor, "
+        "nano, vim, code is on PATH\n  hint: export EDITOR=vim (or nano, code -w, ...)\n"))
 
 
 @pytest.mark.parametrize("dialect", ["postgresql", "mysql", "mssql", "oracle", "sqlite"])
@@ -269,3 +284,152 @@ def test_a_missing_driver_says_how_to_install_it(shop, capsys):
     assert err == ("yamig: the database driver 'pg8000' is not installed\n"
                    "  hint: install it beside yamig; for PostgreSQL: pip install 'psycopg[binary]' "
                    "(psycopg 3) and use postgresql+psycopg:// URLs\n")
+
+
+def test_every_option_of_every_command_has_help(monkeypatch):
+    """`yamig COMMAND --help` explains each argument and option, the global ones included."""
+    import argparse
+
+    monkeypatch.setenv("COLUMNS", "100")
+
+    from runner.cli import _parser
+
+    def undocumented(parser, prefix):
+        for action in parser._actions:
+            if not action.help or action.help == argparse.SUPPRESS:
+                yield f"{prefix} {'/'.join(action.option_strings) or action.dest}"
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from undocumented(sub, f"{prefix} {name}")
+
+    assert list(undocumented(_parser(), "yamig")) == []
+    usage = _parser()._subparsers._group_actions[0].choices["heads"].format_help()
+    assert "  -v, --verbose         show each revision in full\n" in usage
+    assert usage.endswith(
+        "global options:\n"
+        "  -c CONFIG, --config CONFIG\n"
+        "                        configuration file (default: ./yamig.ini, or $YAMIG_CONFIG)\n"
+        "  -n NAME, --name NAME  section of the configuration file (default: yamig, else alembic)\n"
+        "  -x KEY=VALUE          a value for ${x:KEY} in the configuration; may be repeated\n"
+        "  --url URL             database URL, overriding sqlalchemy.url\n"
+        "  -q, --quiet           do not log progress\n"
+        "  --raiseerr            show the traceback of an internal error (as YAMIG_DEBUG=1 does)\n")
+
+
+@pytest.mark.parametrize("argv", [["-x", "tenant", "heads"], ["heads", "-x", "=acme"]])
+def test_malformed_x_is_refused(shop, capsys, argv):
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    value = argv[argv.index("-x") + 1]
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"yamig heads: error: argument -x: expected KEY=VALUE (e.g. -x tenant=acme), got '{value}'"
+        if argv[0] == "heads" else
+        f"yamig: error: argument -x: expected KEY=VALUE (e.g. -x tenant=acme), got '{value}'")
+
+
+def test_x_arguments_reach_the_config(shop, capsys):
+    ini = shop / "yamig.ini"
+    ini.write_text(ini.read_text().replace("sqlalchemy.url = ", "sqlalchemy.url = ${x:db:-unused}\n#"))
+    assert run(capsys, "-x", f"db=sqlite:///{shop / 'tenant.db'}", "upgrade", "+1") == (0, "", "")
+    assert (shop / "tenant.db").is_file()
+    ini.write_text(ini.read_text().replace("${x:db:-unused}", "${x:db}"))
+    assert run(capsys, "current") == (1, "", (
+        "yamig.ini:5: sqlalchemy.url needs -x db=..., which was not given\n"
+        "  hint: pass -x db=VALUE, or write ${x:db:-default} in the config\n"))
+
+
+def test_raiseerr_shows_the_traceback_of_an_internal_error(shop, capsys, monkeypatch):
+    from runner import command
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(command, "heads", broken)
+    monkeypatch.delenv("YAMIG_DEBUG", raising=False)
+    assert run(capsys, "heads") == (3, "", (
+        "yamig: internal error: RuntimeError: boom\n  hint: this is a bug in yamig; run again with "
+        "--raiseerr for the traceback and report it\n"))
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["heads", "--raiseerr"])
+
+
+LOGGING = """
+[loggers]
+keys = root,sqlalchemy
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARNING
+handlers = console
+
+[logger_sqlalchemy]
+level = INFO
+handlers =
+qualname = sqlalchemy.engine
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+
+[formatter_generic]
+format = %(levelname)s [%(name)s] %(message)s
+"""
+
+CREATE = """
+    - create_table:
+        table_name: account
+        columns: [{name: id, type: Integer, primary_key: true}]
+"""
+
+
+def yamig(cwd, *argv):
+    return subprocess.run([sys.executable, "-m", "runner", *argv], cwd=cwd, capture_output=True,
+                          text=True)
+
+
+def test_the_ini_logging_sections_show_the_sql(tmp_path):
+    """As Alembic's env.py runs fileConfig: logger_sqlalchemy at INFO shows the statements,
+    while yamig's own progress lines stay bare and -q still hides them."""
+    write_project(tmp_path, {"a1_first.yaml": revision_text("a1", None, CREATE, message="first")},
+                  f"sqlite:///{tmp_path / 'app.db'}")
+    with open(tmp_path / "yamig.ini", "a") as ini:
+        ini.write(LOGGING)
+    result = yamig(tmp_path, "upgrade", "head")
+    assert result.returncode == 0, result.stderr
+    assert "INFO [sqlalchemy.engine.Engine] \nCREATE TABLE account (" in result.stderr
+    assert "\nRunning upgrade  -> a1, first\n" in result.stderr
+    result = yamig(tmp_path, "-q", "downgrade", "base")
+    assert result.returncode == 0, result.stderr
+    assert "INFO [sqlalchemy.engine.Engine] \nDROP TABLE account" in result.stderr
+    assert "Running downgrade" not in result.stderr
+    code = ("import sys; from runner.cli import main; rc = main(['-q', 'heads']); "
+            "print(rc, 'logging.config' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert result.stdout == "a1 (head)\n0 False\n", result.stderr
+
+
+def test_sqlalchemy_echo_shows_the_sql(tmp_path):
+    write_project(tmp_path, {"a1_first.yaml": revision_text("a1", None, CREATE, message="first")},
+                  f"sqlite:///{tmp_path / 'app.db'}")
+    ini = tmp_path / "yamig.ini"
+    ini.write_text(ini.read_text() + "sqlalchemy.echo = true\n")
+    result = yamig(tmp_path, "-q", "upgrade", "head")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "sqlalchemy.engine.Engine \nCREATE TABLE account (" in result.stdout
+    ini.write_text(ini.read_text().replace("sqlalchemy.echo = true", "sqlalchemy.echo_pool = debug"))
+    result = yamig(tmp_path, "-q", "current")
+    assert result.returncode == 0 and "sqlalchemy.pool.impl.NullPool Created new connection" \
+        in result.stdout
+    ini.write_text(ini.read_text().replace("sqlalchemy.echo_pool = debug", "sqlalchemy.pool_size = 5"))
+    result = yamig(tmp_path, "-q", "current")
+    assert (result.returncode, result.stderr) == (1, (
+        "yamig.ini:4: sqlalchemy.pool_size is not an option SQLAlchemy's create_engine() takes here\n"
+        "  hint: see create_engine()'s parameters in SQLAlchemy's documentation\n"))

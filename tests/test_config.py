@@ -75,3 +75,69 @@ def test_pyproject_tool_yamig(tmp_path):
     assert config.version_locations == [tmp_path / "mig" / "a", tmp_path / "mig" / "b"]
     assert config.transaction_per_migration is False
     assert Config(str(tmp_path / "pyproject.toml")).script_location == tmp_path / "mig"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("script_location = .\n[yamig]\n",
+     "x.ini:1: a setting before any [section] header\n  hint: start the file with [yamig]\n"),
+    ("[yamig]\nscript_location = .\nsqlalchemy.url = sqlite://\nscript_location = other\n",
+     "x.ini:4: script_location is set twice in [yamig]\n  hint: keep one of them\n"),
+    ("[yamig]\nscript_location = .\n[yamig]\n",
+     "x.ini:3: section [yamig] appears twice\n  hint: merge the two into one\n"),
+    ("[yamig]\nscript_location = .\njust some words\n",
+     "x.ini:3: not a `key = value` line, a [section] header or a comment: just some words\n"
+     "  hint: continuation lines of a value must be indented\n"),
+    ("[yamig]\nscript_location = .\nsqlalchemy.url = postgresql://u:50%off@h/db\n",
+     "x.ini:3: sqlalchemy.url has a % that starts no %(name)s reference\n"
+     "  hint: write a literal % as %% (a URL's password too)\n"),
+    ("[yamig]\nscript_location = %(root)s/migrations\n",
+     "x.ini:2: script_location refers to %(root)s, which is not set in [yamig]\n"
+     "  hint: set root in [yamig], or write a literal % as %%\n"),
+])
+def test_ini_syntax_errors_are_positioned(tmp_path, capsys, monkeypatch, text, expected):
+    """configparser's errors as `file:line: message`, without its reprs or class names."""
+    from runner.cli import main
+
+    (tmp_path / "versions").mkdir()
+    (tmp_path / "x.ini").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    assert main(["-q", "-c", "x.ini", "current"]) == 1
+    assert capsys.readouterr().err == expected
+
+
+def test_unknown_section_lists_the_sections(tmp_path, capsys, monkeypatch):
+    from runner.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "yamig.ini").write_text("[yamig]\nscript_location = .\n[reporting]\nx = 1\n")
+    assert main(["-q", "-n", "report", "heads"]) == 1
+    assert capsys.readouterr().err == ("yamig.ini: no section [report]\n"
+                                       "  hint: its sections: [yamig], [reporting]; pick one with "
+                                       "-n/--name\n")
+    (tmp_path / "yamig.ini").write_text("[reporting]\nx = 1\n")
+    assert main(["-q", "heads"]) == 1
+    assert capsys.readouterr().err == ("yamig.ini: no section [yamig] (nor [alembic])\n"
+                                       "  hint: its sections: [reporting]; pick one with -n/--name\n")
+
+
+def test_x_arguments_in_the_config(tmp_path, monkeypatch):
+    """`-x key=value` fills ${x:key} (and ${x:key:-default}); ${x:-d} is still the variable x."""
+    import argparse
+
+    path = tmp_path / "x.ini"
+    path.write_text("[yamig]\nsqlalchemy.url = sqlite:///${x:tenant}.db\n"
+                    "schema = ${x:schema:-public}\nother = ${x:-plain}\n")
+    monkeypatch.delenv("x", raising=False)
+    config = Config(str(path), cmd_opts=argparse.Namespace(x=["tenant=acme", "note=a=b"]))
+    assert config.url == "sqlite:///acme.db"
+    assert config.get_main_option("schema") == "public"
+    assert config.get_main_option("other") == "plain"
+    assert config.get_x_argument() == ["tenant=acme", "note=a=b"]
+    assert config.get_x_argument(as_dictionary=True) == {"tenant": "acme", "note": "a=b"}
+    config = Config(str(path))
+    assert config.get_x_argument() == [] and config.get_x_argument(as_dictionary=True) == {}
+    with pytest.raises(ConfigError) as caught:
+        config.url  # noqa: B018
+    assert str(caught.value) == (f"{path}:2: sqlalchemy.url needs -x tenant=..., which was not given\n"
+                                 "  hint: pass -x tenant=VALUE, or write ${x:tenant:-default} "
+                                 "in the config")
