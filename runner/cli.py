@@ -213,19 +213,31 @@ _LOGGING = {"upgrade", "downgrade", "current", "stamp", "ensure_version", "check
 _NO_GC = {"heads", "history", "branches", "show", "validate"}
 
 
-def _log_progress(quiet: bool) -> None:
+class _ProgressLog:
     """yamig's progress lines (logger `runner`) as bare lines on stderr, -q hiding them, apart
-    from the logging a config file's [loggers] sets up for SQLAlchemy and the rest."""
-    import logging
+    from the logging a config file's [loggers] sets up for SQLAlchemy and the rest. The logger
+    is put back as it was afterwards: `main()` called from Python leaves no handler behind."""
 
-    class Stderr(logging.StreamHandler):
-        stream = property(lambda self: sys.stderr, lambda self, _: None)  # pytest swaps sys.stderr
+    def __init__(self, quiet: bool):
+        import logging
 
-    log = logging.getLogger("runner")
-    log.setLevel(logging.WARNING if quiet else logging.INFO)
-    log.propagate = False
-    if not any(type(h).__name__ == "Stderr" for h in log.handlers):  # main() runs again in tests
-        log.addHandler(Stderr())
+        class Stderr(logging.StreamHandler):
+            stream = property(lambda self: sys.stderr, lambda self, _: None)  # pytest swaps sys.stderr
+
+        self.log = logging.getLogger("runner")
+        self.level = logging.WARNING if quiet else logging.INFO
+        self.handler = Stderr()
+
+    def __enter__(self) -> None:
+        self.saved = self.log.level, self.log.propagate
+        self.log.setLevel(self.level)
+        self.log.propagate = False
+        self.log.addHandler(self.handler)
+
+    def __exit__(self, *exc) -> None:
+        self.log.removeHandler(self.handler)
+        self.log.setLevel(self.saved[0])
+        self.log.propagate = self.saved[1]
 
 
 def _exit_code(name: str, error) -> int:
@@ -247,11 +259,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         import gc
 
         gc.disable()
-    _log_progress(options.quiet)
     from runner.errors import YamigError
 
     try:
-        code = _run(options)
+        with _ProgressLog(options.quiet):
+            code = _run(options)
     except YamigError as error:
         print(f"yamig: {error}" if not error.location else str(error), file=sys.stderr)
         return _exit_code(options.command, error)
