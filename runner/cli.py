@@ -75,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("revision", help="target: an id, head, heads, base, +N, -N, label@head, ...")
         sub.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
         sub.add_argument("--tag", help="with --sql, printed as `-- tag: TAG` atop the script")
+        sub.add_argument("--no-check", dest="check", action="store_false",
+                         help="skip the checks validate makes on the revisions to run")
 
     migrating(command("upgrade", "Upgrade to a later version."))
     migrating(command("downgrade", "Revert to a previous version."))
@@ -163,9 +165,11 @@ def _run(options: argparse.Namespace) -> int:
     if name in _LOGGING or (name == "revision" and options.autogenerate):
         config.configure_logging()
     if name == "upgrade":
-        command.upgrade(config, options.revision, sql=options.sql, tag=options.tag)
+        command.upgrade(config, options.revision, sql=options.sql, tag=options.tag,
+                        check=options.check)
     elif name == "downgrade":
-        command.downgrade(config, options.revision, sql=options.sql, tag=options.tag)
+        command.downgrade(config, options.revision, sql=options.sql, tag=options.tag,
+                          check=options.check)
     elif name == "current":
         command.current(config, verbose=options.verbose, check_heads=options.check_heads)
     elif name == "heads":

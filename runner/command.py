@@ -78,8 +78,13 @@ def _current_rows(config: Config) -> tuple[str, ...]:
 # -- database commands ----------------------------------------------------------------------
 
 @_each_database
-def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None) -> None:
-    """Upgrade to a later version."""
+def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None,
+            check: bool = True) -> None:
+    """Upgrade to a later version.
+
+    `check`: first replay the revisions to run as validate does, from the database's revision,
+    and refuse the run before anything runs when that finds an error.
+    """
     from runner.operations import operations
 
     graph = load_graph(config)
@@ -87,12 +92,13 @@ def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = 
     _migrate(config, graph, sql, tag,
              plan=lambda current: graph.upgrade_plan(current, revision),
              ops_for=lambda step: operations(step.revision, "upgrade") or [],
-             start=start)
+             start=start, check=check)
 
 
 @_each_database
-def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None) -> None:
-    """Revert to a previous version."""
+def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None,
+              check: bool = True) -> None:
+    """Revert to a previous version (`check`: as for upgrade, on the downgrades to run)."""
     from runner.derive import downgrade_operations
 
     graph = load_graph(config)
@@ -108,7 +114,7 @@ def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None 
         return steps
 
     _migrate(config, graph, sql, tag, plan=plan,
-             ops_for=lambda step: derived[step.revision.revision], start=start)
+             ops_for=lambda step: derived[step.revision.revision], start=start, check=check)
 
 
 def _split_range(revision: str, sql: bool) -> tuple[str | None, str]:
@@ -135,8 +141,27 @@ def _known_rows(graph, plan):
     return checked
 
 
-def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, start) -> None:
-    plan = _known_rows(graph, plan)
+def _checked(config: Config, graph, plan, ops_for, check: bool):
+    """The plan, refused before anything runs when the replay finds errors in the steps to run."""
+    if not check:
+        return plan
+
+    def checked(current):
+        steps = plan(current)
+        if steps:
+            from runner.findings import disabled_rules
+            from runner.semantics import check_run, run_refused
+
+            errors = check_run(graph, current, steps, ops_for, disabled_rules(config))
+            if errors:
+                raise run_refused(errors)
+        return steps
+    return checked
+
+
+def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, start,
+             check: bool = True) -> None:
+    plan = _checked(config, graph, _known_rows(graph, plan), ops_for, check)
     if sql:
         from runner.offline import run_offline
 

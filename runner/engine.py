@@ -1,8 +1,10 @@
 """Connections: our own engine, or the caller's connection used as it is.
 
-SQLite can run DDL inside a transaction, but Python's sqlite3 module commits
-before DDL on its own; the recipe from SQLAlchemy's pysqlite documentation
-(no implicit transactions, an explicit BEGIN) gives back real rollback.
+SQLite can run DDL inside a transaction, but Python's sqlite3 module begins a
+transaction only before INSERT, UPDATE and DELETE, so DDL runs outside one and
+commits at once. Our engines follow the recipe of SQLAlchemy's pysqlite
+documentation (no implicit transactions, an explicit BEGIN); on a connection
+from any other engine, begin_on_driver issues the BEGIN itself.
 """
 
 from __future__ import annotations
@@ -74,11 +76,23 @@ def engine_for(config, **kwargs: Any) -> sa.Engine:
             hint="see create_engine()'s parameters in SQLAlchemy's documentation") from None
 
 
+def begin_on_driver(connection: sa.Connection) -> None:
+    """On SQLite, open the driver's transaction when SQLAlchemy's has begun but the driver's has
+    not (pysqlite's legacy transaction control), so that the DDL that follows is inside it: the
+    transaction's rollback then undoes it, and savepoints nest in it."""
+    if connection.dialect.name != "sqlite" or not connection.in_transaction():
+        return
+    if getattr(connection.connection.dbapi_connection, "in_transaction", True) is False:
+        connection.exec_driver_sql("BEGIN")
+
+
 @contextmanager
 def connect(config) -> Iterator[sa.Connection]:
-    """The caller's connection from config.attributes, or a new one on the configured URL."""
+    """The caller's connection from config.attributes (inside the caller's transaction, if one
+    has begun), or a new one on the configured URL."""
     given = config.attributes.get("connection")
     if given is not None:
+        begin_on_driver(given)
         yield given
         return
     engine = engine_for(config, poolclass=sa.pool.NullPool)

@@ -293,15 +293,23 @@ def _rollback_hint(connection: sa.Connection, rev_id: str, upgrade: bool, commit
 
 
 def transactional_ddl(connection: sa.Connection) -> bool:
+    """Whether a rollback undoes DDL: on SQLite, when the driver's transaction is explicit (our
+    engines), or open (begin_on_driver)."""
     name = connection.dialect.name
     if name == "sqlite":
-        return connection.connection.dbapi_connection.isolation_level is None
+        dbapi_connection = connection.connection.dbapi_connection
+        return dbapi_connection.isolation_level is None or bool(
+            getattr(dbapi_connection, "in_transaction", False))
     return name in ("postgresql", "mssql")
 
 
 def _transaction(connection: sa.Connection):
     if not connection.in_transaction():
-        return connection.begin()
+        from runner.engine import begin_on_driver
+
+        transaction = connection.begin()
+        begin_on_driver(connection)
+        return transaction
     if connection.dialect.name == "sqlite" and not transactional_ddl(connection):
         return nullcontext()  # pysqlite's own transaction handling makes savepoints unreliable
     return connection.begin_nested()

@@ -156,6 +156,11 @@ class Collector:
         return any(f.rule in rules for f in self.findings)
 
 
+def disabled_rules(config) -> set[str]:
+    """The rules the project silences with `validate.disable = rule-id, ...`."""
+    return {r for r in re.split(r"[,\s]+", config.get_main_option("validate.disable") or "") if r}
+
+
 def split_location(location: str) -> tuple[str, int, int]:
     match = re.match(r"^(.*?):(\d+):(\d+)$", location)
     if match:

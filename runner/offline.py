@@ -94,10 +94,10 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
 
     from runner.executor import VersionTable
 
-    script = _script(config, tag)
     current = graph.resolve(start) if start and start != "base" else ()
     steps = plan(current)
     prepared = [(step, ops_for(step)) for step in steps]
+    script = _script(config, tag)  # after planning: a refused run prints nothing
     version_table = VersionTable(config.version_table, config.version_table_schema)
     per_migration = config.transaction_per_migration
     dialect = script.dialect
@@ -163,14 +163,9 @@ def _replayed_statements(graph, current: tuple[str, ...], dialect: Any):
     """Offline there is no table to reflect: SQLite rebuilds and bulk_insert's column types
     come from the replayed state."""
     from runner import rebuild
-    from runner.operations import operations
-    from runner.state import SchemaState
+    from runner.semantics import state_at
 
-    state = SchemaState()
-    if current:
-        for step in graph.upgrade_plan((), " ".join(current)):
-            for op in operations(step.revision, "upgrade") or []:
-                op.state_forwards(state)
+    state = state_at(graph, current)
 
     def before_of(op) -> Any:
         name = rebuild.table_name_of(op)

@@ -1,5 +1,8 @@
 """validate's replay: every revision applied, in upgrade order, to one in-memory schema state.
 
+(`upgrade` and `downgrade` run the same checks on the revisions they are about to run,
+check_run, so a revision that cannot work stops the run before its first statement.)
+
 For each revision: each operation is checked against the state just before it
 (what it names must exist, what it creates must not, its foreign keys must
 have a target, and the safety rules of runner.lint), then applied. Then its
@@ -47,6 +50,63 @@ def check_semantics(graph, collector: Collector, dialect: str | None) -> None:
             gc.enable()
 
 
+def check_run(graph, current: tuple[str, ...], steps: list, ops_for,
+              disabled: set[str] = frozenset()) -> list:
+    """The error findings of the operations a run is about to apply (`ops_for(step)`), each checked
+    against the schema as the revisions describe it at that point: replayed from base to the
+    database's revisions `current`, then step by step.
+
+    Upgrade operations get validate's `state` and `foreign-key` checks, downgrade operations (as
+    in validate) the `state` one: what cannot work on the schema the revisions build. The safety
+    rules are left out: they judge the data and locks of a production database, which is
+    validate's business in CI, and a run on a database they do not fit is not wrong.
+    """
+    collector = Collector(set(disabled))
+    paused = gc.isenabled()
+    gc.disable()  # as in check_semantics
+    try:
+        state = state_at(graph, current)
+        state.problems.clear()  # those revisions ran already: not this run's business
+        for step in steps:
+            ops = ops_for(step)
+            if step.is_upgrade:
+                for op in ops:
+                    check_operation(op, state, None, collector)
+            else:
+                apply_downgrade(ops, state, collector)
+    finally:
+        if paused:
+            gc.enable()
+    return [f for f in collector.findings if f.severity == "error"]
+
+
+def state_at(graph, current: tuple[str, ...]) -> SchemaState:
+    """The schema as the revisions describe it once `current` (version rows) and everything
+    they need are applied, in upgrade order."""
+    from runner.operations import operations
+
+    state = SchemaState()
+    rows: tuple[str, ...] = ()
+    for row in current:  # one target at a time: each plan starts where the previous one ended
+        for step in graph.upgrade_plan(rows, row):
+            for op in operations(step.revision, "upgrade") or []:
+                op.state_forwards(state)
+            rows = step.rows_after
+    return state
+
+
+def run_refused(errors: list, shown: int = 10) -> MigrationError:
+    """The error that stops a run before it starts: each finding as validate prints it."""
+    first = errors[0]
+    lines = [f"{f.location}: {f.severity} {f.rule}: {f.message}" for f in errors[1:shown]]
+    if len(errors) > shown:
+        lines.append(f"... and {len(errors) - shown} more")
+    return MigrationError("\n".join([f"{first.severity} {first.rule}: {first.message}", *lines]),
+                          location=first.location,
+                          hint=f"{first.fix}. Nothing was run; `yamig validate` lists every finding "
+                               "(--no-check runs the revisions without these checks)")
+
+
 def _replay(rev, ops: list, written: list | None, state: SchemaState, collector: Collector,
             dialect: str | None) -> None:
     touched = _touched(ops + (written or []), state)
@@ -57,28 +117,12 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
     irreversible: MigrationError | None = None
     confused = False  # an operation did not match the state: comparing afterwards would only echo it
     for op in ops:
-        allow = getattr(op, "allow", ())
-        pending = list(_references(op, state))
-        for rule, location, message in lint.check(op, state, context):
-            collector.add(rule, location, message, allow)
         if written is None and irreversible is None:
             try:
                 undo.append(op.reverse(state))
             except MigrationError as err:
                 irreversible = err
-        opaque = state.opaque
-        start = len(state.problems)
-        op.state_forwards(state)
-        problems = state.problems[start:]
-        confused = confused or bool(problems)
-        for problem in problems:
-            collector.add("state", problem.location, problem.message, allow)
-        if not problems:  # the operation's own check comes first; these add what it does not see
-            for rule, location, message in pending:
-                collector.add(rule, location, message, allow)
-        if op.name == "execute" and lint.data_only(op):
-            state.opaque = opaque  # UPDATE, INSERT, DELETE: the schema is as it was
-        context.applied(op)
+        confused = check_operation(op, state, context, collector) or confused
     if irreversible is not None:
         collector.add("irreversible", irreversible.location, irreversible.message)
         return
@@ -87,14 +131,7 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
             not t.known for t in [*before.values(), *_snapshot(state, touched, copied=False).values()]):
         return  # raw SQL or unknown tables: nothing reliable to compare with
     after = _snapshot(state, touched)
-    start = len(state.problems)
-    for op in down:
-        opaque = state.opaque
-        op.state_forwards(state)
-        if op.name == "execute" and lint.data_only(op):
-            state.opaque = opaque
-    for problem in state.problems[start:]:
-        collector.add("state", problem.location, f"in the downgrade: {problem.message}")
+    apply_downgrade(down, state, collector)
     if not state.opaque:
         differences = _differences(before, _snapshot(state, touched, copied=False))
         if differences:
@@ -104,6 +141,42 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
                           f"after the {kind} of {rev.revision}, " + "; ".join(differences[:3]))
     _restore(state, touched, after)
     state.opaque = False
+
+
+def check_operation(op, state: SchemaState, context: lint.Context | None, collector: Collector) -> bool:
+    """Check one upgrade operation against the state just before it, then apply it; True when
+    what it names did not match the state. Without a `context`, the safety rules are left out."""
+    allow = getattr(op, "allow", ())
+    pending = list(_references(op, state))
+    if context is not None:
+        for rule, location, message in lint.check(op, state, context):
+            collector.add(rule, location, message, allow)
+    opaque = state.opaque
+    start = len(state.problems)
+    op.state_forwards(state)
+    problems = state.problems[start:]
+    for problem in problems:
+        collector.add("state", problem.location, problem.message, allow)
+    if not problems:  # the operation's own check comes first; these add what it does not see
+        for rule, location, message in pending:
+            collector.add(rule, location, message, allow)
+    if op.name == "execute" and lint.data_only(op):
+        state.opaque = opaque  # UPDATE, INSERT, DELETE: the schema is as it was
+    if context is not None:
+        context.applied(op)
+    return bool(problems)
+
+
+def apply_downgrade(ops: list, state: SchemaState, collector: Collector) -> None:
+    """Apply a downgrade's operations; what they name that the state lacks is a `state` finding."""
+    start = len(state.problems)
+    for op in ops:
+        opaque = state.opaque
+        op.state_forwards(state)
+        if op.name == "execute" and lint.data_only(op):
+            state.opaque = opaque
+    for problem in state.problems[start:]:
+        collector.add("state", problem.location, f"in the downgrade: {problem.message}")
 
 
 # -- what a revision touches -------------------------------------------------------------------------

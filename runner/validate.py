@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 from runner.errors import GraphError, RevisionFileError, YamigError
-from runner.findings import RULES, Collector, Finding, report
+from runner.findings import RULES, Collector, Finding, disabled_rules, report
 from runner.revision import Revision
 
 __all__ = ["RULES", "Finding", "validate"]
@@ -32,8 +32,8 @@ def validate(config, paths: list[str] | None = None, output_format: str = "text"
              changed_since: str | None = None, stdout=None) -> int:
     """Check the revisions; print the findings; return 0 clean, 1 errors, 2 unreadable."""
     out = stdout or sys.stdout
-    disabled = {r for r in re.split(r"[,\s]+", config.get_main_option("validate.disable") or "") if r}
-    collector = Collector(disabled, config.get_main_option("validate.multiple_heads") or "error")
+    collector = Collector(disabled_rules(config),
+                          config.get_main_option("validate.multiple_heads") or "error")
     try:
         directories = [Path(p) for p in paths] if paths else config.version_locations
         revisions = _check_files(directories, collector)

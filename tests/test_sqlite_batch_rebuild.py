@@ -165,7 +165,7 @@ def test_errors_point_at_the_operation_in_the_run(tmp_path, sqlite_url):
     """)
     command.upgrade(config, "a1")
     with pytest.raises(MigrationError) as info:
-        command.upgrade(config, "head")
+        command.upgrade(config, "head", check=False)  # the rebuild's own refusal
     assert info.value.location.endswith("b2_batch.yaml:5:5")
     assert info.value.message == "table item has no constraint named ck_nope"
 
