@@ -12,6 +12,8 @@ import marshal
 from dataclasses import dataclass, field
 from typing import Any
 
+from runner.schema.references import qualified
+
 
 @dataclass
 class TableState:
@@ -137,7 +139,7 @@ class SchemaState:
         table = self.tables.get((schema, name))
         if table is None:
             if not self.opaque:
-                self.problem(where, f"table {_qualified(name, schema)} does not exist at this point")
+                self.problem(where, f"table {qualified(name, schema)} does not exist at this point")
             table = TableState(name=name, schema=schema, known=False)
             self.add_table(table)
         return table
@@ -181,7 +183,3 @@ def implied_index_name(table: str, schema: str | None, column: str) -> str:
 def implied_index_prefix(schema: str | None) -> str:
     """What every implied index name in `schema` starts with: `ix_`, `ix_<schema>_`."""
     return f"ix_{schema.replace('.', '_')}_" if schema else "ix_"
-
-
-def _qualified(name: str, schema: str | None) -> str:
-    return f"{schema}.{name}" if schema else name

@@ -86,3 +86,23 @@ def test_table_deepcopy_is_deep_and_keeps_every_field():
     twin.columns["id"]["type"] = "Text"
     twin.constraints[0]["name"] = "other"
     assert table.columns["id"]["type"] == "Integer" and table.constraints[0]["name"] == "pk"
+
+
+@pytest.mark.parametrize("text, parsed", [
+    ("account.id", (None, "account", "id")),
+    ("app.account.id", ("app", "account", "id")),
+    ("db.owner.account.id", ("db.owner", "account", "id")),  # a schema may hold dots
+])
+def test_a_foreign_key_target_is_read_and_written_one_way(text, parsed):
+    from runner.schema.references import ForeignKeyRef
+
+    ref = ForeignKeyRef.parse(text)
+    assert (ref.schema, ref.table, ref.column) == parsed
+    assert ref.qualified == text and ref.key == parsed[:2]
+
+
+def test_a_target_without_a_table_is_refused():
+    from runner.schema.references import ForeignKeyRef
+
+    with pytest.raises(ValueError, match=r"\[schema\.\]table\.column, not 'id'"):
+        ForeignKeyRef.parse("id")

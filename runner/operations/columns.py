@@ -7,6 +7,7 @@ from typing import Any
 
 from runner.errors import MigrationError
 from runner.operations.base import Operation, check_type
+from runner.schema.constraints import forget_implied_names, remember_implied_names, written_name
 from runner.state import SchemaState, TableState
 
 
@@ -52,8 +53,6 @@ class AddColumn(Operation):
         if column["name"] in table.columns:
             state.problem(self.location, f"column {table.name}.{column['name']} already exists")
         table.columns[column["name"]] = copy.deepcopy(column)
-        from runner.operations.constraints import remember_implied_names
-
         remember_implied_names(table, [column["name"]])
         from runner.operations.tables import add_named_types
 
@@ -112,8 +111,6 @@ class DropColumn(Operation):
         if name not in table.columns and table.known and not state.opaque:
             state.problem(self.location, f"column {table.name}.{name} does not exist at this point")
         table.columns.pop(name, None)
-        from runner.operations.constraints import forget_implied_names
-
         forget_implied_names(table, name)
         from runner.operations.tables import drop_named_types
 
@@ -148,7 +145,7 @@ class DropColumn(Operation):
 
         # (a create_* operation needs a name: an unnamed table constraint cannot be added back)
         restored += [self.derive(*create_operation(c, table)) for c in table.constraints
-                     if involves(c, name) and (c.get("name") or c.get("foreign_key", {}).get("name"))]
+                     if involves(c, name) and written_name(c)]
         return restored
 
     def ddl(self, dialect: Any) -> list[Any]:

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from runner.operations.base import Operation, check_type
+from runner.schema.constraints import remember_implied_names
 from runner.state import SchemaState, TableState, named_type
 
 
@@ -21,8 +22,6 @@ class CreateTable(Operation):
         name, schema = self.args["table_name"], self.schema
         if state.table(name, schema) is not None and state.table(name, schema).known:
             state.problem(self.location, f"table {name} already exists at this point")
-        from runner.operations.constraints import remember_implied_names
-
         table = TableState(
             name=name,
             schema=schema,
