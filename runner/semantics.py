@@ -58,7 +58,7 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
     irreversible: MigrationError | None = None
     confused = False  # an operation did not match the state: comparing afterwards would only echo it
     for op in ops:
-        allow = getattr(op, "allow", ())
+        allow = op.allow
         pending = list(_references(op, state))
         for rule, location, message in lint.check(op, state, context):
             collector.add(rule, location, message, allow)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from runner.errors import MigrationError, RevisionFileError
-from runner.operations.base import Operation, check_type
+from runner.operations.base import AS_WRITTEN, Derived, Operation, check_type
 from runner.schema.references import qualified
 from runner.schema.renames import rename_column, rename_table
 from runner.state import SchemaState, TableState, named_type
@@ -54,7 +54,6 @@ class AlterColumn(Operation):
     """
 
     name = "alter_column"
-    owned_types: list[str] = []  # when derived: the PostgreSQL enum type the upgrade created, dropped
 
     @property
     def needs_rebuild_on_sqlite(self) -> bool:
@@ -94,7 +93,7 @@ class AlterColumn(Operation):
         from runner.operations.tables import add_named_types, drop_named_types
 
         table = state.require_table(self.args["table_name"], self.schema, self)
-        drop_named_types(state, self.owned_types)
+        drop_named_types(state, self.derived.owned_types)
         if "type" in self.args:
             add_named_types(state, [self.args["type"]])
         name = self.args["column_name"]
@@ -170,10 +169,10 @@ class AlterColumn(Operation):
                 undo[f"existing_{key}"] = copy.deepcopy(value)
         if self.schema:
             undo["schema"] = self.schema
-        reverse = self.derive(AlterColumn, undo)
-        if not state.opaque:
-            reverse.owned_types = self.new_types(lambda key: key in state.named_types)
-        return [reverse]
+        # the enum type the upgrade creates (when the state knows it is new) goes with the downgrade
+        derived = AS_WRITTEN if state.opaque else Derived(
+            owned_types=tuple(self.new_types(lambda key: key in state.named_types)))
+        return [self.derive(AlterColumn, undo, derived)]
 
     def new_types(self, exists: Callable[[tuple[str | None, str]], bool]) -> list[str]:
         """The new type, when it is a PostgreSQL enum type that `exists` (schema, name) says is
@@ -203,7 +202,7 @@ class AlterColumn(Operation):
         try:
             return [*create_types(list(new_types), dialect),
                     *ddl_alter.alter_column_statements(change, dialect.name),
-                    *drop_named_types(self.owned_types, dialect)]
+                    *drop_named_types(self.derived.owned_types, dialect)]
         except ddl_alter.MySQLNeedsType:
             raise MigrationError(
                 f"MySQL's CHANGE/MODIFY COLUMN restates the whole column: alter_column "
