@@ -21,6 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from runner.errors import ConfigError
+from runner.schema.constraints import columns_named, postgresql_default_name
+from runner.schema.references import ForeignKeyRef, qualified
 
 
 @dataclass
@@ -94,7 +96,7 @@ class TableShape:
 
     @property
     def qualified(self) -> str:
-        return f"{self.schema}.{self.name}" if self.schema else self.name
+        return qualified(self.name, self.schema)
 
 
 # -- what to compare ----------------------------------------------------------------------------
@@ -116,8 +118,8 @@ class Filters:
         self.version_table = (config.version_table_schema, config.version_table)
 
     def table(self, name: str, schema: str | None) -> bool:
-        qualified = f"{schema}.{name}" if schema else name
-        return not any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(qualified, p)
+        shown = qualified(name, schema)
+        return not any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(shown, p)
                        for p in self.tables)
 
     def object(self, table: str, name: str | None) -> bool:
@@ -224,7 +226,7 @@ class Normaliser:
                 continue
             if isinstance(constraint, sa.UniqueConstraint):
                 cols = tuple(c.name for c in constraint.columns)
-                uniques.append(UniqueShape(cname or self.default_name(name, cols, "key"), cols,
+                uniques.append(UniqueShape(cname or self.default_name(name, "unique", cols), cols,
                                            constraint))
             elif isinstance(constraint, sa.ForeignKeyConstraint):
                 fks.append(self.foreign_key(table, constraint, cname))
@@ -276,27 +278,23 @@ class Normaliser:
         ref_schema, ref_table = None, ""
         for element in constraint.elements:
             columns.append(element.parent.name)
-            parts = element.target_fullname.split(".")
-            ref_columns.append(parts[-1])
-            ref_table = parts[-2]
-            ref_schema = ".".join(parts[:-2]) or None
+            target = ForeignKeyRef.parse(element.target_fullname)
+            ref_columns.append(target.column)
+            ref_schema, ref_table = target.key
         cols = tuple(columns)
-        return ForeignKeyShape(name or self.default_name(table.name, cols, "fkey"), cols,
+        return ForeignKeyShape(name or self.default_name(table.name, "foreign_key", cols), cols,
                                self.schema(ref_schema), ref_table, tuple(ref_columns),
                                _action(constraint.ondelete), _action(constraint.onupdate), constraint)
 
-    def default_name(self, table: str, columns: tuple[str, ...], suffix: str) -> str | None:
+    def default_name(self, table: str, kind: str, columns: tuple[str, ...]) -> str | None:
         """The name PostgreSQL gives an unnamed constraint, so unnamed ones can be dropped."""
-        if not self.postgresql:
-            return None
-        return f"{table}_{'_'.join(columns)}_{suffix}"[:63]
+        return postgresql_default_name(table, kind, columns) if self.postgresql else None
 
     def check_name(self, table: Any, text: str) -> str | None:
         if not self.postgresql:
             return None
-        words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", re.sub(r"'[^']*'", "", text)))
-        used = [c.name for c in table.columns if c.name in words]
-        return f"{table.name}_{used[0]}_check"[:63] if len(used) == 1 else f"{table.name}_check"[:63]
+        columns = columns_named(text, [c.name for c in table.columns])
+        return postgresql_default_name(table.name, "check", columns)
 
 
 def _constraint_order(constraint: Any) -> tuple:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import DDLElement
 
+from runner.schema.references import ForeignKeyRef
 from runner.types import parse_type
 
 
@@ -184,16 +185,12 @@ def ensure_fk_targets(metadata: sa.MetaData, table: sa.Table) -> None:
     NullType columns is enough when the real one is not in this metadata.
     """
     for fk in list(table.foreign_keys):
-        parts = fk.target_fullname.split(".")
-        column = parts[-1]
-        name = parts[-2]
-        schema = ".".join(parts[:-2]) or None
-        key = f"{schema}.{name}" if schema else name
-        target = metadata.tables.get(key)
+        ref = ForeignKeyRef.parse(fk.target_fullname)
+        target = metadata.tables.get(ref.qualified_table)
         if target is None:
-            target = sa.Table(name, metadata, schema=schema)
-        if column not in target.c:
-            target.append_column(sa.Column(column, sa.types.NULLTYPE))
+            target = sa.Table(ref.table, metadata, schema=ref.schema)
+        if ref.column not in target.c:
+            target.append_column(sa.Column(ref.column, sa.types.NULLTYPE))
 
 
 def create_named_types(columns, dialect: Any) -> list[Any]:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from runner.schema.references import ForeignKeyRef
 from runner.state import SchemaState
 
 Found = tuple[str, str, str]
@@ -83,7 +84,7 @@ def _drop_column(op, args, state, ctx) -> Iterator[Found]:
 
 
 def _drop_constraint(op, args, state, ctx) -> Iterator[Found]:
-    from runner.operations.constraints import find_constraint
+    from runner.schema.constraints import find_constraint
 
     name, schema = args["table_name"], args.get("schema")
     table = state.table(name, schema)
@@ -92,7 +93,7 @@ def _drop_constraint(op, args, state, ctx) -> Iterator[Found]:
     if not key:
         return
     for source, column, target in _references_to(state, name, schema):
-        if target.split(".")[-1] in key and source != name:
+        if ForeignKeyRef.parse(target).column in key and source != name:
             yield ("drop-referenced", op.location,
                    f"{source}.{column} still references {target}, which this key makes unique")
 
@@ -113,10 +114,8 @@ def _references_to(state: SchemaState, table: str, schema: str | None, column: s
 
 
 def _targets(target: str, table: str, schema: str | None, column: str | None) -> bool:
-    parts = target.split(".")
-    target_schema = parts[-3] if len(parts) >= 3 else None
-    return (parts[-2] == table and target_schema == schema
-            and (column is None or parts[-1] == column))
+    ref = ForeignKeyRef.parse(target)
+    return ref.key == (schema, table) and (column is None or ref.column == column)
 
 
 # -- renames --------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import Any
 from runner import lint
 from runner.errors import MigrationError
 from runner.findings import Collector
+from runner.schema.references import ForeignKeyRef
 from runner.state import SchemaState, TableState
 
 Key = tuple  # (schema, table name)
@@ -146,7 +147,7 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
 def check_operation(op, state: SchemaState, context: lint.Context | None, collector: Collector) -> bool:
     """Check one upgrade operation against the state just before it, then apply it; True when
     what it names did not match the state. Without a `context`, the safety rules are left out."""
-    allow = getattr(op, "allow", ())
+    allow = op.allow
     pending = list(_references(op, state))
     if context is not None:
         for rule, location, message in lint.check(op, state, context):
@@ -308,8 +309,8 @@ def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: l
     if len(local) != len(targets):
         yield ("foreign-key", where(), f"{len(local)} referencing column(s) but {len(targets)} referenced")
         return
-    parsed = [_split_target(t) for t in targets]
-    tables = {(schema, table) for schema, table, _ in parsed}
+    parsed = [ForeignKeyRef.parse(t) for t in targets]
+    tables = {ref.key for ref in parsed}
     if len(tables) != 1:
         yield ("foreign-key", where(), "the referenced columns are not all in one table")
         return
@@ -325,7 +326,7 @@ def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: l
         return
     if not table.known:
         return
-    columns = [column for _, _, column in parsed]
+    columns = [ref.column for ref in parsed]
     missing = [c for c in columns if c not in table.columns]
     if missing:
         yield ("foreign-key", where(), f"the foreign key references {shown}.{missing[0]}, which does not "
@@ -342,13 +343,6 @@ def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: l
         if mine and theirs and mine != theirs:
             yield ("foreign-key", where(), f"{own.name}.{name_} is {type_} but references {shown}.{column}, "
                                          f"which is {target_type}")
-
-
-def _split_target(target: str) -> tuple[str | None, str, str]:
-    parts = target.split(".")
-    if len(parts) >= 3:
-        return parts[-3], parts[-2], parts[-1]
-    return None, parts[0], parts[-1]
 
 
 def _is_unique_key(table: TableState, columns: list[str]) -> bool:
@@ -398,7 +392,7 @@ def _table_differences(name: str, old: TableState, new: TableState) -> list[str]
     for column in new.columns:
         if column not in old.columns:
             found.append(f"table {name} still has column {column}")
-    from runner.operations.constraints import autoincrement_column
+    from runner.schema.constraints import autoincrement_column
 
     old_auto, new_auto = autoincrement_column(old), autoincrement_column(new)
     for column, spec in old.columns.items():
@@ -475,7 +469,7 @@ def _constraints(table: TableState) -> list[dict[str, Any]]:
     """Every constraint by the name the database gives it, the ones column definitions imply
     (primary_key, unique, foreign_key) included: a foreign key declared on a column and one
     added by create_foreign_key are the same thing in the database."""
-    from runner.operations.constraints import constraint_name, implied_constraints
+    from runner.schema.constraints import constraint_name, implied_constraints
 
     indexed = {n for n, c in table.columns.items() if c.get("index")}  # unique + index: an index
     implied = [c for c in implied_constraints(table) if not set(c.get("unique") or ()) & indexed]

@@ -12,6 +12,8 @@ import marshal
 from dataclasses import dataclass, field
 from typing import Any
 
+from runner.schema.references import qualified
+
 
 @dataclass
 class TableState:
@@ -89,35 +91,19 @@ class SchemaState:
         self._index_tables: dict[tuple[str | None, str], TableState] = {}
         # (schema, name) of the PostgreSQL enum types the revisions have created
         self.named_types: set[tuple[str | None, str]] = set()
-        # tables this state may change in place; the others may be shared with a copy
-        self._owned: set[tuple[str | None, str]] = set()
 
     def copy(self) -> SchemaState:
-        """An independent state, copy-on-write: tables are shared until either side touches one.
+        """An independent state: every table deep-copied (TableState.__deepcopy__ marshals it).
 
-        Replaying N revisions copies the state once or twice per revision (validate), so a
-        deep copy of every table made that quadratic; now a copy costs two dict copies and a
-        table is deep-copied only when one side hands it out to be changed.
+        Nothing in the replay copies a whole state (validate snapshots only the tables a
+        revision touches, semantics._snapshot), so this is for callers that want two states.
         """
         other = SchemaState()
-        other.tables = dict(self.tables)
-        other._index_tables = dict(self._index_tables)
+        for table in self.tables.values():
+            other.add_table(copy.deepcopy(table))
         other.opaque = self.opaque
         other.named_types = set(self.named_types)
-        self._owned = set()
         return other
-
-    def _own(self, key: tuple[str | None, str]) -> TableState | None:
-        """The table under `key`, made private to this state first if it may be shared."""
-        table = self.tables.get(key)
-        if table is None or key in self._owned:
-            return table
-        table = copy.deepcopy(table)
-        self.tables[key] = table
-        for name in table.indexes:
-            self._index_tables[(table.schema, name)] = table
-        self._owned.add(key)
-        return table
 
     def add_table(self, table: TableState) -> None:
         key = (table.schema, table.name)
@@ -126,16 +112,12 @@ class SchemaState:
             for index in replaced.indexes:
                 self._index_tables.pop((table.schema, index), None)
         self.tables[key] = table
-        self._owned.add(key)
         for name in table.indexes:
             self._index_tables[(table.schema, name)] = table
 
     def remove_table(self, name: str, schema: str | None = None) -> TableState | None:
-        key = (schema, name)
-        table = self._own(key)
+        table = self.tables.pop((schema, name), None)
         if table is not None:
-            del self.tables[key]
-            self._owned.discard(key)
             for index in table.indexes:
                 self._index_tables.pop((schema, index), None)
         return table
@@ -149,15 +131,15 @@ class SchemaState:
         self._index_tables.pop((table.schema, name), None)
 
     def table(self, name: str, schema: str | None = None) -> TableState | None:
-        return self._own((schema, name))
+        return self.tables.get((schema, name))
 
     def require_table(self, name: str, schema: str | None, where: Any) -> TableState:
         """The table, or an unknown stand-in (and a problem noted at `where`, a location or the
         operation) when the state lacks it."""
-        table = self._own((schema, name))
+        table = self.tables.get((schema, name))
         if table is None:
             if not self.opaque:
-                self.problem(where, f"table {_qualified(name, schema)} does not exist at this point")
+                self.problem(where, f"table {qualified(name, schema)} does not exist at this point")
             table = TableState(name=name, schema=schema, known=False)
             self.add_table(table)
         return table
@@ -167,10 +149,7 @@ class SchemaState:
 
     def find_index(self, name: str, schema: str | None = None) -> TableState | None:
         table = self._index_tables.get((schema, name))
-        if table is None or name not in table.indexes:
-            return None
-        key = (table.schema, table.name)
-        return self._own(key) if self.tables.get(key) is table else table
+        return table if table is not None and name in table.indexes else None
 
 
 def named_type(type_text: Any) -> tuple[str | None, str] | None:
@@ -204,7 +183,3 @@ def implied_index_name(table: str, schema: str | None, column: str) -> str:
 def implied_index_prefix(schema: str | None) -> str:
     """What every implied index name in `schema` starts with: `ix_`, `ix_<schema>_`."""
     return f"ix_{schema.replace('.', '_')}_" if schema else "ix_"
-
-
-def _qualified(name: str, schema: str | None) -> str:
-    return f"{schema}.{name}" if schema else name

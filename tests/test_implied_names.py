@@ -152,7 +152,7 @@ def test_constraints_keep_their_names_through_renames(tmp_path, postgres_url):
 def test_a_column_added_after_a_rename_is_named_after_the_new_name(tmp_path):
     from runner.command import load_graph
     from runner.operations import operations
-    from runner.operations.constraints import find_constraint
+    from runner.schema.constraints import find_constraint
     from runner.state import SchemaState
 
     revisions = dict(CONSTRAINTS)

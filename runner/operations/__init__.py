@@ -1,6 +1,14 @@
 """One class per operation; importing this package registers them all."""
 
 from runner.operations import alter, columns, constraints, data, indexes, sql, tables  # noqa: F401  (registration)
-from runner.operations.base import REGISTRY, Operation, operations, parse_operations
+from runner.operations.base import (
+    AS_WRITTEN,
+    REGISTRY,
+    Derived,
+    Operation,
+    from_dict,
+    operations,
+    parse_operations,
+)
 
-__all__ = ["REGISTRY", "Operation", "operations", "parse_operations"]
+__all__ = ["AS_WRITTEN", "REGISTRY", "Derived", "Operation", "from_dict", "operations", "parse_operations"]

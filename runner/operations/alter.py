@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable
 from typing import Any
 
 from runner.errors import MigrationError, RevisionFileError
-from runner.operations.base import Operation, check_type
+from runner.operations.base import AS_WRITTEN, Derived, Operation, check_type
+from runner.schema.references import qualified
+from runner.schema.renames import rename_column, rename_table
 from runner.state import SchemaState, TableState, named_type
 
 _CHANGES = ("nullable", "type", "server_default", "new_column_name", "comment")
 _RESTORABLE = ("type", "nullable", "server_default", "comment")  # what a reverse puts back
-
-
-def _qualified(name: str, schema: str | None) -> str:
-    return f"{schema}.{name}" if schema else name
 
 
 class RenameTable(Operation):
@@ -33,15 +30,8 @@ class RenameTable(Operation):
         table = state.require_table(old, schema, self)
         existing = state.table(new, schema)
         if existing is not None and existing.known:
-            state.problem(self.location, f"table {_qualified(new, schema)} already exists at this point")
-        _pin_implied_indexes(state, table)
-        state.remove_table(old, schema)
-        table.name = new
-        for index in table.indexes.values():
-            index["table_name"] = new
-        state.add_table(table)
-        _unpin_implied_indexes(state, table)
-        _retarget_references(state, old, new, schema)
+            state.problem(self.location, f"table {qualified(new, schema)} already exists at this point")
+        rename_table(state, table, new)
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"old_table_name": self.args["new_table_name"], "new_table_name": self.args["old_table_name"]}
@@ -64,7 +54,6 @@ class AlterColumn(Operation):
     """
 
     name = "alter_column"
-    owned_types: list[str] = []  # when derived: the PostgreSQL enum type the upgrade created, dropped
 
     @property
     def needs_rebuild_on_sqlite(self) -> bool:
@@ -104,7 +93,7 @@ class AlterColumn(Operation):
         from runner.operations.tables import add_named_types, drop_named_types
 
         table = state.require_table(self.args["table_name"], self.schema, self)
-        drop_named_types(state, self.owned_types)
+        drop_named_types(state, self.derived.owned_types)
         if "type" in self.args:
             add_named_types(state, [self.args["type"]])
         name = self.args["column_name"]
@@ -180,10 +169,10 @@ class AlterColumn(Operation):
                 undo[f"existing_{key}"] = copy.deepcopy(value)
         if self.schema:
             undo["schema"] = self.schema
-        reverse = self.derive(AlterColumn, undo)
-        if not state.opaque:
-            reverse.owned_types = self.new_types(lambda key: key in state.named_types)
-        return [reverse]
+        # the enum type the upgrade creates (when the state knows it is new) goes with the downgrade
+        derived = AS_WRITTEN if state.opaque else Derived(
+            owned_types=tuple(self.new_types(lambda key: key in state.named_types)))
+        return [self.derive(AlterColumn, undo, derived)]
 
     def new_types(self, exists: Callable[[tuple[str | None, str]], bool]) -> list[str]:
         """The new type, when it is a PostgreSQL enum type that `exists` (schema, name) says is
@@ -213,7 +202,7 @@ class AlterColumn(Operation):
         try:
             return [*create_types(list(new_types), dialect),
                     *ddl_alter.alter_column_statements(change, dialect.name),
-                    *drop_named_types(self.owned_types, dialect)]
+                    *drop_named_types(self.derived.owned_types, dialect)]
         except ddl_alter.MySQLNeedsType:
             raise MigrationError(
                 f"MySQL's CHANGE/MODIFY COLUMN restates the whole column: alter_column "
@@ -263,87 +252,3 @@ def _compiled(type_text: str) -> str:
         return str(parse_type(type_text).to_sqlalchemy().compile())
     except Exception:  # a dialect type the generic compiler cannot spell
         return str(type_text)
-
-
-# -- following a rename through the state -------------------------------------------------------
-
-def rename_column(state: SchemaState, table: TableState, old: str, new: str) -> None:
-    """Rename a column in the state, keeping its place, and every reference to it."""
-    _pin_implied_indexes(state, table, old)
-    table.columns = {(new if key == old else key): value for key, value in table.columns.items()}
-    table.columns[new]["name"] = new
-    for index in table.indexes.values():
-        index["columns"] = [new if c == old else c for c in index.get("columns", [])]
-    pattern = re.compile(rf"\b{re.escape(old)}\b")
-    for constraint in table.constraints:
-        for kind in ("primary_key", "unique"):
-            if kind in constraint:
-                constraint[kind] = [new if c == old else c for c in constraint[kind]]
-        fk = constraint.get("foreign_key")
-        if fk:
-            fk["columns"] = [new if c == old else c for c in fk.get("columns", [])]
-        if "check" in constraint:
-            constraint["check"] = pattern.sub(new, constraint["check"])
-    from runner.operations.constraints import rename_in_implied_names
-
-    rename_in_implied_names(table, old, new)
-    _unpin_implied_indexes(state, table)
-    _retarget_references(state, table.name, table.name, table.schema, {old: new})
-
-
-def _pin_implied_indexes(state: SchemaState, table: TableState, column_name: str | None = None) -> None:
-    """A column's `index: true` index is named after the table and column; a rename keeps that name.
-
-    So before a rename of the table (or of `column_name`) such indexes become named ones in the state.
-    """
-    for column in table.columns.values():
-        if column_name in (None, column["name"]) and column.pop("index", False):
-            name = table.implied_index_name(column["name"])
-            spec: dict[str, Any] = {"index_name": name, "table_name": table.name, "columns": [column["name"]]}
-            if column.pop("unique", False):  # unique and index: SQLAlchemy makes one unique index
-                spec["unique"] = True
-            if table.schema:
-                spec["schema"] = table.schema
-            state.add_index(table, name, spec)
-            table.pinned_indexes.add(name)
-
-
-def _unpin_implied_indexes(state: SchemaState, table: TableState) -> None:
-    """After a rename, a pinned index whose name `index: true` would give again is implied again.
-
-    So renaming back restores the state as it was, and a written downgrade compares equal.
-    """
-    for name in sorted(table.pinned_indexes):
-        spec = table.indexes.get(name)
-        columns = spec.get("columns", []) if spec else []
-        if spec is None or len(columns) != 1 or columns[0] not in table.columns:
-            table.pinned_indexes.discard(name)  # dropped or changed since
-        elif name == table.implied_index_name(columns[0]):
-            column = table.columns[columns[0]]
-            state.remove_index(table, name)
-            table.pinned_indexes.discard(name)
-            column["index"] = True
-            if spec.get("unique"):
-                column["unique"] = True
-
-
-def _retarget_references(state: SchemaState, old: str, new: str, schema: str | None,
-                         column_renames: dict[str, str] | None = None) -> None:
-    """Foreign keys everywhere that point at table `old` (and at renamed columns of it) follow it."""
-    prefix = f"{schema}." if schema else ""
-
-    def retarget(target: str) -> str:
-        table, _, column = target.rpartition(".")
-        if table != prefix + old:
-            return target
-        return f"{prefix}{new}.{(column_renames or {}).get(column, column)}"
-
-    for table in state.tables.values():
-        for column in table.columns.values():
-            fk = column.get("foreign_key")
-            if fk and fk.get("column"):
-                fk["column"] = retarget(fk["column"])
-        for constraint in table.constraints:
-            fk = constraint.get("foreign_key")
-            if fk:
-                fk["references"] = [retarget(r) for r in fk.get("references", [])]

@@ -5,12 +5,20 @@
 - `reverse(state)`: the operations that undo it, given the state before it;
 - `ddl(dialect)`: the SQLAlchemy statements that do it on one dialect.
 
+An operation is complete and fixed once made (Django's rule): its arguments, its `allow`
+list, and for a derived downgrade what it knows from the upgrade it undoes (`Derived`) are
+all given to the constructor, compared by `==`, shown by `repr` and written by `to_dict()`,
+which `from_dict()` reads back. Where it came from (`revision`, `path`, `derived_from`) only
+says where to report it.
+
 Modelled on Alembic's ops (plain data with `reverse()`) and Django's operations
 (state_forwards / database_forwards).
 """
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from runner.errors import MigrationError, RevisionFileError
@@ -20,6 +28,35 @@ if TYPE_CHECKING:
     from runner.state import SchemaState
 
 REGISTRY: dict[str, type[Operation]] = {}
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What a derived downgrade knows from the upgrade it undoes, beyond its arguments.
+
+    - owned_types: column types whose PostgreSQL enum types the upgrade created; dropped too;
+    - creates_types: False when it restores a dropped table or column (the drop, as written,
+      left the enum types in place, as Alembic does);
+    - drops_foreign_key, foreign_key_name: the column add_column made had a foreign key (so
+      named, or unnamed), which MySQL and SQL Server need dropped before the column.
+    """
+
+    owned_types: tuple[str, ...] = ()
+    creates_types: bool = True
+    drops_foreign_key: bool = False
+    foreign_key_name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields that differ from an operation as written (lists for tuples)."""
+        return {f.name: list(value) if isinstance(value, tuple) else value
+                for f in fields(self) if (value := getattr(self, f.name)) != f.default}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Derived:
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+AS_WRITTEN = Derived()
 
 
 class Operation:
@@ -32,8 +69,11 @@ class Operation:
             REGISTRY[cls.name] = cls
 
     def __init__(self, args: dict[str, Any], *, revision: Revision | None = None,
-                 path: tuple = (), derived_from: Operation | None = None):
+                 path: tuple = (), derived_from: Operation | None = None,
+                 allow: tuple[str, ...] = (), derived: Derived = AS_WRITTEN):
         self.args = args
+        self.allow = tuple(allow)  # the review rules accepted for this operation
+        self.derived = derived
         self.revision = revision
         self.path = path
         self.derived_from = derived_from
@@ -58,9 +98,9 @@ class Operation:
 
         return self.arg_location(*keys, _KEY)
 
-    def derive(self, cls: type[Operation], args: dict[str, Any]) -> Operation:
+    def derive(self, cls: type[Operation], args: dict[str, Any], derived: Derived = AS_WRITTEN) -> Operation:
         """A reversing operation that reports errors at this operation's place in its file."""
-        return cls(args, revision=self.revision, derived_from=self)
+        return cls(args, revision=self.revision, derived_from=self, derived=derived)
 
     @property
     def schema(self) -> str | None:
@@ -89,8 +129,30 @@ class Operation:
         and offline scripts print the same COMMIT / BEGIN."""
         return dialect.name == "postgresql" and bool(self.args.get("postgresql_concurrently"))
 
+    # -- as data ------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The operation as a revision file's list item (`{name: args}`, `allow` beside it), plus
+        a derived operation's `derived:`; runner.emit writes it, from_dict reads it back."""
+        data: dict[str, Any] = {self.name: copy.deepcopy(self.args)}
+        if self.allow:
+            data["allow"] = list(self.allow)
+        if self.derived != AS_WRITTEN:
+            data["derived"] = self.derived.to_dict()
+        return data
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Operation):
+            return NotImplemented
+        return (type(self) is type(other) and self.args == other.args and self.allow == other.allow
+                and self.derived == other.derived)
+
+    __hash__ = None  # type: ignore[assignment]  (equal by value, and args is a dict)
+
     def __repr__(self) -> str:
-        return f"<{self.name} {self.args!r}>"
+        extra = f" allow={list(self.allow)!r}" if self.allow else ""
+        if self.derived != AS_WRITTEN:
+            extra += f" derived={self.derived!r}"
+        return f"<{self.name} {self.args!r}{extra}>"
 
 
 def parse_operations(revision: Revision, section: str) -> list[Operation] | None:
@@ -98,31 +160,38 @@ def parse_operations(revision: Revision, section: str) -> list[Operation] | None
     items = revision.data.get(section)
     if items is None:
         return None if section not in revision.data else []
-    operations = []
-    for index, item in enumerate(items):
-        path = (section, index)
-        if isinstance(item, dict):
-            names = [k for k in item if k != "allow"]
-        else:
-            names = []
-        if len(names) != 1:
-            raise RevisionFileError(
-                "an operation is a mapping with exactly one operation name",
-                location=revision.where(*path),
-                hint="e.g. `- create_table: {table_name: t, columns: [...]}`",
-            )
-        name = names[0]
-        cls = REGISTRY.get(name)
-        if cls is None:
-            raise unknown_operation(name, revision.where(*path, name))
-        args = item[name]
-        if isinstance(args, str) and name == "execute":
-            args = {"sqltext": args}
-        operation = cls(args if isinstance(args, dict) else {}, revision=revision, path=path)
-        operation.allow = tuple(item.get("allow", ()))
-        operation.validate()
-        operations.append(operation)
-    return operations
+    return [_from_item(item, ("allow",), revision, (section, index)) for index, item in enumerate(items)]
+
+
+def from_dict(data: dict[str, Any]) -> Operation:
+    """The operation that Operation.to_dict() wrote (a derived one's `derived:` included)."""
+    return _from_item(data, ("allow", "derived"), None, ())
+
+
+def _from_item(item: Any, extras: tuple[str, ...], revision: Revision | None, path: tuple) -> Operation:
+    """One list item: `{name: args}` with the `extras` keys beside the name."""
+    def where(*keys: Any) -> str:
+        return revision.where(*path, *keys) if revision is not None else "<generated>"
+
+    names = [k for k in item if k not in extras] if isinstance(item, dict) else []
+    if len(names) != 1:
+        raise RevisionFileError(
+            "an operation is a mapping with exactly one operation name",
+            location=where(),
+            hint="e.g. `- create_table: {table_name: t, columns: [...]}`",
+        )
+    name = names[0]
+    cls = REGISTRY.get(name)
+    if cls is None:
+        raise unknown_operation(name, where(name))
+    args = item[name]
+    if isinstance(args, str) and name == "execute":
+        args = {"sqltext": args}
+    derived = Derived.from_dict(item["derived"]) if "derived" in item else AS_WRITTEN
+    operation = cls(args if isinstance(args, dict) else {}, revision=revision, path=path,
+                    allow=tuple(item.get("allow", ())), derived=derived)
+    operation.validate()
+    return operation
 
 
 def unknown_operation(name: str, location: str) -> RevisionFileError:

@@ -6,13 +6,13 @@ import copy
 from typing import Any
 
 from runner.errors import MigrationError
-from runner.operations.base import Operation, check_type
+from runner.operations.base import Derived, Operation, check_type
+from runner.schema.constraints import forget_implied_names, remember_implied_names, written_name
 from runner.state import SchemaState, TableState
 
 
 class AddColumn(Operation):
     name = "add_column"
-    creates_types = True  # False when it restores a dropped column: drop_column left its enum type
 
     def validate(self) -> None:
         check_type(self, self.args["column"].get("type"), "column", "type")
@@ -52,8 +52,6 @@ class AddColumn(Operation):
         if column["name"] in table.columns:
             state.problem(self.location, f"column {table.name}.{column['name']} already exists")
         table.columns[column["name"]] = copy.deepcopy(column)
-        from runner.operations.constraints import remember_implied_names
-
         remember_implied_names(table, [column["name"]])
         from runner.operations.tables import add_named_types
 
@@ -65,11 +63,10 @@ class AddColumn(Operation):
             args["schema"] = self.schema
         if self.args["column"].get("server_default") is not None:
             args["mssql_drop_default"] = True  # the default it adds would block the drop there
-        drop = self.derive(DropColumn, args)
-        drop.owned_types = [self.args["column"]["type"]]
-        if self.args["column"].get("foreign_key"):
-            drop.foreign_key = {"name": self.args["column"]["foreign_key"].get("name")}
-        return [drop]
+        foreign_key = self.args["column"].get("foreign_key")
+        return [self.derive(DropColumn, args, Derived(
+            owned_types=(self.args["column"]["type"],), drops_foreign_key=bool(foreign_key),
+            foreign_key_name=foreign_key.get("name") if foreign_key else None))]
 
     def ddl(self, dialect: Any) -> list[Any]:
         import sqlalchemy as sa
@@ -83,7 +80,8 @@ class AddColumn(Operation):
         ddl.ensure_fk_targets(metadata, table)
         sqlite = dialect.name == "sqlite"
         indexes = sorted(table.indexes, key=lambda ix: ix.name or "")  # from `index: true`
-        statements: list[Any] = ddl.create_named_types([column], dialect) if self.creates_types else []
+        creates = self.derived.creates_types
+        statements: list[Any] = ddl.create_named_types([column], dialect) if creates else []
         statements.append(ddl.AddColumn(table.name, column, self.schema, inline_references=sqlite))
         if not sqlite:
             for fk in sorted(column.foreign_keys, key=lambda f: f.target_fullname):
@@ -103,8 +101,6 @@ class AddColumn(Operation):
 
 class DropColumn(Operation):
     name = "drop_column"
-    owned_types: list[str] = []  # when derived from add_column: PostgreSQL enum types to drop too
-    foreign_key: dict[str, Any] | None = None  # when derived from add_column: the FK it added, {name}
 
     def state_forwards(self, state: SchemaState) -> None:
         table = state.require_table(self.args["table_name"], self.schema, self)
@@ -112,12 +108,10 @@ class DropColumn(Operation):
         if name not in table.columns and table.known and not state.opaque:
             state.problem(self.location, f"column {table.name}.{name} does not exist at this point")
         table.columns.pop(name, None)
-        from runner.operations.constraints import forget_implied_names
-
         forget_implied_names(table, name)
         from runner.operations.tables import drop_named_types
 
-        drop_named_types(state, self.owned_types)
+        drop_named_types(state, self.derived.owned_types)
         # the database drops the indexes and table constraints that involve a dropped column
         for ix_name, index in list(table.indexes.items()):
             if name in index.get("columns", []):
@@ -139,16 +133,15 @@ class DropColumn(Operation):
         args: dict[str, Any] = {"table_name": table.name, "column": copy.deepcopy(table.columns[name])}
         if self.schema:
             args["schema"] = self.schema
-        add = self.derive(AddColumn, args)
-        add.creates_types = bool(self.owned_types)  # a drop_column as written keeps it, as Alembic does
-        restored = [add]
+        # a drop_column as written keeps its enum type, as Alembic does: the restored column finds it
+        restored = [self.derive(AddColumn, args, Derived(creates_types=bool(self.derived.owned_types)))]
         restored += [self.derive(CreateIndex, copy.deepcopy(ix)) for ix in table.indexes.values()
                      if name in ix.get("columns", [])]
         from runner.operations.constraints import create_operation  # the database dropped these too
 
         # (a create_* operation needs a name: an unnamed table constraint cannot be added back)
         restored += [self.derive(*create_operation(c, table)) for c in table.constraints
-                     if involves(c, name) and (c.get("name") or c.get("foreign_key", {}).get("name"))]
+                     if involves(c, name) and written_name(c)]
         return restored
 
     def ddl(self, dialect: Any) -> list[Any]:
@@ -161,18 +154,18 @@ class DropColumn(Operation):
             statements.append(ddl_alter.MSSQLDropDefault(change))
         statements += self._drop_foreign_key(dialect)
         return [*statements, ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
-                *ddl.drop_named_types(self.owned_types, dialect)]
+                *ddl.drop_named_types(self.derived.owned_types, dialect)]
 
     def _drop_foreign_key(self, dialect: Any) -> list[Any]:
         """MySQL and SQL Server refuse to drop a column a foreign key uses: drop that key first,
         as an Alembic downgrade does (PostgreSQL, Oracle and SQLite drop it with the column)."""
-        if self.foreign_key is None or dialect.name not in ("mysql", "mariadb", "mssql"):
+        if not self.derived.drops_foreign_key or dialect.name not in ("mysql", "mariadb", "mssql"):
             return []
         import sqlalchemy as sa
 
         from runner import ddl_alter
 
-        name = self.foreign_key.get("name")
+        name = self.derived.foreign_key_name
         if name is None and dialect.name == "mssql":  # Alembic's mssql_drop_foreign_key
             change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
             return [ddl_alter.MSSQLDropForeignKey(change)]

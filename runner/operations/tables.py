@@ -5,13 +5,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from runner.operations.base import Operation, check_type
+from runner.operations.base import Derived, Operation, check_type
+from runner.schema.constraints import remember_implied_names
 from runner.state import SchemaState, TableState, named_type
 
 
 class CreateTable(Operation):
     name = "create_table"
-    creates_types = True  # False when it restores a dropped table: drop_table left its enum types
 
     def validate(self) -> None:
         for i, column in enumerate(self.args.get("columns", [])):
@@ -21,8 +21,6 @@ class CreateTable(Operation):
         name, schema = self.args["table_name"], self.schema
         if state.table(name, schema) is not None and state.table(name, schema).known:
             state.problem(self.location, f"table {name} already exists at this point")
-        from runner.operations.constraints import remember_implied_names
-
         table = TableState(
             name=name,
             schema=schema,
@@ -38,9 +36,8 @@ class CreateTable(Operation):
         args = {"table_name": self.args["table_name"]}
         if self.schema:
             args["schema"] = self.schema
-        drop = self.derive(DropTable, args)
-        drop.owned_types = [c["type"] for c in self.args.get("columns", [])]
-        return [drop]
+        owned = tuple(c["type"] for c in self.args.get("columns", []))
+        return [self.derive(DropTable, args, Derived(owned_types=owned))]
 
     def ddl(self, dialect: Any) -> list[Any]:
         import sqlalchemy as sa
@@ -48,7 +45,8 @@ class CreateTable(Operation):
         from runner.ddl import build_table, create_named_types
 
         table = build_table(sa.MetaData(), self.args)
-        statements: list[Any] = create_named_types(table.columns, dialect) if self.creates_types else []
+        creates = self.derived.creates_types
+        statements: list[Any] = create_named_types(table.columns, dialect) if creates else []
         statements.append(sa.schema.CreateTable(table))
         statements += [sa.schema.CreateIndex(ix) for ix in sorted(table.indexes, key=_ix_name)]
         statements += comment_statements(table, dialect)
@@ -74,13 +72,12 @@ def comment_statements(table: Any, dialect: Any) -> list[Any]:
 
 class DropTable(Operation):
     name = "drop_table"
-    owned_types: list[str] = []  # when derived from create_table: PostgreSQL enum types to drop too
 
     def state_forwards(self, state: SchemaState) -> None:
         name, schema = self.args["table_name"], self.schema
         state.require_table(name, schema, self)
         state.remove_table(name, schema)
-        drop_named_types(state, self.owned_types)
+        drop_named_types(state, self.derived.owned_types)
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         from runner.errors import MigrationError
@@ -94,9 +91,9 @@ class DropTable(Operation):
                 location=self.location,
                 hint="write a `downgrade:` that re-creates the table",
             )
-        create = self.derive(CreateTable, table.definition())
-        create.creates_types = bool(self.owned_types)  # a drop_table as written keeps them, as Alembic does
-        restored = [create]
+        # a drop_table as written keeps its enum types, as Alembic does: the restored table finds them
+        restored = [self.derive(CreateTable, table.definition(),
+                                Derived(creates_types=bool(self.derived.owned_types)))]
         restored += [self.derive(CreateIndex, copy.deepcopy(ix)) for ix in table.indexes.values()]
         return restored
 
@@ -106,7 +103,7 @@ class DropTable(Operation):
         from runner.ddl import drop_named_types
 
         table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
-        return [sa.schema.DropTable(table), *drop_named_types(self.owned_types, dialect)]
+        return [sa.schema.DropTable(table), *drop_named_types(self.derived.owned_types, dialect)]
 
 
 class CreateTableComment(Operation):

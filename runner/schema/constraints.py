@@ -1,0 +1,185 @@
+"""A table's constraints as the state holds them: what kind, which name, found and removed.
+
+A constraint is kept in create_table's shape (`{unique: [a, b], name: uq}`), and a column's
+`primary_key`, `unique` or `foreign_key` implies one. An unnamed one has the name the database
+gave it when it was made (PostgreSQL's), which later renames do not change: the state
+remembers it in TableState.implied_names, so a later drop_constraint can name it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from runner.state import TableState
+
+# create_table's constraint key -> drop_constraint's `type`
+KINDS = {"primary_key": "primary", "unique": "unique", "check": "check", "foreign_key": "foreignkey"}
+
+
+def written_name(spec: dict[str, Any]) -> str | None:
+    """The name a constraint is given where it is written (a column's foreign key may carry one)."""
+    return spec.get("name") or spec.get("foreign_key", {}).get("name")
+
+
+def constraint_kind(spec: dict[str, Any]) -> str:
+    """primary_key, unique, check or foreign_key: the key of create_table's constraint shape."""
+    return next(k for k in KINDS if k in spec)
+
+
+def implied_specs(table: TableState) -> list[tuple[str, list[str], dict[str, Any]]]:
+    """(kind, columns, spec) of each constraint that column definitions imply; a spec has a name
+    only where the column's foreign key gives one."""
+    found = []
+    keys = [n for n, c in table.columns.items() if c.get("primary_key")]
+    if keys:
+        found.append(("primary_key", keys, {"primary_key": keys}))
+    for name, column in table.columns.items():
+        if column.get("unique"):
+            found.append(("unique", [name], {"unique": [name]}))
+        fk = column.get("foreign_key")
+        if fk:
+            spec = {"columns": [name], "references": [fk["column"]]}
+            spec.update({k: fk[k] for k in ("ondelete", "onupdate", "deferrable", "initially") if k in fk})
+            named = {"name": fk["name"]} if fk.get("name") else {}
+            found.append(("foreign_key", [name], {"foreign_key": spec, **named}))
+    return found
+
+
+def constraint_key(spec: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """What tells an unnamed constraint of a table apart: its kind and columns (a check's text)."""
+    kind = constraint_kind(spec)
+    if kind == "check":
+        return kind, (spec["check"],)
+    return kind, tuple(spec["foreign_key"]["columns"] if kind == "foreign_key" else spec[kind])
+
+
+def _default_name(spec: dict[str, Any], table: TableState) -> str:
+    """PostgreSQL's name for `spec` under the table's current name."""
+    kind, parts = constraint_key(spec)
+    return postgresql_default_name(table.name, kind,
+                                   columns_named(parts[0], table.columns) if kind == "check" else parts)
+
+
+def postgresql_default_name(table: str, kind: str, columns: Sequence[str]) -> str:
+    """The name PostgreSQL gives an unnamed constraint of `table` (the names autogenerate finds in
+    the database, and the ones the state remembers): <table>_pkey, <table>_<columns>_key and
+    _fkey; for a check, whose `columns` are those its condition names, <table>_<column>_check
+    when it names one, else <table>_check. Cut, as PostgreSQL does, at 63 characters."""
+    if kind == "primary_key":
+        name = f"{table}_pkey"
+    elif kind == "check":
+        name = f"{table}_{columns[0]}_check" if len(columns) == 1 else f"{table}_check"
+    else:
+        name = f"{table}_{'_'.join(columns)}_{'fkey' if kind == 'foreign_key' else 'key'}"
+    return name[:63]
+
+
+def columns_named(condition: str, columns: Iterable[str]) -> list[str]:
+    """The `columns` a check's condition names (outside quoted text), in the columns' order."""
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", re.sub(r"'[^']*'", "", condition)))
+    return [c for c in columns if c in words]
+
+
+def constraint_name(spec: dict[str, Any], table: TableState) -> str:
+    """A constraint's name: the one written, else the one the database gave it when it was made
+    (remember_implied_names), else PostgreSQL's name for it under the table's current name."""
+    return written_name(spec) or table.implied_names.get(constraint_key(spec)) or _default_name(spec, table)
+
+
+def remember_implied_names(table: TableState, columns: list[str] | None = None) -> None:
+    """Fix the names of the unnamed constraints of a new table (or those `columns` imply), as
+    the table is named now: the database keeps them through later renames, so does the state."""
+    specs = [spec for _, _, spec in implied_specs(table)]
+    if columns is None:
+        specs += table.constraints
+    for spec in specs:
+        key = constraint_key(spec)
+        if not written_name(spec) and (columns is None or set(key[1]) & set(columns)):
+            table.implied_names[key] = _default_name(spec, table)
+
+
+def rename_in_implied_names(table: TableState, old: str, new: str) -> None:
+    """A renamed column keeps the names of its constraints (their keys follow the new name)."""
+    pattern = re.compile(rf"\b{re.escape(old)}\b")
+
+    def renamed(key: tuple[str, tuple[str, ...]]) -> tuple[str, tuple[str, ...]]:
+        kind, parts = key
+        if kind == "check":
+            return kind, (pattern.sub(new, parts[0]),)
+        return kind, tuple(new if c == old else c for c in parts)
+
+    table.implied_names = {renamed(key): name for key, name in table.implied_names.items()}
+
+
+def forget_implied_names(table: TableState, column: str) -> None:
+    table.implied_names = {key: name for key, name in table.implied_names.items() if column not in key[1]}
+
+
+def implied_constraints(table: TableState) -> list[dict[str, Any]]:
+    """The named constraints that column definitions imply, in create_table's shape.
+
+    A column's foreign key may carry a name; otherwise it, a key or a unique column has the
+    name PostgreSQL gave it when it was made, the one a later drop_constraint will use.
+    """
+    return [{**spec, "name": constraint_name(spec, table)} for _, _, spec in implied_specs(table)]
+
+
+def find_constraint(table: TableState, name: str) -> dict[str, Any] | None:
+    """The constraint called `name` on `table`, table-level or implied by a column."""
+    for spec in [*table.constraints, *implied_constraints(table)]:
+        if constraint_name(spec, table) == name:
+            return spec if written_name(spec) else {**spec, "name": name}
+    return None
+
+
+def autoincrement_column(table: TableState) -> str | None:
+    """The key column SQLAlchemy makes autoincrementing (SERIAL on PostgreSQL) for `table` as the
+    state has it: a sole integer key with autoincrement "auto" (no foreign key, no default), or the
+    key column marked `autoincrement: true`. SQLAlchemy's own rule decides, on the key columns."""
+    import sqlalchemy as sa
+
+    from runner.ddl import build_column
+    from runner.types import TypeGrammarError
+
+    keys = {n for n, c in table.columns.items() if c.get("primary_key")}
+    for spec in table.constraints:
+        keys |= set(spec.get("primary_key") or ())
+    try:
+        columns = [build_column({**c, "primary_key": True}) for n, c in table.columns.items() if n in keys]
+        return getattr(sa.Table(table.name, sa.MetaData(), *columns).autoincrement_column, "name", None)
+    except (TypeGrammarError, sa.exc.ArgumentError):  # a bad type is reported where it is written
+        return None
+
+
+def remove_constraint(table: TableState, name: str) -> None:
+    found = find_constraint(table, name)
+    if found is not None and "primary_key" in found:
+        # the database keeps what generated a key's values (PostgreSQL: the SERIAL's sequence
+        # default): record it, so that adding the key back restores the column as it was
+        generated = autoincrement_column(table)
+        for column in found["primary_key"]:
+            if column in table.columns:
+                table.columns[column]["autoincrement"] = column == generated
+    kept = [c for c in table.constraints if constraint_name(c, table) != name]
+    if len(kept) != len(table.constraints):
+        for spec in table.constraints:
+            if spec not in kept:
+                table.implied_names.pop(constraint_key(spec), None)
+        table.constraints = kept
+        return
+    for kind, columns, spec in implied_specs(table):
+        if constraint_name(spec, table) != name:
+            continue
+        table.implied_names.pop(constraint_key(spec), None)
+        for column_name in columns:
+            column = table.columns[column_name]
+            if kind == "foreign_key":
+                del column["foreign_key"]
+            elif kind == "unique":
+                column["unique"] = False
+            else:
+                column["primary_key"] = False
+                column["nullable"] = False  # dropping the key leaves the column NOT NULL
+        return
