@@ -15,8 +15,14 @@ RULES: dict[str, tuple[str, str, str]] = {
     # files
     "invalid-file": ("error", "the file is not valid YAML or not a revision", "fix the file"),
     "schema": ("error", "the file does not follow the revision format", "see the README's format"),
-    "file-name": ("warning", "the file name does not start with the revision id",
-                  "rename the file to <revision>_<slug>.yaml"),
+    "file-name": ("warning", "the file name does not follow the config's file_template "
+                  "(Alembic's default: the revision id, then the slug)",
+                  "rename the file as the message says"),
+    "alembic-scripts": ("error", "the versions folder holds Alembic .py revision scripts, which "
+                        "yamig does not read (a warning when YAML revisions are there too)",
+                        "convert them to YAML revisions, keeping their revision ids"),
+    "unknown-rule": ("warning", "validate.disable or an allow: list names no rule, so it silences "
+                     "nothing", "use one of the rule ids listed in the README"),
     # graph
     "duplicate-id": ("error", "two files define the same revision id", "give one a new id"),
     "duplicate-label": ("error", "two revisions use the same branch label", "rename one label"),
@@ -111,6 +117,7 @@ class Finding:
     column: int
     message: str
     fix: str
+    database: str | None = None  # the section, in a project of several databases
 
     @property
     def location(self) -> str:
@@ -127,12 +134,13 @@ class Collector:
         self._seen: set[tuple[str, str, str]] = set()
 
     def add(self, rule: str, location: str | None, message: str, allow: tuple = (),
-            fix: str | None = None) -> None:
-        """`fix`: the error's own hint (a did-you-mean), in place of the rule's general one."""
+            fix: str | None = None, severity: str | None = None) -> None:
+        """`fix`: the error's own hint (a did-you-mean), in place of the rule's general one;
+        `severity`, in place of the rule's."""
         if rule in self.disabled or rule in allow:
             return
-        severity, _, general_fix = RULES[rule]
-        fix = fix or general_fix
+        default, _, general_fix = RULES[rule]
+        severity, fix = severity or default, fix or general_fix
         if rule == "multiple-heads":
             if self.multiple_heads == "off":
                 return
@@ -156,17 +164,25 @@ def split_location(location: str) -> tuple[str, int, int]:
 
 
 def report(findings: list[Finding], output_format: str, out) -> None:
+    """The findings in one of the formats; `database` (several databases) is a field of each in
+    JSON and SARIF, a `[name]` line before each database's findings in text, a message prefix
+    for GitHub."""
     if output_format == "json":
-        out.write(json.dumps([asdict(f) for f in findings], indent=2) + "\n")
+        out.write(json.dumps([{k: v for k, v in asdict(f).items() if k != "database" or v}
+                              for f in findings], indent=2) + "\n")
     elif output_format == "github":
         for f in findings:
             level = "error" if f.severity == "error" else "warning"
             out.write(f"::{level} file={f.path},line={f.line},col={f.column},title={f.rule}::"
-                      f"{f.message}\n")
+                      f"{f'[{f.database}] ' if f.database else ''}{f.message}\n")
     elif output_format == "sarif":
         out.write(json.dumps(_sarif(findings), indent=2) + "\n")
     else:
+        database = None
         for f in findings:
+            if f.database != database:
+                database = f.database
+                out.write(f"[{database}]\n")
             out.write(f"{f.location}: {f.severity} {f.rule}: {f.message}\n")
             source = _source_line(f.path, f.line)
             if source is not None:
@@ -178,7 +194,7 @@ def report(findings: list[Finding], output_format: str, out) -> None:
 
 def _source_line(path: str, line: int) -> str | None:
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8", errors="replace") as handle:  # shown even if not UTF-8
             for number, text in enumerate(handle, 1):
                 if number == line:
                     return text.rstrip("\n")
@@ -202,6 +218,7 @@ def _sarif(findings: list[Finding]) -> dict:
                 "locations": [{"physicalLocation": {
                     "artifactLocation": {"uri": f.path},
                     "region": {"startLine": f.line, "startColumn": f.column}}}],
+                **({"properties": {"database": f.database}} if f.database else {}),
             } for f in findings],
         }],
     }
