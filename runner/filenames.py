@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from functools import lru_cache
 
 from runner.errors import ConfigError
 
@@ -37,24 +38,42 @@ def render(config, rev_id: str, message: str | None, now: datetime.datetime) -> 
 def follows(config, rev_id: str, name: str) -> str | None:
     """None when `name` is one `render` could have written for `rev_id` (any slug and date);
     else the name expected, with the parts that vary in angle brackets."""
-    render(config, rev_id, None, datetime.datetime(2000, 1, 1))  # a bad template: ConfigError
     template = file_template(config)
+    before, after, expected = _parts(template, config)
     stem, dot, extension = name.rpartition(".")
-    pattern, expected, end = "", "", 0
+    # render() strips the trailing underscores of an empty slug
+    for candidate in (stem, stem + "_"):
+        if after is None:
+            if before.fullmatch(candidate):
+                return None
+            continue
+        at = candidate.find(rev_id)
+        while at >= 0:
+            if before.fullmatch(candidate[:at]) and after.fullmatch(candidate[at + len(rev_id):]):
+                return None
+            at = candidate.find(rev_id, at + 1)
+    return f"{expected.replace('%(rev)s', rev_id)}{dot}{extension}"
+
+
+@lru_cache(maxsize=8)
+def _parts(template: str, config) -> tuple[re.Pattern, re.Pattern | None, str]:
+    """The patterns before and after `%(rev)s` (compiled once, not per revision: validate asks
+    for every file), or the whole pattern and None; and the name expected."""
+    render(config, "rev", None, datetime.datetime(2000, 1, 1))  # a bad template: ConfigError
+    pieces, expected, end = [""], "", 0
     for match in _FIELD.finditer(template):
         literal = template[end:match.start()] + ("%" if match.group(0) == "%%" else "")
-        pattern += re.escape(literal)
+        pieces[-1] += re.escape(literal)
         expected += literal
         field = match.group(1)
-        if field == "rev":
-            pattern, expected = pattern + re.escape(rev_id), expected + rev_id
+        if field == "rev" and len(pieces) == 1:
+            pieces.append("")
+            expected += "%(rev)s"
         elif field:
-            pattern += r"\d+" if field in _NUMBERS else ".*"
+            pieces[-1] += r"\d+" if field in _NUMBERS else ".*"
             expected += f"<{field}>"
         end = match.end()
-    pattern += re.escape(template[end:])
+    pieces[-1] += re.escape(template[end:])
     expected += template[end:]
-    # render() strips the trailing underscores of an empty slug
-    if re.fullmatch(pattern, stem) or re.fullmatch(pattern, stem + "_"):
-        return None
-    return f"{expected}{dot}{extension}"
+    after = re.compile(pieces[1]) if len(pieces) > 1 else None
+    return re.compile(pieces[0]), after, expected

@@ -388,3 +388,23 @@ def test_multidb_every_database_and_the_pre_commit_hook(tmp_path, monkeypatch):
                             capture_output=True, text=True)
     assert (result.returncode, result.stdout) == (0, MULTIDB_TEXT.split("[analytics]")[0]
                                                   + "0 error(s), 1 warning(s)\n")
+
+
+def test_the_files_revision_writes_follow_the_file_template(tmp_path, monkeypatch):
+    """`revision` and the file-name rule read file_template the same way (runner.filenames)."""
+    import datetime
+
+    monkeypatch.chdir(tmp_path)
+    config = write_project(tmp_path, {})
+    with open(config.config_file_name, "a") as ini:
+        ini.write("file_template = %%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s\n")
+    config = Config(config.config_file_name, stdout=io.StringIO())
+    path = command.revision(config, message="Add X!", rev_id="ab12")
+    assert path.name == datetime.date.today().strftime("%Y_%m_%d") + "_ab12_add_x.yaml"
+    path.rename(path.with_name("ab12_add_x.yaml"))
+    out = io.StringIO()
+    config.stdout = out
+    command.validate(config, output_format="json")
+    assert [(f["rule"], f["message"]) for f in json.loads(out.getvalue())] == [(
+        "file-name", "file name ab12_add_x.yaml does not follow file_template "
+        "%(year)d_%(month).2d_%(day).2d_%(rev)s_%(slug)s: expected <year>_<month>_<day>_ab12_<slug>.yaml")]
