@@ -107,8 +107,7 @@ def _targets(config, paths: list[str] | None) -> list[tuple[str | None, object, 
     databases = [(name, config.for_database(name)) for name in names]
     if named is None:
         return [(name, database, None) for name, database in databases]
-    holding = {name: [p for p in named if any(_within(str(p), [loc]) for loc in _locations(db))]
-               for name, db in databases}
+    holding = {name: [p for p in named if _within(str(p), _locations(db))] for name, db in databases}
     outside = [p for p in named if not any(p in held for held in holding.values())]
     return [(name, db, holding[name] + outside) for name, db in databases if holding[name] + outside]
 
