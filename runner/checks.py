@@ -11,7 +11,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from runner.errors import RevisionFileError
+from runner.errors import RevisionFileError, several
 from runner.revision import Revision
 
 _KEY = "\0key"
@@ -32,33 +32,74 @@ def _validator():
 
 
 def check_revision(revision: Revision) -> None:
-    """Raise RevisionFileError for the first problem; parse and cache the operations."""
-    from runner.operations import REGISTRY, parse_operations
-    from runner.operations.base import unknown_operation
+    """Raise RevisionFileError for the first problem in file order (carrying every problem of
+    the file, see RevisionFileError.errors); else parse and cache the operations."""
+    from runner.operations import parse_operations
 
-    data = revision.data
     if revision.cache.get("schema_ok"):  # unchanged since it last passed (loader's cache)
         for section in ("upgrade", "downgrade"):
             revision.cache[section] = parse_operations(revision, section)
         return
-    for section in ("upgrade", "downgrade"):
-        items = data.get(section)
-        if isinstance(items, list):
-            for i, item in enumerate(items):
-                if isinstance(item, dict):
-                    for name in item:
-                        if name != "allow" and name not in REGISTRY:
-                            raise unknown_operation(name, _key_location(revision, (section, i, name)))
-    errors = list(_validator().iter_errors(data))
-    if errors:
+    names, reported = _operation_names(revision)
+    found = [(_position(error), error) for error in names]
+    schema_errors = list(_validator().iter_errors(revision.data))
+    if schema_errors:
         from jsonschema.exceptions import best_match
 
-        raise _schema_error(revision, best_match(errors))
+        for error in schema_errors:
+            error = best_match([error])  # the most specific of an error and its context
+            if tuple(error.absolute_path)[:2] not in reported:
+                found += _schema_errors(revision, error)
+    if found:
+        found.sort(key=lambda pair: pair[0])
+        raise several([error for _, error in found])
     for section in ("upgrade", "downgrade"):
         revision.cache[section] = parse_operations(revision, section)
     on_schema_ok = revision.cache.pop("on_schema_ok", None)
     if on_schema_ok is not None:
         on_schema_ok()
+
+
+def _operation_names(revision: Revision) -> tuple[list[RevisionFileError], set[tuple]]:
+    """Unknown operation names, and arguments written beside their operation instead of under
+    it; and the items they are in, whose schema errors would only repeat them."""
+    from runner.operations import REGISTRY
+    from runner.operations.base import unknown_operation
+
+    errors: list[RevisionFileError] = []
+    reported: set[tuple] = set()
+    for section in ("upgrade", "downgrade"):
+        items = revision.data.get(section)
+        for i, item in enumerate(items if isinstance(items, list) else ()):
+            if not isinstance(item, dict):
+                continue
+            known = [name for name in item if name in REGISTRY]
+            stray = [name for name in item if name != "allow" and name not in REGISTRY]
+            if len(known) == 1 and stray and item[known[0]] is None:
+                errors.append(_beside(revision, (section, i), known[0], stray))
+            else:
+                errors += [unknown_operation(name, _key_location(revision, (section, i, name)))
+                           for name in stray]
+            if stray:
+                reported.add((section, i))
+    return errors, reported
+
+
+def _beside(revision: Revision, item: tuple, name: str, stray: list) -> RevisionFileError:
+    """`- create_table:` with `table_name: x` below it at the same indent: YAML reads the
+    arguments as more keys of the list item, and the operation as having none."""
+    keys = ", ".join(f"`{key}`" for key in stray)
+    return RevisionFileError(
+        f"{keys} {'is' if len(stray) == 1 else 'are'} beside `{name}`, not under it, so `{name}` "
+        "has no arguments", location=_key_location(revision, item + (stray[0],)),
+        hint=f"indent the arguments two spaces more than `{name}`: YAML reads keys at the same "
+             "indent as siblings")
+
+
+def _position(error: RevisionFileError) -> tuple[int, int]:
+    from runner.findings import split_location
+
+    return split_location(error.location or "")[1:]
 
 
 def _key_location(revision: Revision, path: tuple) -> str:
@@ -68,19 +109,48 @@ def _key_location(revision: Revision, path: tuple) -> str:
     return revision.where(*path)
 
 
-def _schema_error(revision: Revision, error) -> RevisionFileError:
+def unknown_key(key: Any, allowed: Any, where: str, location: str) -> RevisionFileError:
+    """A key the format does not have, with the closest one it does."""
+    allowed = sorted(allowed)
+    close = difflib.get_close_matches(str(key), allowed, n=1)
+    hint = f"did you mean `{close[0]}`?" if close else (
+        "allowed here: " + ", ".join(allowed) if allowed else None)
+    return RevisionFileError(f"unknown key `{key}`{_in(where)}", location=location, hint=hint)
+
+
+def _schema_errors(revision: Revision, error) -> list[tuple[tuple[int, int], RevisionFileError]]:
+    """(where it comes in file order, the error); one per unknown key of a mapping (jsonschema
+    reports them together)."""
     path = tuple(error.absolute_path)
     where = _describe(path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
         extra = [k for k in error.instance if k not in allowed]
         if extra:
-            key = extra[0]
-            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            hint = f"did you mean `{close[0]}`?" if close else (
-                "allowed here: " + ", ".join(sorted(allowed)) if allowed else None)
-            return RevisionFileError(f"unknown key `{key}`{_in(where)}",
-                                     location=_key_location(revision, path + (key,)), hint=hint)
+            errors = [_allow_misplaced(revision, path) if key == "allow" and len(path) == 3 else
+                      unknown_key(key, allowed, where, _key_location(revision, path + (key,)))
+                      for key in extra]
+            return [(_position(e), e) for e in errors]
+    found = _schema_error(revision, error, path, where)
+    order = _position(found)
+    if error.validator == "required" and isinstance(error.instance, dict) and error.instance:
+        # shown at the mapping, but ordered after its last key: a missing key is noticed at the
+        # end, after a misspelt one that was probably meant to be it
+        order = max(revision.positions.get(path + (key, _KEY), order) for key in error.instance)
+    return [(order, found)]
+
+
+def _allow_misplaced(revision: Revision, path: tuple) -> RevisionFileError:
+    """`allow:` written among an operation's arguments instead of beside the operation."""
+    name = path[2]
+    return RevisionFileError(
+        f"`allow` is written among the arguments of `{name}`; it goes beside the operation",
+        location=_key_location(revision, path + ("allow",)),
+        hint=f"move it out of `{name}`'s arguments, to the indent of `{name}` itself: "
+             f"`- {name}: {{...}}` then `  allow: [rule-id]` on the next line")
+
+
+def _schema_error(revision: Revision, error, path: tuple, where: str) -> RevisionFileError:
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return RevisionFileError(f"missing required key `{missing}`{_in(where)}",

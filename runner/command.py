@@ -308,6 +308,8 @@ def check(config: Config, offline: bool = False) -> None:
 def _write_revision(config: Config, graph, parents: tuple[str, ...], message: str | None,
                     branch_label, version_path: str | None, rev_id: str | None, depends_on,
                     directive=None) -> Path:
+    from runner.filenames import render as render_file_name
+
     rev_id = rev_id or uuid.uuid4().hex[-12:]
     if not re.fullmatch(r"[A-Za-z0-9_]+", rev_id):
         raise ConfigError(f"revision id {rev_id!r} may hold only letters, digits and underscores")
@@ -317,7 +319,7 @@ def _write_revision(config: Config, graph, parents: tuple[str, ...], message: st
     folder = Path(version_path) if version_path else config.version_locations[0]
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now()
-    path = folder / (_file_name(config, rev_id, message, now) + ".yaml")
+    path = folder / (render_file_name(config, rev_id, message, now) + ".yaml")
     path.write_text(_render_revision(config, folder, rev_id, parents, message, now,
                                      _as_list(branch_label), _as_list(depends_on), directive),
                     encoding="utf-8")
@@ -365,20 +367,6 @@ def _as_list(value: str | list[str] | None) -> list[str]:
     if value is None:
         return []
     return [v for v in re.split(r"[,\s]+", value) if v] if isinstance(value, str) else list(value)
-
-
-def _file_name(config: Config, rev_id: str, message: str | None, now: datetime.datetime) -> str:
-    template = config.get_main_option("file_template") or "%(rev)s_%(slug)s"
-    slug = re.sub(r"\W+", "_", (message or "").lower()).strip("_")[:40].rstrip("_")
-    values = {"rev": rev_id, "slug": slug, "year": now.year, "month": now.month, "day": now.day,
-              "hour": now.hour, "minute": now.minute, "second": now.second,
-              "epoch": int(now.timestamp())}
-    try:
-        name = template % values
-    except (KeyError, ValueError) as exc:
-        raise ConfigError(f"file_template {template!r} is not valid: {exc}",
-                          location=config.config_file_name) from None
-    return name.rstrip("_") or rev_id
 
 
 def _render_revision(config: Config, folder: Path, rev_id: str, parents: tuple[str, ...],

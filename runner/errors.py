@@ -30,7 +30,22 @@ class YamigError(Exception):
 
 
 class RevisionFileError(YamigError):
-    """A revision file cannot be read or does not follow the contract."""
+    """A revision file cannot be read or does not follow the contract.
+
+    `errors`: every problem found in the file, in file order, this one first: `validate`
+    reports them all, the other commands stop at the first (see several()).
+    """
+
+    def __init__(self, message: str, *, location: str | None = None, hint: str | None = None):
+        super().__init__(message, location=location, hint=hint)
+        self.errors: list[RevisionFileError] = [self]
+
+
+def several(errors: list[RevisionFileError]) -> RevisionFileError:
+    """The first of a file's problems, carrying them all."""
+    first = errors[0]
+    first.errors = list(errors)
+    return first
 
 
 class GraphError(YamigError):

@@ -18,8 +18,14 @@ RULES: dict[str, tuple[str, str, str]] = {
     # files
     "invalid-file": ("error", "the file is not valid YAML or not a revision", "fix the file"),
     "schema": ("error", "the file does not follow the revision format", "see the README's format"),
-    "file-name": ("warning", "the file name does not start with the revision id",
-                  "rename the file to <revision>_<slug>.yaml"),
+    "file-name": ("warning", "the file name does not follow the config's file_template "
+                  "(Alembic's default: the revision id, then the slug)",
+                  "rename the file as the message says"),
+    "alembic-scripts": ("error", "the versions folder holds Alembic .py revision scripts, which "
+                        "yamig does not read (a warning when YAML revisions are there too)",
+                        "convert them to YAML revisions, keeping their revision ids"),
+    "unknown-rule": ("warning", "validate.disable or an allow: list names no rule, so it silences "
+                     "nothing", "use one of the rule ids listed in the README"),
     # graph
     "duplicate-id": ("error", "two files define the same revision id", "give one a new id"),
     "duplicate-label": ("error", "two revisions use the same branch label", "rename one label"),
@@ -114,6 +120,7 @@ class Finding:
     column: int
     message: str
     fix: str
+    database: str | None = None  # the section, in a project of several databases
 
     @property
     def location(self) -> str:
@@ -135,12 +142,13 @@ class Collector:
         self._seen: set[tuple[str, str, str]] = set()
 
     def add(self, rule: str, location: str | None, message: str, allow: tuple = (),
-            fix: str | None = None) -> None:
-        """`fix`: the error's own hint (a did-you-mean), in place of the rule's general one."""
+            fix: str | None = None, severity: str | None = None) -> None:
+        """`fix`: the error's own hint (a did-you-mean), in place of the rule's general one;
+        `severity`, in place of the rule's."""
         if rule in self.disabled or rule in allow:
             return
-        severity, _, general_fix = RULES[rule]
-        fix = fix or general_fix
+        default, _, general_fix = RULES[rule]
+        severity, fix = severity or default, fix or general_fix
         if rule == "multiple-heads":
             if self.multiple_heads == "off":
                 return
@@ -169,15 +177,23 @@ def split_location(location: str) -> tuple[str, int, int]:
 
 
 def report(findings: list[Finding], output_format: str, out) -> None:
+    """The findings in one of the formats; `database` (several databases) is a field of each in
+    JSON and SARIF, a `[name]` line before each database's findings in text, a message prefix
+    for GitHub."""
     if output_format == "json":
-        out.write(json.dumps([asdict(f) for f in findings], indent=2) + "\n")
+        out.write(json.dumps([{k: v for k, v in asdict(f).items() if k != "database" or v}
+                              for f in findings], indent=2) + "\n")
     elif output_format == "github":
         for f in findings:
             out.write(_github_annotation(f) + "\n")
     elif output_format == "sarif":
         out.write(json.dumps(_sarif(findings), indent=2) + "\n")
     else:
+        database = None
         for f in findings:
+            if f.database != database:
+                database = f.database
+                out.write(f"[{database}]\n")
             out.write(f"{f.location}: {f.severity} {f.rule}: {f.message}\n")
             source = _source_line(f.path, f.line)
             if source is not None:
@@ -199,12 +215,13 @@ def _github_annotation(f: Finding) -> str:
 
     level = "error" if f.severity == "error" else "warning"
     where = f"file={prop(f.path)},line={f.line},col={f.column}," if f.path else ""
-    return f"::{level} {where}title={prop(f.rule)}::{data(f.text_with_fix)}"
+    database = f"[{f.database}] " if f.database else ""
+    return f"::{level} {where}title={prop(f.rule)}::{data(database + f.text_with_fix)}"
 
 
 def _source_line(path: str, line: int) -> str | None:
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8", errors="replace") as handle:  # shown even if not UTF-8
             for number, text in enumerate(handle, 1):
                 if number == line:
                     return text.rstrip("\n")
@@ -239,6 +256,7 @@ def _sarif(findings: list[Finding]) -> dict:
                 "locations": [{"physicalLocation": {
                     "artifactLocation": _artifact_location(f.path),
                     "region": {"startLine": f.line, "startColumn": f.column}}}] if f.path else [],
+                **({"properties": {"database": f.database}} if f.database else {}),
             } for f in findings],
         }],
     }

@@ -15,6 +15,7 @@ import datetime
 import gc
 import marshal
 import os
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -70,7 +71,8 @@ def _name(entry: os.DirEntry) -> str:
     return entry.name
 
 
-def _walk(directory: str, found: list[os.DirEntry]) -> None:
+def _walk(directory: str, found: list[os.DirEntry], scripts: list[str] | None = None) -> None:
+    """`found`: the revision files; `scripts`, when given: the .py files beside them."""
     try:
         entries = list(os.scandir(directory))
     except FileNotFoundError:
@@ -88,8 +90,38 @@ def _walk(directory: str, found: list[os.DirEntry]) -> None:
             subdirs.append(entry.path)
         elif name.endswith(EXTENSIONS):
             found.append(entry)
+        elif scripts is not None and name.endswith(".py"):
+            scripts.append(entry.path)
     for sub in subdirs:
-        _walk(sub, found)
+        _walk(sub, found, scripts)
+
+
+# an Alembic revision script assigns its id at the top level: `revision = "..."` or
+# `revision: str = "..."`; other .py files (helpers, conftest) do not count
+_ALEMBIC_REVISION = re.compile(rb"^revision\s*(?::[^=\n]*)?=", re.MULTILINE)
+
+
+def alembic_scripts(directory: str, scripts: list[str], yaml_files: int) -> RevisionFileError | None:
+    """A folder holding Alembic's .py revision scripts, which yamig does not read: said, so that
+    it is not taken for an empty history (an error when there is no YAML revision at all)."""
+    count = 0
+    for script in scripts:
+        try:
+            with open(script, "rb") as handle:
+                count += bool(_ALEMBIC_REVISION.search(handle.read()))
+        except OSError:
+            continue
+    if not count:
+        return None
+    what = f"{count} Alembic .py revision script{'s' if count > 1 else ''}"
+    message = (f"{what} beside {yaml_files} YAML revision{'s' if yaml_files > 1 else ''}; yamig reads "
+               "only the YAML ones" if yaml_files else f"{what} and no YAML revisions; yamig reads "
+               "YAML revisions")
+    return RevisionFileError(
+        message, location=os.path.join(_display_path(directory), ""),
+        hint="convert them to YAML revision files keeping their revision ids (see \"A revision "
+             "file\" in yamig's README), so a database Alembic migrated carries on from its version "
+             "table")
 
 
 class _GcPaused:
@@ -109,7 +141,8 @@ gc_paused = _GcPaused
 
 
 def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = False,
-                   use_cache: bool | None = None) -> list[Revision]:
+                   use_cache: bool | None = None,
+                   notes: list[tuple[RevisionFileError, bool]] | None = None) -> list[Revision]:
     """Load every revision file under `directories`, in load order.
 
     Without `check` only what the graph needs is checked; the rest of a file is
@@ -119,6 +152,10 @@ def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = Fa
     Headers and parsed bodies of unchanged files (same size and mtime) come from
     the cache kept in each versions folder (`.yamig-cache/`), so commands parse
     only what changed; YAMIG_NO_CACHE=1 turns it off.
+
+    A folder of Alembic .py revision scripts (see alembic_scripts) is an error when it holds no
+    YAML revision, else a logged warning; given `notes`, each is appended there instead, as
+    (error, whether it is an error).
     """
     if use_cache is None:
         use_cache = not check and not os.environ.get("YAMIG_NO_CACHE")
@@ -127,7 +164,10 @@ def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = Fa
     with gc_paused():
         for directory in directories:
             entries: list[os.DirEntry] = []
-            _walk(str(directory), entries)
+            scripts: list[str] = []
+            _walk(str(directory), entries, scripts)
+            if scripts:
+                _note(alembic_scripts(str(directory), scripts, len(entries)), not entries, notes)
             if not use_cache:
                 for entry in entries:
                     revision = load_revision_file(entry.path, check=check)
@@ -145,6 +185,19 @@ def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = Fa
                 revisions.append(revision)
             cache.save_headers()
     return revisions
+
+
+def _note(note: RevisionFileError | None, fatal: bool, notes: list | None) -> None:
+    if note is None:
+        return
+    if notes is not None:
+        notes.append((note, fatal))
+    elif fatal:
+        raise note
+    else:
+        import logging
+
+        logging.getLogger("runner").warning("%s", note)
 
 
 _FORMAT = 5  # bump when what the cache holds changes
@@ -321,10 +374,31 @@ def load_revision_file(path: str | os.PathLike, *, check: bool = True) -> Revisi
 def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise RevisionFileError(f"not UTF-8 text ({exc.reason})", location=_display_path(path)) from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
     except OSError as exc:
         raise RevisionFileError(f"cannot read file: {exc.strerror}", location=_display_path(path)) from None
+
+
+def _not_utf8(path: Path) -> RevisionFileError:
+    """The line and column of the first byte that is not UTF-8 (read again as bytes: the text
+    reader's error counts from the start of its buffer, not of the file)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start, reason = exc.start, exc.reason
+    else:  # pragma: no cover - it changed between the two reads
+        start, reason = 0, "the file changed while it was read"
+    line = data.count(b"\n", 0, start) + 1
+    line_start = data.rfind(b"\n", 0, start) + 1
+    column = len(data[line_start:start].decode("utf-8", errors="replace")) + 1
+    byte = f"byte 0x{data[start]:02x}" if start < len(data) else "the end of the file"
+    return RevisionFileError(
+        f"not UTF-8 text: {byte} cannot be decoded ({reason})",
+        location=f"{_display_path(path)}:{line}:{column}",
+        hint="save the file as UTF-8 (your editor's encoding setting, or e.g. "
+             "`iconv -f latin1 -t utf-8 FILE > NEW`)")
 
 
 class _BodyLoader:
@@ -401,6 +475,13 @@ def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple,
         if mark and _tab_indented(text, mark.line, mark.column):
             problem, hint = "a tab in the indentation", "YAML indents with spaces only: replace the tab"
         raise RevisionFileError(f"invalid YAML: {problem}", location=where, hint=hint) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses, such as NUL
+        before = text[:exc.position]
+        where = f"{shown}:{before.count(chr(10)) + 1}:{exc.position - before.rfind(chr(10))}"
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise RevisionFileError(f"invalid YAML: character #x{char:04x} is not allowed "
+                                f"({exc.reason})", location=where,
+                                hint="remove it; a revision file is plain UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise RevisionFileError(f"invalid YAML: {exc}", location=shown) from None
     try:
@@ -502,17 +583,17 @@ def _revision_from(data: Any, positions: dict, shown: str) -> Revision:
             hint = f"quote it: revision: '{rev_id}'"
         else:
             hint = "add `revision: <id>` (letters, digits, underscore)"
-        raise RevisionFileError(
+        raise _after_unknown_keys(data, positions, shown, RevisionFileError(
             "`revision` is missing or not a string",
             location=_pos(shown, positions, ("revision",)),
             hint=hint,
-        )
+        ))
     if "down_revision" not in data:
-        raise RevisionFileError(
+        raise _after_unknown_keys(data, positions, shown, RevisionFileError(
             "`down_revision` is missing",
             location=_pos(shown, positions, ()),
             hint="write `down_revision: null` for a first revision, or the id of its parent",
-        )
+        ))
     message = data.get("message")
     return Revision(
         revision=rev_id,
@@ -524,6 +605,20 @@ def _revision_from(data: Any, positions: dict, shown: str) -> Revision:
         data=data,
         positions=positions,
     )
+
+
+def _after_unknown_keys(data: dict, positions: dict, shown: str,
+                        missing: RevisionFileError) -> RevisionFileError:
+    """A missing key is often a misspelt one (`down_revison:`): that key first, where it is
+    written, with the name it was meant to be."""
+    from runner.checks import schema, unknown_key
+    from runner.errors import several
+
+    known = schema()["properties"]
+    typos = [unknown_key(key, known, "", f"{shown}:{positions[(key, _KEY)][0]}:"
+                                         f"{positions[(key, _KEY)][1]}")
+             for key in data if key not in known]
+    return several([*typos, missing]) if typos else missing
 
 
 def _ids(data: dict, key: str, positions: dict, shown: str) -> tuple[str, ...]:

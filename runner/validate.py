@@ -14,6 +14,7 @@ finding with `allow: [rule-id]` beside it. The rules are listed in runner.findin
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import subprocess
@@ -30,62 +31,147 @@ __all__ = ["RULES", "Finding", "validate"]
 
 def validate(config, paths: list[str] | None = None, output_format: str = "text",
              changed_since: str | None = None, stdout=None) -> int:
-    """Check the revisions; print the findings; return 0 clean, 1 errors, 2 unreadable."""
+    """Check the revisions; print the findings; return 0 clean, 1 errors, 2 unreadable.
+
+    `paths` (files or folders) are checked with the rest of the project, findings reported
+    for them only. A project of several databases (the multidb template) is checked database
+    by database, each finding saying which.
+    """
     out = stdout or sys.stdout
-    collector = Collector(disabled_rules(config),
-                          config.get_main_option("validate.multiple_heads") or "error")
     try:
-        directories = [Path(p) for p in paths] if paths else config.version_locations
-        revisions = _check_files(directories, collector)
         changed = _changed_files(changed_since) if changed_since else None
+        targets = _targets(config, paths)
     except YamigError as err:
         out.write(f"yamig: {err}\n")
         return 2
+    findings: list[Finding] = []
+    code = 0
+    several = len(targets) > 1 or len(config.databases) > 1
+    for name, database, named in targets:
+        name = name if several else None
+        try:
+            found = _findings(database, named)
+        except YamigError as err:
+            out.write(f"{f'[{name}] ' if name else ''}yamig: {err}\n")
+            if not several:
+                return 2
+            code = 2
+            continue
+        if named is not None:
+            found = [f for f in found if _within(f.path, named)]
+        if changed is not None:
+            found = [f for f in found if os.path.realpath(f.path) in changed]
+        for finding in found:
+            finding.database = name
+        findings += found
+    report(findings, output_format, out)
+    return max(code, 1 if any(f.severity == "error" for f in findings) else 0)
+
+
+def _findings(config, named: list[Path] | None) -> list[Finding]:
+    disabled = disabled_rules(config)
+    collector = Collector(disabled, config.get_main_option("validate.multiple_heads") or "error")
+    for rule in sorted(disabled - set(RULES)):
+        collector.add("unknown-rule", _option_location(config, rule),
+                      f"unknown rule `{rule}` in validate.disable", fix=_rule_hint(rule))
+    try:
+        project = config.version_locations
+    except YamigError:
+        if named is None:
+            raise
+        project = []  # files named outside any project: checked on their own
+    revisions = _check_files(project, named or [], collector, config)
     graph = _check_graph(revisions, collector)
     if graph is not None:
         from runner.semantics import check_semantics
 
         check_semantics(graph, collector, _dialect_name(config))
-    findings = collector.findings
-    if changed is not None:
-        findings = [f for f in findings if os.path.realpath(f.path) in changed]
-    report(findings, output_format, out)
-    return 1 if any(f.severity == "error" for f in findings) else 0
+    return collector.findings
+
+
+def _targets(config, paths: list[str] | None) -> list[tuple[str | None, object, list[Path] | None]]:
+    """(database name or None, its config, the named paths it checks or None for all).
+
+    With several databases a named path goes to the databases whose version locations hold
+    it, and one outside all of them to every database."""
+    named = None
+    if paths:
+        named = [Path(p) for p in paths]
+        for path in named:
+            if not path.exists():
+                raise RevisionFileError(f"{path} does not exist",
+                                        hint="name revision files or folders of revisions")
+    names = config.databases
+    if not names:
+        return [(None, config, named)]
+    databases = [(name, config.for_database(name)) for name in names]
+    if named is None:
+        return [(name, database, None) for name, database in databases]
+    holding = {name: [p for p in named if _within(str(p), _locations(db))] for name, db in databases}
+    outside = [p for p in named if not any(p in held for held in holding.values())]
+    return [(name, db, holding[name] + outside) for name, db in databases if holding[name] + outside]
+
+
+def _locations(config) -> list[Path]:
+    try:
+        return config.version_locations
+    except YamigError:
+        return []  # reported when that database is checked
+
+
+def _within(path: str, named: list[Path]) -> bool:
+    """Whether `path` is one of `named` or inside one of them."""
+    real = os.path.realpath(path)
+    for item in named:
+        target = os.path.realpath(item)
+        if real == target or real.startswith(os.path.join(target, "")):
+            return True
+    return False
 
 
 # -- files ---------------------------------------------------------------------------------------
 
-def _check_files(directories: list[Path], collector: Collector) -> list[Revision]:
-    """Every file parsed and checked against the revision format.
+def _check_files(directories: list[Path], named: list[Path], collector: Collector,
+                 config) -> list[Revision]:
+    """Every file of the version locations, and the named ones outside them, parsed and checked
+    against the revision format; every problem of a file is reported, not only the first.
 
     Folders go through the loader (and its cache, so unchanged files are not parsed or checked
     against the JSON Schema again); only when some file cannot be read is each file of the folder
     loaded on its own, so that every unreadable file is reported.
     """
     from runner.checks import check_revision
+    from runner.filenames import file_template, follows
     from runner.loader import find_revision_files, load_revisions
 
     revisions: list[Revision] = []
-    for item in directories:
-        if item.is_file():
-            loaded = _load_each([item], collector)
-        else:
-            try:
-                loaded = load_revisions([item])
-            except RevisionFileError:
-                loaded = _load_each(find_revision_files([item]), collector)
-        for revision in loaded:
-            revision.order = len(revisions)
-            revisions.append(revision)
-            try:
-                check_revision(revision)
-            except RevisionFileError as err:
-                collector.add("schema", err.location, err.message, fix=err.hint)
-                revision.cache["invalid"] = True
-            name = os.path.basename(revision.path)
-            if not name.startswith((revision.revision + "_", revision.revision + ".")):
-                collector.add("file-name", f"{revision.path}:1:1",
-                              f"file name {name} does not start with its id {revision.revision}")
+    notes: list = []
+    for directory in directories:
+        try:
+            revisions += load_revisions([directory], notes=notes)
+        except RevisionFileError:
+            revisions += _load_each(find_revision_files([directory]), collector)
+    seen = {os.path.realpath(r.path) for r in revisions}
+    extra = [f for item in named for f in ([item] if item.is_file() else find_revision_files([item]))]
+    revisions += _load_each([f for f in dict.fromkeys(extra) if os.path.realpath(f) not in seen],
+                            collector)
+    for note, fatal in notes:
+        collector.add("alembic-scripts", note.location, note.message, fix=note.hint,
+                      severity="error" if fatal else "warning")
+    for order, revision in enumerate(revisions):
+        revision.order = order
+        try:
+            check_revision(revision)
+        except RevisionFileError as err:
+            for error in err.errors:
+                collector.add("schema", error.location, error.message, fix=error.hint)
+            revision.cache["invalid"] = True
+        name = os.path.basename(revision.path)
+        expected = follows(config, revision.revision, name)
+        if expected:
+            collector.add("file-name", f"{revision.path}:1:1", f"file name {name} does not follow "
+                          f"file_template {file_template(config)}: expected {expected}")
+        _check_allow(revision, collector)
     return revisions
 
 
@@ -97,8 +183,56 @@ def _load_each(files: list[Path], collector: Collector) -> list[Revision]:
         try:
             loaded.append(load_revision_file(path, check=False))
         except RevisionFileError as err:
-            collector.add("invalid-file", err.location, err.message, fix=err.hint)
+            for error in err.errors:
+                collector.add("invalid-file", error.location, error.message, fix=error.hint)
     return loaded
+
+
+def _check_allow(revision: Revision, collector: Collector) -> None:
+    """Rule ids in `allow:` lists that name no rule, and so accept nothing."""
+    for section in ("upgrade", "downgrade"):
+        items = revision.data.get(section)
+        for i, item in enumerate(items if isinstance(items, list) else ()):
+            allow = item.get("allow") if isinstance(item, dict) else None
+            for j, rule in enumerate(allow if isinstance(allow, list) else ()):
+                if isinstance(rule, str) and rule not in RULES:
+                    collector.add("unknown-rule", revision.where(section, i, "allow", j),
+                                  f"unknown rule `{rule}` in allow", fix=_rule_hint(rule))
+
+
+def _rule_hint(rule: str) -> str:
+    close = difflib.get_close_matches(rule, RULES, n=1)
+    return f"did you mean `{close[0]}`?" if close else "rule ids: " + ", ".join(RULES)
+
+
+def _option_location(config, token: str) -> str | None:
+    """Where `token` is written in the config's validate.disable (file:line:column), as near
+    as the file tells; ConfigParser keeps no lines."""
+    name = config.config_file_name
+    try:
+        lines = Path(name).read_text(encoding="utf-8").splitlines()
+    except (OSError, TypeError, UnicodeDecodeError):
+        return name
+    sections = {config.config_ini_section, "tool.yamig", "tool.yamig.validate"}
+    section, inside = None, False
+    word = re.compile(rf"(?<![\w-]){re.escape(token)}(?![\w-])")
+    for number, line in enumerate(lines, 1):
+        header = re.match(r"\s*\[([^\]]+)\]", line)
+        if header:
+            section, inside = header.group(1).strip(), False
+            continue
+        key = re.match(r"\s*(?:validate\.)?disable\s*[=:]", line)
+        if key and section in sections:
+            inside, start = True, key.end()
+        elif inside and line[:1] in " \t" and line.strip():
+            start = 0  # an ini continuation line
+        else:
+            inside = False
+            continue
+        found = word.search(line, start)
+        if found:
+            return f"{name}:{number}:{found.start() + 1}"
+    return name
 
 
 # -- graph ---------------------------------------------------------------------------------------
@@ -137,10 +271,11 @@ def _check_graph(revisions: list[Revision], collector: Collector):
         except GraphError as err:
             collector.add("cycle", err.location, err.message)
         else:
-            if len(graph.heads) > 1:
-                for head in graph.heads:
-                    collector.add("multiple-heads", f"{graph.revisions[head].path}:1:1",
-                                  f"{head} is one of {len(graph.heads)} heads: {', '.join(graph.heads)}")
+            heads = _unlabelled_heads(graph)
+            if len(heads) > 1:
+                for head in heads:
+                    collector.add("multiple-heads", graph.revisions[head].where("revision"),
+                                  f"{head} is one of {len(heads)} heads: {', '.join(heads)}")
             return graph
     unique = list(first.values())
     _report_unreachable(unique, first, collector)
@@ -155,6 +290,16 @@ def _check_graph(revisions: list[Revision], collector: Collector):
         return RevisionGraph([r for r in unique if r.revision in replayable])
     except GraphError:
         return None
+
+
+def _unlabelled_heads(graph) -> list[str]:
+    """The heads not at the tip of a branch of their own: a head with a branch label that no
+    other head has (on it or below it) is a deliberate branch, reached as `label@head`, as in
+    Alembic's multi-base and branch-label workflows."""
+    heads = list(graph.heads)
+    labels = {head: graph.labels_of(head) for head in heads}
+    return [head for head in heads
+            if not labels[head] - frozenset().union(*(labels[h] for h in heads if h != head))]
 
 
 def _reachable(revisions: list[Revision], by_id: dict[str, Revision], prerequisites) -> set[str]:

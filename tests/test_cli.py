@@ -433,3 +433,43 @@ def test_sqlalchemy_echo_shows_the_sql(tmp_path):
     assert (result.returncode, result.stderr) == (1, (
         "yamig.ini:4: sqlalchemy.pool_size is not an option SQLAlchemy's create_engine() takes here\n"
         "  hint: see create_engine()'s parameters in SQLAlchemy's documentation\n"))
+
+
+NOT_UTF8 = ("versions/b2_x.yaml:3:13: not UTF-8 text: byte 0xe9 cannot be decoded (invalid continuation "
+            "byte)")
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["heads"], ["history"], ["upgrade", "head"],
+                                  ["upgrade", "head", "--sql"], ["downgrade", "base"]])
+def test_a_revision_file_that_is_not_utf8(tmp_path, argv):
+    """Every command that loads the files says where the offending byte is; no traceback."""
+    write_project(tmp_path, {"a1_x.yaml": revision_text("a1", None)})
+    (tmp_path / "versions" / "b2_x.yaml").write_bytes(
+        b"revision: b2\ndown_revision: a1\nmessage: caf\xe9\nupgrade: []\n")
+    for _ in range(2):  # the second run from the warm cache
+        result = subprocess.run([sys.executable, "-m", "runner", "-q", *argv], cwd=tmp_path,
+                                capture_output=True, text=True)
+        if argv == ["validate"]:
+            output, expected = result.stdout, NOT_UTF8.replace(" not", " error invalid-file: not", 1)
+        else:
+            output, expected = result.stderr, NOT_UTF8
+        assert result.returncode == 1 and output.startswith(expected), output
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("argv", [["heads"], ["upgrade", "head"], ["history"]])
+def test_a_folder_of_alembic_scripts_is_not_an_empty_history(tmp_path, argv):
+    write_project(tmp_path, {})
+    for i in range(12):
+        (tmp_path / "versions" / f"r{i}_x.py").write_text(f"revision = 'r{i}'\ndown_revision = None\n")
+    result = subprocess.run([sys.executable, "-m", "runner", "-q", *argv], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("versions/: 12 Alembic .py revision scripts and no YAML revisions; "
+                                    "yamig reads YAML revisions\n  hint: convert them")
+    (tmp_path / "versions" / "a1_x.yaml").write_text(revision_text("a1", None))
+    result = subprocess.run([sys.executable, "-m", "runner", "heads"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, "a1 (head)\n")
+    assert result.stderr.startswith("versions/: 12 Alembic .py revision scripts beside 1 YAML revision; "
+                                    "yamig reads only the YAML ones\n")

@@ -218,3 +218,50 @@ def test_paths_are_shown_as_one_by_one(path):
     shown = _Shown()
     assert shown(path) == _display_path(path)
     assert shown(path) == _display_path(path)  # the folder now comes from its memo
+
+
+def test_a_file_that_is_not_utf8_is_an_error_at_its_byte(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "r1_x.yaml"
+    path.write_bytes("revision: a\ndown_revision: null\nmessage: d\u00e9j\u00e0 ".encode()
+                     + b"caf\xe9\nupgrade: []\n")
+    assert error_of(path) == (
+        "r1_x.yaml:3:18: not UTF-8 text: byte 0xe9 cannot be decoded (invalid continuation byte)\n"
+        "  hint: save the file as UTF-8 (your editor's encoding setting, or e.g. "
+        "`iconv -f latin1 -t utf-8 FILE > NEW`)")
+    path.write_bytes(b"revision: a\ndown_revision: null\nmessage: a\x00b\nupgrade: []\n")
+    assert error_of(path).startswith(
+        "r1_x.yaml:3:11: invalid YAML: character #x0000 is not allowed (control characters are not "
+        "allowed)")
+
+
+def test_a_misspelt_key_comes_before_the_missing_key_it_causes(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path, "revision: b2\ndown_revison: a1\nupgrade: []\n")
+    with pytest.raises(RevisionFileError) as info:
+        load_revision_file(path)
+    assert [str(e) for e in info.value.errors] == [
+        "r1_x.yaml:2:1: unknown key `down_revison`\n  hint: did you mean `down_revision`?",
+        "r1_x.yaml:1:1: `down_revision` is missing\n  hint: write `down_revision: null` for a "
+        "first revision, or the id of its parent"]
+
+
+def test_alembic_scripts_are_reported_not_read_as_an_empty_history(tmp_path, monkeypatch, caplog):
+    monkeypatch.chdir(tmp_path)
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    for i in range(2):
+        (versions / f"a{i}_x.py").write_text(f'"""x"""\nrevision: str = "a{i}"\ndown_revision = None\n')
+    (versions / "__init__.py").write_text('revision = "not one"\n')
+    (versions / "helpers.py").write_text("REVISION = 1\n")
+    with pytest.raises(RevisionFileError) as info:
+        load_revisions([versions])
+    assert str(info.value) == (
+        "versions/: 2 Alembic .py revision scripts and no YAML revisions; yamig reads YAML revisions"
+        "\n  hint: convert them to YAML revision files keeping their revision ids (see \"A revision "
+        "file\" in yamig's README), so a database Alembic migrated carries on from its version table")
+    write(versions, "revision: b1\ndown_revision: null\nupgrade: []\n", "b1_x.yaml")
+    assert [r.revision for r in load_revisions([versions])] == ["b1"]
+    assert caplog.messages[0].startswith(
+        "versions/: 2 Alembic .py revision scripts beside 1 YAML revision; yamig reads only the "
+        "YAML ones\n")
