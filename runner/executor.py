@@ -211,16 +211,8 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable 
     elif log_step:
         log.info("Running downgrade %s -> %s, %s", revision.revision,
                  ", ".join(revision.down_revision), revision.message or "")
-    for group, statements in OnlineContext(connection).statements(ops):
-        for statement in statements:
-            try:
-                if isinstance(statement, tuple):  # (statement, parameter sets): an executemany
-                    connection.execute(*statement)
-                else:
-                    connection.execute(statement)
-            except (exc.DBAPIError, exc.CompileError) as err:
-                # CompileError: what this dialect cannot spell, e.g. a PostgreSQL Enum without a name
-                raise _failure(connection, step, group, err, committed, whole_run) from None
+    OnlineContext(connection).run(
+        ops, lambda group, err: _failure(connection, step, group, err, committed, whole_run))
     if version_table is not None and not version_table.write(connection, step):
         raise MigrationError(
             f"the version table did not hold the rows expected before revision "

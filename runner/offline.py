@@ -7,8 +7,6 @@ dialect (Script below), so tools and people used to those read it as they are.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from runner.errors import ConfigError
@@ -101,8 +99,7 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
     script = _script(config, tag)  # after planning: a refused run prints nothing
     version_table = VersionTable(config.version_table, config.version_table_schema)
     per_migration = config.transaction_per_migration
-    dialect = script.dialect
-    context = OfflineContext(dialect, graph, current)
+    context = OfflineContext(script, graph, current)
     if per_migration and current and not prepared:
         return  # nothing to run and no transaction to print, as Alembic
     script.begin()
@@ -116,15 +113,7 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
             script.comment(f"Running upgrade {', '.join(revision.down_revision)} -> {revision.revision}")
         else:
             script.comment(f"Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}")
-        for group, statements in context.statements(ops):
-            outside = any(op.runs_outside_transaction(dialect) for op in group) and script.transactional
-            if outside:
-                script.commit()
-            with compile_errors_at(group[0]):
-                for statement in statements:
-                    script.statement(statement)
-            if outside:
-                script.begin()
+        context.run(ops, _unwritable)
         for statement, _ in version_table.statements(step):
             script.statement(statement)
         if per_migration:
@@ -133,18 +122,13 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
         script.commit()
 
 
-@contextmanager
-def compile_errors_at(op) -> Iterator[None]:
+def _unwritable(group: list, err: Exception) -> Exception:
     """What the dialect cannot spell (a PostgreSQL Enum without a name) is the operation's error."""
-    from sqlalchemy import exc
-
     from runner.errors import MigrationError
 
-    try:
-        yield
-    except exc.CompileError as err:
-        raise MigrationError(f"{op.name} cannot be written for this database: {err}",
-                             location=op.location, hint="fix the operation for this dialect") from None
+    op = group[0]
+    return MigrationError(f"{op.name} cannot be written for this database: {err}",
+                          location=op.location, hint="fix the operation for this dialect")
 
 
 def stamp_offline(config, graph, targets: list[str], purge: bool, tag: str | None = None) -> None:

@@ -23,3 +23,12 @@ def test_every_operation_takes_one_context():
         parameters = list(inspect.signature(cls.ddl).parameters)
         assert parameters == ["self", "context"], name
     assert not any(hasattr(cls, "offline_ddl") for cls in REGISTRY.values())
+
+
+def test_the_runs_reach_statements_only_through_the_context():
+    """executor and offline walk a revision with context.run: neither builds an operation's
+    statements itself, so online and offline cannot drift apart on what they emit."""
+    for path in ("executor.py", "offline.py"):
+        text = (RUNNER / path).read_text()
+        assert ".ddl(" not in text and ".statements(ops" not in text, path
+        assert "context.run(" in text or "OnlineContext(connection).run(" in text, path

@@ -7,11 +7,16 @@ answers (reflected, so whatever raw SQL did counts); offline, with no database, 
 replayed up to the run's start answer, followed forward operation by operation. The operation
 asks; it never needs to know which run it is in, and the runs never need to know which
 operation they hold (Alembic's MigrationContext(as_sql) plays the same part).
+
+`run(ops)` is one revision's walk for both runs: the statements of each group, then `emit`,
+which executes them (OnlineContext) or prints them (OfflineContext), as Alembic's
+`DefaultImpl._exec` and Django's `schema_editor(collect_sql=True)` do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from runner.state import SchemaState, TableState
@@ -22,7 +27,10 @@ class MigrationContext:
 
     The schema questions answer "nothing known" here: a bare context renders an operation on
     its arguments alone (SQLite's rebuild re-creating indexes, a test building one statement).
+    The runs use a subclass, whose `emit` executes a statement or prints it.
     """
+
+    failures: tuple[type[Exception], ...] = ()  # what emit raises for a statement that fails
 
     def __init__(self, dialect: Any, as_sql: bool = False) -> None:
         self.dialect = dialect
@@ -47,7 +55,26 @@ class MigrationContext:
     def applied(self, ops: list) -> None:
         """`ops` have been emitted: what the context knows about the schema follows them."""
 
-    # -- the statements of a revision --------------------------------------------------------
+    # -- running a revision ------------------------------------------------------------------
+    def emit(self, statement: Any) -> None:
+        """Execute the statement (online) or print it (offline)."""
+        raise NotImplementedError
+
+    def outside_transaction(self, group: list) -> AbstractContextManager[None]:
+        """Around a group that must run outside a transaction (postgresql_concurrently)."""
+        return nullcontext()
+
+    def run(self, ops: list, failed: Callable[[list, Exception], Exception]) -> None:
+        """Emit the statements of one revision's `ops` in order. A statement that fails (one of
+        `failures`) raises `failed(group, error)`, the error located at its operations."""
+        for group, statements in self.statements(ops):
+            with self.outside_transaction(group):
+                try:
+                    for statement in statements:
+                        self.emit(statement)
+                except self.failures as err:
+                    raise failed(group, err) from None
+
     def statements(self, ops: list) -> Iterator[tuple[list, list[Any]]]:
         """(operations, statements) in order: each op alone, except on SQLite, where consecutive
         operations that rebuild one table do it in one rebuild of the table as it is. Each group
@@ -72,11 +99,22 @@ class MigrationContext:
 
 class OnlineContext(MigrationContext):
     """A run against a connection: the database says what is there, read when asked, so each
-    answer sees the statements that ran before it."""
+    answer sees the statements that ran before it. An operation that must run outside a
+    transaction is given a run of its own by the executor (_split_at_autocommit)."""
 
     def __init__(self, connection: Any) -> None:
+        from sqlalchemy import exc
+
         super().__init__(connection.dialect, as_sql=False)
         self.connection = connection
+        # CompileError: what this dialect cannot spell, e.g. a PostgreSQL Enum without a name
+        self.failures = (exc.DBAPIError, exc.CompileError)
+
+    def emit(self, statement: Any) -> None:
+        if isinstance(statement, tuple):  # (statement, parameter sets): an executemany
+            self.connection.execute(*statement)
+        else:
+            self.connection.execute(statement)
 
     def column_types(self, table: str, schema: str | None) -> dict[str, Any]:
         import sqlalchemy as sa
@@ -92,6 +130,7 @@ class OnlineContext(MigrationContext):
         return sa.inspect(self.connection).has_type(key[1], key[0])
 
     def table(self, name: str, schema: str | None) -> TableState | None:
+        """The table as SQLite has it (online, only SQLite's rebuild asks)."""
         from runner.rebuild import reflect_table
 
         return reflect_table(self.connection, name, schema)
@@ -103,15 +142,34 @@ class OnlineContext(MigrationContext):
 
 
 class OfflineContext(MigrationContext):
-    """A script printed for `dialect`: the schema is the revisions replayed up to `current`
-    (version rows), then followed forward by each group emitted. The replay is made only when
-    an operation first asks; the groups emitted before that are applied to it then."""
+    """A script printed by `script` (runner.offline.Script): the schema is the revisions replayed
+    up to `current` (version rows), then followed forward by each group emitted. The replay is
+    made only when an operation first asks; the groups emitted before that are applied then."""
 
-    def __init__(self, dialect: Any, graph: Any, current: tuple[str, ...]) -> None:
-        super().__init__(dialect, as_sql=True)
+    def __init__(self, script: Any, graph: Any, current: tuple[str, ...]) -> None:
+        from sqlalchemy import exc
+
+        super().__init__(script.dialect, as_sql=True)
+        self.script = script
+        self.failures = (exc.CompileError,)  # what the dialect cannot spell
         self._graph, self._current = graph, current
         self._state: SchemaState | None = None
         self._pending: list = []
+
+    def emit(self, statement: Any) -> None:
+        self.script.statement(statement)
+
+    def outside_transaction(self, group: list) -> AbstractContextManager[None]:
+        """The script commits before the group and begins again after it, as online."""
+        if self.script.transactional and any(op.runs_outside_transaction(self.dialect) for op in group):
+            return self._committed()
+        return nullcontext()
+
+    @contextmanager
+    def _committed(self) -> Iterator[None]:
+        self.script.commit()
+        yield
+        self.script.begin()
 
     @property
     def state(self) -> SchemaState:
