@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 
 from runner.errors import MigrationError
+from runner.runtime.context import OnlineContext
 
 log = logging.getLogger("runner")
 
@@ -210,49 +211,14 @@ def _run_step(connection: sa.Connection, step, ops, version_table: VersionTable 
     elif log_step:
         log.info("Running downgrade %s -> %s, %s", revision.revision,
                  ", ".join(revision.down_revision), revision.message or "")
-    for group, statements in _grouped_statements(connection, ops):
-        for statement in statements:
-            try:
-                if isinstance(statement, tuple):  # (statement, parameter sets): an executemany
-                    connection.execute(*statement)
-                else:
-                    connection.execute(statement)
-            except (exc.DBAPIError, exc.CompileError) as err:
-                # CompileError: what this dialect cannot spell, e.g. a PostgreSQL Enum without a name
-                raise _failure(connection, step, group, err, committed, whole_run) from None
+    OnlineContext(connection).run(
+        ops, lambda group, err: _failure(connection, step, group, err, committed, whole_run))
     if version_table is not None and not version_table.write(connection, step):
         raise MigrationError(
             f"the version table did not hold the rows expected before revision "
             f"{revision.revision}: another process may be migrating this database",
             hint="check `yamig current` and run the command again",
         )
-
-
-def _grouped_statements(connection: sa.Connection, ops):
-    """(operations, statements) in order: each op alone, except on SQLite, where consecutive
-    operations that rebuild one table do it in one rebuild of the table as the database has it."""
-    if connection.dialect.name != "sqlite":
-        return (([op], _statements(connection, op)) for op in ops)
-    from runner import rebuild
-
-    def before_of(op):
-        table = rebuild.table_name_of(op)
-        return rebuild.reflect_table(connection, table, op.schema) if table else None
-
-    def refuse(op, before) -> None:
-        rebuild.refuse_if_rows_would_cascade(connection, op, before)
-
-    return rebuild.batched_statements(ops, before_of, lambda op: _statements(connection, op), refuse)
-
-
-def _statements(connection: sa.Connection, op) -> list[Any]:
-    """The op's own DDL (a SQLite rebuild is chosen by _grouped_statements)."""
-    if op.name == "bulk_insert":  # rows bound with the types of the table as the database has it
-        return op.ddl(connection.dialect, op.types_from_database(connection), literal=False)
-    if op.name == "alter_column" and connection.dialect.name == "postgresql" and "type" in op.args:
-        inspector = sa.inspect(connection)  # an enum type the database lacks is created first
-        return op.ddl(connection.dialect, op.new_types(lambda key: inspector.has_type(key[1], key[0])))
-    return op.ddl(connection.dialect)
 
 
 def _failure(connection: sa.Connection, step, group: list, err: Exception, committed: bool,

@@ -7,8 +7,6 @@ dialect (Script below), so tools and people used to those read it as they are.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from runner.errors import ConfigError
@@ -93,6 +91,7 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
     from sqlalchemy.schema import CreateTable
 
     from runner.executor import VersionTable
+    from runner.runtime.context import OfflineContext
 
     current = graph.resolve(start) if start and start != "base" else ()
     steps = plan(current)
@@ -100,10 +99,7 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
     script = _script(config, tag)  # after planning: a refused run prints nothing
     version_table = VersionTable(config.version_table, config.version_table_schema)
     per_migration = config.transaction_per_migration
-    dialect = script.dialect
-    uses_state = dialect.name == "sqlite" or any(_uses_state(op, dialect) for _, ops in prepared
-                                                 for op in ops)
-    statements_for = _replayed_statements(graph, current, dialect) if uses_state else None
+    context = OfflineContext(script, graph, current)
     if per_migration and current and not prepared:
         return  # nothing to run and no transaction to print, as Alembic
     script.begin()
@@ -117,16 +113,7 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
             script.comment(f"Running upgrade {', '.join(revision.down_revision)} -> {revision.revision}")
         else:
             script.comment(f"Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}")
-        groups = statements_for(ops) if statements_for else (([op], op.ddl(dialect)) for op in ops)
-        for group, statements in groups:
-            outside = any(op.runs_outside_transaction(dialect) for op in group) and script.transactional
-            if outside:
-                script.commit()
-            with compile_errors_at(group[0]):
-                for statement in statements:
-                    script.statement(statement)
-            if outside:
-                script.begin()
+        context.run(ops, _unwritable)
         for statement, _ in version_table.statements(step):
             script.statement(statement)
         if per_migration:
@@ -135,61 +122,13 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
         script.commit()
 
 
-@contextmanager
-def compile_errors_at(op) -> Iterator[None]:
+def _unwritable(group: list, err: Exception) -> Exception:
     """What the dialect cannot spell (a PostgreSQL Enum without a name) is the operation's error."""
-    from sqlalchemy import exc
-
     from runner.errors import MigrationError
 
-    try:
-        yield
-    except exc.CompileError as err:
-        raise MigrationError(f"{op.name} cannot be written for this database: {err}",
-                             location=op.location, hint="fix the operation for this dialect") from None
-
-
-def _uses_state(op, dialect: Any) -> bool:
-    """bulk_insert takes its column types from the state; alter_column to a PostgreSQL enum type
-    creates the type when the state says it does not exist yet."""
-    if op.name == "alter_column" and dialect.name == "postgresql":
-        from runner.state import named_type
-
-        return named_type(op.args.get("type")) is not None
-    return op.name == "bulk_insert"
-
-
-def _replayed_statements(graph, current: tuple[str, ...], dialect: Any):
-    """Offline there is no table to reflect: SQLite rebuilds and bulk_insert's column types
-    come from the replayed state."""
-    from runner import rebuild
-    from runner.semantics import state_at
-
-    state = state_at(graph, current)
-
-    def before_of(op) -> Any:
-        name = rebuild.table_name_of(op)
-        table = state.table(name, op.schema) if name else None
-        return table if table is not None and table.known else None
-
-    def plain(op) -> list[Any]:
-        if op.name == "bulk_insert":
-            return op.offline_ddl(dialect, state)
-        if op.name == "alter_column":
-            return op.ddl(dialect, op.new_types(lambda key: key in state.named_types))
-        return op.ddl(dialect)
-
-    def statements(ops) -> Any:
-        """(operations, statements) of one revision; on SQLite, one rebuild per run of operations
-        on one table. The state follows each group once the caller has taken it."""
-        groups = (rebuild.batched_statements(ops, before_of, plain) if dialect.name == "sqlite"
-                  else (([op], plain(op)) for op in ops))
-        for group, result in groups:
-            yield group, result
-            for op in group:
-                op.state_forwards(state)
-
-    return statements
+    op = group[0]
+    return MigrationError(f"{op.name} cannot be written for this database: {err}",
+                          location=op.location, hint="fix the operation for this dialect")
 
 
 def stamp_offline(config, graph, targets: list[str], purge: bool, tag: str | None = None) -> None:

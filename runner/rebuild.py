@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from runner.runtime.context import MigrationContext
 from runner.state import SchemaState, TableState
 
 
@@ -192,7 +193,7 @@ class _SqliteDialect:
     name = "sqlite"
 
 
-_SQLITE = _SqliteDialect()
+_SQLITE = MigrationContext(_SqliteDialect())  # the indexes' own statements, on their arguments alone
 
 
 def reflect_table(connection: sa.Connection, name: str, schema: str | None = None) -> TableState | None:

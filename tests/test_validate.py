@@ -240,10 +240,11 @@ def test_drop_index_concurrently_is_what_the_fix_asks_for():
     from sqlalchemy.dialects import postgresql
 
     from runner.operations.indexes import DropIndex
+    from runner.runtime.context import MigrationContext
 
     dialect = postgresql.dialect()
     ddl = [str(s.compile(dialect=dialect)).strip() for s in
-           DropIndex({"index_name": "ix_a", "postgresql_concurrently": True}).ddl(dialect)]
+           DropIndex({"index_name": "ix_a", "postgresql_concurrently": True}).ddl(MigrationContext(dialect))]
     assert ddl == ["DROP INDEX CONCURRENTLY ix_a"]
 
 

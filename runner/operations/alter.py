@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError, RevisionFileError
 from runner.operations.base import AS_WRITTEN, Derived, Operation, check_type
 from runner.schema.references import qualified
 from runner.schema.renames import rename_column, rename_table
 from runner.state import SchemaState, TableState, named_type
+
+if TYPE_CHECKING:
+    from runner.runtime.context import MigrationContext
 
 _CHANGES = ("nullable", "type", "server_default", "new_column_name", "comment")
 _RESTORABLE = ("type", "nullable", "server_default", "comment")  # what a reverse puts back
@@ -39,7 +42,7 @@ class RenameTable(Operation):
             args["schema"] = self.schema
         return [self.derive(RenameTable, args)]
 
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, context: MigrationContext) -> list[Any]:
         from runner.ddl import RenameTable as RenameTableDDL
 
         return [RenameTableDDL(self.args["old_table_name"], self.args["new_table_name"], self.schema)]
@@ -181,11 +184,13 @@ class AlterColumn(Operation):
         return [self.args["type"]] if key is not None and not exists(key) else []
 
     # -- ddl ----------------------------------------------------------------------------------
-    def ddl(self, dialect: Any, new_types: list[str] = ()) -> list[Any]:
-        """`new_types`: enum types to create first (see new_types); the owned ones go after."""
+    def ddl(self, context: MigrationContext) -> list[Any]:
+        """A new PostgreSQL enum type (see new_types) is created first, the owned ones dropped after."""
         from runner import ddl_alter
         from runner.ddl import create_types, drop_named_types
 
+        dialect = context.dialect
+        new_types = self.new_types(context.type_exists) if dialect.name == "postgresql" else []
         args = self.args
         if dialect.name == "sqlite" and self.needs_rebuild_on_sqlite:
             changes = ", ".join(k for k in ("nullable", "type", "server_default") if k in args)
@@ -200,7 +205,7 @@ class AlterColumn(Operation):
         if dialect.name == "sqlite":
             change.comment = ddl_alter.NOT_GIVEN  # SQLite keeps no comments
         try:
-            return [*create_types(list(new_types), dialect),
+            return [*create_types(new_types, dialect),
                     *ddl_alter.alter_column_statements(change, dialect.name),
                     *drop_named_types(self.derived.owned_types, dialect)]
         except ddl_alter.MySQLNeedsType:

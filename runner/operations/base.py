@@ -3,7 +3,9 @@
 - `validate()`: what the schema cannot check (type strings, argument combinations);
 - `state_forwards(state)`: apply to the in-memory schema state;
 - `reverse(state)`: the operations that undo it, given the state before it;
-- `ddl(dialect)`: the SQLAlchemy statements that do it on one dialect.
+- `ddl(context)`: the SQLAlchemy statements that do it on the context's dialect; what they
+  depend on beyond the arguments (the table before it) the operation asks the context
+  (runner.runtime.context), which the database answers online and the replay offline.
 
 An operation is complete and fixed once made (Django's rule): its arguments, its `allow`
 list, and for a derived downgrade what it knows from the upgrade it undoes (`Derived`) are
@@ -25,6 +27,7 @@ from runner.errors import MigrationError, RevisionFileError
 
 if TYPE_CHECKING:
     from runner.revision import Revision
+    from runner.runtime.context import MigrationContext
     from runner.state import SchemaState
 
 REGISTRY: dict[str, type[Operation]] = {}
@@ -120,7 +123,7 @@ class Operation:
             hint="write a `downgrade:` list for this revision (`downgrade: []` if nothing needs undoing)",
         )
 
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, context: MigrationContext) -> list[Any]:
         raise NotImplementedError
 
     def runs_outside_transaction(self, dialect: Any) -> bool:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError
 from runner.operations.base import Derived, Operation, check_type
 from runner.schema.constraints import forget_implied_names, remember_implied_names, written_name
 from runner.state import SchemaState, TableState
+
+if TYPE_CHECKING:
+    from runner.runtime.context import MigrationContext
 
 
 class AddColumn(Operation):
@@ -68,12 +71,13 @@ class AddColumn(Operation):
             owned_types=(self.args["column"]["type"],), drops_foreign_key=bool(foreign_key),
             foreign_key_name=foreign_key.get("name") if foreign_key else None))]
 
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
         from runner import ddl
         from runner.operations.tables import comment_statements
 
+        dialect = context.dialect
         metadata = sa.MetaData()
         column = ddl.build_column(self.args["column"])
         table = sa.Table(self.args["table_name"], metadata, column, schema=self.schema)
@@ -144,9 +148,10 @@ class DropColumn(Operation):
                      if involves(c, name) and written_name(c)]
         return restored
 
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, context: MigrationContext) -> list[Any]:
         from runner import ddl, ddl_alter
 
+        dialect = context.dialect
         statements: list[Any] = []
         if dialect.name == "mssql" and self.args.get("mssql_drop_default"):
             # SQL Server refuses to drop a column with a DEFAULT constraint, named by itself

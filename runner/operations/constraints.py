@@ -9,7 +9,7 @@ add or drop a constraint in place, gets its table rebuilt from that definition.
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from runner.errors import MigrationError
 from runner.operations.base import Operation
@@ -23,6 +23,9 @@ from runner.schema.constraints import (
 )
 from runner.schema.references import ForeignKeyRef, qualified
 from runner.state import SchemaState, TableState
+
+if TYPE_CHECKING:
+    from runner.runtime.context import MigrationContext
 
 
 class _CreateConstraint(Operation):
@@ -69,11 +72,12 @@ class _CreateConstraint(Operation):
             args["schema"] = self.schema
         return [self.derive(DropConstraint, args)]
 
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
         from runner.ddl import build_constraint, ensure_fk_targets
 
+        dialect = context.dialect
         refuse_on_sqlite(self, self.table_name, dialect)
         metadata = sa.MetaData()
         columns = [sa.Column(c, sa.types.NULLTYPE) for c in self.columns()]
@@ -189,9 +193,10 @@ class DropConstraint(Operation):
             )
         return [self.derive(*create_operation(found, table))]
 
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
+        dialect = context.dialect
         refuse_on_sqlite(self, self.args["table_name"], dialect)
         kind = self.args.get("type")
         if kind is None and dialect.name in ("mysql", "mariadb"):

@@ -12,10 +12,13 @@ import datetime
 import decimal
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runner.operations.base import Operation
 from runner.state import SchemaState
+
+if TYPE_CHECKING:
+    from runner.runtime.context import MigrationContext
 
 
 class BulkInsert(Operation):
@@ -32,39 +35,27 @@ class BulkInsert(Operation):
                     state.problem(self.arg_location("rows", index, key),
                                   f"column {table.name}.{key} does not exist")
 
-    # -- the column types ---------------------------------------------------------------------
-    def types_from_state(self, state: SchemaState) -> dict[str, Any]:
-        """SQLAlchemy types of the columns, as the replayed state defines them."""
-        from runner.types import parse_type
-
-        table = state.table(self.args["table_name"], self.schema)
-        if table is None or not table.known:
-            return {}
-        return {name: parse_type(column["type"]).to_sqlalchemy() for name, column in table.columns.items()}
-
-    def types_from_database(self, connection: Any) -> dict[str, Any]:
-        """SQLAlchemy types of the columns, as the database has them (also what raw SQL made)."""
-        import sqlalchemy as sa
-
-        inspector, name = sa.inspect(connection), self.args["table_name"]
-        if not inspector.has_table(name, schema=self.schema):
-            return {}
-        return {c["name"]: c["type"] for c in inspector.get_columns(name, schema=self.schema)}
-
     # -- statements ---------------------------------------------------------------------------
-    def ddl(self, dialect: Any, types: dict[str, Any] | None = None, literal: bool = True) -> list[Any]:
-        """Offline (`literal`), one INSERT per row with literal values, as Alembic's --sql writes;
-        online, (INSERT, rows) pairs, each an executemany over rows that set the same columns."""
+    def ddl(self, context: MigrationContext) -> list[Any]:
+        """Typed by the columns of the table before it (context.column_types). Offline
+        (`as_sql`), one INSERT per row with literal values, as Alembic's --sql writes; online,
+        (INSERT, rows) pairs, each an executemany over rows that set the same columns."""
         import sqlalchemy as sa
 
-        rows = self.args["rows"]
+        rows, literal = self.args["rows"], context.as_sql
+        known = context.column_types(self.args["table_name"], self.schema)
         names = list(dict.fromkeys(key for row in rows for key in row))
-        types = {name: _type_of(name, (types or {}).get(name), rows) for name in names}
+        types = {name: _type_of(name, known.get(name), rows) for name in names}
         table = sa.Table(self.args["table_name"], sa.MetaData(),
                          *[sa.Column(name, types[name]) for name in names], schema=self.schema)
         typed = [self._typed(i, row, types, literal) for i, row in enumerate(rows)]
         if literal:
-            return [table.insert().values(row) for row in typed]
+            statements: list[Any] = [table.insert().values(row) for row in typed]
+            if statements and self._identity_insert(context):
+                name = context.dialect.identifier_preparer.format_table(table)
+                statements = [f"SET IDENTITY_INSERT {name} ON", *statements,
+                              f"SET IDENTITY_INSERT {name} OFF"]
+            return statements
         groups: dict[tuple, list[dict[str, Any]]] = {}
         for row in typed:
             groups.setdefault(tuple(row), []).append(row)
@@ -87,20 +78,12 @@ class BulkInsert(Operation):
                 ) from None
         return typed
 
-    def offline_ddl(self, dialect: Any, state: SchemaState) -> list[Any]:
-        """The INSERTs with literal values, typed from the state before this operation."""
-        statements: list[Any] = self.ddl(dialect, self.types_from_state(state))
-        if statements and self._identity_insert(state, dialect):
-            table = dialect.identifier_preparer.format_table(statements[0].table)
-            statements = [f"SET IDENTITY_INSERT {table} ON", *statements, f"SET IDENTITY_INSERT {table} OFF"]
-        return statements
-
-    def _identity_insert(self, state: SchemaState, dialect: Any) -> bool:
+    def _identity_insert(self, context: MigrationContext) -> bool:
         """SQL Server refuses explicit values for an IDENTITY column unless told (offline only)."""
-        if dialect.name != "mssql":
+        if context.dialect.name != "mssql":
             return False
-        table = state.table(self.args["table_name"], self.schema)
-        if table is None or not table.known:
+        table = context.table(self.args["table_name"], self.schema)
+        if table is None:
             return False
         keys = [c for c in table.columns.values() if c.get("primary_key")]
         if len(keys) != 1 or keys[0].get("autoincrement") is False:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError
 from runner.operations.base import Operation
 from runner.state import SchemaState, implied_index_prefix
+
+if TYPE_CHECKING:
+    from runner.runtime.context import MigrationContext
 
 _DIALECTS = ("postgresql_", "mysql_", "mariadb_", "sqlite_", "mssql_", "oracle_")
 
@@ -95,7 +98,7 @@ class CreateIndex(Operation):
             args["schema"] = self.schema
         return [self.derive(DropIndex, args)]
 
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
         columns = self.args.get("columns", [])
@@ -142,7 +145,7 @@ class DropIndex(Operation):
             )
         return [self.derive(CreateIndex, copy.deepcopy(table.indexes[self.args["index_name"]]))]
 
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
         table = _stub_table(self.args.get("table_name") or "_", self.schema, [])

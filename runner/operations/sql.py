@@ -6,10 +6,13 @@ includes MariaDB, `mariadb` is MariaDB only); elsewhere it emits nothing, online
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runner.operations.base import Operation
 from runner.state import SchemaState
+
+if TYPE_CHECKING:
+    from runner.runtime.context import MigrationContext
 
 
 class Execute(Operation):
@@ -28,9 +31,10 @@ class Execute(Operation):
     def state_forwards(self, state: SchemaState) -> None:
         state.opaque = True
 
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
+        dialect = context.dialect
         if not self.runs_on(dialect):
             return []
         # text() would read ':name' as a bind parameter; in a migration it is literal SQL

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runner.operations.base import Derived, Operation, check_type
 from runner.schema.constraints import remember_implied_names
 from runner.state import SchemaState, TableState, named_type
+
+if TYPE_CHECKING:
+    from runner.runtime.context import MigrationContext
 
 
 class CreateTable(Operation):
@@ -39,11 +42,12 @@ class CreateTable(Operation):
         owned = tuple(c["type"] for c in self.args.get("columns", []))
         return [self.derive(DropTable, args, Derived(owned_types=owned))]
 
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
         from runner.ddl import build_table, create_named_types
 
+        dialect = context.dialect
         table = build_table(sa.MetaData(), self.args)
         creates = self.derived.creates_types
         statements: list[Any] = create_named_types(table.columns, dialect) if creates else []
@@ -97,11 +101,12 @@ class DropTable(Operation):
         restored += [self.derive(CreateIndex, copy.deepcopy(ix)) for ix in table.indexes.values()]
         return restored
 
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
         from runner.ddl import drop_named_types
 
+        dialect = context.dialect
         table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
         return [sa.schema.DropTable(table), *drop_named_types(self.derived.owned_types, dialect)]
 
@@ -117,9 +122,10 @@ class CreateTableComment(Operation):
         previous = _previous_comment(self, state)
         return [_comment_operation(self, previous, self.args["comment"])]
 
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
+        dialect = context.dialect
         if not dialect.supports_comments:  # SQLite: nothing to store a comment in
             return []
         table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema,
@@ -138,9 +144,10 @@ class DropTableComment(Operation):
         previous = _previous_comment(self, state)
         return [] if previous is None else [_comment_operation(self, previous, None)]
 
-    def ddl(self, dialect: Any) -> list[Any]:
+    def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
+        dialect = context.dialect
         if not dialect.supports_comments:
             return []
         table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)

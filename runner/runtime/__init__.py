@@ -1,0 +1,1 @@
+"""What a migration run shares between online and offline (see context.py)."""

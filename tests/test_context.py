@@ -1,0 +1,34 @@
+"""The runs hand every operation one context and never switch on which operation they hold."""
+
+import inspect
+import re
+from pathlib import Path
+
+RUNNER = Path(__file__).resolve().parent.parent / "runner"
+
+
+def test_the_runs_do_not_switch_on_the_operation_name():
+    """executor, offline and the context ask the operation; a name switch there would come back
+    as the special cases it replaced (bulk_insert's types, alter_column's enum types)."""
+    for path in ("executor.py", "offline.py", "runtime/context.py"):
+        text = (RUNNER / path).read_text()
+        assert not re.search(r"\bop\.name\s*(==|!=|in\b)", text), path
+
+
+def test_every_operation_takes_one_context():
+    """One signature, ddl(context), for every operation: no caller needs to know which it holds."""
+    from runner.operations.base import REGISTRY
+
+    for name, cls in REGISTRY.items():
+        parameters = list(inspect.signature(cls.ddl).parameters)
+        assert parameters == ["self", "context"], name
+    assert not any(hasattr(cls, "offline_ddl") for cls in REGISTRY.values())
+
+
+def test_the_runs_reach_statements_only_through_the_context():
+    """executor and offline walk a revision with context.run: neither builds an operation's
+    statements itself, so online and offline cannot drift apart on what they emit."""
+    for path in ("executor.py", "offline.py"):
+        text = (RUNNER / path).read_text()
+        assert ".ddl(" not in text and ".statements(ops" not in text, path
+        assert "context.run(" in text or "OnlineContext(connection).run(" in text, path
