@@ -197,8 +197,7 @@ def _run(options: argparse.Namespace) -> int:
     elif name == "edit":
         command.edit(config, options.rev)
     elif name == "validate":
-        return command.validate(config, options.paths or None, options.output_format,
-                                options.changed_since)
+        command.validate(config, options.paths, options.output_format, options.changed_since)
     elif name == "branches":
         command.branches(config, verbose=options.verbose)
     elif name == "show":
@@ -269,7 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _ProgressLog(options.quiet):
             code = _run(options)
     except YamigError as error:
-        print(f"yamig: {error}" if not error.location else str(error), file=sys.stderr)
+        if not getattr(error, "reported", False):  # validate's findings are printed already
+            print(f"yamig: {error}" if not error.location else str(error), file=sys.stderr)
         return _exit_code(options.command, error)
     except KeyboardInterrupt:
         print("yamig: interrupted", file=sys.stderr)

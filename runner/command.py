@@ -529,12 +529,16 @@ def _editor() -> list[str]:
 
 
 def validate(config: Config, paths: list[str] | None = None, output_format: str = "text",
-             changed_since: str | None = None) -> int:
-    """Review revision files without a database; returns the exit code (0 clean, 1 errors, 2 unreadable)."""
+             changed_since: str | None = None) -> None:
+    """Review revision files without a database, printing the findings; raise ValidationFailed
+    (exit_code 1: errors found, 2: the revisions could not be read) unless they are clean."""
+    from runner.errors import ValidationFailed
     from runner.validate import validate as run
 
-    return run(config, paths=paths, output_format=output_format, changed_since=changed_since,
-               stdout=config.stdout)
+    code = run(config, paths=paths or None, output_format=output_format,
+               changed_since=changed_since, stdout=config.stdout)
+    if code:
+        raise ValidationFailed(code)
 
 
 # -- project setup --------------------------------------------------------------------------
