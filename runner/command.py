@@ -6,12 +6,9 @@ the executor; database commands import them when they run.
 
 from __future__ import annotations
 
-import datetime
 import functools
 import os
-import re
 import shutil
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -346,6 +343,7 @@ def revision(config: Config, message: str | None = None, autogenerate: bool = Fa
     Comparison (config, metadata, dialect, offline, differences) when autogenerating, else None.
     """
     from runner.directives import RevisionDirective
+    from runner.revisions.writer import new_rev_id
 
     if offline and not autogenerate:
         raise ConfigError("--offline goes with --autogenerate",
@@ -355,7 +353,7 @@ def revision(config: Config, message: str | None = None, autogenerate: bool = Fa
                           hint="autogenerate compares with the database (or --offline, the revisions)")
     graph = load_graph(config)
     parents = _new_parents(graph, head, splice)
-    directive = RevisionDirective(rev_id=rev_id or uuid.uuid4().hex[-12:], message=message,
+    directive = RevisionDirective(rev_id=rev_id or new_rev_id(), message=message,
                                   head=parents, branch_label=branch_label,
                                   version_path=version_path, depends_on=depends_on)
     context = None
@@ -370,7 +368,9 @@ def revision(config: Config, message: str | None = None, autogenerate: bool = Fa
         if not directives:
             config.print_stdout("No revision written: process_revision_directives emptied the list")
             return None
-    paths = [_write_revision(config, graph, tuple(d.head), d.message, d.branch_label, d.version_path,
+    from runner.revisions.writer import write_revision
+
+    paths = [write_revision(config, graph, tuple(d.head), d.message, d.branch_label, d.version_path,
                              d.rev_id, d.depends_on, directive=d) for d in directives]
     return paths[0] if len(paths) == 1 else paths
 
@@ -388,48 +388,6 @@ def check(config: Config, offline: bool = False) -> None:
     run(config, load_graph(config), offline)
 
 
-def _write_revision(config: Config, graph, parents: tuple[str, ...], message: str | None,
-                    branch_label, version_path: str | None, rev_id: str | None, depends_on,
-                    directive=None) -> Path:
-    from runner.filenames import render as render_file_name
-
-    rev_id = rev_id or uuid.uuid4().hex[-12:]
-    if not re.fullmatch(r"[A-Za-z0-9_]+", rev_id):
-        raise ConfigError(f"revision id {rev_id!r} may hold only letters, digits and underscores")
-    if rev_id in graph.revisions:
-        raise ConfigError(f"revision {rev_id} already exists",
-                          location=graph.revisions[rev_id].path)
-    folder = Path(version_path) if version_path else config.version_locations[0]
-    folder.mkdir(parents=True, exist_ok=True)
-    now = datetime.datetime.now()
-    path = folder / (render_file_name(config, rev_id, message, now) + ".yaml")
-    path.write_text(_render_revision(config, folder, rev_id, parents, message, now,
-                                     _as_list(branch_label), _as_list(depends_on), directive),
-                    encoding="utf-8")
-    if directive is not None and (directive.upgrade_ops or directive.downgrade_ops):
-        _check_written(path)
-    config.print_stdout("Generating %s ...  done", os.path.relpath(path))
-    from runner.hooks import run_hooks
-
-    run_hooks(config, path)
-    return path
-
-
-def _check_written(path: Path) -> None:
-    """Operations that autogenerate or process_revision_directives wrote must load: else no file."""
-    from runner.errors import RevisionFileError
-    from runner.loader import load_revision_file
-
-    try:
-        load_revision_file(path, check=True)
-    except RevisionFileError as err:
-        path.unlink()
-        raise RevisionFileError(f"{err.message} (so the revision was not written)",
-                                location=err.location,
-                                hint="process_revision_directives set these operations: fix them there"
-                                ) from None
-
-
 def _new_parents(graph, head: str, splice: bool) -> tuple[str, ...]:
     if head == "base":
         return ()
@@ -444,69 +402,6 @@ def _new_parents(graph, head: str, splice: bool) -> tuple[str, ...]:
                 hint="pass --splice to create a new branch from it, or use --head with a head",
             )
     return parents
-
-
-def _as_list(value: str | list[str] | None) -> list[str]:
-    if value is None:
-        return []
-    return [v for v in re.split(r"[,\s]+", value) if v] if isinstance(value, str) else list(value)
-
-
-def _render_revision(config: Config, folder: Path, rev_id: str, parents: tuple[str, ...],
-                     message: str | None, now: datetime.datetime,
-                     labels: list[str], depends: list[str], directive=None) -> str:
-    import json
-
-    from runner.emit import section
-
-    def scalar(value) -> str:
-        return json.dumps(value)  # a JSON string is a valid YAML scalar
-
-    down = "null" if not parents else scalar(parents[0]) if len(parents) == 1 else \
-        "[" + ", ".join(scalar(p) for p in parents) + "]"
-    reference = _schema_reference(config, folder)
-    lines = [f"# yaml-language-server: $schema={reference}"] if reference else []
-    lines += [f"# {line}".rstrip() for line in (directive.comments if directive else [])]
-    lines += [f"revision: {scalar(rev_id)}", f"down_revision: {down}"]
-    if labels:
-        lines.append("branch_labels: [" + ", ".join(scalar(x) for x in labels) + "]")
-    if depends:
-        lines.append("depends_on: [" + ", ".join(scalar(x) for x in depends) + "]")
-    lines += [f"message: {scalar(message or '')}",
-              f"create_date: {scalar(now.strftime('%Y-%m-%d %H:%M:%S'))}",
-              "",
-              *section("upgrade", list(directive.upgrade_ops) if directive else []),
-              ""]
-    if directive is not None and directive.downgrade_ops is not None:
-        lines += [*section("downgrade", list(directive.downgrade_ops)), ""]
-    else:
-        lines += ["# downgrade: left out, it is derived by reversing `upgrade`;",
-                  "# write `downgrade: [...]` to give it by hand, or `downgrade: []` for nothing.",
-                  ""]
-    return "\n".join(lines)
-
-
-def _schema_reference(config: Config, folder: Path) -> str | None:
-    """The project's copy of the schema (`init` writes one) as a path relative to the new file.
-
-    It is looked for in the script location and the folders above it up to the configuration
-    file's (multidb keeps one copy for all databases). Never a path into the installed package
-    or a source checkout, which would break on the next machine: without a copy, no line.
-    """
-    if not config.get_main_option("script_location"):
-        return None
-    top = Path(config.config_file_name).resolve().parent if config.config_file_name else None
-    place = config.script_location.resolve()
-    while True:
-        candidate = place / "revision.schema.json"
-        if candidate.is_file():
-            try:
-                return os.path.relpath(candidate, folder.resolve()).replace(os.sep, "/")
-            except ValueError:  # another drive on Windows
-                return candidate.as_uri()
-        if top is None or place == top or place.parent == place or top not in place.parents:
-            return None
-        place = place.parent
 
 
 @_cli("Show current branch points.", _VERBOSE, gc=False)
@@ -553,7 +448,9 @@ def merge(config: Config, revisions: str | list[str], message: str | None = None
     if len(parents) < 2:
         raise ResolutionError(f"nothing to merge: {' '.join(targets)} names only {len(parents)} "
                               "revision", hint="merge two or more revisions, e.g. `yamig merge heads`")
-    return _write_revision(config, graph, tuple(parents), message, branch_label, None, rev_id, None)
+    from runner.revisions.writer import write_revision
+
+    return write_revision(config, graph, tuple(parents), message, branch_label, None, rev_id, None)
 
 
 @_cli("Create the version table if it is missing.",
@@ -648,17 +545,9 @@ def validate(config: Config, paths: list[str] | None = None, output_format: str 
 @_cli("List available templates.")
 def list_templates(config: Config) -> None:
     """List available templates."""
-    config.print_stdout("Available templates:\n")
-    for name, description in _templates().items():
-        config.print_stdout("%s - %s", name, description)
-    config.print_stdout("\nTemplates are used via the 'init' command, e.g.:")
-    config.print_stdout("\n  yamig init --template generic ./scripts")
+    from runner.revisions.scaffold import list_templates as run
 
-
-def _templates() -> dict[str, str]:
-    return {"generic": "Generic single-database configuration.",
-            "multidb": "Several databases, each with its own URL and versions folder.",
-            "pyproject": "Single-database configuration in pyproject.toml under [tool.yamig]."}
+    run(config)
 
 
 @_cli("Initialize a new scripts directory.",
@@ -669,44 +558,9 @@ def _templates() -> dict[str, str]:
 def init(config: Config, directory: str, template: str = "generic", package: bool = False) -> None:
     """Initialize a new scripts directory: versions/, a README, the schema, and the configuration
     (yamig.ini; with the `pyproject` template, [tool.yamig] in pyproject.toml)."""
-    from runner.loader import schema_path
+    from runner.revisions.scaffold import init as run
 
-    if template not in _templates():
-        raise ConfigError(f"no template named {template!r}",
-                          hint="`yamig list_templates` shows the templates")
-    source = Path(__file__).resolve().parent / "templates" / template
-    target = Path(directory)
-    if target.exists() and any(target.iterdir()):
-        raise ConfigError(f"directory {directory} already exists and is not empty",
-                          hint="choose a new directory name")
-    folders = [target / d / "versions" for d in ("main", "analytics")] if template == "multidb" \
-        else [target / "versions"]
-    for folder in folders:
-        folder.mkdir(parents=True, exist_ok=True)
-        config.print_stdout("Creating directory %s ...  done", os.path.abspath(folder))
-        (folder / ".gitignore").write_text(".yamig-cache\n", encoding="utf-8")
-    shutil.copyfile(source / "README", target / "README")
-    shutil.copyfile(schema_path(), target / "revision.schema.json")
-    ini = Path(config.config_file_name or "yamig.ini")
-    if template == "pyproject":
-        ini = ini if ini.suffix == ".toml" else ini.parent / "pyproject.toml"
-    location = os.path.relpath(target.resolve(), ini.resolve().parent).replace(os.sep, "/")
-    template_file = source / ("pyproject.toml" if template == "pyproject" else "yamig.ini")
-    text = template_file.read_text(encoding="utf-8").replace("{script_location}", location)
-    if template == "pyproject" and ini.exists():
-        existing = ini.read_text(encoding="utf-8")
-        if "[tool.yamig]" in existing:
-            config.print_stdout("%s already has [tool.yamig], skipping", os.path.abspath(ini))
-        else:
-            ini.write_text(existing.rstrip("\n") + "\n" + text, encoding="utf-8")
-            config.print_stdout("Appending [tool.yamig] to %s ...  done", os.path.abspath(ini))
-    elif ini.exists():
-        config.print_stdout("File %s already exists, skipping", os.path.abspath(ini))
-    else:
-        ini.write_text(text.lstrip("\n"), encoding="utf-8")
-        config.print_stdout("Generating %s ...  done", os.path.abspath(ini))
-    config.print_stdout("Please edit configuration/connection settings in %r before proceeding.",
-                        str(ini))
+    run(config, directory, template, package)
 
 
 # the commands `yamig` offers, in the order `yamig --help` lists them
