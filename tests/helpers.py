@@ -30,3 +30,15 @@ def revision_text(rev: str, down: str | None, upgrade: str = "[]", downgrade: st
         text += "downgrade:" + (" []\n" if downgrade == "[]" else "\n" + textwrap.indent(
             textwrap.dedent(downgrade).strip("\n"), "  ") + "\n")
     return text
+
+
+def validate_code(config: Config, *args, **kwargs) -> int:
+    """command.validate's outcome as the CLI's exit code: 0 clean, else ValidationFailed's."""
+    from runner import command
+    from runner.errors import ValidationFailed
+
+    try:
+        command.validate(config, *args, **kwargs)
+    except ValidationFailed as failed:
+        return failed.exit_code
+    return 0

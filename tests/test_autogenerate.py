@@ -22,7 +22,7 @@ from runner.config import Config
 from runner.loader import load_revision_file
 from runner.operations import REGISTRY
 
-from .helpers import revision_text, write_project
+from .helpers import revision_text, validate_code, write_project
 
 # Each case: the schema before (upgrade operations of the first revision), the models after
 # (Python over `sa` and `metadata`), and the operations autogenerate must write for it.
@@ -394,7 +394,7 @@ def run_case(tmp_path, url: str, cases: list[str]) -> str:
     text = path.read_text()
     written = load_revision_file(path).data["upgrade"]
     assert sorted(next(iter(op)) for op in written) == sorted(expected_ops), text
-    assert command.validate(config, output_format="text") == 0, config.stdout.getvalue()
+    assert validate_code(config, output_format="text") == 0, config.stdout.getvalue()
     # the file round-trips: its replayed state is the models
     assert check_lines(config, offline=True) == ["No new upgrade operations detected."], text
 

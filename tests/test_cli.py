@@ -473,3 +473,23 @@ def test_a_folder_of_alembic_scripts_is_not_an_empty_history(tmp_path, argv):
     assert (result.returncode, result.stdout) == (0, "a1 (head)\n")
     assert result.stderr.startswith("versions/: 12 Alembic .py revision scripts beside 1 YAML revision; "
                                     "yamig reads only the YAML ones\n")
+
+
+def test_a_command_is_offered_from_its_command_line_alone(shop, capsys, monkeypatch):
+    """A function in runner.command.COMMANDS with a CommandLine becomes a sub-command, its
+    options passed by name: runner.cli knows no command by name."""
+    from runner import command
+    from runner.commands.base import _arg, _cli
+
+    def greet(config, who: str, loud: bool = False) -> None:
+        config.print_stdout(("HELLO %s" if loud else "hello %s"), who)
+
+    greet = _cli("Say hello.", _arg("who", help="whom"),
+                 _arg("--loud", action="store_true", help="shout"))(greet)
+    monkeypatch.setattr(command, "greet", greet, raising=False)
+    monkeypatch.setattr(command, "COMMANDS", (*command.COMMANDS, greet))
+    assert main(["greet", "ann", "--loud"]) == 0
+    assert capsys.readouterr().out == "HELLO ann\n"
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "    greet               Say hello.\n" in capsys.readouterr().out

@@ -14,9 +14,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import jsonschema
 
-from runner import command
-
-from .helpers import write_project
+from .helpers import validate_code, write_project
 
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
@@ -37,7 +35,7 @@ def validate(root: Path, fmt: str) -> str:
     config = write_project(root, {"a1_x.yaml": BASE, ODD_NAME: DROP})
     out = io.StringIO()
     config.stdout = out
-    assert command.validate(config, output_format=fmt) == 0
+    assert validate_code(config, output_format=fmt) == 0
     return out.getvalue()
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from runner import command
 
-from .helpers import revision_text, write_project
+from .helpers import revision_text, validate_code, write_project
 
 
 @pytest.mark.parametrize("table, column, schema", [
@@ -56,7 +56,7 @@ def _validate(config) -> list:
     """What validate finds about the state and the downgrades (its safety rules aside)."""
     out = io.StringIO()
     config.stdout = out
-    command.validate(config, output_format="json")
+    validate_code(config, output_format="json")
     return [(f["rule"], f["message"]) for f in json.loads(out.getvalue())
             if f["rule"] in ("state", "irreversible", "downgrade-mismatch")]
 

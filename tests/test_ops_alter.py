@@ -25,7 +25,7 @@ from runner.operations.alter import AlterColumn, RenameTable
 from runner.operations.tables import CreateTable
 from runner.state import SchemaState
 
-from .helpers import revision_text, write_project
+from .helpers import revision_text, validate_code, write_project
 
 BASE = revision_text("a1", None, """
     - create_table:
@@ -434,7 +434,7 @@ def test_validate_reports_a_missing_column_at_the_operation(tmp_path):
     """)})
     out = io.StringIO()
     config.stdout = out
-    assert command.validate(config, output_format="text") != 0
+    assert validate_code(config, output_format="text") != 0
     assert "b2_x.yaml:4:5: error state: column item.nope does not exist at this point" in out.getvalue()
 
 
@@ -679,7 +679,7 @@ def test_validate_finds_the_written_downgrades_restore_the_schema(tmp_path, vari
     config = project(tmp_path, "sqlite://", upgrade, downgrade)
     out = io.StringIO()
     config.stdout = out
-    command.validate(config, output_format="text")
+    validate_code(config, output_format="text")
     assert "error" not in out.getvalue().replace("0 error(s)", "")
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from runner import command
 from runner.errors import MigrationError, RevisionFileError
 
-from .helpers import revision_text, write_project
+from .helpers import revision_text, validate_code, write_project
 
 BASE = revision_text("a1", None, """
     - create_table:
@@ -390,7 +390,7 @@ def test_validate_reports_what_the_state_contradicts(tmp_path):
     config = write_project(tmp_path, {"a1_x.yaml": BASE, "b2_x.yaml": second})
     out = io.StringIO()
     config.stdout = out
-    assert command.validate(config) == 1
+    assert validate_code(config) == 1
     lines = [line for line in out.getvalue().splitlines() if ": error state: " in line]
     assert [line.split("b2_x.yaml:", 1)[1] for line in lines] == [
         "4:5: error state: column item.nope does not exist",
@@ -522,5 +522,5 @@ def test_a_dropped_key_keeps_its_sequence_in_the_state_as_in_postgresql(tmp_path
             op.state_forwards(state)
     assert state.table("tag").columns["id"]["autoincrement"] is generated
     cfg.stdout = io.StringIO()
-    command.validate(cfg, output_format="json")
+    validate_code(cfg, output_format="json")
     assert "downgrade-mismatch" not in cfg.stdout.getvalue(), cfg.stdout.getvalue()

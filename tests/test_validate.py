@@ -18,7 +18,7 @@ from runner.config import Config
 from runner.operations import REGISTRY
 
 from .conftest import SAMPLE
-from .helpers import revision_text, write_project
+from .helpers import revision_text, validate_code, write_project
 from .test_realdags import CORPORA, REALDAGS
 
 CORPUS = Path(__file__).parent / "validate_corpus"
@@ -40,7 +40,7 @@ def findings(tmp_path, revisions, url="sqlite://", fmt="json", extra="", message
         config = Config(config.config_file_name)
     out = io.StringIO()
     config.stdout = out
-    code = command.validate(config, output_format=fmt)
+    code = validate_code(config, output_format=fmt)
     if fmt != "json":
         return code, out.getvalue()
     found = json.loads(out.getvalue())
@@ -181,7 +181,7 @@ def test_changed_since_limits_findings_to_changed_files(tmp_path, monkeypatch):
         "revision: c3\ndown_revision: b2\nupgrade:\n  - execute: DROP VIEW v\ndowngrade: []\n")
     out = io.StringIO()
     config.stdout = out
-    command.validate(config, output_format="json", changed_since="HEAD")
+    validate_code(config, output_format="json", changed_since="HEAD")
     assert [(f["rule"], f["path"]) for f in json.loads(out.getvalue())] == [("execute", "versions/c3_x.yaml")]
 
 
@@ -225,7 +225,7 @@ def test_realdags_rendered_with_operations_are_clean(tmp_path, name):
     config = Config(str(tmp_path / "yamig.ini"))
     out = io.StringIO()
     config.stdout = out
-    code = command.validate(config, output_format="json")
+    code = validate_code(config, output_format="json")
     found = json.loads(out.getvalue())
     assert {f["rule"] for f in found} <= {"file-name", "multiple-heads"}, found[:3]
     heads = json.loads((REALDAGS / "expected" / name).read_text())["heads"]
@@ -283,7 +283,7 @@ def test_named_files_are_checked_with_the_whole_project(tmp_path, monkeypatch):
     (tmp_path / "draft" / "e5_x.yaml").write_text(revision_text("e5", "zz"))
     out = io.StringIO()
     config.stdout = out
-    code = command.validate(config, ["versions/c3_x.yaml", "draft"], output_format="json")
+    code = validate_code(config, ["versions/c3_x.yaml", "draft"], output_format="json")
     assert [(f["rule"], f["path"], f["line"]) for f in json.loads(out.getvalue())] == [
         ("missing-parent", "draft/e5_x.yaml", 2), ("execute", "versions/c3_x.yaml", 4)]
     assert code == 1
@@ -332,7 +332,7 @@ def test_alembic_scripts_in_the_versions_folder(tmp_path):
     (tmp_path / "versions" / "env_helpers.py").write_text("import os\n")
     out = io.StringIO()
     config.stdout = out
-    assert command.validate(config, output_format="json") == 1
+    assert validate_code(config, output_format="json") == 1
     (found,) = json.loads(out.getvalue())
     assert (found["rule"], found["severity"], found["message"]) == (
         "alembic-scripts", "error",
@@ -340,7 +340,7 @@ def test_alembic_scripts_in_the_versions_folder(tmp_path):
     (tmp_path / "versions" / "a1_x.yaml").write_text(BASE)
     out = io.StringIO()
     config.stdout = out
-    assert command.validate(config, output_format="json") == 0
+    assert validate_code(config, output_format="json") == 0
     (found,) = json.loads(out.getvalue())
     assert (found["rule"], found["severity"], found["message"]) == (
         "alembic-scripts", "warning",
@@ -405,7 +405,34 @@ def test_the_files_revision_writes_follow_the_file_template(tmp_path, monkeypatc
     path.rename(path.with_name("ab12_add_x.yaml"))
     out = io.StringIO()
     config.stdout = out
-    command.validate(config, output_format="json")
+    validate_code(config, output_format="json")
     assert [(f["rule"], f["message"]) for f in json.loads(out.getvalue())] == [(
         "file-name", "file name ab12_add_x.yaml does not follow file_template "
         "%(year)d_%(month).2d_%(day).2d_%(rev)s_%(slug)s: expected <year>_<month>_<day>_ab12_<slug>.yaml")]
+
+
+def test_python_callers_catch_validation_failed(tmp_path):
+    """From Python, validate raises as check does, carrying the CLI's exit code; clean returns None."""
+    from runner.errors import ValidationFailed
+
+    config = write_project(tmp_path, {"b2_x.yaml": revision_text("b2", "zz")})
+    config.stdout = io.StringIO()
+    with pytest.raises(ValidationFailed) as failed:
+        command.validate(config)
+    assert failed.value.exit_code == 1
+    config = write_project(tmp_path / "clean", {"a1_x.yaml": revision_text("a1", None)})
+    config.stdout = io.StringIO()
+    assert command.validate(config) is None
+    with pytest.raises(ValidationFailed) as failed:
+        command.validate(config, ["no_such_file.yaml"])
+    assert failed.value.exit_code == 2, config.stdout.getvalue()
+
+
+def test_cli_prints_only_the_findings_of_a_failed_validate(tmp_path, capsys):
+    from runner.cli import main
+
+    write_project(tmp_path, {"b2_x.yaml": revision_text("b2", "zz")})
+    assert main(["-c", str(tmp_path / "yamig.ini"), "validate", "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    assert [f["rule"] for f in json.loads(captured.out)] == ["missing-parent"]
+    assert captured.err == ""

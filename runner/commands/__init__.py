@@ -1,0 +1,1 @@
+"""Alembic's commands by family, offered together as runner.command."""

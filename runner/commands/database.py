@@ -1,0 +1,196 @@
+"""The commands that read or write a database's version table: upgrade, downgrade, stamp,
+current, ensure_version."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from runner.commands.base import (
+    _MIGRATING,
+    _TAG,
+    _VERBOSE,
+    _arg,
+    _cli,
+    _current_rows,
+    _describer,
+    _each_database,
+    load_graph,
+)
+from runner.errors import ConfigError, ResolutionError, YamigError
+
+if TYPE_CHECKING:
+    from runner.config import Config
+
+
+@_cli("Upgrade to a later version.", *_MIGRATING, logging=True)
+@_each_database
+def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None,
+            check: bool = True) -> None:
+    """Upgrade to a later version.
+
+    `check`: first replay the revisions to run as validate does, from the database's revision,
+    and refuse the run before anything runs when that finds an error.
+    """
+    from runner.operations import operations
+
+    graph = load_graph(config)
+    start, revision = _split_range(revision, sql)
+    _migrate(config, graph, sql, tag,
+             plan=lambda current: graph.upgrade_plan(current, revision),
+             ops_for=lambda step: operations(step.revision, "upgrade") or [],
+             start=start, check=check)
+
+
+@_cli("Revert to a previous version.", *_MIGRATING, logging=True)
+@_each_database
+def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None,
+              check: bool = True) -> None:
+    """Revert to a previous version (`check`: as for upgrade, on the downgrades to run)."""
+    from runner.derive import downgrade_operations
+
+    graph = load_graph(config)
+    if sql and ":" not in revision:
+        raise ConfigError("downgrade with --sql needs a range: <from>:<to>",
+                          hint="e.g. yamig downgrade --sql head:base")
+    start, revision = _split_range(revision, sql)
+    derived: dict = {}
+
+    def plan(current):
+        steps = graph.downgrade_plan(current, revision)
+        derived.update(downgrade_operations(graph, [s.revision.revision for s in steps]))
+        return steps
+
+    _migrate(config, graph, sql, tag, plan=plan,
+             ops_for=lambda step: derived[step.revision.revision], start=start, check=check)
+
+
+def _split_range(revision: str, sql: bool) -> tuple[str | None, str]:
+    """`start:end` is for offline mode only, as in Alembic."""
+    if ":" not in revision:
+        return None, revision
+    if not sql:
+        raise ConfigError(f"a range ({revision}) is only allowed with --sql",
+                          hint="online, give just the target; the start is the database's version")
+    start, end = revision.split(":", 1)
+    return start or None, end
+
+
+def _known_rows(graph, plan):
+    """Refuse to plan from version rows that no revision file defines."""
+    def checked(current):
+        for row in current:
+            if row not in graph.revisions:
+                raise ResolutionError(
+                    f"the database is at revision {row!r}, which no revision file defines",
+                    hint="check version_locations (or -c/--config), or restore that revision's file; "
+                         "`yamig stamp` can set the version table by hand")
+        return plan(current)
+    return checked
+
+
+def _checked(config: Config, graph, plan, ops_for, check: bool):
+    """The plan, refused before anything runs when the replay finds errors in the steps to run."""
+    if not check:
+        return plan
+
+    def checked(current):
+        steps = plan(current)
+        if steps:
+            from runner.findings import disabled_rules
+            from runner.semantics import check_run, run_refused
+
+            errors = check_run(graph, current, steps, ops_for, disabled_rules(config))
+            if errors:
+                raise run_refused(errors)
+        return steps
+    return checked
+
+
+def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, start,
+             check: bool = True) -> None:
+    plan = _checked(config, graph, _known_rows(graph, plan), ops_for, check)
+    if sql:
+        from runner.offline import run_offline
+
+        run_offline(config, graph, plan, ops_for, start, tag)
+        return
+    from runner.engine import connect
+    from runner.executor import migrate
+
+    with connect(config) as connection:
+        migrate(connection, config, plan, ops_for)
+
+
+@_cli("Set the version table to revision(s) without running migrations.",
+      _arg("revision", nargs="+", metavar="revisions",
+           help="target revision(s); base empties the table"),
+      _arg("--sql", action="store_true", help="print the SQL instead of running it"),
+      _TAG,
+      _arg("--purge", action="store_true", help="delete all version rows first"),
+      logging=True)
+@_each_database
+def stamp(config: Config, revision: str | list[str], sql: bool = False, tag: str | None = None,
+          purge: bool = False) -> None:
+    """Make the version table say `revision` without running any migration."""
+    graph = load_graph(config)
+    targets = [revision] if isinstance(revision, str) else list(revision)
+    if sql:
+        from runner.offline import stamp_offline
+
+        stamp_offline(config, graph, targets, purge, tag)
+        return
+    from runner.engine import connect
+    from runner.executor import stamp as stamp_rows
+
+    with connect(config) as connection:
+        stamp_rows(connection, config, lambda current: graph.stamp_plan(current, targets), purge)
+
+
+@_cli("Display the current revision for a database.",
+      _VERBOSE,
+      _arg("--check-heads", action="store_true",
+           help="fail unless the database is on all head revisions"),
+      logging=True)
+@_each_database
+def current(config: Config, verbose: bool = False, head_only: bool = False,
+            check_heads: bool = False) -> None:
+    """Display the current revision for a database."""
+    graph = load_graph(config)
+    rows = _current_rows(config)
+    if verbose:
+        from runner.engine import create_engine
+
+        url = config.attributes.get("connection")
+        url = url.engine.url if url is not None else create_engine(config.url).url
+        config.print_stdout("Current revision(s) for %s:", url.render_as_string(hide_password=True))
+    if check_heads and set(rows) != set(graph.heads):
+        raise YamigError("the database is not on all head revisions",
+                         hint="run `yamig upgrade heads`")
+    describer = _describer(graph)
+    _known_rows(graph, lambda current: None)(rows)
+    for row in sorted(rows):
+        config.print_stdout(describer.line(graph.revisions[row], verbose=verbose))
+
+
+@_cli("Create the version table if it is missing.",
+      _arg("--sql", action="store_true", help="print the DDL instead of running it"),
+      logging=True)
+@_each_database
+def ensure_version(config: Config, sql: bool = False) -> None:
+    """Create the version table if it is missing (`sql`: print its DDL instead)."""
+    from runner.executor import VersionTable
+
+    version_table = VersionTable(config.version_table, config.version_table_schema)
+    if sql:
+        from sqlalchemy.schema import CreateTable
+
+        from runner.offline import Script, dialect_for
+
+        Script(dialect_for(config.url), config.print_stdout).statement(CreateTable(version_table.table))
+        return
+    from runner.engine import connect
+    from runner.executor import _transaction
+
+    with connect(config) as connection:
+        with _transaction(connection):
+            version_table.create(connection)

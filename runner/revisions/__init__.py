@@ -1,0 +1,1 @@
+"""Revision files and projects on disk: writing new revisions (writer), creating projects (scaffold)."""
