@@ -14,19 +14,29 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from itertools import chain
+from operator import attrgetter
 
 from runner.errors import GraphError, ResolutionError
 from runner.graph.nodes import Node, Step, dedupe
 from runner.revision import Revision
 
 _RELATIVE = re.compile(r"(?:(.+?)@)?(\w+)?((?:\+|-)\d+)")
+_DOWN, _NEXT = attrgetter("down"), attrgetter("nextrev")
+_ALL_DOWN, _ALL_NEXT = attrgetter("all_down"), attrgetter("all_nextrev")
+
+Problem = tuple[str, str | None, str]  # (validate's rule id, file:line:column, message)
 
 
 class RevisionGraph:
     """The revisions as a graph, Alembic's identifier grammar over it, and the plans built
     from both (one class, as Alembic's RevisionMap: every rule walks the same nodes)."""
 
-    def __init__(self, revisions: Sequence[Revision]):
+    def __init__(self, revisions: Sequence[Revision], problems: list[Problem] | None = None):
+        """`problems` None: a broken graph raises GraphError on its first problem. A list: every
+        problem is appended as (rule, location, message), for `yamig validate`, and the graph keeps
+        what it can (the first revision of an id, the links whose ends exist, the revisions a base
+        reaches in `reached()`); plans over such a graph mean nothing until `problems` is empty."""
+        self._problems = problems
         enabled = gc.isenabled()
         gc.disable()  # tens of thousands of small objects, no cycles: the GC would only rescan them
         try:
@@ -37,84 +47,120 @@ class RevisionGraph:
 
     def _build(self, revisions: Sequence[Revision]) -> None:
         self.nodes: dict[str, Node] = {}
-        for rev in revisions:
-            if rev.revision in self.nodes:
-                first = self.nodes[rev.revision].rev
-                raise GraphError(f"revision id {rev.revision} is used twice: here and in {first.path}",
-                                 location=rev.where("revision"),
-                                 hint="give one of them a new id (and update what points to it)")
-            self.nodes[rev.revision] = Node(rev, len(self.nodes))
-        self.revisions: dict[str, Revision] = {n.id: n.rev for n in self.nodes.values()}
         self.labels: dict[str, Node] = {}
-        self._map_labels()
+        self._map_nodes(revisions)
+        self.revisions: dict[str, Revision] = {n.id: n.rev for n in self.nodes.values()}
         self._link()
         self._order = self._topological_order()
-        self._normalize_dependencies()
+        if not self._problems:
+            self._normalize_dependencies()
         self._anc_bits: dict[str, int] | None = None
         self._labels: dict[str, frozenset[str]] | None = None
 
-    # -- construction ------------------------------------------------------------------------
-    def _map_labels(self) -> None:
-        for node in self.nodes.values():
-            for label in node.rev.branch_labels:
-                other = self.labels.get(label) or self.nodes.get(label)
+    # -- construction and its checks -----------------------------------------------------------
+    def _map_nodes(self, revisions: Sequence[Revision]) -> None:
+        """Ids and branch labels, each claimed once; a label is no revision's id."""
+        nodes, labels, problems = self.nodes, self.labels, self._problems
+        for rev in revisions:
+            first = nodes.get(rev.revision)
+            if first is not None:
+                if problems is None:
+                    raise GraphError(f"revision id {rev.revision} is used twice: here and in "
+                                     f"{first.rev.path}", location=rev.where("revision"),
+                                     hint="give one of them a new id (and update what points to it)")
+                problems.append(("duplicate-id", rev.where("revision"), f"revision id {rev.revision} "
+                                 f"is defined by more than one file (also {first.rev.path})"))
+            else:
+                nodes[rev.revision] = Node(rev, len(nodes))
+            for label in rev.branch_labels:
+                other = labels.get(label)
                 if other is not None:
-                    raise GraphError(
-                        f"branch label {label!r} is already used by revision {other.id} ({other.rev.path})",
-                        location=node.rev.where("branch_labels"),
-                        hint="branch labels must be unique and differ from every revision id")
-                self.labels[label] = node
+                    if problems is None:
+                        raise _label_taken(label, other, rev)
+                    problems.append(("duplicate-label", rev.where("branch_labels"),
+                                     f"branch label {label!r} is also used by {other.rev.path}"))
+                else:
+                    labels[label] = first or nodes[rev.revision]
+        for label, node in labels.items():
+            other = nodes.get(label)
+            if other is not None:
+                self._fail(_label_taken(label, other, node.rev))
 
     def _link(self) -> None:
-        for node in self.nodes.values():
+        nodes, labels, problems = self.nodes, self.labels, self._problems
+        for node in nodes.values():
+            rev = node.rev
             for i, parent in enumerate(node.down):
-                if parent not in self.nodes:
+                if parent not in nodes:
                     at = ("down_revision", i) if len(node.down) > 1 else ("down_revision",)
-                    raise GraphError(
-                        f"revision {node.id} names parent {parent!r}, which no revision file defines",
-                        location=node.rev.where(*at),
-                        hint=_missing_hint(parent, self.nodes))
+                    if problems is None:
+                        raise GraphError(f"revision {node.id} names parent {parent!r}, which no "
+                                         "revision file defines", location=rev.where(*at),
+                                         hint=_missing_hint(parent, nodes))
+                    problems.append(("missing-parent", rev.where(*at),
+                                     f"parent {parent!r} is defined by no file"))
             deps = []
-            for i, dep in enumerate(node.rev.depends_on):
-                target = self.nodes.get(dep) or self.labels.get(dep)
+            missing: tuple[str, ...] = ()
+            for i, dep in enumerate(rev.depends_on):
+                target = nodes.get(dep) or labels.get(dep)
                 if target is None:
-                    at = ("depends_on", i) if len(node.rev.depends_on) > 1 else ("depends_on",)
-                    raise GraphError(
-                        f"revision {node.id} depends on {dep!r}, which is neither a revision nor a "
-                        "branch label", location=node.rev.where(*at), hint=_missing_hint(dep, self.nodes))
-                deps.append(target.id)
+                    at = ("depends_on", i) if len(rev.depends_on) > 1 else ("depends_on",)
+                    if problems is None:
+                        raise GraphError(f"revision {node.id} depends on {dep!r}, which is neither "
+                                         "a revision nor a branch label", location=rev.where(*at),
+                                         hint=_missing_hint(dep, nodes))
+                    problems.append(("missing-dependency", rev.where("depends_on"),
+                                     f"dependency {dep!r} is neither a revision nor a branch label"))
+                    missing += (dep,)  # collected: never ready, so never reached
+                else:
+                    deps.append(target.id)
             node.deps = tuple(deps)
-            if deps:
-                node.all_down = dedupe(node.down + node.deps)
+            if deps or missing:
+                node.all_down = dedupe(node.down + node.deps + missing)
             for parent in node.all_down:
-                parent_node = self.nodes[parent]
+                try:
+                    parent_node = nodes[parent]
+                except KeyError:  # collected as missing above
+                    continue
                 parent_node.all_nextrev.append(node.id)
                 if parent in node.down:
                     parent_node.nextrev.append(node.id)
-        self.heads = tuple(n.id for n in self.nodes.values() if not n.nextrev)
-        self.heads_resolved_dependencies = tuple(n.id for n in self.nodes.values() if not n.all_nextrev)
-        self.bases = tuple(n.id for n in self.nodes.values() if not n.down)
-        self.branch_points = [(n.id, tuple(n.nextrev)) for n in self.nodes.values() if len(n.nextrev) > 1]
+        self.heads = tuple(n.id for n in nodes.values() if not n.nextrev)
+        self.heads_resolved_dependencies = tuple(n.id for n in nodes.values() if not n.all_nextrev)
+        self.bases = tuple(n.id for n in nodes.values() if not n.down)
+        self.branch_points = [(n.id, tuple(n.nextrev)) for n in nodes.values() if len(n.nextrev) > 1]
 
     def _topological_order(self) -> list[str]:
-        """Parents and dependencies before children (Kahn's algorithm, first ready first).
+        """Parents and dependencies before children: every revision, or a cycle is reported.
 
         Any topological order serves its users (dependency normalisation, ancestor
         bitsets, labels). Pure Python: importing networkx costs more than sorting 10,000
         revisions, so it is imported only to describe a cycle when there is one.
         """
+        order = self._ready_order(deps=True)
+        if len(order) < len(self.nodes) and not self._problems:  # else missing links explain it
+            self._fail(self._cycle())
+        return order
+
+    def _ready_order(self, deps: bool) -> list[str]:
+        """Kahn's algorithm, first ready first, over parents and dependencies or over parents only.
+        A revision with a missing prerequisite, or in or below a cycle, is never ready."""
+        down, after = (_ALL_DOWN, _ALL_NEXT) if deps else (_DOWN, _NEXT)
         nodes = self.nodes
-        waiting = {i: len(n.all_down) for i, n in nodes.items()}
-        order = [i for i, n in nodes.items() if not n.all_down]
+        waiting = {i: len(down(n)) for i, n in nodes.items()}
+        order = [i for i, n in nodes.items() if not down(n)]
         for rev_id in order:  # grows while it is walked
-            for child in nodes[rev_id].all_nextrev:
+            for child in after(nodes[rev_id]):
                 left = waiting[child] - 1
                 waiting[child] = left
                 if not left:
                     order.append(child)
-        if len(order) < len(nodes):
-            self._report_cycle()
         return order
+
+    def reached(self, deps: bool = True) -> set[str]:
+        """The ids a base reaches through parents and dependencies (`deps`) or parents only: all
+        of them unless the collected problems say otherwise."""
+        return set(self._order if deps else self._ready_order(deps=False))
 
     def to_networkx(self):
         """The graph as a networkx DiGraph: parent and dependency edges, kept apart by `kind`."""
@@ -128,15 +174,22 @@ class RevisionGraph:
                                  kind="dependency")
         return graph
 
-    def _report_cycle(self) -> None:
+    def _fail(self, error: GraphError) -> None:
+        """A problem validate has no rule of its own for: it reports it as `cycle`, the rule a
+        graph that would not build fell to."""
+        if self._problems is None:
+            raise error
+        self._problems.append(("cycle", error.location, error.message))
+
+    def _cycle(self) -> GraphError:
         import networkx as nx
 
         ids = [edge[0] for edge in nx.find_cycle(self.to_networkx())]
         files = ", ".join(f"{i} ({self.nodes[i].rev.path})" for i in ids)
         first = self.nodes[ids[0]].rev
-        raise GraphError(f"the revisions form a cycle: {' -> '.join(ids + [ids[0]])}",
-                         location=first.where("down_revision"),
-                         hint=f"one of these must not point back to the others: {files}")
+        return GraphError(f"the revisions form a cycle: {' -> '.join(ids + [ids[0]])}",
+                          location=first.where("down_revision"),
+                          hint=f"one of these must not point back to the others: {files}")
 
     def _normalize_dependencies(self) -> None:
         """Alembic drops a dependency that a versioned ancestor already depends on.
@@ -691,6 +744,12 @@ class RevisionGraph:
                 labels[rev_id_] = value
             self._labels = labels
         return self._labels[rev_id]
+
+
+def _label_taken(label: str, other: Node, rev: Revision) -> GraphError:
+    return GraphError(f"branch label {label!r} is already used by revision {other.id} ({other.rev.path})",
+                      location=rev.where("branch_labels"),
+                      hint="branch labels must be unique and differ from every revision id")
 
 
 def _missing_hint(name: str, nodes: dict[str, Node]) -> str:
