@@ -19,7 +19,6 @@ import os
 import re
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 from runner.errors import GraphError, RevisionFileError, YamigError
@@ -242,52 +241,29 @@ def _check_graph(revisions: list[Revision], collector: Collector):
     reaches when the graph is broken), or None when not even that can be built."""
     from runner.graph import RevisionGraph
 
-    ids = Counter(r.revision for r in revisions)
-    labels: dict[str, Revision] = {}
-    first: dict[str, Revision] = {}
-    for rev in revisions:
-        if rev.revision in first:
-            collector.add("duplicate-id", rev.where("revision"), f"revision id {rev.revision} is defined "
-                          f"by more than one file (also {first[rev.revision].path})")
-        first.setdefault(rev.revision, rev)
-        for label in rev.branch_labels:
-            if label in labels:
-                collector.add("duplicate-label", rev.where("branch_labels"),
-                              f"branch label {label!r} is also used by {labels[label].path}")
-            labels.setdefault(label, rev)
-    for rev in revisions:
-        for i, parent in enumerate(rev.down_revision):
-            if parent not in ids:
-                at = ("down_revision", i) if len(rev.down_revision) > 1 else ("down_revision",)
-                collector.add("missing-parent", rev.where(*at), f"parent {parent!r} is defined by no file")
-        for dep in rev.depends_on:
-            if dep not in ids and dep not in labels:
-                collector.add("missing-dependency", rev.where("depends_on"),
-                              f"dependency {dep!r} is neither a revision nor a branch label")
-    broken = collector.has("duplicate-id", "duplicate-label", "missing-parent", "missing-dependency")
-    if not broken:
-        try:
-            graph = RevisionGraph(revisions)
-        except GraphError as err:
-            collector.add("cycle", err.location, err.message)
-        else:
+    problems: list = []
+    graph = RevisionGraph(revisions, problems)
+    integrity = ("duplicate-id", "duplicate-label", "missing-parent", "missing-dependency")
+    for rule, location, message in problems:
+        if rule in integrity:
+            collector.add(rule, location, message)
+    if not collector.has(*integrity):
+        if not problems:
             heads = _unlabelled_heads(graph)
             if len(heads) > 1:
                 for head in heads:
                     collector.add("multiple-heads", graph.revisions[head].where("revision"),
                                   f"{head} is one of {len(heads)} heads: {', '.join(heads)}")
             return graph
-    unique = list(first.values())
-    _report_unreachable(unique, first, collector)
+        for rule, location, message in problems[:1]:  # what building the graph would raise
+            if rule == "cycle":
+                collector.add(rule, location, message)
+    _report_unreachable(graph, collector)
     if collector.has("duplicate-id", "duplicate-label"):
         return None  # which file is meant is ambiguous: replaying would only guess
-
-    def prerequisites(rev: Revision) -> list[str]:
-        return list(rev.down_revision) + [labels[d].revision if d in labels else d for d in rev.depends_on]
-
-    replayable = _reachable(unique, first, prerequisites)
+    replayable = graph.reached()
     try:
-        return RevisionGraph([r for r in unique if r.revision in replayable])
+        return RevisionGraph([r for r in graph.revisions.values() if r.revision in replayable])
     except GraphError:
         return None
 
@@ -302,34 +278,10 @@ def _unlabelled_heads(graph) -> list[str]:
             if not labels[head] - frozenset().union(*(labels[h] for h in heads if h != head))]
 
 
-def _reachable(revisions: list[Revision], by_id: dict[str, Revision], prerequisites) -> set[str]:
-    """Ids whose prerequisites all exist and are themselves reachable, from the bases down."""
-    waiting: dict[str, int] = {}
-    after: dict[str, list[str]] = {}
-    todo = []
-    for rev in revisions:
-        needs = set(prerequisites(rev))
-        if any(n not in by_id for n in needs):
-            continue
-        waiting[rev.revision] = len(needs)
-        for need in needs:
-            after.setdefault(need, []).append(rev.revision)
-        if not needs:
-            todo.append(rev.revision)
-    reached = set()
-    while todo:
-        rev_id = todo.pop()
-        reached.add(rev_id)
-        for child in after.get(rev_id, ()):
-            waiting[child] -= 1
-            if waiting[child] == 0:
-                todo.append(child)
-    return reached
-
-
-def _report_unreachable(revisions: list[Revision], by_id: dict[str, Revision], collector: Collector):
-    reached = _reachable(revisions, by_id, lambda rev: rev.down_revision)
-    for rev in revisions:
+def _report_unreachable(graph, collector: Collector) -> None:
+    by_id = graph.revisions
+    reached = graph.reached(deps=False)
+    for rev in by_id.values():
         if rev.revision in reached or any(p not in by_id for p in rev.down_revision):
             continue  # reachable, or its own missing parent is already reported
         collector.add("unreachable", rev.where("down_revision"),

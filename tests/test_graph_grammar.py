@@ -154,6 +154,32 @@ def test_graph_errors_name_files_and_lines(revisions, message):
     assert message in str(info.value)
 
 
+def test_collecting_graph_reports_every_problem_and_what_a_base_reaches():
+    """With a problems list the graph raises nothing: each problem is collected once, with
+    validate's rule and wording, and the part a base reaches is still known."""
+    problems: list = []
+    graph = RevisionGraph([rev("a1", labels=("x",)), rev("a1", "a1"), rev("b2", "zz"),
+                           rev("c3", "b2"), rev("d4", "a1", labels=("x",), deps=("nope",)),
+                           rev("e5", "a1")], problems)
+    assert problems == [
+        ("duplicate-id", "versions/a1.yaml:1:11",
+         "revision id a1 is defined by more than one file (also versions/a1.yaml)"),
+        ("duplicate-label", "versions/d4.yaml:4:16", "branch label 'x' is also used by versions/a1.yaml"),
+        ("missing-parent", "versions/b2.yaml:2:16", "parent 'zz' is defined by no file"),
+        ("missing-dependency", "versions/d4.yaml:3:13",
+         "dependency 'nope' is neither a revision nor a branch label"),
+    ]
+    assert graph.reached() == {"a1", "e5"}
+    assert graph.reached(deps=False) == {"a1", "d4", "e5"}
+
+
+def test_collecting_graph_reports_a_cycle_as_building_would_raise_it():
+    problems: list = []
+    graph = RevisionGraph([rev("a1"), rev("b2", "c3"), rev("c3", "b2")], problems)
+    assert problems == [("cycle", "versions/b2.yaml:2:16", "the revisions form a cycle: b2 -> c3 -> b2")]
+    assert graph.reached() == {"a1"}
+
+
 def test_cycle_error_names_every_file():
     with pytest.raises(GraphError) as info:
         RevisionGraph([rev("a1", "b2"), rev("b2", "a1")])
