@@ -85,7 +85,7 @@ def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = 
     `check`: first replay the revisions to run as validate does, from the database's revision,
     and refuse the run before anything runs when that finds an error.
     """
-    from runner.operations import operations
+    from runner.checks import operations
 
     graph = load_graph(config)
     start, revision = _split_range(revision, sql)
@@ -557,7 +557,7 @@ def _templates() -> dict[str, str]:
 def init(config: Config, directory: str, template: str = "generic", package: bool = False) -> None:
     """Initialize a new scripts directory: versions/, a README, the schema, and the configuration
     (yamig.ini; with the `pyproject` template, [tool.yamig] in pyproject.toml)."""
-    from runner.loader import schema_path
+    from runner.checks import schema_path
 
     if template not in _templates():
         raise ConfigError(f"no template named {template!r}",

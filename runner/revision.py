@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+KEY = "\0key"
+"""Marks a key's own position in `Revision.positions`: `path + (KEY,)` is where the key is
+written, `path` where its value is; errors about the key itself point at the former."""
+
 
 class Revision:
     """A revision as the graph and the interpreter see it.

@@ -33,7 +33,7 @@ Key = tuple  # (schema, table name)
 
 
 def check_semantics(graph, collector: Collector, dialect: str | None) -> None:
-    from runner.operations import operations
+    from runner.checks import operations
 
     state = SchemaState()
     paused = gc.isenabled()
@@ -84,7 +84,7 @@ def check_run(graph, current: tuple[str, ...], steps: list, ops_for,
 def state_at(graph, current: tuple[str, ...]) -> SchemaState:
     """The schema as the revisions describe it once `current` (version rows) and everything
     they need are applied, in upgrade order."""
-    from runner.operations import operations
+    from runner.checks import operations
 
     state = SchemaState()
     rows: tuple[str, ...] = ()

@@ -135,7 +135,7 @@ def test_header_cache_serves_unchanged_files_and_rereads_changed_ones(tmp_path):
     assert [(r.revision, r.down_revision, r.message) for r in cached] == \
         [(r.revision, r.down_revision, r.message) for r in first]
     assert cached[1]._data is None                      # body not parsed for the header
-    from runner.operations import operations
+    from runner.checks import operations
 
     assert [op.name for op in operations(cached[1], "upgrade")] == ["drop_table"]
     assert cached[1].where("upgrade", 0) == f"{second}:5:5"
@@ -150,8 +150,8 @@ def test_no_cache_when_checking(tmp_path):
 
 
 def test_cache_remembers_a_file_passed_the_schema(tmp_path):
+    from runner.checks import operations
     from runner.loader import save_caches
-    from runner.operations import operations
 
     write(tmp_path, "revision: a\ndown_revision: null\nupgrade:\n  - drop_table: {table_name: t}\n",
           "1_a.yaml")
@@ -166,7 +166,7 @@ def test_cache_remembers_a_file_passed_the_schema(tmp_path):
 
 def test_unchanged_bodies_and_positions_come_from_the_cache_without_parsing(tmp_path, monkeypatch):
     import runner.loader as loader
-    from runner.operations import operations
+    from runner.checks import operations
 
     path = write(tmp_path, "revision: a\ndown_revision: null\nupgrade:\n"
                  "  - drop_table: {table_name: t}\n", "1_a.yaml")
