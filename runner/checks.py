@@ -21,6 +21,7 @@ from runner.revision import KEY, Revision
 if TYPE_CHECKING:
     from runner.operations import Operation
 
+_SECTIONS = ("upgrade", "downgrade")
 @lru_cache(maxsize=1)
 def schema_path() -> Path:
     """The JSON Schema: installed with the package, or beside it in a source checkout."""
@@ -54,9 +55,8 @@ def check_revision(revision: Revision) -> None:
     the file, see RevisionFileError.errors); else parse and cache the operations."""
     from runner.operations import parse_operations
 
-    if revision.cache.get("schema_ok"):  # unchanged since it last passed (loader's cache)
-        for section in ("upgrade", "downgrade"):
-            revision.cache[section] = parse_operations(revision, section)
+    if revision.schema_ok:  # unchanged since it last passed (loader's cache)
+        revision.parsed = {section: parse_operations(revision, section) for section in _SECTIONS}
         return
     names, reported = _operation_names(revision)
     found = [(_position(error), error) for error in names]
@@ -71,18 +71,17 @@ def check_revision(revision: Revision) -> None:
     if found:
         found.sort(key=lambda pair: pair[0])
         raise several([error for _, error in found])
-    for section in ("upgrade", "downgrade"):
-        revision.cache[section] = parse_operations(revision, section)
-    on_schema_ok = revision.cache.pop("on_schema_ok", None)
+    revision.parsed = {section: parse_operations(revision, section) for section in _SECTIONS}
+    on_schema_ok, revision.on_schema_ok = revision.on_schema_ok, None
     if on_schema_ok is not None:
         on_schema_ok()
 
 
 def operations(revision: Revision, section: str) -> list[Operation] | None:
     """The revision's operations for `section`, checked against the contract and parsed once."""
-    if section not in revision.cache:
-        check_revision(revision)  # fills revision.cache for both sections
-    return revision.cache[section]
+    if revision.parsed is None:
+        check_revision(revision)  # parses both sections
+    return revision.parsed[section]  # type: ignore[index]
 
 
 def _operation_names(revision: Revision) -> tuple[list[RevisionFileError], set[tuple]]:

@@ -272,16 +272,16 @@ class FolderCache:
         revision = Revision(row[2], row[3], row[4], row[5], row[6], where,
                             body_loader=_BodyLoader(self, path, where, row[0], row[1]))
         if row[7]:
-            revision.cache["schema_ok"] = True
+            revision.schema_ok = True
         else:
-            revision.cache["on_schema_ok"] = lambda: self._mark_valid(path)
+            revision.on_schema_ok = lambda: self._mark_valid(path)
         return revision
 
     def put(self, path: str, stat: os.stat_result, rev: Revision) -> None:
         """Remember a freshly parsed file (written by save_headers(), and save() at exit)."""
         self.seen[path] = (stat.st_mtime_ns, stat.st_size, rev.revision, rev.down_revision,
                            rev.branch_labels, rev.depends_on, rev.message, False)
-        rev.cache["on_schema_ok"] = lambda: self._mark_valid(path)
+        rev.on_schema_ok = lambda: self._mark_valid(path)
         self.put_body(path, stat.st_mtime_ns, stat.st_size, rev.data, rev.positions)
 
     def _mark_valid(self, path: str) -> None:

@@ -41,7 +41,7 @@ def check_semantics(graph, collector: Collector, dialect: str | None) -> None:
     try:
         for step in graph.upgrade_plan((), "heads"):
             rev = step.revision
-            if rev.cache.get("invalid"):
+            if rev.invalid:
                 state.opaque = True  # what the unreadable revision does is unknown from here on
                 continue
             _replay(rev, operations(rev, "upgrade") or [], operations(rev, "downgrade"), state,

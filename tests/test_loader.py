@@ -43,8 +43,8 @@ def test_loads_contract_fields_and_positions(tmp_path, monkeypatch):
     assert rev.message == "add invoice"
     assert rev.data["create_date"] == "2026-11-24 10:00:00"
     assert rev.where("upgrade", 0, "create_table", "columns", 0, "type") == "r1_x.yaml:11:28"
-    assert [op.name for op in rev.cache["upgrade"]] == ["create_table"]
-    assert rev.cache["downgrade"] is None
+    assert [op.name for op in rev.parsed["upgrade"]] == ["create_table"]
+    assert rev.parsed["downgrade"] is None
 
 
 def test_load_order_files_before_subfolders_depth_first(tmp_path):
@@ -156,11 +156,11 @@ def test_cache_remembers_a_file_passed_the_schema(tmp_path):
     write(tmp_path, "revision: a\ndown_revision: null\nupgrade:\n  - drop_table: {table_name: t}\n",
           "1_a.yaml")
     first = load_revisions([tmp_path], use_cache=True)[0]
-    assert "schema_ok" not in first.cache
+    assert not first.schema_ok
     operations(first, "upgrade")          # validated now: the cache is told, and saves at exit
     save_caches()
     again = load_revisions([tmp_path], use_cache=True)[0]
-    assert again.cache.get("schema_ok") is True
+    assert again.schema_ok is True
     assert [op.name for op in operations(again, "upgrade")] == ["drop_table"]
 
 
