@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from runner.operations import Operation
 
 _SECTIONS = ("upgrade", "downgrade")
+
+
 @lru_cache(maxsize=1)
 def schema_path() -> Path:
     """The JSON Schema: installed with the package, or beside it in a source checkout."""

@@ -478,10 +478,10 @@ def ensure_version(config: Config, sql: bool = False) -> None:
         Script(dialect_for(config.url), config.print_stdout).statement(CreateTable(version_table.table))
         return
     from runner.engine import connect
-    from runner.executor import _transaction
+    from runner.executor import transaction
 
     with connect(config) as connection:
-        with _transaction(connection):
+        with transaction(connection):
             version_table.create(connection)
 
 
