@@ -93,7 +93,7 @@ def _compare_offline(config, graph, target, metadata, filters) -> Comparison:
 
 def replay(graph, target: tuple[str, ...]):
     """The schema state the revisions up to `target` describe."""
-    from runner.operations import operations
+    from runner.checks import operations
     from runner.state import SchemaState
 
     state = SchemaState()

@@ -1,5 +1,8 @@
 """A revision file against the contract: the JSON Schema, operation names, type strings.
 
+The one place that checks a revision's operation lists and parses them (`operations()`):
+the loader and the operations sit below it and never call back into it.
+
 jsonschema's errors are turned into `file:line:column: what is wrong` plus a
 hint, pointing at the offending key or value rather than at the document.
 """
@@ -9,18 +12,36 @@ from __future__ import annotations
 import difflib
 import json
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from runner.errors import RevisionFileError, several
-from runner.revision import Revision
+from runner.revision import KEY, Revision
 
-_KEY = "\0key"
+if TYPE_CHECKING:
+    from runner.operations import Operation
+
+_SECTIONS = ("upgrade", "downgrade")
+
+
+@lru_cache(maxsize=1)
+def schema_path() -> Path:
+    """The JSON Schema: installed with the package, or beside it in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "schemas", here.parent / "schemas"):
+        target = candidate / "revision.schema.json"
+        if target.is_file():
+            return target
+    try:
+        from importlib.resources import files
+
+        return Path(str(files("runner.schemas").joinpath("revision.schema.json")))
+    except (ModuleNotFoundError, TypeError):  # pragma: no cover
+        return here.parent / "schemas" / "revision.schema.json"
 
 
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
-    from runner.loader import schema_path
-
     return json.loads(schema_path().read_text(encoding="utf-8"))
 
 
@@ -36,9 +57,8 @@ def check_revision(revision: Revision) -> None:
     the file, see RevisionFileError.errors); else parse and cache the operations."""
     from runner.operations import parse_operations
 
-    if revision.cache.get("schema_ok"):  # unchanged since it last passed (loader's cache)
-        for section in ("upgrade", "downgrade"):
-            revision.cache[section] = parse_operations(revision, section)
+    if revision.schema_ok:  # unchanged since it last passed (loader's cache)
+        revision.parsed = {section: parse_operations(revision, section) for section in _SECTIONS}
         return
     names, reported = _operation_names(revision)
     found = [(_position(error), error) for error in names]
@@ -53,11 +73,17 @@ def check_revision(revision: Revision) -> None:
     if found:
         found.sort(key=lambda pair: pair[0])
         raise several([error for _, error in found])
-    for section in ("upgrade", "downgrade"):
-        revision.cache[section] = parse_operations(revision, section)
-    on_schema_ok = revision.cache.pop("on_schema_ok", None)
+    revision.parsed = {section: parse_operations(revision, section) for section in _SECTIONS}
+    on_schema_ok, revision.on_schema_ok = revision.on_schema_ok, None
     if on_schema_ok is not None:
         on_schema_ok()
+
+
+def operations(revision: Revision, section: str) -> list[Operation] | None:
+    """The revision's operations for `section`, checked against the contract and parsed once."""
+    if revision.parsed is None:
+        check_revision(revision)  # parses both sections
+    return revision.parsed[section]  # type: ignore[index]
 
 
 def _operation_names(revision: Revision) -> tuple[list[RevisionFileError], set[tuple]]:
@@ -103,7 +129,7 @@ def _position(error: RevisionFileError) -> tuple[int, int]:
 
 
 def _key_location(revision: Revision, path: tuple) -> str:
-    pos = revision.positions.get(path + (_KEY,))
+    pos = revision.positions.get(path + (KEY,))
     if pos:
         return f"{revision.path}:{pos[0]}:{pos[1]}"
     return revision.where(*path)
@@ -136,7 +162,7 @@ def _schema_errors(revision: Revision, error) -> list[tuple[tuple[int, int], Rev
     if error.validator == "required" and isinstance(error.instance, dict) and error.instance:
         # shown at the mapping, but ordered after its last key: a missing key is noticed at the
         # end, after a misspelt one that was probably meant to be it
-        order = max(revision.positions.get(path + (key, _KEY), order) for key in error.instance)
+        order = max(revision.positions.get(path + (key, KEY), order) for key in error.instance)
     return [(order, found)]
 
 

@@ -139,7 +139,7 @@ def model_tables(metadatas: list[Any]) -> list[Any]:
 def state_tables(state) -> list[Any]:
     """The replayed schema state as Tables, built as create_table / create_index build them."""
     from runner.ddl import build_table
-    from runner.operations.indexes import _dialect_options
+    from runner.operations.indexes import dialect_options
 
     tables = []
     for table_state in state.tables.values():
@@ -153,7 +153,7 @@ def state_tables(state) -> list[Any]:
                            sa.text(c["sql"] if isinstance(c, dict) else c)
                            for c in spec.get("columns", [])]
             sa.Index(name, *expressions, unique=bool(spec.get("unique")), _table=table,
-                     **_dialect_options(spec))
+                     **dialect_options(spec))
         tables.append(table)
     return tables
 

@@ -51,8 +51,8 @@ class RenameTable(AlterTable):
 
 @compiles(RenameTable)
 def _rename_table(element: RenameTable, compiler, **kw) -> str:
-    return (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
-            f"RENAME TO {_table(compiler, element.new_table_name, element.schema)}")
+    return (f"ALTER TABLE {quoted_table(compiler, element.table_name, element.schema)} "
+            f"RENAME TO {quoted_table(compiler, element.new_table_name, element.schema)}")
 
 
 @compiles(RenameTable, "postgresql")
@@ -60,24 +60,24 @@ def _rename_table(element: RenameTable, compiler, **kw) -> str:
 @compiles(RenameTable, "oracle")
 def _rename_table_unqualified(element: RenameTable, compiler, **kw) -> str:
     # these refuse a schema on the new name: the table stays in its schema
-    return (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
+    return (f"ALTER TABLE {quoted_table(compiler, element.table_name, element.schema)} "
             f"RENAME TO {compiler.preparer.quote(element.new_table_name)}")
 
 
 @compiles(RenameTable, "mssql")
 def _rename_table_mssql(element: RenameTable, compiler, **kw) -> str:
-    return (f"EXEC sp_rename '{_table(compiler, element.table_name, element.schema)}', "
+    return (f"EXEC sp_rename '{quoted_table(compiler, element.table_name, element.schema)}', "
             f"{compiler.preparer.quote(element.new_table_name)}")
 
 
-def _table(compiler, name: str, schema: str | None) -> str:
+def quoted_table(compiler, name: str, schema: str | None) -> str:
     quoted = compiler.preparer.quote(name)
     return f"{compiler.preparer.quote_schema(schema)}.{quoted}" if schema else quoted
 
 
 @compiles(AddColumn)
 def _add_column(element: AddColumn, compiler, **kw) -> str:
-    text = (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
+    text = (f"ALTER TABLE {quoted_table(compiler, element.table_name, element.schema)} "
             f"ADD COLUMN {compiler.get_column_specification(element.column)}")
     return text + _inline_references(element, compiler)
 
@@ -86,7 +86,7 @@ def _add_column(element: AddColumn, compiler, **kw) -> str:
 @compiles(AddColumn, "oracle")
 def _add_column_bare(element: AddColumn, compiler, **kw) -> str:
     # SQL Server and Oracle spell it ADD without COLUMN (a syntax error there), as Alembic does
-    return (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
+    return (f"ALTER TABLE {quoted_table(compiler, element.table_name, element.schema)} "
             f"ADD {compiler.get_column_specification(element.column)}")
 
 
@@ -97,7 +97,7 @@ def _inline_references(element: AddColumn, compiler) -> str:
     fk = next(iter(element.column.foreign_keys))
     target = fk.column
     text = f" CONSTRAINT {compiler.preparer.quote(fk.name)}" if fk.name else ""  # SQLite keeps it
-    text += f" REFERENCES {_table(compiler, target.table.name, target.table.schema)} "
+    text += f" REFERENCES {quoted_table(compiler, target.table.name, target.table.schema)} "
     text += f"({compiler.preparer.quote(target.name)})"
     if fk.ondelete:
         text += f" ON DELETE {fk.ondelete}"
@@ -108,7 +108,7 @@ def _inline_references(element: AddColumn, compiler) -> str:
 
 @compiles(DropColumn)
 def _drop_column(element: DropColumn, compiler, **kw) -> str:
-    return (f"ALTER TABLE {_table(compiler, element.table_name, element.schema)} "
+    return (f"ALTER TABLE {quoted_table(compiler, element.table_name, element.schema)} "
             f"DROP COLUMN {compiler.preparer.quote(element.column_name)}")
 
 

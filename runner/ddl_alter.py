@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import sqltypes
 
-from runner.ddl import AlterTable, _table
+from runner.ddl import AlterTable, quoted_table
 
 
 class _NotGiven:
@@ -113,7 +113,7 @@ class MSSQLDropForeignKey(AlterColumn):
 
 
 def _alter(compiler, element: AlterTable) -> str:
-    return f"ALTER TABLE {_table(compiler, element.table_name, element.schema)}"
+    return f"ALTER TABLE {quoted_table(compiler, element.table_name, element.schema)}"
 
 
 def _col(compiler, name: str) -> str:
@@ -204,7 +204,7 @@ def _column_name_column(element, compiler, **kw) -> str:
 
 @compiles(ColumnName, "mssql")
 def _column_name_mssql(element, compiler, **kw) -> str:
-    return (f"EXEC sp_rename '{_table(compiler, element.table_name, element.schema)}."
+    return (f"EXEC sp_rename '{quoted_table(compiler, element.table_name, element.schema)}."
             f"{_col(compiler, element.column_name)}', {_col(compiler, element.new_name)}, 'COLUMN'")
 
 
@@ -215,7 +215,7 @@ def _column_comment(element, compiler, **kw) -> str:
     comment = _literal(compiler, element.comment) if element.comment is not None else "NULL"
     if compiler.dialect.name == "oracle":
         comment = _literal(compiler, element.comment or "")  # '' is NULL in Oracle: no comment
-    return (f"COMMENT ON COLUMN {_table(compiler, element.table_name, element.schema)}."
+    return (f"COMMENT ON COLUMN {quoted_table(compiler, element.table_name, element.schema)}."
             f"{_col(compiler, element.column_name)} IS {comment}")
 
 
@@ -262,7 +262,7 @@ def _mssql_drop_default(element, compiler, **kw) -> str:
         "select @const_name = QUOTENAME([name]) from sys.default_constraints\n"
         f"where parent_object_id = object_id('{schema_dot}{element.table_name}')\n"
         f"and col_name(parent_object_id, parent_column_id) = '{element.column_name}'\n"
-        f"exec('alter table {_table(compiler, element.table_name, element.schema)} "
+        f"exec('alter table {quoted_table(compiler, element.table_name, element.schema)} "
         "drop constraint ' + @const_name)"
     )
 
@@ -277,7 +277,7 @@ def _mssql_drop_foreign_key(element, compiler, **kw) -> str:
         "on fk.object_id=fkc.constraint_object_id\n"
         f"where fkc.parent_object_id = object_id('{schema_dot}{element.table_name}')\n"
         f"and col_name(fkc.parent_object_id, fkc.parent_column_id) = '{element.column_name}'\n"
-        f"exec('alter table {_table(compiler, element.table_name, element.schema)} "
+        f"exec('alter table {quoted_table(compiler, element.table_name, element.schema)} "
         "drop constraint ' + @const_name)"
     )
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from runner.operations import Operation, operations
+from runner.checks import operations
+from runner.operations import Operation
 from runner.state import SchemaState
 
 

@@ -281,6 +281,9 @@ def _transaction(connection: sa.Connection):
     return connection.begin_nested()
 
 
+transaction = _transaction  # the public name other modules use (command's `stamp` setup)
+
+
 @contextmanager
 def _lock(connection: sa.Connection, version_table: VersionTable):
     """On PostgreSQL, an advisory lock so two deploys cannot migrate at once."""

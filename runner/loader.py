@@ -17,12 +17,11 @@ import marshal
 import os
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from runner.errors import RevisionFileError
-from runner.revision import Revision
+from runner.revision import KEY, Revision
 
 yaml: Any = None     # PyYAML, imported by _import_yaml() on the first parse
 _Loader: Any = None  # its C SafeLoader where present
@@ -38,7 +37,6 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:timestamp",
     _STR,
 }
-_KEY = "\0key"  # marks a key's own position in Revision.positions: path + (_KEY,)
 # revision ids are read as written: `down_revision: 855631770575` is an id, not a number
 _ID_KEYS = {"revision", "down_revision", "depends_on", "branch_labels"}
 _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
@@ -231,6 +229,8 @@ class FolderCache:
 
     def __init__(self, directory: str):
         self.folder = os.path.join(directory, ".yamig-cache")
+        from runner.checks import schema_path  # lazy: the contract's module is not needed otherwise
+
         schema = schema_path().stat()
         self.key = (_FORMAT, schema.st_size, schema.st_mtime_ns)
         self.headers: dict[str, tuple] = self._read("headers") or {}
@@ -272,16 +272,16 @@ class FolderCache:
         revision = Revision(row[2], row[3], row[4], row[5], row[6], where,
                             body_loader=_BodyLoader(self, path, where, row[0], row[1]))
         if row[7]:
-            revision.cache["schema_ok"] = True
+            revision.schema_ok = True
         else:
-            revision.cache["on_schema_ok"] = lambda: self._mark_valid(path)
+            revision.on_schema_ok = lambda: self._mark_valid(path)
         return revision
 
     def put(self, path: str, stat: os.stat_result, rev: Revision) -> None:
         """Remember a freshly parsed file (written by save_headers(), and save() at exit)."""
         self.seen[path] = (stat.st_mtime_ns, stat.st_size, rev.revision, rev.down_revision,
                            rev.branch_labels, rev.depends_on, rev.message, False)
-        rev.cache["on_schema_ok"] = lambda: self._mark_valid(path)
+        rev.on_schema_ok = lambda: self._mark_valid(path)
         self.put_body(path, stat.st_mtime_ns, stat.st_size, rev.data, rev.positions)
 
     def _mark_valid(self, path: str) -> None:
@@ -528,13 +528,13 @@ def _build(node, path: tuple, positions: dict, loader, shown: str) -> Any:
             )
         key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node)
         if key in result:
-            first = positions[path + (key, _KEY)]
+            first = positions[path + (key, KEY)]
             raise RevisionFileError(
                 f"duplicate key {key!r} (first given at line {first[0]})",
                 location=_where(shown, key_node),
                 hint="remove one of the two; YAML would silently keep only the last",
             )
-        positions[path + (key, _KEY)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        positions[path + (key, KEY)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
         result[key] = _build(value_node, path + (key,), positions, loader, shown)
     return result
 
@@ -615,8 +615,8 @@ def _after_unknown_keys(data: dict, positions: dict, shown: str,
     from runner.errors import several
 
     known = schema()["properties"]
-    typos = [unknown_key(key, known, "", f"{shown}:{positions[(key, _KEY)][0]}:"
-                                         f"{positions[(key, _KEY)][1]}")
+    typos = [unknown_key(key, known, "", f"{shown}:{positions[(key, KEY)][0]}:"
+                                         f"{positions[(key, KEY)][1]}")
              for key in data if key not in known]
     return several([*typos, missing]) if typos else missing
 
@@ -642,19 +642,3 @@ def _pos(shown: str, positions: dict, path: tuple) -> str:
         path = path[:-1]
     line, col = positions.get(path, (1, 1))
     return f"{shown}:{line}:{col}"
-
-
-@lru_cache(maxsize=1)
-def schema_path() -> Path:
-    """The JSON Schema: installed with the package, or beside it in a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "schemas", here.parent / "schemas"):
-        target = candidate / "revision.schema.json"
-        if target.is_file():
-            return target
-    try:
-        from importlib.resources import files
-
-        return Path(str(files("runner.schemas").joinpath("revision.schema.json")))
-    except (ModuleNotFoundError, TypeError):  # pragma: no cover
-        return here.parent / "schemas" / "revision.schema.json"

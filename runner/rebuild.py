@@ -17,7 +17,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from runner.runtime.context import MigrationContext
 from runner.state import SchemaState, TableState
 
 
@@ -59,7 +58,7 @@ def rebuilds(op: Any) -> bool:
 def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
                        plain: Callable[[Any], list[Any]],
                        check: Callable[[Any, TableState], None] | None = None,
-                       ) -> Iterator[tuple[list, list[Any]]]:
+                       context: Any = None) -> Iterator[tuple[list, list[Any]]]:
     """(operations, their statements) in order, for SQLite: consecutive operations that each
     rebuild the same table share one rebuild, as Alembic's batch mode would do them.
 
@@ -67,6 +66,7 @@ def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
     offline; None when there is none to rebuild), `plain(op)` the op's own statements. Both are
     asked only when the caller has used the groups before, so they see what those did.
     `check(op, before)` may refuse a rebuild before it is built (online: rows a DROP would lose).
+    `context` is the migration context the re-created indexes render their statements in.
     """
     position = 0
     while position < len(ops):
@@ -85,7 +85,7 @@ def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
             after = _applied(ops[position], after, renames)
             group.append(ops[position])
             position += 1
-        yield group, rebuild_statements(before, after, renames)
+        yield group, rebuild_statements(before, after, renames, context)
 
 
 def culprit(group: list, message: str) -> Any:
@@ -151,7 +151,8 @@ def refuse_if_rows_would_cascade(connection: sa.Connection, op: Any, table: Tabl
                  "engine keeps; PRAGMA foreign_keys=OFF before the transaction begins)")
 
 
-def rebuild_statements(before: TableState, after: TableState, renames: dict[str, str]) -> list[Any]:
+def rebuild_statements(before: TableState, after: TableState, renames: dict[str, str],
+                       context: Any) -> list[Any]:
     from runner.ddl import RenameTable, build_table
     from runner.operations.indexes import CreateIndex
     from runner.types import parse_type
@@ -180,20 +181,13 @@ def rebuild_statements(before: TableState, after: TableState, renames: dict[str,
     statements.append(sa.schema.DropTable(sa.Table(before.name, sa.MetaData(), schema=before.schema)))
     statements.append(RenameTable(temp, after.name, after.schema))
     for index in after.indexes.values():
-        statements += CreateIndex(index).ddl(_SQLITE)
+        statements += CreateIndex(index).ddl(context)
     for name, spec in after.columns.items():
         if spec.get("index"):
             statements += CreateIndex({"index_name": after.implied_index_name(name),
                                        "table_name": after.name, "columns": [name],
-                                       "schema": after.schema}).ddl(_SQLITE)
+                                       "schema": after.schema}).ddl(context)
     return statements
-
-
-class _SqliteDialect:
-    name = "sqlite"
-
-
-_SQLITE = MigrationContext(_SqliteDialect())  # the indexes' own statements, on their arguments alone
 
 
 def reflect_table(connection: sa.Connection, name: str, schema: str | None = None) -> TableState | None:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from runner.operations import Operation
+
+KEY = "\0key"
+"""Marks a key's own position in `Revision.positions`: `path + (KEY,)` is where the key is
+written, `path` where its value is; errors about the key itself point at the former."""
 
 
 class Revision:
@@ -21,7 +28,8 @@ class Revision:
     """
 
     __slots__ = ("revision", "down_revision", "branch_labels", "depends_on", "message", "path",
-                 "order", "cache", "_data", "_positions", "_body_loader")
+                 "order", "schema_ok", "on_schema_ok", "invalid", "parsed", "_data", "_positions",
+                 "_body_loader")
 
     def __init__(self, revision: str, down_revision: tuple[str, ...] = (),
                  branch_labels: tuple[str, ...] = (), depends_on: tuple[str, ...] = (),
@@ -36,7 +44,11 @@ class Revision:
         self.message = message
         self.path = path
         self.order = order
-        self.cache: dict[str, Any] = {}  # parsed operations, filled by runner.operations
+        # what the checks learned, so each file is checked and parsed once (runner.checks):
+        self.schema_ok = False  # passed the contract unchanged since (the loader's cache says so)
+        self.on_schema_ok: Callable[[], None] | None = None  # the loader's cache, told on a pass
+        self.invalid = False  # validate found a problem; the replay of its checks skips it
+        self.parsed: dict[str, list[Operation] | None] | None = None  # section -> operations
         self._data = data if data is not None or body_loader else {}
         self._positions = positions if positions is not None or body_loader else {}
         self._body_loader = body_loader

@@ -33,7 +33,7 @@ Key = tuple  # (schema, table name)
 
 
 def check_semantics(graph, collector: Collector, dialect: str | None) -> None:
-    from runner.operations import operations
+    from runner.checks import operations
 
     state = SchemaState()
     paused = gc.isenabled()
@@ -41,7 +41,7 @@ def check_semantics(graph, collector: Collector, dialect: str | None) -> None:
     try:
         for step in graph.upgrade_plan((), "heads"):
             rev = step.revision
-            if rev.cache.get("invalid"):
+            if rev.invalid:
                 state.opaque = True  # what the unreadable revision does is unknown from here on
                 continue
             _replay(rev, operations(rev, "upgrade") or [], operations(rev, "downgrade"), state,
@@ -84,7 +84,7 @@ def check_run(graph, current: tuple[str, ...], steps: list, ops_for,
 def state_at(graph, current: tuple[str, ...]) -> SchemaState:
     """The schema as the revisions describe it once `current` (version rows) and everything
     they need are applied, in upgrade order."""
-    from runner.operations import operations
+    from runner.checks import operations
 
     state = SchemaState()
     rows: tuple[str, ...] = ()

@@ -164,7 +164,7 @@ def _check_files(directories: list[Path], named: list[Path], collector: Collecto
         except RevisionFileError as err:
             for error in err.errors:
                 collector.add("schema", error.location, error.message, fix=error.hint)
-            revision.cache["invalid"] = True
+            revision.invalid = True
         name = os.path.basename(revision.path)
         expected = follows(config, revision.revision, name)
         if expected:

@@ -479,13 +479,13 @@ def test_a_command_is_offered_from_its_command_line_alone(shop, capsys, monkeypa
     """A function in runner.command.COMMANDS with a CommandLine becomes a sub-command, its
     options passed by name: runner.cli knows no command by name."""
     from runner import command
-    from runner.commands.base import _arg, _cli
+    from runner.commands.base import argument, command_line
 
     def greet(config, who: str, loud: bool = False) -> None:
         config.print_stdout(("HELLO %s" if loud else "hello %s"), who)
 
-    greet = _cli("Say hello.", _arg("who", help="whom"),
-                 _arg("--loud", action="store_true", help="shout"))(greet)
+    greet = command_line("Say hello.", argument("who", help="whom"),
+                 argument("--loud", action="store_true", help="shout"))(greet)
     monkeypatch.setattr(command, "greet", greet, raising=False)
     monkeypatch.setattr(command, "COMMANDS", (*command.COMMANDS, greet))
     assert main(["greet", "ann", "--loud"]) == 0

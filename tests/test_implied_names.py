@@ -150,8 +150,8 @@ def test_constraints_keep_their_names_through_renames(tmp_path, postgres_url):
 
 
 def test_a_column_added_after_a_rename_is_named_after_the_new_name(tmp_path):
+    from runner.checks import operations
     from runner.command import load_graph
-    from runner.operations import operations
     from runner.schema.constraints import find_constraint
     from runner.state import SchemaState
 
@@ -171,8 +171,8 @@ def test_a_column_added_after_a_rename_is_named_after_the_new_name(tmp_path):
 
 
 def test_an_implied_index_in_a_schema_is_found_by_its_name_alone(tmp_path):
+    from runner.checks import operations
     from runner.command import load_graph
-    from runner.operations import operations
     from runner.state import SchemaState
 
     revisions = {"a1_base.yaml": INDEXES["a1_base.yaml"], "b2_drop.yaml": revision_text("b2", "a1", """

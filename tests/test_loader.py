@@ -43,8 +43,8 @@ def test_loads_contract_fields_and_positions(tmp_path, monkeypatch):
     assert rev.message == "add invoice"
     assert rev.data["create_date"] == "2026-11-24 10:00:00"
     assert rev.where("upgrade", 0, "create_table", "columns", 0, "type") == "r1_x.yaml:11:28"
-    assert [op.name for op in rev.cache["upgrade"]] == ["create_table"]
-    assert rev.cache["downgrade"] is None
+    assert [op.name for op in rev.parsed["upgrade"]] == ["create_table"]
+    assert rev.parsed["downgrade"] is None
 
 
 def test_load_order_files_before_subfolders_depth_first(tmp_path):
@@ -135,7 +135,7 @@ def test_header_cache_serves_unchanged_files_and_rereads_changed_ones(tmp_path):
     assert [(r.revision, r.down_revision, r.message) for r in cached] == \
         [(r.revision, r.down_revision, r.message) for r in first]
     assert cached[1]._data is None                      # body not parsed for the header
-    from runner.operations import operations
+    from runner.checks import operations
 
     assert [op.name for op in operations(cached[1], "upgrade")] == ["drop_table"]
     assert cached[1].where("upgrade", 0) == f"{second}:5:5"
@@ -150,23 +150,23 @@ def test_no_cache_when_checking(tmp_path):
 
 
 def test_cache_remembers_a_file_passed_the_schema(tmp_path):
+    from runner.checks import operations
     from runner.loader import save_caches
-    from runner.operations import operations
 
     write(tmp_path, "revision: a\ndown_revision: null\nupgrade:\n  - drop_table: {table_name: t}\n",
           "1_a.yaml")
     first = load_revisions([tmp_path], use_cache=True)[0]
-    assert "schema_ok" not in first.cache
+    assert not first.schema_ok
     operations(first, "upgrade")          # validated now: the cache is told, and saves at exit
     save_caches()
     again = load_revisions([tmp_path], use_cache=True)[0]
-    assert again.cache.get("schema_ok") is True
+    assert again.schema_ok is True
     assert [op.name for op in operations(again, "upgrade")] == ["drop_table"]
 
 
 def test_unchanged_bodies_and_positions_come_from_the_cache_without_parsing(tmp_path, monkeypatch):
     import runner.loader as loader
-    from runner.operations import operations
+    from runner.checks import operations
 
     path = write(tmp_path, "revision: a\ndown_revision: null\nupgrade:\n"
                  "  - drop_table: {table_name: t}\n", "1_a.yaml")

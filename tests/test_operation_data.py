@@ -9,10 +9,11 @@ import pytest
 import yaml
 
 from runner import emit
+from runner.checks import operations
 from runner.errors import MigrationError, YamigError
 from runner.graph import RevisionGraph
 from runner.loader import load_revisions, parse_document
-from runner.operations import AS_WRITTEN, REGISTRY, Derived, Operation, from_dict, operations
+from runner.operations import AS_WRITTEN, REGISTRY, Derived, Operation, from_dict
 from runner.state import SchemaState
 
 from .conftest import SAMPLE

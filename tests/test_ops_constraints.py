@@ -487,8 +487,8 @@ def test_a_dropped_key_keeps_its_sequence_in_the_state_as_in_postgresql(tmp_path
     """PostgreSQL keeps a SERIAL's sequence default when its key is dropped: the state records the
     column as still generated, so the derived downgrade (create_primary_key) restores it as it was,
     and validate finds no mismatch; a key create_primary_key added had no sequence, before or after."""
+    from runner.checks import operations
     from runner.loader import load_revision_file
-    from runner.operations.base import operations
     from runner.state import SchemaState
 
     revisions = {"a1_tag.yaml": revision_text("a1", None, KEYED[keyed]),

@@ -30,11 +30,11 @@ class CommandLine:
         self.logging, self.gc, self.answers = logging, gc, answers
 
 
-def _arg(*flags: str, **kwargs) -> tuple[tuple[str, ...], dict]:
+def argument(*flags: str, **kwargs) -> tuple[tuple[str, ...], dict]:
     return flags, kwargs
 
 
-def _cli(help: str, *arguments, **how):
+def command_line(help: str, *arguments, **how):
     """Attach the command's CommandLine; the function is unchanged."""
     def attach(command):
         command.command_line = CommandLine(help, *arguments, **how)
@@ -42,20 +42,20 @@ def _cli(help: str, *arguments, **how):
     return attach
 
 
-_VERBOSE = _arg("-v", "--verbose", action="store_true", help="show each revision in full")
-_TAG = _arg("--tag", help="with --sql, printed as `-- tag: TAG` atop the script")
-_REV_ID = _arg("--rev-id", help="an id of your own instead of a generated one")
-_MIGRATING = (
-    _arg("revision", help="target: an id, head, heads, base, +N, -N, label@head, ..."),
-    _arg("--sql", action="store_true", help="print the SQL instead of running it"),
-    _TAG,
-    _arg("--no-check", dest="check", action="store_false",
+VERBOSE = argument("-v", "--verbose", action="store_true", help="show each revision in full")
+TAG = argument("--tag", help="with --sql, printed as `-- tag: TAG` atop the script")
+REV_ID = argument("--rev-id", help="an id of your own instead of a generated one")
+MIGRATING = (
+    argument("revision", help="target: an id, head, heads, base, +N, -N, label@head, ..."),
+    argument("--sql", action="store_true", help="print the SQL instead of running it"),
+    TAG,
+    argument("--no-check", dest="check", action="store_false",
          help="skip the checks validate makes on the revisions to run"))
 
 
 # -- shared plumbing ------------------------------------------------------------------------
 
-def _each_database(fn=None, *, single: bool = False):
+def each_database(fn=None, *, single: bool = False):
     """Run a command on each database of a several-database project, in turn.
 
     Commands that write one file (`single`) need the database named with -n/--name.
@@ -88,13 +88,13 @@ def load_graph(config: Config) -> RevisionGraph:
     return RevisionGraph(load_revisions(config.version_locations))
 
 
-def _describer(graph: RevisionGraph):
+def describer_for(graph: RevisionGraph):
     from runner.display import Describer
 
     return Describer(graph.revisions.values(), graph.labels_of)
 
 
-def _current_rows(config: Config) -> tuple[str, ...]:
+def current_rows_of(config: Config) -> tuple[str, ...]:
     from runner.engine import connect
     from runner.executor import VersionTable
 

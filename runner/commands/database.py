@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from runner.commands.base import (
-    _MIGRATING,
-    _TAG,
-    _VERBOSE,
-    _arg,
-    _cli,
-    _current_rows,
-    _describer,
-    _each_database,
+    MIGRATING,
+    TAG,
+    VERBOSE,
+    argument,
+    command_line,
+    current_rows_of,
+    describer_for,
+    each_database,
     load_graph,
 )
 from runner.errors import ConfigError, ResolutionError, YamigError
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from runner.config import Config
 
 
-@_cli("Upgrade to a later version.", *_MIGRATING, logging=True)
-@_each_database
+@command_line("Upgrade to a later version.", *MIGRATING, logging=True)
+@each_database
 def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None,
             check: bool = True) -> None:
     """Upgrade to a later version.
@@ -31,7 +31,7 @@ def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = 
     `check`: first replay the revisions to run as validate does, from the database's revision,
     and refuse the run before anything runs when that finds an error.
     """
-    from runner.operations import operations
+    from runner.checks import operations
 
     graph = load_graph(config)
     start, revision = _split_range(revision, sql)
@@ -41,8 +41,8 @@ def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = 
              start=start, check=check)
 
 
-@_cli("Revert to a previous version.", *_MIGRATING, logging=True)
-@_each_database
+@command_line("Revert to a previous version.", *MIGRATING, logging=True)
+@each_database
 def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None,
               check: bool = True) -> None:
     """Revert to a previous version (`check`: as for upgrade, on the downgrades to run)."""
@@ -121,14 +121,14 @@ def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, s
         migrate(connection, config, plan, ops_for)
 
 
-@_cli("Set the version table to revision(s) without running migrations.",
-      _arg("revision", nargs="+", metavar="revisions",
+@command_line("Set the version table to revision(s) without running migrations.",
+      argument("revision", nargs="+", metavar="revisions",
            help="target revision(s); base empties the table"),
-      _arg("--sql", action="store_true", help="print the SQL instead of running it"),
-      _TAG,
-      _arg("--purge", action="store_true", help="delete all version rows first"),
+      argument("--sql", action="store_true", help="print the SQL instead of running it"),
+      TAG,
+      argument("--purge", action="store_true", help="delete all version rows first"),
       logging=True)
-@_each_database
+@each_database
 def stamp(config: Config, revision: str | list[str], sql: bool = False, tag: str | None = None,
           purge: bool = False) -> None:
     """Make the version table say `revision` without running any migration."""
@@ -146,17 +146,17 @@ def stamp(config: Config, revision: str | list[str], sql: bool = False, tag: str
         stamp_rows(connection, config, lambda current: graph.stamp_plan(current, targets), purge)
 
 
-@_cli("Display the current revision for a database.",
-      _VERBOSE,
-      _arg("--check-heads", action="store_true",
+@command_line("Display the current revision for a database.",
+      VERBOSE,
+      argument("--check-heads", action="store_true",
            help="fail unless the database is on all head revisions"),
       logging=True)
-@_each_database
+@each_database
 def current(config: Config, verbose: bool = False, head_only: bool = False,
             check_heads: bool = False) -> None:
     """Display the current revision for a database."""
     graph = load_graph(config)
-    rows = _current_rows(config)
+    rows = current_rows_of(config)
     if verbose:
         from runner.engine import create_engine
 
@@ -166,16 +166,16 @@ def current(config: Config, verbose: bool = False, head_only: bool = False,
     if check_heads and set(rows) != set(graph.heads):
         raise YamigError("the database is not on all head revisions",
                          hint="run `yamig upgrade heads`")
-    describer = _describer(graph)
+    describer = describer_for(graph)
     _known_rows(graph, lambda current: None)(rows)
     for row in sorted(rows):
         config.print_stdout(describer.line(graph.revisions[row], verbose=verbose))
 
 
-@_cli("Create the version table if it is missing.",
-      _arg("--sql", action="store_true", help="print the DDL instead of running it"),
+@command_line("Create the version table if it is missing.",
+      argument("--sql", action="store_true", help="print the DDL instead of running it"),
       logging=True)
-@_each_database
+@each_database
 def ensure_version(config: Config, sql: bool = False) -> None:
     """Create the version table if it is missing (`sql`: print its DDL instead)."""
     from runner.executor import VersionTable
@@ -189,8 +189,8 @@ def ensure_version(config: Config, sql: bool = False) -> None:
         Script(dialect_for(config.url), config.print_stdout).statement(CreateTable(version_table.table))
         return
     from runner.engine import connect
-    from runner.executor import _transaction
+    from runner.executor import transaction
 
     with connect(config) as connection:
-        with _transaction(connection):
+        with transaction(connection):
             version_table.create(connection)

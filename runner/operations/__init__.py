@@ -7,8 +7,7 @@ from runner.operations.base import (
     Derived,
     Operation,
     from_dict,
-    operations,
     parse_operations,
 )
 
-__all__ = ["AS_WRITTEN", "REGISTRY", "Derived", "Operation", "from_dict", "operations", "parse_operations"]
+__all__ = ["AS_WRITTEN", "REGISTRY", "Derived", "Operation", "from_dict", "parse_operations"]

@@ -24,6 +24,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from runner.errors import MigrationError, RevisionFileError
+from runner.revision import KEY
 
 if TYPE_CHECKING:
     from runner.revision import Revision
@@ -97,9 +98,7 @@ class Operation:
 
     def key_location(self, *keys: Any) -> str:
         """Where an argument's key is written (arg_location is its value): for a key that is wrong."""
-        from runner.loader import _KEY
-
-        return self.arg_location(*keys, _KEY)
+        return self.arg_location(*keys, KEY)
 
     def derive(self, cls: type[Operation], args: dict[str, Any], derived: Derived = AS_WRITTEN) -> Operation:
         """A reversing operation that reports errors at this operation's place in its file."""
@@ -218,13 +217,3 @@ def check_type(operation: Operation, type_text: Any, *keys: Any) -> None:
             path, line, column = location.rsplit(":", 2)
             location = f"{path}:{line}:{int(column) + offset}"
         raise RevisionFileError(exc.message, location=location, hint=exc.hint) from None
-
-
-
-def operations(revision: Revision, section: str) -> list[Operation] | None:
-    """The revision's operations for `section`, checked against the contract and parsed once."""
-    if section not in revision.cache:
-        from runner.checks import check_revision
-
-        check_revision(revision)  # fills revision.cache for both sections
-    return revision.cache[section]

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 _DIALECTS = ("postgresql_", "mysql_", "mariadb_", "sqlite_", "mssql_", "oracle_")
 
 
-def _dialect_options(args: dict[str, Any]) -> dict[str, Any]:
+def dialect_options(args: dict[str, Any]) -> dict[str, Any]:
     import sqlalchemy as sa
 
     options = {}
@@ -105,7 +105,7 @@ class CreateIndex(Operation):
         table = _stub_table(self.args["table_name"], self.schema, _named_columns(self.args))
         expressions = [table.c[c] if isinstance(c, str) else sa.text(c["sql"]) for c in columns]
         index = sa.Index(self.args["index_name"], *expressions, unique=bool(self.args.get("unique")),
-                         _table=table, **_dialect_options(self.args))
+                         _table=table, **dialect_options(self.args))
         return [sa.schema.CreateIndex(index, if_not_exists=bool(self.args.get("if_not_exists")))]
 
 
@@ -149,7 +149,7 @@ class DropIndex(Operation):
         import sqlalchemy as sa
 
         table = _stub_table(self.args.get("table_name") or "_", self.schema, [])
-        index = sa.Index(self.args["index_name"], _table=table, **_dialect_options(self.args))
+        index = sa.Index(self.args["index_name"], _table=table, **dialect_options(self.args))
         return [sa.schema.DropIndex(index, if_exists=bool(self.args.get("if_exists")))]
 
 

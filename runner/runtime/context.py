@@ -89,7 +89,7 @@ class MigrationContext:
                 name = rebuild.table_name_of(op)
                 return self.table(name, op.schema) if name else None
 
-            groups = rebuild.batched_statements(ops, before_of, plain, self.refuse_rebuild)
+            groups = rebuild.batched_statements(ops, before_of, plain, self.refuse_rebuild, self)
         else:
             groups = (([op], plain(op)) for op in ops)
         for group, statements in groups:
