@@ -17,6 +17,7 @@ from itertools import chain
 from operator import attrgetter
 
 from runner.errors import GraphError, ResolutionError
+from runner.graph import version_rows
 from runner.graph.nodes import Node, Step, dedupe
 from runner.revision import Revision
 
@@ -236,7 +237,7 @@ class RevisionGraph:
                 out.append(node)
         return out
 
-    def _ancestors(self, nodes: Iterable[Node], deps: bool = True) -> set[str]:
+    def ancestors(self, nodes: Iterable[Node], deps: bool = True) -> set[str]:
         fn = (lambda n: n.norm_down) if deps else (lambda n: n.down)
         return {n.id for n in self._walk_related(nodes, fn)}
 
@@ -257,7 +258,7 @@ class RevisionGraph:
             self._anc_bits = bits
         return self._anc_bits
 
-    def _ancestor_mask(self, ids: Iterable[str]) -> int:
+    def ancestor_mask(self, ids: Iterable[str]) -> int:
         """The ancestors of `ids` (themselves included) as one bitset over node indexes: a
         version-row step at a merge asks this of a few rows, not a walk of the whole graph."""
         bits = self._ancestor_bits()
@@ -277,7 +278,7 @@ class RevisionGraph:
 
     def _all_current(self, ids: tuple[str, ...]) -> list[str]:
         tops = {n.id for n in self._get_revisions(ids) if n is not None}
-        tops |= self._ancestors([self.nodes[i] for i in tops])
+        tops |= self.ancestors([self.nodes[i] for i in tops])
         return [t for t in tops if not (self._descendants([self.nodes[t]], deps=False) & tops) - {t}]
 
     # -- identifiers: ids, unique partial ids, labels, head(s), base, current, +2, label@-1 --
@@ -334,7 +335,7 @@ class RevisionGraph:
     def _shares_lineage(self, node: Node, against: Sequence[Node], deps: bool = False) -> bool:
         if not against:
             return True
-        related = self._descendants([node], deps) | self._ancestors([node], deps)
+        related = self._descendants([node], deps) | self.ancestors([node], deps)
         return any(a.id in related for a in against)
 
     def _filter_for_lineage(self, ids: Iterable[str], check_against: str | None,
@@ -448,7 +449,7 @@ class RevisionGraph:
                     known = [c for c in current if c is not None]
                     starts = self._filter_for_lineage(known, branch)
                     if not starts:
-                        active = self._ancestors([self.nodes[c] for c in known])
+                        active = self.ancestors([self.nodes[c] for c in known])
                         active_on = self._filter_for_lineage(active, branch)
                         downs = {d for a in active_on for d in self.nodes[a].norm_down}
                         starts = tuple(set(active_on) - downs) or (None,)
@@ -557,11 +558,11 @@ class RevisionGraph:
     def _collect_upgrade(self, upper, lower: Sequence[str], inclusive: bool = False,
                          implicit_base: bool = False):
         targets = [n for n in self._parse_upgrade_target(lower, upper) if n is not None]
-        required = self._ancestors(targets) | {t.id for t in targets}
+        required = self.ancestors(targets) | {t.id for t in targets}
         current_nodes = [n for n in self._get_revisions(tuple(lower)) if n is not None]
         if not implicit_base and any(c.id not in required for c in current_nodes):
             raise ResolutionError(f"{upper!r} is not a descendant of {', '.join(lower)}")
-        current_set = self._ancestors(current_nodes) | {c.id for c in current_nodes}
+        current_set = self.ancestors(current_nodes) | {c.id for c in current_nodes}
         needs = required - current_set
         if inclusive:
             needs |= {c.id for c in current_nodes}
@@ -580,15 +581,15 @@ class RevisionGraph:
         else:
             roots = [self.nodes[i] for i in target.nextrev]
         if branch and len(roots) > 1:
-            ancestors = self._ancestors([self._branch(branch)], deps=False)
+            ancestors = self.ancestors([self._branch(branch)], deps=False)
             roots = [r for r in roots if r.id in ancestors]
             if not roots:
                 raise ResolutionError(f"{lower!r} is not a valid downgrade target from "
                                       f"{', '.join(current) or 'base'}")
         heads = [n for n in self._get_revisions(current) if n is not None]
-        downgrade = self._descendants(roots) & self._ancestors(heads)
+        downgrade = self._descendants(roots) & self.ancestors(heads)
         if implicit_base:
-            downgrade |= self._ancestors(heads) - self._ancestors(roots)
+            downgrade |= self.ancestors(heads) - self.ancestors(roots)
         if target is not None and not downgrade and target not in heads:
             raise ResolutionError(f"nothing to downgrade: {lower!r} is not below "
                                   f"{', '.join(current) or 'base'}",
@@ -607,70 +608,12 @@ class RevisionGraph:
     def upgrade_plan(self, current: tuple[str, ...], target: str) -> list[Step]:
         needs, targets = self._collect_upgrade(target, tuple(current), implicit_base=True)
         order = list(reversed(self._topological_sort(needs, targets)))
-        return self._with_rows(order, current, True)
+        return version_rows.plan_steps(self, order, current, True)
 
     def downgrade_plan(self, current: tuple[str, ...], target: str) -> list[Step]:
         revisions, heads = self._collect_downgrade(current, target)
         order = self._topological_sort(revisions, heads)
-        return self._with_rows(order, current, False)
-
-    def _with_rows(self, order: list[str], current: tuple[str, ...], upgrade: bool) -> list[Step]:
-        rows = set(current)
-        steps = []
-        for rev_id in order:
-            step = Step(self.revisions[rev_id], upgrade)
-            (self._rows_up if upgrade else self._rows_down)(self.nodes[rev_id], rows, step)
-            step.rows_after = tuple(sorted(rows))
-            steps.append(step)
-        return steps
-
-    def _rows_up(self, node: Node, rows: set[str], step: Step) -> None:
-        downs = node.norm_down
-        present = rows.intersection(downs)
-        if not downs or not present:
-            step.insert = (node.id,)
-            rows.add(node.id)
-        elif len(downs) > 1 and len(present) > 1:
-            others = rows - set(downs)
-            gone = self._ancestor_mask(others)
-            sources = sorted(d for d in set(downs) & rows if not gone >> self.nodes[d].index & 1)
-            step.delete = tuple(sources[:-1])
-            step.update = ((sources[-1], node.id),)
-            rows.difference_update(sources)
-            rows.add(node.id)
-        else:
-            source = downs[0] if len(downs) == 1 else next(iter(present))
-            step.update = ((source, node.id),)
-            rows.discard(source)
-            rows.add(node.id)
-
-    def _rows_down(self, node: Node, rows: set[str], step: Step) -> None:
-        downs = node.norm_down
-        if node.id in rows and (not downs or not self._unmerge_to(node, rows)):
-            step.delete = (node.id,)
-            rows.discard(node.id)
-        elif node.id in rows and len(downs) > 1:
-            targets = sorted(self._unmerge_to(node, rows))
-            step.insert = tuple(targets[:-1])
-            step.update = ((node.id, targets[-1]),)
-            rows.discard(node.id)
-            rows.update(targets)
-        else:
-            target = downs[0] if len(downs) == 1 else next(iter(rows.intersection(downs)), downs[0])
-            step.update = ((node.id, target),)
-            rows.discard(node.id)
-            rows.add(target)
-
-    def _unmerge_to(self, node: Node, rows: set[str]) -> set[str]:
-        others = rows - {node.id}
-        downs = set(node.norm_down)
-        if others:
-            gone = self._ancestor_mask(others)
-            return {d for d in downs if not gone >> self.nodes[d].index & 1}
-        below = set()
-        for d in downs:
-            below |= self._ancestors([self.nodes[d]]) - {d}
-        return downs - below
+        return version_rows.plan_steps(self, order, current, False)
 
     def stamp_plan(self, current: tuple[str, ...], targets: Sequence[str]) -> list[Step]:
         """Version-row changes that make the table say `targets`, as `alembic stamp` does."""
@@ -681,43 +624,23 @@ class RevisionGraph:
             if target:
                 filtered += [h for h in self._filter_for_lineage(heads, target, deps=True)
                              if h not in filtered]
-        rows = set(current)
+        current_rows = set(current)
         steps: list[Step] = []
         for dest in self._get_revisions(wanted) or (None,):
             if dest is None:
                 for head in filtered:
-                    steps.append(self._stamp(rows, (head,), (), upgrade=False, branch_move=True))
+                    steps.append(version_rows.stamp_step(current_rows, (head,), (), upgrade=False,
+                                                         branch_move=True))
                 continue
             if dest.id in filtered:
                 continue
             if self._descendants([dest]) & set(filtered):
-                steps.append(self._stamp(rows, tuple(filtered), (dest.id,), False, False))
-            elif self._ancestors([dest]) & set(filtered):
-                steps.append(self._stamp(rows, tuple(filtered), (dest.id,), True, False))
+                steps.append(version_rows.stamp_step(current_rows, tuple(filtered), (dest.id,), False, False))
+            elif self.ancestors([dest]) & set(filtered):
+                steps.append(version_rows.stamp_step(current_rows, tuple(filtered), (dest.id,), True, False))
             else:
-                steps.append(self._stamp(rows, (), (dest.id,), True, True))
+                steps.append(version_rows.stamp_step(current_rows, (), (dest.id,), True, True))
         return steps
-
-    @staticmethod
-    def _stamp(rows: set[str], from_: tuple[str, ...], to: tuple[str, ...], upgrade: bool,
-               branch_move: bool) -> Step:
-        step = Step(None, upgrade)  # type: ignore[arg-type]  # a stamp runs no revision
-        if not upgrade and branch_move:
-            step.delete = (from_[0],)
-        elif upgrade and (branch_move or set(from_) - rows) and set(to) - rows:
-            step.insert = (to[0],)
-        elif len(from_) > 1:
-            step.delete, step.update = from_[:-1], ((from_[-1], to[0]),)
-        elif len(to) > 1:
-            step.insert, step.update = to[:-1], ((from_[0], to[-1]),)
-        else:
-            step.update = ((from_[0], to[0]),)
-        rows.difference_update(step.delete)
-        rows.difference_update(old for old, _ in step.update)
-        rows.update(step.insert)
-        rows.update(new for _, new in step.update)
-        step.rows_after = tuple(sorted(rows))
-        return step
 
     def labels_of(self, rev_id: str) -> frozenset[str]:
         """Branch labels that apply to a revision: its own and those of its versioned ancestors.
