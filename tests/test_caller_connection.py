@@ -130,9 +130,9 @@ def test_a_failing_revision_rolls_back_to_its_savepoint(tmp_path, sqlite_url):
 
 
 def test_runner_engines_still_work_and_yamig_owns_its_transactions_otherwise(config, sqlite_url):
-    """runner.engine.create_engine, and a plain connection with no transaction begun (yamig then
+    """runner.runtime.engine.create_engine, and a plain connection with no transaction begun (yamig then
     commits each revision itself)."""
-    from runner.engine import create_engine
+    from runner.runtime.engine import create_engine
 
     engine = create_engine(sqlite_url)
     with pytest.raises(Stop):

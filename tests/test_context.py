@@ -10,7 +10,7 @@ RUNNER = Path(__file__).resolve().parent.parent / "runner"
 def test_the_runs_do_not_switch_on_the_operation_name():
     """executor, offline and the context ask the operation; a name switch there would come back
     as the special cases it replaced (bulk_insert's types, alter_column's enum types)."""
-    for path in ("executor.py", "offline.py", "runtime/context.py"):
+    for path in ("runtime/executor.py", "runtime/offline.py", "runtime/context.py"):
         text = (RUNNER / path).read_text()
         assert not re.search(r"\bop\.name\s*(==|!=|in\b)", text), path
 
@@ -28,7 +28,7 @@ def test_every_operation_takes_one_context():
 def test_the_runs_reach_statements_only_through_the_context():
     """executor and offline walk a revision with context.run: neither builds an operation's
     statements itself, so online and offline cannot drift apart on what they emit."""
-    for path in ("executor.py", "offline.py"):
+    for path in ("runtime/executor.py", "runtime/offline.py"):
         text = (RUNNER / path).read_text()
         assert ".ddl(" not in text and ".statements(ops" not in text, path
         assert "context.run(" in text or "OnlineContext(connection).run(" in text, path

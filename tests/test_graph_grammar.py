@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from runner import command
 from runner.errors import GraphError, ResolutionError
 from runner.graph import RevisionGraph
-from runner.revision import Revision
+from runner.revisions.revision import Revision
 
 from .helpers import revision_text, write_project
 

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runner.graph import RevisionGraph
-from runner.revision import Revision
+from runner.revisions.revision import Revision
 
 from .test_realdags import answer
 

@@ -19,7 +19,7 @@ from .helpers import revision_text, validate_code, write_project
     ("invoice", "total", None), ("invoice", "total", "app"), ("invoice", "total", "db.app"),
 ])
 def test_the_implied_index_name_is_the_one_sqlalchemy_gives(table, column, schema):
-    from runner.state import implied_index_name
+    from runner.schema.state import implied_index_name
 
     t = sa.Table(table, sa.MetaData(), sa.Column(column, sa.Integer, index=True), schema=schema)
     assert [ix.name for ix in t.indexes] == [implied_index_name(table, schema, column)]
@@ -150,10 +150,10 @@ def test_constraints_keep_their_names_through_renames(tmp_path, postgres_url):
 
 
 def test_a_column_added_after_a_rename_is_named_after_the_new_name(tmp_path):
-    from runner.checks import operations
     from runner.command import load_graph
+    from runner.revisions.checks import operations
     from runner.schema.constraints import find_constraint
-    from runner.state import SchemaState
+    from runner.schema.state import SchemaState
 
     revisions = dict(CONSTRAINTS)
     revisions["c3_again.yaml"] = revision_text("c3", "b2", """
@@ -171,9 +171,9 @@ def test_a_column_added_after_a_rename_is_named_after_the_new_name(tmp_path):
 
 
 def test_an_implied_index_in_a_schema_is_found_by_its_name_alone(tmp_path):
-    from runner.checks import operations
     from runner.command import load_graph
-    from runner.state import SchemaState
+    from runner.revisions.checks import operations
+    from runner.schema.state import SchemaState
 
     revisions = {"a1_base.yaml": INDEXES["a1_base.yaml"], "b2_drop.yaml": revision_text("b2", "a1", """
         - drop_index: {index_name: ix_app_line_sku, schema: app}      # no table_name

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from runner.errors import RevisionFileError
-from runner.loader import find_revision_files, load_revision_file, load_revisions
+from runner.revisions.loader import find_revision_files, load_revision_file, load_revisions
 
 
 def write(tmp_path, text, name="r1_x.yaml"):
@@ -135,7 +135,7 @@ def test_header_cache_serves_unchanged_files_and_rereads_changed_ones(tmp_path):
     assert [(r.revision, r.down_revision, r.message) for r in cached] == \
         [(r.revision, r.down_revision, r.message) for r in first]
     assert cached[1]._data is None                      # body not parsed for the header
-    from runner.checks import operations
+    from runner.revisions.checks import operations
 
     assert [op.name for op in operations(cached[1], "upgrade")] == ["drop_table"]
     assert cached[1].where("upgrade", 0) == f"{second}:5:5"
@@ -150,8 +150,8 @@ def test_no_cache_when_checking(tmp_path):
 
 
 def test_cache_remembers_a_file_passed_the_schema(tmp_path):
-    from runner.checks import operations
-    from runner.loader import save_caches
+    from runner.revisions.checks import operations
+    from runner.revisions.loader import save_caches
 
     write(tmp_path, "revision: a\ndown_revision: null\nupgrade:\n  - drop_table: {table_name: t}\n",
           "1_a.yaml")
@@ -165,8 +165,8 @@ def test_cache_remembers_a_file_passed_the_schema(tmp_path):
 
 
 def test_unchanged_bodies_and_positions_come_from_the_cache_without_parsing(tmp_path, monkeypatch):
-    import runner.loader as loader
-    from runner.checks import operations
+    import runner.revisions.loader as loader
+    from runner.revisions.checks import operations
 
     path = write(tmp_path, "revision: a\ndown_revision: null\nupgrade:\n"
                  "  - drop_table: {table_name: t}\n", "1_a.yaml")
@@ -186,7 +186,7 @@ def test_unchanged_bodies_and_positions_come_from_the_cache_without_parsing(tmp_
 
 
 def test_a_changed_file_is_parsed_again_and_its_body_replaced(tmp_path):
-    import runner.loader as loader
+    import runner.revisions.loader as loader
 
     path = write(tmp_path, "revision: a\ndown_revision: null\nupgrade: []\n", "1_a.yaml")
     load_revisions([tmp_path], use_cache=True)
@@ -199,7 +199,7 @@ def test_a_changed_file_is_parsed_again_and_its_body_replaced(tmp_path):
 
 
 def test_the_single_cache_file_of_older_versions_is_replaced_by_the_folder(tmp_path):
-    import runner.loader as loader
+    import runner.revisions.loader as loader
 
     write(tmp_path, "revision: a\ndown_revision: null\nupgrade: []\n", "1_a.yaml")
     (tmp_path / ".yamig-cache").write_bytes(b"\x80\x04 an old pickle")
@@ -213,7 +213,7 @@ def test_the_single_cache_file_of_older_versions_is_replaced_by_the_folder(tmp_p
 def test_paths_are_shown_as_one_by_one(path):
     """The per-load path display (folders outside the working directory computed once) shows
     every path exactly as the plain function does."""
-    from runner.loader import _display_path, _Shown
+    from runner.revisions.loader import _display_path, _Shown
 
     shown = _Shown()
     assert shown(path) == _display_path(path)

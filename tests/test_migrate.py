@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from runner import command
 from runner.config import Config
-from runner.engine import create_engine
 from runner.errors import MigrationError
+from runner.runtime.engine import create_engine
 
 from .conftest import SAMPLE
 from .helpers import revision_text, write_project

@@ -1,4 +1,4 @@
-"""Operations are complete data: `to_dict()`, written by runner.emit and read back, is the same
+"""Operations are complete data: `to_dict()`, written by runner.revisions.emit and read back, is the same
 operation, derived downgrades (and what they know from their upgrade) included."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from runner import emit
-from runner.checks import operations
 from runner.errors import MigrationError, YamigError
 from runner.graph import RevisionGraph
-from runner.loader import load_revisions, parse_document
 from runner.operations import AS_WRITTEN, REGISTRY, Derived, Operation, from_dict
-from runner.state import SchemaState
+from runner.revisions import emit
+from runner.revisions.checks import operations
+from runner.revisions.loader import load_revisions, parse_document
+from runner.schema.state import SchemaState
 
 from .conftest import SAMPLE
 from .helpers import revision_text, write_project

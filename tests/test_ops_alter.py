@@ -23,7 +23,7 @@ from runner import command
 from runner.errors import MigrationError, RevisionFileError
 from runner.operations.alter import AlterColumn, RenameTable
 from runner.operations.tables import CreateTable
-from runner.state import SchemaState
+from runner.schema.state import SchemaState
 
 from .helpers import revision_text, validate_code, write_project
 

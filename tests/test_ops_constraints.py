@@ -249,7 +249,7 @@ def test_mysql_needs_the_type_of_a_constraint_to_drop(tmp_path, capsys):
 def test_the_state_reports_missing_and_duplicate_constraints():
     from runner.operations.constraints import CreateUniqueConstraint, DropConstraint
     from runner.operations.tables import CreateTable
-    from runner.state import SchemaState
+    from runner.schema.state import SchemaState
 
     state = SchemaState()
     CreateTable({"table_name": "t", "columns": [{"name": "a", "type": "Integer", "unique": True}]}
@@ -414,7 +414,7 @@ def test_sqlite_names_a_table_it_cannot_rebuild(tmp_path, sqlite_url):
 def test_a_second_primary_key_is_a_state_problem():
     from runner.operations.constraints import CreatePrimaryKey
     from runner.operations.tables import CreateTable
-    from runner.state import SchemaState
+    from runner.schema.state import SchemaState
 
     state = SchemaState()
     CreateTable({"table_name": "t", "columns": [{"name": "a", "type": "Integer", "primary_key": True}]}
@@ -443,7 +443,7 @@ def test_a_derived_drop_column_downgrade_restores_the_constraints_on_it(tmp_path
 
 def test_comment_reversal_uses_existing_comment_then_the_state(tmp_path):
     from runner.operations.tables import CreateTable, CreateTableComment, DropTableComment
-    from runner.state import SchemaState
+    from runner.schema.state import SchemaState
 
     state = SchemaState()
     CreateTable({"table_name": "t", "columns": [], "comment": "old"}).state_forwards(state)
@@ -487,9 +487,9 @@ def test_a_dropped_key_keeps_its_sequence_in_the_state_as_in_postgresql(tmp_path
     """PostgreSQL keeps a SERIAL's sequence default when its key is dropped: the state records the
     column as still generated, so the derived downgrade (create_primary_key) restores it as it was,
     and validate finds no mismatch; a key create_primary_key added had no sequence, before or after."""
-    from runner.checks import operations
-    from runner.loader import load_revision_file
-    from runner.state import SchemaState
+    from runner.revisions.checks import operations
+    from runner.revisions.loader import load_revision_file
+    from runner.schema.state import SchemaState
 
     revisions = {"a1_tag.yaml": revision_text("a1", None, KEYED[keyed]),
                  "a2_drop.yaml": revision_text("a2", "a1", "- drop_constraint: {constraint_name: tag_pkey, "

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from runner.graph import RevisionGraph
-from runner.loader import load_revisions
+from runner.revisions.loader import load_revisions
 
 REALDAGS = Path(__file__).resolve().parents[1].parent / "shared" / "realdags"
 CORPORA = sorted(p.name for p in REALDAGS.glob("*.json")) if REALDAGS.is_dir() else []

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from runner.state import SchemaState, TableState
+from runner.schema.state import SchemaState, TableState
 
 
 def _state() -> SchemaState:

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
-from runner.typerender import UnrenderableType, render_type
-from runner.types import parse_type
+from runner.schema.typerender import UnrenderableType, render_type
+from runner.schema.types import parse_type
 
 
 class Money(sa.types.TypeDecorator):

@@ -1,4 +1,4 @@
-"""runner.types: the column type grammar, its canonical text, and the SQLAlchemy types it builds."""
+"""runner.schema.types: the column type grammar, its canonical text, and the SQLAlchemy types it builds."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy.dialects import mssql, mysql, oracle, postgresql, sqlite
 
 from runner.errors import RevisionFileError
-from runner.types import (
+from runner.schema.types import (
     DIALECT_TYPES,
     DIALECTS,
     GENERIC_TYPES,
@@ -281,7 +281,7 @@ def test_every_name_in_the_tables_resolves_to_a_sqlalchemy_type():
 
 
 def test_importing_and_parsing_does_not_import_sqlalchemy():
-    code = ("import sys, runner.types as t; "
+    code = ("import sys, runner.schema.types as t; "
             "t.parse_type(\"postgresql.ARRAY(Numeric(10, 2), dimensions=2)\"); "
             "str(t.parse_type('Enum(\\'a\\', name=\\'t\\')')); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))")

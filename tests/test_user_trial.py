@@ -158,7 +158,7 @@ def test_derived_downgrade_of_a_dropped_enum_column_or_table(tmp_path, postgres_
 def test_a_tab_in_the_indentation_is_named(upgrade, where):
     """PyYAML says "found character that cannot start any token", which does not tell a user
     whose editor inserted a tab what to do."""
-    from runner.loader import parse_document
+    from runner.revisions.loader import parse_document
 
     with pytest.raises(RevisionFileError) as err:
         parse_document("revision: a\ndown_revision: null\n" + upgrade, "r1_x.yaml")
@@ -448,7 +448,7 @@ def test_a_misspelt_index_dialect_option_is_an_error_at_it(tmp_path, option, exp
 def test_sqlite_rebuild_with_foreign_keys_enforced_refuses_rather_than_cascade(tmp_path):
     """On a connection with PRAGMA foreign_keys=ON, the rebuild's DROP TABLE of a parent deleted
     its rows first, and ON DELETE CASCADE emptied the child table: rows lost without an error."""
-    from runner.engine import create_engine
+    from runner.runtime.engine import create_engine
 
     url = f"sqlite:///{tmp_path / 'fk.db'}"
     tables = revision_text("a1", None, """

@@ -50,7 +50,7 @@ def findings(tmp_path, revisions, url="sqlite://", fmt="json", extra="", message
 
 
 def test_every_rule_has_a_case():
-    from runner.findings import RULES
+    from runner.review.findings import RULES
 
     covered = {rule for _, expected in CASES for rule, _, _ in expected}
     for path in CORPUS.glob("*.yaml"):
@@ -392,7 +392,7 @@ def test_multidb_every_database_and_the_pre_commit_hook(tmp_path, monkeypatch):
 
 
 def test_the_files_revision_writes_follow_the_file_template(tmp_path, monkeypatch):
-    """`revision` and the file-name rule read file_template the same way (runner.filenames)."""
+    """`revision` and the file-name rule read file_template the same way (runner.revisions.filenames)."""
     import datetime
 
     monkeypatch.chdir(tmp_path)

@@ -83,20 +83,20 @@ def each_database(fn=None, *, single: bool = False):
 def load_graph(config: Config) -> RevisionGraph:
     """Every revision under the configured version locations, as a checked graph."""
     from runner.graph import RevisionGraph
-    from runner.loader import load_revisions
+    from runner.revisions.loader import load_revisions
 
     return RevisionGraph(load_revisions(config.version_locations))
 
 
 def describer_for(graph: RevisionGraph):
-    from runner.display import Describer
+    from runner.commands.display import Describer
 
     return Describer(graph.revisions.values(), graph.labels_of)
 
 
 def current_rows_of(config: Config) -> tuple[str, ...]:
-    from runner.engine import connect
-    from runner.executor import VersionTable
+    from runner.runtime.engine import connect
+    from runner.runtime.executor import VersionTable
 
     with connect(config) as connection:
         caller_transaction = connection.in_transaction()

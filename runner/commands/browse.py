@@ -99,7 +99,7 @@ def validate(config: Config, paths: list[str] | None = None, output_format: str 
     """Review revision files without a database, printing the findings; raise ValidationFailed
     (exit_code 1: errors found, 2: the revisions could not be read) unless they are clean."""
     from runner.errors import ValidationFailed
-    from runner.validate import validate as run
+    from runner.review.validate import validate as run
 
     code = run(config, paths=paths or None, output_format=output_format,
                changed_since=changed_since, stdout=config.stdout)

@@ -31,7 +31,7 @@ def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = 
     `check`: first replay the revisions to run as validate does, from the database's revision,
     and refuse the run before anything runs when that finds an error.
     """
-    from runner.checks import operations
+    from runner.revisions.checks import operations
 
     graph = load_graph(config)
     start, revision = _split_range(revision, sql)
@@ -46,7 +46,7 @@ def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = 
 def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None,
               check: bool = True) -> None:
     """Revert to a previous version (`check`: as for upgrade, on the downgrades to run)."""
-    from runner.derive import downgrade_operations
+    from runner.revisions.derive import downgrade_operations
 
     graph = load_graph(config)
     if sql and ":" not in revision:
@@ -96,8 +96,8 @@ def _checked(config: Config, graph, plan, ops_for, check: bool):
     def checked(current):
         steps = plan(current)
         if steps:
-            from runner.findings import disabled_rules
-            from runner.semantics import check_run, run_refused
+            from runner.review.findings import disabled_rules
+            from runner.review.semantics import check_run, run_refused
 
             errors = check_run(graph, current, steps, ops_for, disabled_rules(config))
             if errors:
@@ -110,12 +110,12 @@ def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, s
              check: bool = True) -> None:
     plan = _checked(config, graph, _known_rows(graph, plan), ops_for, check)
     if sql:
-        from runner.offline import run_offline
+        from runner.runtime.offline import run_offline
 
         run_offline(config, graph, plan, ops_for, start, tag)
         return
-    from runner.engine import connect
-    from runner.executor import migrate
+    from runner.runtime.engine import connect
+    from runner.runtime.executor import migrate
 
     with connect(config) as connection:
         migrate(connection, config, plan, ops_for)
@@ -135,12 +135,12 @@ def stamp(config: Config, revision: str | list[str], sql: bool = False, tag: str
     graph = load_graph(config)
     targets = [revision] if isinstance(revision, str) else list(revision)
     if sql:
-        from runner.offline import stamp_offline
+        from runner.runtime.offline import stamp_offline
 
         stamp_offline(config, graph, targets, purge, tag)
         return
-    from runner.engine import connect
-    from runner.executor import stamp as stamp_rows
+    from runner.runtime.engine import connect
+    from runner.runtime.executor import stamp as stamp_rows
 
     with connect(config) as connection:
         stamp_rows(connection, config, lambda current: graph.stamp_plan(current, targets), purge)
@@ -158,7 +158,7 @@ def current(config: Config, verbose: bool = False, head_only: bool = False,
     graph = load_graph(config)
     rows = current_rows_of(config)
     if verbose:
-        from runner.engine import create_engine
+        from runner.runtime.engine import create_engine
 
         url = config.attributes.get("connection")
         url = url.engine.url if url is not None else create_engine(config.url).url
@@ -178,18 +178,18 @@ def current(config: Config, verbose: bool = False, head_only: bool = False,
 @each_database
 def ensure_version(config: Config, sql: bool = False) -> None:
     """Create the version table if it is missing (`sql`: print its DDL instead)."""
-    from runner.executor import VersionTable
+    from runner.runtime.executor import VersionTable
 
     version_table = VersionTable(config.version_table, config.version_table_schema)
     if sql:
         from sqlalchemy.schema import CreateTable
 
-        from runner.offline import Script, dialect_for
+        from runner.runtime.offline import Script, dialect_for
 
         Script(dialect_for(config.url), config.print_stdout).statement(CreateTable(version_table.table))
         return
-    from runner.engine import connect
-    from runner.executor import transaction
+    from runner.runtime.engine import connect
+    from runner.runtime.executor import transaction
 
     with connect(config) as connection:
         with transaction(connection):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from runner.revision import Revision
+from runner.revisions.revision import Revision
 
 
 class Step:

@@ -19,7 +19,7 @@ from operator import attrgetter
 from runner.errors import GraphError, ResolutionError
 from runner.graph import version_rows
 from runner.graph.nodes import Node, Step, dedupe
-from runner.revision import Revision
+from runner.revisions.revision import Revision
 
 _RELATIVE = re.compile(r"(?:(.+?)@)?(\w+)?((?:\+|-)\d+)")
 _DOWN, _NEXT = attrgetter("down"), attrgetter("nextrev")

@@ -10,7 +10,7 @@ from runner.errors import MigrationError, RevisionFileError
 from runner.operations.base import AS_WRITTEN, Derived, Operation, check_type
 from runner.schema.references import qualified
 from runner.schema.renames import rename_column, rename_table
-from runner.state import SchemaState, TableState, named_type
+from runner.schema.state import SchemaState, TableState, named_type
 
 if TYPE_CHECKING:
     from runner.runtime.context import MigrationContext
@@ -43,7 +43,7 @@ class RenameTable(Operation):
         return [self.derive(RenameTable, args)]
 
     def ddl(self, context: MigrationContext) -> list[Any]:
-        from runner.ddl import RenameTable as RenameTableDDL
+        from runner.sql.ddl import RenameTable as RenameTableDDL
 
         return [RenameTableDDL(self.args["old_table_name"], self.args["new_table_name"], self.schema)]
 
@@ -186,8 +186,8 @@ class AlterColumn(Operation):
     # -- ddl ----------------------------------------------------------------------------------
     def ddl(self, context: MigrationContext) -> list[Any]:
         """A new PostgreSQL enum type (see new_types) is created first, the owned ones dropped after."""
-        from runner import ddl_alter
-        from runner.ddl import create_types, drop_named_types
+        from runner.sql import ddl_alter
+        from runner.sql.ddl import create_types, drop_named_types
 
         dialect = context.dialect
         new_types = self.new_types(context.type_exists) if dialect.name == "postgresql" else []
@@ -222,10 +222,10 @@ class AlterColumn(Operation):
                 location=self.location, hint="add existing_type") from None
 
     def change(self) -> Any:
-        """The arguments as SQLAlchemy values, for runner.ddl_alter."""
-        from runner import ddl_alter
-        from runner.ddl import server_default
-        from runner.types import parse_type
+        """The arguments as SQLAlchemy values, for runner.sql.ddl_alter."""
+        from runner.schema.types import parse_type
+        from runner.sql import ddl_alter
+        from runner.sql.ddl import server_default
 
         args = self.args
 
@@ -251,7 +251,7 @@ _ABSENT = object()
 
 def _compiled(type_text: str) -> str:
     """A type as generic SQL, so String(50) and VARCHAR(50) compare equal (the text itself if not)."""
-    from runner.types import parse_type
+    from runner.schema.types import parse_type
 
     try:
         return str(parse_type(type_text).to_sqlalchemy().compile())

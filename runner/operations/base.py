@@ -24,12 +24,12 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from runner.errors import MigrationError, RevisionFileError
-from runner.revision import KEY
+from runner.revisions.revision import KEY
 
 if TYPE_CHECKING:
-    from runner.revision import Revision
+    from runner.revisions.revision import Revision
     from runner.runtime.context import MigrationContext
-    from runner.state import SchemaState
+    from runner.schema.state import SchemaState
 
 REGISTRY: dict[str, type[Operation]] = {}
 
@@ -134,7 +134,7 @@ class Operation:
     # -- as data ------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The operation as a revision file's list item (`{name: args}`, `allow` beside it), plus
-        a derived operation's `derived:`; runner.emit writes it, from_dict reads it back."""
+        a derived operation's `derived:`; runner.revisions.emit writes it, from_dict reads it back."""
         data: dict[str, Any] = {self.name: copy.deepcopy(self.args)}
         if self.allow:
             data["allow"] = list(self.allow)
@@ -206,7 +206,7 @@ def unknown_operation(name: str, location: str) -> RevisionFileError:
 
 def check_type(operation: Operation, type_text: Any, *keys: Any) -> None:
     """A column type string must parse; the error points into the string."""
-    from runner.types import TypeGrammarError, parse_type
+    from runner.schema.types import TypeGrammarError, parse_type
 
     try:
         parse_type(type_text)

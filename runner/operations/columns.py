@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from runner.errors import MigrationError
 from runner.operations.base import Derived, Operation, check_type
 from runner.schema.constraints import forget_implied_names, remember_implied_names, written_name
-from runner.state import SchemaState, TableState
+from runner.schema.state import SchemaState, TableState
 
 if TYPE_CHECKING:
     from runner.runtime.context import MigrationContext
@@ -74,8 +74,8 @@ class AddColumn(Operation):
     def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
-        from runner import ddl
         from runner.operations.tables import comment_statements
+        from runner.sql import ddl
 
         dialect = context.dialect
         metadata = sa.MetaData()
@@ -149,7 +149,7 @@ class DropColumn(Operation):
         return restored
 
     def ddl(self, context: MigrationContext) -> list[Any]:
-        from runner import ddl, ddl_alter
+        from runner.sql import ddl, ddl_alter
 
         dialect = context.dialect
         statements: list[Any] = []
@@ -168,7 +168,7 @@ class DropColumn(Operation):
             return []
         import sqlalchemy as sa
 
-        from runner import ddl_alter
+        from runner.sql import ddl_alter
 
         name = self.derived.foreign_key_name
         if name is None and dialect.name == "mssql":  # Alembic's mssql_drop_foreign_key

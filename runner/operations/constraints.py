@@ -22,7 +22,7 @@ from runner.schema.constraints import (
     written_name,
 )
 from runner.schema.references import ForeignKeyRef, qualified
-from runner.state import SchemaState, TableState
+from runner.schema.state import SchemaState, TableState
 
 if TYPE_CHECKING:
     from runner.runtime.context import MigrationContext
@@ -75,7 +75,7 @@ class _CreateConstraint(Operation):
     def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
-        from runner.ddl import build_constraint, ensure_fk_targets
+        from runner.sql.ddl import build_constraint, ensure_fk_targets
 
         dialect = context.dialect
         refuse_on_sqlite(self, self.table_name, dialect)

@@ -15,7 +15,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from runner.operations.base import Operation
-from runner.state import SchemaState
+from runner.schema.state import SchemaState
 
 if TYPE_CHECKING:
     from runner.runtime.context import MigrationContext
@@ -90,7 +90,7 @@ class BulkInsert(Operation):
             return False
         import sqlalchemy as sa
 
-        from runner.types import parse_type
+        from runner.schema.types import parse_type
 
         if not isinstance(parse_type(keys[0]["type"]).to_sqlalchemy(), sa.Integer):
             return False

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError
 from runner.operations.base import Operation
-from runner.state import SchemaState, implied_index_prefix
+from runner.schema.state import SchemaState, implied_index_prefix
 
 if TYPE_CHECKING:
     from runner.runtime.context import MigrationContext

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from runner.operations.base import Operation
-from runner.state import SchemaState
+from runner.schema.state import SchemaState
 
 if TYPE_CHECKING:
     from runner.runtime.context import MigrationContext

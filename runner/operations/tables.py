@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.operations.base import Derived, Operation, check_type
 from runner.schema.constraints import remember_implied_names
-from runner.state import SchemaState, TableState, named_type
+from runner.schema.state import SchemaState, TableState, named_type
 
 if TYPE_CHECKING:
     from runner.runtime.context import MigrationContext
@@ -45,7 +45,7 @@ class CreateTable(Operation):
     def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
-        from runner.ddl import build_table, create_named_types
+        from runner.sql.ddl import build_table, create_named_types
 
         dialect = context.dialect
         table = build_table(sa.MetaData(), self.args)
@@ -104,7 +104,7 @@ class DropTable(Operation):
     def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
-        from runner.ddl import drop_named_types
+        from runner.sql.ddl import drop_named_types
 
         dialect = context.dialect
         table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)

@@ -1,1 +1,3 @@
-"""Revision files and projects on disk: writing new revisions (writer), creating projects (scaffold)."""
+"""Revision files: read (loader, checked against the contract in checks, into revision.Revision),
+named (filenames), written (writer, emit, hooks), derived (derive's downgrades) and the project
+they live in (scaffold). Nothing here talks to a database."""

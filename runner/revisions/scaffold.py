@@ -32,7 +32,7 @@ def _templates() -> dict[str, str]:
 def init(config: Config, directory: str, template: str = "generic", package: bool = False) -> None:
     """Initialize a new scripts directory: versions/, a README, the schema, and the configuration
     (yamig.ini; with the `pyproject` template, [tool.yamig] in pyproject.toml)."""
-    from runner.checks import schema_path
+    from runner.revisions.checks import schema_path
 
     if template not in _templates():
         raise ConfigError(f"no template named {template!r}",

@@ -25,7 +25,7 @@ def write_revision(config: Config, graph, parents: tuple[str, ...], message: str
                    branch_label, version_path: str | None, rev_id: str | None, depends_on,
                    directive=None) -> Path:
     """Write a new revision file on `parents`, check what it holds, run the post-write hooks."""
-    from runner.filenames import render as render_file_name
+    from runner.revisions.filenames import render as render_file_name
 
     rev_id = rev_id or new_rev_id()
     if not re.fullmatch(r"[A-Za-z0-9_]+", rev_id):
@@ -43,7 +43,7 @@ def write_revision(config: Config, graph, parents: tuple[str, ...], message: str
     if directive is not None and (directive.upgrade_ops or directive.downgrade_ops):
         _check_written(path)
     config.print_stdout("Generating %s ...  done", os.path.relpath(path))
-    from runner.hooks import run_hooks
+    from runner.revisions.hooks import run_hooks
 
     run_hooks(config, path)
     return path
@@ -52,7 +52,7 @@ def write_revision(config: Config, graph, parents: tuple[str, ...], message: str
 def _check_written(path: Path) -> None:
     """Operations that autogenerate or process_revision_directives wrote must load: else no file."""
     from runner.errors import RevisionFileError
-    from runner.loader import load_revision_file
+    from runner.revisions.loader import load_revision_file
 
     try:
         load_revision_file(path, check=True)
@@ -75,7 +75,7 @@ def _render_revision(config: Config, folder: Path, rev_id: str, parents: tuple[s
                      labels: list[str], depends: list[str], directive=None) -> str:
     import json
 
-    from runner.emit import section
+    from runner.revisions.emit import section
 
     def scalar(value) -> str:
         return json.dumps(value)  # a JSON string is a valid YAML scalar

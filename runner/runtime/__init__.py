@@ -1,1 +1,3 @@
-"""What a migration run shares between online and offline (see context.py)."""
+"""A migration run: the context online and offline share (context), the database run with its
+version table, transactions and lock (executor), the printed script (offline), and connections
+(engine; runner.engine is its public spelling)."""

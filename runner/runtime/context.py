@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from runner.state import SchemaState, TableState
+from runner.schema.state import SchemaState, TableState
 
 
 class MigrationContext:
@@ -83,7 +83,7 @@ class MigrationContext:
             return op.ddl(self)
 
         if self.dialect.name == "sqlite":
-            from runner import rebuild
+            from runner.sql import rebuild
 
             def before_of(op: Any) -> TableState | None:
                 name = rebuild.table_name_of(op)
@@ -131,18 +131,18 @@ class OnlineContext(MigrationContext):
 
     def table(self, name: str, schema: str | None) -> TableState | None:
         """The table as SQLite has it (online, only SQLite's rebuild asks)."""
-        from runner.rebuild import reflect_table
+        from runner.sql.rebuild import reflect_table
 
         return reflect_table(self.connection, name, schema)
 
     def refuse_rebuild(self, op: Any, table: TableState) -> None:
-        from runner.rebuild import refuse_if_rows_would_cascade
+        from runner.sql.rebuild import refuse_if_rows_would_cascade
 
         refuse_if_rows_would_cascade(self.connection, op, table)
 
 
 class OfflineContext(MigrationContext):
-    """A script printed by `script` (runner.offline.Script): the schema is the revisions replayed
+    """A script printed by `script` (runner.runtime.offline.Script): the schema is the revisions replayed
     up to `current` (version rows), then followed forward by each group emitted. The replay is
     made only when an operation first asks; the groups emitted before that are applied then."""
 
@@ -174,7 +174,7 @@ class OfflineContext(MigrationContext):
     @property
     def state(self) -> SchemaState:
         if self._state is None:
-            from runner.semantics import state_at
+            from runner.review.semantics import state_at
 
             self._state = state_at(self._graph, self._current)
             for op in self._pending:
@@ -190,7 +190,7 @@ class OfflineContext(MigrationContext):
                 op.state_forwards(self._state)
 
     def column_types(self, table: str, schema: str | None) -> dict[str, Any]:
-        from runner.types import parse_type
+        from runner.schema.types import parse_type
 
         found = self.table(table, schema)
         if found is None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from runner.state import TableState
+from runner.schema.state import TableState
 
 # create_table's constraint key -> drop_constraint's `type`
 KINDS = {"primary_key": "primary", "unique": "unique", "check": "check", "foreign_key": "foreignkey"}
@@ -140,8 +140,8 @@ def autoincrement_column(table: TableState) -> str | None:
     key column marked `autoincrement: true`. SQLAlchemy's own rule decides, on the key columns."""
     import sqlalchemy as sa
 
-    from runner.ddl import build_column
-    from runner.types import TypeGrammarError
+    from runner.schema.types import TypeGrammarError
+    from runner.sql.ddl import build_column
 
     keys = {n for n, c in table.columns.items() if c.get("primary_key")}
     for spec in table.constraints:

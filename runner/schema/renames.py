@@ -8,7 +8,7 @@ from typing import Any
 
 from runner.schema.constraints import rename_in_implied_names
 from runner.schema.references import ForeignKeyRef
-from runner.state import SchemaState, TableState
+from runner.schema.state import SchemaState, TableState
 
 
 def rename_table(state: SchemaState, table: TableState, new: str) -> None:

@@ -1,4 +1,4 @@
-"""The differences between two normalised schemas (runner.compare), models against a database.
+"""The differences between two normalised schemas (runner.autogenerate.compare), models against a database.
 
 Each Difference names its table and says itself in one line (`check` prints
 them grouped by table); autogenerate turns them into operations. Matching:
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.compare import ColumnShape, ForeignKeyShape, TableShape
+from runner.autogenerate.compare import ColumnShape, ForeignKeyShape, TableShape
 
 
 @dataclass

@@ -16,7 +16,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import DDLElement
 
 from runner.schema.references import ForeignKeyRef
-from runner.types import parse_type
+from runner.schema.types import parse_type
 
 
 class AlterTable(DDLElement):

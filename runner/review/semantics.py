@@ -5,7 +5,7 @@ check_run, so a revision that cannot work stops the run before its first stateme
 
 For each revision: each operation is checked against the state just before it
 (what it names must exist, what it creates must not, its foreign keys must
-have a target, and the safety rules of runner.lint), then applied. Then its
+have a target, and the safety rules of runner.review.lint), then applied. Then its
 downgrade (as written, or derived) is applied too and the tables it touched are
 compared, completely, with what they were before the upgrade; and the state is
 put back to "after the upgrade" for the next revision.
@@ -23,17 +23,17 @@ import pickle
 from collections import Counter
 from typing import Any
 
-from runner import lint
 from runner.errors import MigrationError
-from runner.findings import Collector
+from runner.review import lint
+from runner.review.findings import Collector
 from runner.schema.references import ForeignKeyRef
-from runner.state import SchemaState, TableState
+from runner.schema.state import SchemaState, TableState
 
 Key = tuple  # (schema, table name)
 
 
 def check_semantics(graph, collector: Collector, dialect: str | None) -> None:
-    from runner.checks import operations
+    from runner.revisions.checks import operations
 
     state = SchemaState()
     paused = gc.isenabled()
@@ -84,7 +84,7 @@ def check_run(graph, current: tuple[str, ...], steps: list, ops_for,
 def state_at(graph, current: tuple[str, ...]) -> SchemaState:
     """The schema as the revisions describe it once `current` (version rows) and everything
     they need are applied, in upgrade order."""
-    from runner.checks import operations
+    from runner.revisions.checks import operations
 
     state = SchemaState()
     rows: tuple[str, ...] = ()
@@ -428,7 +428,7 @@ def _column(spec: dict[str, Any], generated: bool) -> dict[str, Any]:
     constraints (_constraints), `index: true` as the index ix_<table>_<column> (_indexes).
     `autoincrement` "auto" means what it does in its table: `generated`, whether SQLAlchemy makes
     the column autoincrementing there (a key that drop_constraint left records true or false)."""
-    from runner.types import TypeGrammarError, parse_type
+    from runner.schema.types import TypeGrammarError, parse_type
 
     try:
         type_text = str(parse_type(spec.get("type")))

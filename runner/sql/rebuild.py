@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from runner.state import SchemaState, TableState
+from runner.schema.state import SchemaState, TableState
 
 
 def needs_rebuild(op: Any, table: TableState | None) -> bool:
@@ -153,9 +153,9 @@ def refuse_if_rows_would_cascade(connection: sa.Connection, op: Any, table: Tabl
 
 def rebuild_statements(before: TableState, after: TableState, renames: dict[str, str],
                        context: Any) -> list[Any]:
-    from runner.ddl import RenameTable, build_table
     from runner.operations.indexes import CreateIndex
-    from runner.types import parse_type
+    from runner.schema.types import parse_type
+    from runner.sql.ddl import RenameTable, build_table
 
     temp = f"_yamig_tmp_{after.name}"[:60]
     args = after.definition()

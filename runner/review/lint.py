@@ -1,7 +1,7 @@
 """validate's safety rules: what an operation does to a table that already holds data.
 
 Each rule reads one operation and the schema state just before it, and yields
-(rule id, location, message); the ids, reasons and fixes are in runner.findings.
+(rule id, location, message); the ids, reasons and fixes are in runner.review.findings.
 A table created earlier in the same revision holds no rows yet, so the lock,
 scan and rewrite rules leave it alone. Rules about locks and rewrites are for
 servers (not SQLite); those that name a PostgreSQL mechanism only fire when the
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from runner.schema.references import ForeignKeyRef
-from runner.state import SchemaState
+from runner.schema.state import SchemaState
 
 Found = tuple[str, str, str]
 
@@ -169,7 +169,7 @@ _DATETIMES = {"DateTime": 2, "DATETIME": 2, "TIMESTAMP": 2, "Date": 1, "DATE": 1
 
 def type_change(old: Any, new: Any, dialect: str | None) -> str:
     """'same', 'safe' (no rewrite), 'narrowing' (may fail or lose data) or 'rewrite'."""
-    from runner.types import TypeGrammarError, parse_type
+    from runner.schema.types import TypeGrammarError, parse_type
 
     try:
         before, after = parse_type(old), parse_type(new)
@@ -212,7 +212,7 @@ _FAMILIES = [("number", set(_INTEGERS) | set(_FLOATS) | _NUMERICS),
 
 def type_family(text: Any) -> str | None:
     """A coarse family (number, text, uuid, boolean, time) for comparing key types; None if other."""
-    from runner.types import TypeGrammarError, parse_type
+    from runner.schema.types import TypeGrammarError, parse_type
 
     try:
         name = parse_type(text).name

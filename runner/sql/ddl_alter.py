@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import sqltypes
 
-from runner.ddl import AlterTable, quoted_table
+from runner.sql.ddl import AlterTable, quoted_table
 
 
 class _NotGiven:

@@ -1,7 +1,7 @@
 """SQLAlchemy types back into yamig's type strings (`String(50)`, `postgresql.JSONB`).
 
 Autogenerate writes the models' types into revision files, so what it writes must
-parse with runner.types' grammar and build the same type again. The renderer
+parse with runner.schema.types' grammar and build the same type again. The renderer
 walks the type's constructor parameters, as SQLAlchemy's own repr does, and
 builds a TypeSpec, so its text is the grammar's canonical text.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from runner.types import DIALECT_TYPES, GENERIC_TYPES, TypeGrammarError, TypeSpec, parse_type
+from runner.schema.types import DIALECT_TYPES, GENERIC_TYPES, TypeGrammarError, TypeSpec, parse_type
 
 # attributes that hold a constructor parameter under another name
 _ATTRIBUTE = {"item_type": "item_type", "enums": "enums", "dimensions": "dimensions"}

@@ -3,13 +3,13 @@
 Layers: files (YAML, the JSON Schema, types, file names), the graph (duplicate
 ids and labels, missing parents and dependencies, cycles, revisions no base
 reaches, several heads), then the schema replayed along the upgrade plan
-(runner.semantics) with the safety rules (runner.lint). A broken graph does not
+(runner.review.semantics) with the safety rules (runner.review.lint). A broken graph does not
 stop the replay: what can be reached from a base is still replayed.
 
 Config keys: `validate.disable = rule-id, ...` silences rules for the project;
 `validate.multiple_heads = error|warning|off`; `validate.dialect = postgresql`
 names the production database when the URL does not. One operation accepts a
-finding with `allow: [rule-id]` beside it. The rules are listed in runner.findings.
+finding with `allow: [rule-id]` beside it. The rules are listed in runner.review.findings.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import sys
 from pathlib import Path
 
 from runner.errors import GraphError, RevisionFileError, YamigError
-from runner.findings import RULES, Collector, Finding, disabled_rules, report
-from runner.revision import Revision
+from runner.review.findings import RULES, Collector, Finding, disabled_rules, report
+from runner.revisions.revision import Revision
 
 __all__ = ["RULES", "Finding", "validate"]
 
@@ -82,7 +82,7 @@ def _findings(config, named: list[Path] | None) -> list[Finding]:
     revisions = _check_files(project, named or [], collector, config)
     graph = _check_graph(revisions, collector)
     if graph is not None:
-        from runner.semantics import check_semantics
+        from runner.review.semantics import check_semantics
 
         check_semantics(graph, collector, _dialect_name(config))
     return collector.findings
@@ -139,9 +139,9 @@ def _check_files(directories: list[Path], named: list[Path], collector: Collecto
     against the JSON Schema again); only when some file cannot be read is each file of the folder
     loaded on its own, so that every unreadable file is reported.
     """
-    from runner.checks import check_revision
-    from runner.filenames import file_template, follows
-    from runner.loader import find_revision_files, load_revisions
+    from runner.revisions.checks import check_revision
+    from runner.revisions.filenames import file_template, follows
+    from runner.revisions.loader import find_revision_files, load_revisions
 
     revisions: list[Revision] = []
     notes: list = []
@@ -175,7 +175,7 @@ def _check_files(directories: list[Path], named: list[Path], collector: Collecto
 
 
 def _load_each(files: list[Path], collector: Collector) -> list[Revision]:
-    from runner.loader import load_revision_file
+    from runner.revisions.loader import load_revision_file
 
     loaded = []
     for path in files:

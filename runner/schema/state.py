@@ -157,7 +157,7 @@ def named_type(type_text: Any) -> tuple[str | None, str] | None:
     Enum with a name (`Enum('a', 'b', name='mood')`); None for any other type."""
     if not isinstance(type_text, str) or "enum" not in type_text.lower():
         return None
-    from runner.types import TypeGrammarError, parse_type
+    from runner.schema.types import TypeGrammarError, parse_type
 
     try:
         spec = parse_type(type_text)

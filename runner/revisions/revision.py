@@ -44,7 +44,7 @@ class Revision:
         self.message = message
         self.path = path
         self.order = order
-        # what the checks learned, so each file is checked and parsed once (runner.checks):
+        # what the checks learned, so each file is checked and parsed once (runner.revisions.checks):
         self.schema_ok = False  # passed the contract unchanged since (the loader's cache says so)
         self.on_schema_ok: Callable[[], None] | None = None  # the loader's cache, told on a pass
         self.invalid = False  # validate found a problem; the replay of its checks skips it

@@ -2,7 +2,7 @@
 
 The three sources are all turned into SQLAlchemy Tables first: the models are
 Tables, a database is reflected into Tables, and the replayed schema state is
-built into Tables with the same code that runs its DDL (runner.ddl). One
+built into Tables with the same code that runs its DDL (runner.sql.ddl). One
 normaliser then reduces a Table to what the database would really hold on the
 target dialect: types and server defaults as that dialect's DDL spells them,
 comments only where the dialect keeps them, schema names with the default schema
@@ -138,8 +138,8 @@ def model_tables(metadatas: list[Any]) -> list[Any]:
 
 def state_tables(state) -> list[Any]:
     """The replayed schema state as Tables, built as create_table / create_index build them."""
-    from runner.ddl import build_table
     from runner.operations.indexes import dialect_options
+    from runner.sql.ddl import build_table
 
     tables = []
     for table_state in state.tables.values():
@@ -317,7 +317,7 @@ def _action(value: str | None) -> str | None:
 
 
 def _render(type_: Any) -> str | None:
-    from runner.typerender import UnrenderableType, render_type
+    from runner.schema.typerender import UnrenderableType, render_type
 
     try:
         return render_type(type_)

@@ -90,8 +90,8 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
     """
     from sqlalchemy.schema import CreateTable
 
-    from runner.executor import VersionTable
     from runner.runtime.context import OfflineContext
+    from runner.runtime.executor import VersionTable
 
     current = graph.resolve(start) if start and start != "base" else ()
     steps = plan(current)
@@ -135,7 +135,7 @@ def stamp_offline(config, graph, targets: list[str], purge: bool, tag: str | Non
     """`stamp --sql`: the version-table statements, from `start:` when a target has one."""
     from sqlalchemy.schema import CreateTable
 
-    from runner.executor import VersionTable
+    from runner.runtime.executor import VersionTable
 
     starts = {t.split(":", 1)[0] for t in targets if ":" in t}
     if len(starts) > 1:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import RevisionFileError, several
-from runner.revision import KEY, Revision
+from runner.revisions.revision import KEY, Revision
 
 if TYPE_CHECKING:
     from runner.operations import Operation
@@ -27,8 +27,8 @@ _SECTIONS = ("upgrade", "downgrade")
 @lru_cache(maxsize=1)
 def schema_path() -> Path:
     """The JSON Schema: installed with the package, or beside it in a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "schemas", here.parent / "schemas"):
+    package = Path(__file__).resolve().parent.parent  # runner/
+    for candidate in (package / "schemas", package.parent / "schemas"):
         target = candidate / "revision.schema.json"
         if target.is_file():
             return target
@@ -37,7 +37,7 @@ def schema_path() -> Path:
 
         return Path(str(files("runner.schemas").joinpath("revision.schema.json")))
     except (ModuleNotFoundError, TypeError):  # pragma: no cover
-        return here.parent / "schemas" / "revision.schema.json"
+        return package.parent / "schemas" / "revision.schema.json"
 
 
 @lru_cache(maxsize=1)
@@ -123,7 +123,7 @@ def _beside(revision: Revision, item: tuple, name: str, stray: list) -> Revision
 
 
 def _position(error: RevisionFileError) -> tuple[int, int]:
-    from runner.findings import split_location
+    from runner.review.findings import split_location
 
     return split_location(error.location or "")[1:]
 

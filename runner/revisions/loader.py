@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RevisionFileError
-from runner.revision import KEY, Revision
+from runner.revisions.revision import KEY, Revision
 
 yaml: Any = None     # PyYAML, imported by _import_yaml() on the first parse
 _Loader: Any = None  # its C SafeLoader where present
@@ -229,7 +229,7 @@ class FolderCache:
 
     def __init__(self, directory: str):
         self.folder = os.path.join(directory, ".yamig-cache")
-        from runner.checks import schema_path  # lazy: the contract's module is not needed otherwise
+        from runner.revisions.checks import schema_path  # lazy: the contract's module is not needed otherwise
 
         schema = schema_path().stat()
         self.key = (_FORMAT, schema.st_size, schema.st_mtime_ns)
@@ -365,7 +365,7 @@ def load_revision_file(path: str | os.PathLike, *, check: bool = True) -> Revisi
     data, positions = parse_document(_read(path), shown)
     revision = _revision_from(data, positions, shown)
     if check:
-        from runner.checks import check_revision  # lazy: pulls in jsonschema
+        from runner.revisions.checks import check_revision  # lazy: pulls in jsonschema
 
         check_revision(revision)
     return revision
@@ -611,8 +611,8 @@ def _after_unknown_keys(data: dict, positions: dict, shown: str,
                         missing: RevisionFileError) -> RevisionFileError:
     """A missing key is often a misspelt one (`down_revison:`): that key first, where it is
     written, with the name it was meant to be."""
-    from runner.checks import schema, unknown_key
     from runner.errors import several
+    from runner.revisions.checks import schema, unknown_key
 
     known = schema()["properties"]
     typos = [unknown_key(key, known, "", f"{shown}:{positions[(key, KEY)][0]}:"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from runner.checks import operations
 from runner.operations import Operation
-from runner.state import SchemaState
+from runner.revisions.checks import operations
+from runner.schema.state import SchemaState
 
 
 def downgrade_operations(graph, revision_ids: Iterable[str]) -> dict[str, list[Operation]]:

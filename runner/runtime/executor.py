@@ -229,7 +229,7 @@ def _failure(connection: sa.Connection, step, group: list, err: Exception, commi
     op = group[0]
     together = ""
     if len(group) > 1:
-        from runner.rebuild import culprit, table_name_of
+        from runner.sql.rebuild import culprit, table_name_of
 
         op = culprit(group, message)
         together = f" (SQLite rebuilt table {table_name_of(op)} once for {len(group)} operations)"
@@ -271,7 +271,7 @@ def transactional_ddl(connection: sa.Connection) -> bool:
 
 def _transaction(connection: sa.Connection):
     if not connection.in_transaction():
-        from runner.engine import begin_on_driver
+        from runner.runtime.engine import begin_on_driver
 
         transaction = connection.begin()
         begin_on_driver(connection)

@@ -1,0 +1,116 @@
+"""Connections: our own engine, or the caller's connection used as it is.
+
+SQLite can run DDL inside a transaction, but Python's sqlite3 module begins a
+transaction only before INSERT, UPDATE and DELETE, so DDL runs outside one and
+commits at once. Our engines follow the recipe of SQLAlchemy's pysqlite
+documentation (no implicit transactions, an explicit BEGIN); on a connection
+from any other engine, begin_on_driver issues the BEGIN itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+
+from runner.errors import ConfigError, MigrationError
+
+
+def create_engine(url: str, config_options: dict[str, str] | None = None, **kwargs: Any) -> sa.Engine:
+    """An engine on which DDL is transactional wherever the database allows it.
+
+    `config_options` are `sqlalchemy.*` strings, converted as sa.engine_from_config does.
+    """
+    try:
+        if config_options:
+            engine = sa.engine_from_config({**config_options, "sqlalchemy.url": url}, **kwargs)
+        else:
+            engine = sa.create_engine(url, **kwargs)
+    except exc.NoSuchModuleError as err:
+        raise ConfigError(f"no SQLAlchemy dialect for {url.split(':')[0]!r} ({err})",
+                          hint="check the URL's scheme") from None
+    except exc.ArgumentError as err:
+        raise ConfigError(f"invalid database URL {url!r}: {err}",
+                          hint="URLs look like sqlite:///file.db or "
+                               "postgresql+psycopg://user:password@host/dbname") from None
+    except ModuleNotFoundError as err:
+        raise ConfigError(f"the database driver {err.name!r} is not installed",
+                          hint="install it beside yamig; for PostgreSQL: pip install 'psycopg[binary]' "
+                               "(psycopg 3) and use postgresql+psycopg:// URLs") from None
+    if engine.dialect.name == "sqlite" and engine.dialect.driver == "pysqlite":
+        make_sqlite_transactional(engine)
+    return engine
+
+
+def make_sqlite_transactional(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _explicit_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def engine_for(config, **kwargs: Any) -> sa.Engine:
+    """The configured database's engine, with the section's other `sqlalchemy.*` options
+    (`sqlalchemy.echo = true` logs the SQL), as Alembic's env.py calls engine_from_config."""
+    section = config.config_ini_section
+    names = config.parser.options(section) if config.parser.has_section(section) else []
+    options = {name: config.get_main_option(name) for name in names
+               if name.startswith("sqlalchemy.") and name != "sqlalchemy.url"}
+    try:
+        return create_engine(config.url, options, **kwargs)
+    except (TypeError, ValueError) as err:  # an option create_engine() does not take, a bad value
+        text = str(err)
+        bad = [name for name, value in options.items()
+               if f"'{name.removeprefix('sqlalchemy.')}'" in text or f"'{value}'" in text]
+        name = bad[0] if bad else "a sqlalchemy.* option"
+        raise ConfigError(
+            f"{name} is not an option SQLAlchemy's create_engine() takes here"
+            if isinstance(err, TypeError) else f"{name} has a value it cannot take: {options.get(name)}",
+            location=config.location_of(section, bad[0]) if bad else config.config_file_name,
+            hint="see create_engine()'s parameters in SQLAlchemy's documentation") from None
+
+
+def begin_on_driver(connection: sa.Connection) -> None:
+    """On SQLite, open the driver's transaction when SQLAlchemy's has begun but the driver's has
+    not (pysqlite's legacy transaction control), so that the DDL that follows is inside it: the
+    transaction's rollback then undoes it, and savepoints nest in it."""
+    if connection.dialect.name != "sqlite" or not connection.in_transaction():
+        return
+    if getattr(connection.connection.dbapi_connection, "in_transaction", True) is False:
+        connection.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def connect(config) -> Iterator[sa.Connection]:
+    """The caller's connection from config.attributes (inside the caller's transaction, if one
+    has begun), or a new one on the configured URL."""
+    given = config.attributes.get("connection")
+    if given is not None:
+        begin_on_driver(given)
+        yield given
+        return
+    engine = engine_for(config, poolclass=sa.pool.NullPool)
+    try:
+        try:
+            connection = engine.connect()
+        except exc.DBAPIError as err:
+            raise MigrationError(
+                f"cannot connect to {engine.url.render_as_string(hide_password=True)}: "
+                f"{_first_line(err.orig)}",
+                hint="check sqlalchemy.url (or --url) and that the database server is running",
+            ) from None
+        with connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _first_line(error: Any) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
