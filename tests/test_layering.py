@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("runtime.context",),                 # the migration context both runs emit statements through
     ("review.semantics", "autogenerate.compare"),
     ("sql.rebuild", "review.lint", "revisions.loader"),  # loading a file checks it against the contract
+    ("revisions.replay",),                # the one replay of revisions into a schema state
     ("revisions.checks",),                # the contract: the only module that parses operation lists
     ("operations",),
     ("sql.ddl_alter", "schema.renames"),

@@ -26,6 +26,7 @@ from typing import Any
 from runner.errors import MigrationError
 from runner.review import lint
 from runner.review.findings import Collector
+from runner.revisions.replay import state_at
 from runner.schema.references import ForeignKeyRef
 from runner.schema.state import SchemaState, TableState
 
@@ -79,21 +80,6 @@ def check_run(graph, current: tuple[str, ...], steps: list, ops_for,
         if paused:
             gc.enable()
     return [f for f in collector.findings if f.severity == "error"]
-
-
-def state_at(graph, current: tuple[str, ...]) -> SchemaState:
-    """The schema as the revisions describe it once `current` (version rows) and everything
-    they need are applied, in upgrade order."""
-    from runner.revisions.checks import operations
-
-    state = SchemaState()
-    rows: tuple[str, ...] = ()
-    for row in current:  # one target at a time: each plan starts where the previous one ended
-        for step in graph.upgrade_plan(rows, row):
-            for op in operations(step.revision, "upgrade") or []:
-                op.state_forwards(state)
-            rows = step.rows_after
-    return state
 
 
 def run_refused(errors: list, shown: int = 10) -> MigrationError:

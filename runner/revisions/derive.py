@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from runner.operations import Operation
 from runner.revisions.checks import operations
+from runner.revisions.replay import replay
 from runner.schema.state import SchemaState
 
 
@@ -27,18 +28,15 @@ def downgrade_operations(graph, revision_ids: Iterable[str]) -> dict[str, list[O
             pending.add(rev_id)
     if not pending:
         return result
-    state = SchemaState()
-    for step in graph.upgrade_plan((), "heads"):
-        revision = step.revision
-        ops = operations(revision, "upgrade") or []
-        if revision.revision in pending:
-            result[revision.revision] = reverse_operations(ops, state)
-            pending.discard(revision.revision)
-            if not pending:
-                break
-        else:
-            for op in ops:
-                op.state_forwards(state)
+    undo: dict[str, list[list[Operation]]] = {}
+    for step, op, state in replay(graph, graph.heads):
+        rev_id = step.revision.revision
+        if rev_id in pending:  # reversed against the state just before it
+            undo.setdefault(rev_id, []).append(op.reverse(state))
+        elif undo.keys() == pending:
+            break  # every pending revision is behind: the rest of the replay is not needed
+    for rev_id in pending:
+        result[rev_id] = [op for group in reversed(undo.get(rev_id, [])) for op in group]
     return result
 
 

@@ -174,7 +174,7 @@ class OfflineContext(MigrationContext):
     @property
     def state(self) -> SchemaState:
         if self._state is None:
-            from runner.review.semantics import state_at
+            from runner.revisions.replay import state_at
 
             self._state = state_at(self._graph, self._current)
             for op in self._pending:
