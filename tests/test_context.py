@@ -1,7 +1,9 @@
 """The runs hand every operation one context and never switch on which operation they hold."""
 
+import ast
 import inspect
 import re
+import textwrap
 from pathlib import Path
 
 RUNNER = Path(__file__).resolve().parent.parent / "runner"
@@ -10,7 +12,7 @@ RUNNER = Path(__file__).resolve().parent.parent / "runner"
 def test_the_runs_do_not_switch_on_the_operation_name():
     """executor, offline and the context ask the operation; a name switch there would come back
     as the special cases it replaced (bulk_insert's types, alter_column's enum types)."""
-    for path in ("runtime/executor.py", "runtime/offline.py", "runtime/context.py"):
+    for path in ("runtime/executor.py", "runtime/offline.py", "runtime/online.py", "runtime/context.py"):
         text = (RUNNER / path).read_text()
         assert not re.search(r"\bop\.name\s*(==|!=|in\b)", text), path
 
@@ -25,10 +27,15 @@ def test_every_operation_takes_one_context():
     assert not any(hasattr(cls, "offline_ddl") for cls in REGISTRY.values())
 
 
-def test_the_runs_reach_statements_only_through_the_context():
-    """executor and offline walk a revision with context.run: neither builds an operation's
-    statements itself, so online and offline cannot drift apart on what they emit."""
+def test_the_runs_walk_a_plan_only_through_the_context():
+    """executor and offline hand the plan to context.run_steps: neither walks the steps or builds
+    an operation's statements itself, so online and offline cannot drift apart on either."""
     for path in ("runtime/executor.py", "runtime/offline.py"):
         text = (RUNNER / path).read_text()
         assert ".ddl(" not in text and ".statements(ops" not in text, path
-        assert "context.run(" in text or "OnlineContext(connection).run(" in text, path
+        assert "context.run_steps(" in text and ".run(ops" not in text, path
+    from runner.runtime import executor, offline
+
+    for run in (executor.migrate, offline.run_offline):  # a comprehension prepares; no loop runs
+        tree = ast.parse(textwrap.dedent(inspect.getsource(run)))
+        assert not [node for node in ast.walk(tree) if isinstance(node, ast.For)], run.__name__

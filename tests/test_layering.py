@@ -25,8 +25,10 @@ LAYERS: list[tuple[str, ...]] = [
     ("revisions.writer", "revisions.scaffold"),
     ("autogenerate.generate", "review.validate"),
     ("runtime.offline", "autogenerate.diff", "revisions.derive"),
-    ("runtime.executor",),
-    ("runtime.context",),                 # the migration context both runs emit statements through
+    ("runtime.executor",),                # online runs: the lock, the plan, the parts
+    ("runtime.online",),
+    ("runtime.context",),                 # the migration context both runs walk a plan with
+    ("runtime.transactions", "runtime.version_table"),
     ("review.semantics", "autogenerate.compare"),
     ("sql.rebuild", "review.lint", "revisions.loader"),  # loading a file checks it against the contract
     ("revisions.replay",),                # the one replay of revisions into a schema state

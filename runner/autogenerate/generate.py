@@ -60,7 +60,7 @@ def compare(config, graph, target: tuple[str, ...], offline: bool) -> Comparison
     if offline:
         return _compare_offline(config, graph, target, metadata, filters)
     from runner.runtime.engine import connect
-    from runner.runtime.executor import VersionTable
+    from runner.runtime.version_table import VersionTable
 
     with connect(config) as connection:
         rows = VersionTable(config.version_table, config.version_table_schema).heads(connection)

@@ -96,7 +96,7 @@ def describer_for(graph: RevisionGraph):
 
 def current_rows_of(config: Config) -> tuple[str, ...]:
     from runner.runtime.engine import connect
-    from runner.runtime.executor import VersionTable
+    from runner.runtime.version_table import VersionTable
 
     with connect(config) as connection:
         caller_transaction = connection.in_transaction()

@@ -178,7 +178,7 @@ def current(config: Config, verbose: bool = False, head_only: bool = False,
 @each_database
 def ensure_version(config: Config, sql: bool = False) -> None:
     """Create the version table if it is missing (`sql`: print its DDL instead)."""
-    from runner.runtime.executor import VersionTable
+    from runner.runtime.version_table import VersionTable
 
     version_table = VersionTable(config.version_table, config.version_table_schema)
     if sql:
@@ -189,7 +189,7 @@ def ensure_version(config: Config, sql: bool = False) -> None:
         Script(dialect_for(config.url), config.print_stdout).statement(CreateTable(version_table.table))
         return
     from runner.runtime.engine import connect
-    from runner.runtime.executor import transaction
+    from runner.runtime.transactions import transaction
 
     with connect(config) as connection:
         with transaction(connection):

@@ -8,18 +8,21 @@ replayed up to the run's start answer, followed forward operation by operation. 
 asks; it never needs to know which run it is in, and the runs never need to know which
 operation they hold (Alembic's MigrationContext(as_sql) plays the same part).
 
-`run(ops)` is one revision's walk for both runs: the statements of each group, then `emit`,
-which executes them (OnlineContext) or prints them (OfflineContext), as Alembic's
-`DefaultImpl._exec` and Django's `schema_editor(collect_sql=True)` do.
+`run_steps(prepared)` is the one walk of a plan both runs make, as Alembic's
+`MigrationContext.run_migrations`: each step announced, its operations run in the transactions
+the context opens (executed online, printed offline), its version rows recorded. `run(ops)` is
+one revision's operations: the statements of each group, then `emit`, which executes them
+(runtime.online) or prints them (runtime.offline), as Alembic's `DefaultImpl._exec` and
+Django's `schema_editor(collect_sql=True)` do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from runner.schema.state import SchemaState, TableState
+from runner.schema.state import TableState
 
 
 class MigrationContext:
@@ -60,20 +63,68 @@ class MigrationContext:
         """Execute the statement (online) or print it (offline)."""
         raise NotImplementedError
 
-    def outside_transaction(self, group: list) -> AbstractContextManager[None]:
-        """Around a group that must run outside a transaction (postgresql_concurrently)."""
-        return nullcontext()
-
     def run(self, ops: list, failed: Callable[[list, Exception], Exception]) -> None:
         """Emit the statements of one revision's `ops` in order. A statement that fails (one of
         `failures`) raises `failed(group, error)`, the error located at its operations."""
         for group, statements in self.statements(ops):
-            with self.outside_transaction(group):
-                try:
-                    for statement in statements:
-                        self.emit(statement)
-                except self.failures as err:
-                    raise failed(group, err) from None
+            try:
+                for statement in statements:
+                    self.emit(statement)
+            except self.failures as err:
+                raise failed(group, err) from None
+
+    # -- walking a plan ----------------------------------------------------------------------
+    def transaction(self) -> AbstractContextManager[Any]:
+        """A transaction around what runs inside it: begun and committed (online), or printed."""
+        return nullcontext()
+
+    def outside_transaction(self) -> AbstractContextManager[Any]:
+        """Around a part that must run outside a transaction (postgresql_concurrently)."""
+        return nullcontext()
+
+    def announce(self, step: Any) -> None:
+        """Say which step runs now (a log line online, a comment in the script)."""
+
+    def before_steps(self, per_migration: bool) -> None:
+        """Make the version table where this run needs it before the first step."""
+
+    def in_first_transaction(self) -> None:
+        """What goes in the first step's transaction (the offline script's version table)."""
+
+    def record(self, step: Any) -> None:
+        """Write the step's version rows."""
+
+    def after_steps(self) -> None:
+        """What follows the last step inside the run's transaction (online: the net rows)."""
+
+    def failure(self, step: Any, group: list, err: Exception, committed: bool) -> Exception:
+        """The error of a statement of `group` that failed; `committed`: parts of this step
+        before it were committed already (they ran around a postgresql_concurrently index)."""
+        return err
+
+    def run_steps(self, prepared: list, per_migration: bool) -> None:
+        """Run each (step, parts) in order: `parts` from `parts_of`, each (ops, outside). One
+        transaction for the whole run, or one per step (`per_migration`), a part that must run
+        outside one on its own, and the step's version rows in its last part."""
+        with nullcontext() if per_migration else self.transaction():
+            self.before_steps(per_migration)
+            for index, (step, parts) in enumerate(prepared):
+                for number, (ops, outside) in enumerate(parts):
+                    committed = any(ran for ran, _ in parts[:number])
+                    failed = (lambda s, c: lambda group, err: self.failure(s, group, err, c))(step, committed)
+                    if outside:
+                        with self.outside_transaction():
+                            self.run(ops, failed)
+                        continue
+                    with self.transaction() if per_migration else nullcontext():
+                        if number == 0:  # never outside: parts_of starts with a plain part
+                            if index == 0:
+                                self.in_first_transaction()
+                            self.announce(step)
+                        self.run(ops, failed)
+                        if number == len(parts) - 1:
+                            self.record(step)
+            self.after_steps()
 
     def statements(self, ops: list) -> Iterator[tuple[list, list[Any]]]:
         """(operations, statements) in order: each op alone, except on SQLite, where consecutive
@@ -97,109 +148,16 @@ class MigrationContext:
             self.applied(group)
 
 
-class OnlineContext(MigrationContext):
-    """A run against a connection: the database says what is there, read when asked, so each
-    answer sees the statements that ran before it. An operation that must run outside a
-    transaction is given a run of its own by the executor (_split_at_autocommit)."""
-
-    def __init__(self, connection: Any) -> None:
-        from sqlalchemy import exc
-
-        super().__init__(connection.dialect, as_sql=False)
-        self.connection = connection
-        # CompileError: what this dialect cannot spell, e.g. a PostgreSQL Enum without a name
-        self.failures = (exc.DBAPIError, exc.CompileError)
-
-    def emit(self, statement: Any) -> None:
-        if isinstance(statement, tuple):  # (statement, parameter sets): an executemany
-            self.connection.execute(*statement)
+def parts_of(dialect: Any, ops: list) -> list[tuple[list, bool]]:
+    """A step's operations in parts, (ops, outside), each op that must run outside a
+    transaction alone, as Alembic's autocommit_block: what comes before it is committed first,
+    the rest runs in a new transaction with the version rows."""
+    if not any(op.runs_outside_transaction(dialect) for op in ops):
+        return [(ops, False)]
+    parts: list[tuple[list, bool]] = [([], False)]
+    for op in ops:
+        if op.runs_outside_transaction(dialect):
+            parts += [([op], True), ([], False)]
         else:
-            self.connection.execute(statement)
-
-    def column_types(self, table: str, schema: str | None) -> dict[str, Any]:
-        import sqlalchemy as sa
-
-        inspector = sa.inspect(self.connection)
-        if not inspector.has_table(table, schema=schema):
-            return {}
-        return {c["name"]: c["type"] for c in inspector.get_columns(table, schema=schema)}
-
-    def type_exists(self, key: tuple[str | None, str]) -> bool:
-        import sqlalchemy as sa
-
-        return sa.inspect(self.connection).has_type(key[1], key[0])
-
-    def table(self, name: str, schema: str | None) -> TableState | None:
-        """The table as SQLite has it (online, only SQLite's rebuild asks)."""
-        from runner.sql.rebuild import reflect_table
-
-        return reflect_table(self.connection, name, schema)
-
-    def refuse_rebuild(self, op: Any, table: TableState) -> None:
-        from runner.sql.rebuild import refuse_if_rows_would_cascade
-
-        refuse_if_rows_would_cascade(self.connection, op, table)
-
-
-class OfflineContext(MigrationContext):
-    """A script printed by `script` (runner.runtime.offline.Script): the schema is the revisions replayed
-    up to `current` (version rows), then followed forward by each group emitted. The replay is
-    made only when an operation first asks; the groups emitted before that are applied then."""
-
-    def __init__(self, script: Any, graph: Any, current: tuple[str, ...]) -> None:
-        from sqlalchemy import exc
-
-        super().__init__(script.dialect, as_sql=True)
-        self.script = script
-        self.failures = (exc.CompileError,)  # what the dialect cannot spell
-        self._graph, self._current = graph, current
-        self._state: SchemaState | None = None
-        self._pending: list = []
-
-    def emit(self, statement: Any) -> None:
-        self.script.statement(statement)
-
-    def outside_transaction(self, group: list) -> AbstractContextManager[None]:
-        """The script commits before the group and begins again after it, as online."""
-        if self.script.transactional and any(op.runs_outside_transaction(self.dialect) for op in group):
-            return self._committed()
-        return nullcontext()
-
-    @contextmanager
-    def _committed(self) -> Iterator[None]:
-        self.script.commit()
-        yield
-        self.script.begin()
-
-    @property
-    def state(self) -> SchemaState:
-        if self._state is None:
-            from runner.revisions.replay import state_at
-
-            self._state = state_at(self._graph, self._current)
-            for op in self._pending:
-                op.state_forwards(self._state)
-            self._pending = []
-        return self._state
-
-    def applied(self, ops: list) -> None:
-        if self._state is None:
-            self._pending += ops
-        else:
-            for op in ops:
-                op.state_forwards(self._state)
-
-    def column_types(self, table: str, schema: str | None) -> dict[str, Any]:
-        from runner.schema.types import parse_type
-
-        found = self.table(table, schema)
-        if found is None:
-            return {}
-        return {name: parse_type(column["type"]).to_sqlalchemy() for name, column in found.columns.items()}
-
-    def type_exists(self, key: tuple[str | None, str]) -> bool:
-        return key in self.state.named_types
-
-    def table(self, name: str, schema: str | None) -> TableState | None:
-        table = self.state.table(name, schema)
-        return table if table is not None and table.known else None
+            parts[-1][0].append(op)
+    return parts

@@ -7,9 +7,14 @@ dialect (Script below), so tools and people used to those read it as they are.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from runner.errors import ConfigError
+from runner.runtime.context import MigrationContext, parts_of
+from runner.runtime.version_table import VersionTable
+from runner.schema.state import SchemaState, TableState
 
 
 def dialect_for(url: str) -> Any:
@@ -88,54 +93,133 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
     As Alembic does: one transaction for the whole run, or one per revision with
     `transaction_per_migration` (the version table created in the first one).
     """
-    from sqlalchemy.schema import CreateTable
-
-    from runner.runtime.context import OfflineContext
-    from runner.runtime.executor import VersionTable
-
     current = graph.resolve(start) if start and start != "base" else ()
     steps = plan(current)
     prepared = [(step, ops_for(step)) for step in steps]
     script = _script(config, tag)  # after planning: a refused run prints nothing
     version_table = VersionTable(config.version_table, config.version_table_schema)
-    per_migration = config.transaction_per_migration
-    context = OfflineContext(script, graph, current)
-    if per_migration and current and not prepared:
-        return  # nothing to run and no transaction to print, as Alembic
-    script.begin()
-    if not current:
-        script.statement(CreateTable(version_table.table))
-    for index, (step, ops) in enumerate(prepared):
+    context = OfflineContext(script, graph, current, version_table)
+    if config.transaction_per_migration and not prepared:
+        if not current:  # nothing to run, but the version table, as Alembic
+            with context.transaction():
+                context.in_first_transaction()
+        return
+    context.run_steps([(step, parts_of(script.dialect, ops)) for step, ops in prepared],
+                      config.transaction_per_migration)
+
+
+class OfflineContext(MigrationContext):
+    """A script printed by `script` (runner.runtime.offline.Script): the schema is the revisions replayed
+    up to `current` (version rows), then followed forward by each group emitted. The replay is
+    made only when an operation first asks; the groups emitted before that are applied then."""
+
+    def __init__(self, script: Any, graph: Any, current: tuple[str, ...], version_table: Any) -> None:
+        from sqlalchemy import exc
+
+        super().__init__(script.dialect, as_sql=True)
+        self.script = script
+        self.failures = (exc.CompileError,)  # what the dialect cannot spell
+        self._graph, self._current = graph, current
+        self._state: SchemaState | None = None
+        self._pending: list = []
+        self.version_table = version_table
+        self._version_table_made = False
+        self._open = False  # inside a transaction this script printed
+
+    def emit(self, statement: Any) -> None:
+        self.script.statement(statement)
+
+    # -- walking a plan ----------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN and COMMIT printed around the block (nothing where DDL is not transactional);
+        an error inside leaves the script unfinished rather than committed."""
+        self.script.begin()
+        self._open = True
+        yield
+        self._open = False
+        self.script.commit()
+
+    @contextmanager
+    def outside_transaction(self) -> Iterator[None]:
+        """Inside the run's one transaction, the script commits before the part and begins again
+        after it, as online; between the transactions of each step there is none to leave."""
+        if not self._open:
+            yield
+            return
+        self.script.commit()
+        yield
+        self.script.begin()
+
+    def announce(self, step: Any) -> None:
         revision = step.revision
-        if per_migration and index:
-            script.begin()
         if step.is_upgrade:
-            script.comment(f"Running upgrade {', '.join(revision.down_revision)} -> {revision.revision}")
+            self.script.comment(f"Running upgrade {', '.join(revision.down_revision)} -> {revision.revision}")
         else:
-            script.comment(f"Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}")
-        context.run(ops, _unwritable)
-        for statement, _ in version_table.statements(step):
-            script.statement(statement)
-        if per_migration:
-            script.commit()
-    if not per_migration or not prepared:
-        script.commit()
+            self.script.comment(
+                f"Running downgrade {revision.revision} -> {', '.join(revision.down_revision)}")
 
+    def before_steps(self, per_migration: bool) -> None:
+        if not per_migration:
+            self.in_first_transaction()
 
-def _unwritable(group: list, err: Exception) -> Exception:
-    """What the dialect cannot spell (a PostgreSQL Enum without a name) is the operation's error."""
-    from runner.errors import MigrationError
+    def in_first_transaction(self) -> None:
+        """On an empty database the script makes the version table first, as Alembic's."""
+        from sqlalchemy.schema import CreateTable
 
-    op = group[0]
-    return MigrationError(f"{op.name} cannot be written for this database: {err}",
-                          location=op.location, hint="fix the operation for this dialect")
+        if not self._current and not self._version_table_made:
+            self.script.statement(CreateTable(self.version_table.table))
+            self._version_table_made = True
+
+    def record(self, step: Any) -> None:
+        for statement, _ in self.version_table.statements(step):
+            self.script.statement(statement)
+
+    def failure(self, step: Any, group: list, err: Exception, committed: bool) -> Exception:
+        """What the dialect cannot spell (a PostgreSQL Enum without a name) is the operation's error."""
+        from runner.errors import MigrationError
+
+        op = group[0]
+        return MigrationError(f"{op.name} cannot be written for this database: {err}",
+                              location=op.location, hint="fix the operation for this dialect")
+
+    @property
+    def state(self) -> SchemaState:
+        if self._state is None:
+            from runner.revisions.replay import state_at
+
+            self._state = state_at(self._graph, self._current)
+            for op in self._pending:
+                op.state_forwards(self._state)
+            self._pending = []
+        return self._state
+
+    def applied(self, ops: list) -> None:
+        if self._state is None:
+            self._pending += ops
+        else:
+            for op in ops:
+                op.state_forwards(self._state)
+
+    def column_types(self, table: str, schema: str | None) -> dict[str, Any]:
+        from runner.schema.types import parse_type
+
+        found = self.table(table, schema)
+        if found is None:
+            return {}
+        return {name: parse_type(column["type"]).to_sqlalchemy() for name, column in found.columns.items()}
+
+    def type_exists(self, key: tuple[str | None, str]) -> bool:
+        return key in self.state.named_types
+
+    def table(self, name: str, schema: str | None) -> TableState | None:
+        table = self.state.table(name, schema)
+        return table if table is not None and table.known else None
 
 
 def stamp_offline(config, graph, targets: list[str], purge: bool, tag: str | None = None) -> None:
     """`stamp --sql`: the version-table statements, from `start:` when a target has one."""
     from sqlalchemy.schema import CreateTable
-
-    from runner.runtime.executor import VersionTable
 
     starts = {t.split(":", 1)[0] for t in targets if ":" in t}
     if len(starts) > 1:
