@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from runner import command
 from runner.errors import MigrationError, RevisionFileError
 
-from ..helpers import revision_text, validate_code, write_project
+from ..helpers import offline_script, revision_text, validate_code, write_project
 
 BASE = revision_text("a1", None, """
     - create_table:
@@ -524,3 +524,30 @@ def test_a_dropped_key_keeps_its_sequence_in_the_state_as_in_postgresql(tmp_path
     cfg.stdout = io.StringIO()
     validate_code(cfg, output_format="json")
     assert "downgrade-mismatch" not in cfg.stdout.getvalue(), cfg.stdout.getvalue()
+
+
+# Regressions from the user trial (a new user trying every operation of the README on SQLite and
+# PostgreSQL; tests/test_user_trial.py until issue 13): each failed before its fix.
+def test_a_table_keyed_later_is_restored_without_a_sequence(tmp_path, postgres_url):
+    """create_primary_key on an integer column adds no sequence, but the derived downgrade of a
+    later drop_table re-created the table with the key inline, which SQLAlchemy makes SERIAL."""
+    keyed = revision_text("a1", None, """
+        - create_table:
+            table_name: tag
+            columns: [{name: id, type: Integer, nullable: false}, {name: label, type: String(20)}]
+        - create_primary_key: {constraint_name: pk_tag, table_name: tag, columns: [id]}
+    """)
+    drop = revision_text("a2", "a1", "- drop_table: {table_name: tag}")
+    cfg = write_project(tmp_path, {"a1_tag.yaml": keyed, "a2_drop.yaml": drop}, postgres_url)
+    command.upgrade(cfg, "a1")
+    before = sa.inspect(sa.create_engine(postgres_url)).get_columns("tag")
+    command.upgrade(cfg, "head")
+    command.downgrade(cfg, "a1")
+    after = sa.inspect(sa.create_engine(postgres_url)).get_columns("tag")
+    def shape(columns):
+        return [(c["name"], c["default"], c["nullable"]) for c in columns]
+
+    assert shape(after) == shape(before) == [("id", None, False), ("label", None, True)]
+    script = offline_script(tmp_path, {"a1_tag.yaml": keyed, "a2_drop.yaml": drop}, "postgresql://", "a2:a1",
+                            command.downgrade)
+    assert "CREATE TABLE tag (\n    id INTEGER NOT NULL," in script

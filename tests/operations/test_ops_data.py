@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from runner import command
 from runner.errors import MigrationError
 
-from ..helpers import revision_text, write_project
+from ..helpers import offline_script, revision_text, write_project
 
 TABLE = revision_text("a1", None, """
     - create_table:
@@ -176,3 +176,75 @@ def test_offline_json_values_are_written_as_json_text(tmp_path, capsys):
     assert ("INSERT INTO event (id, title, day, at, done, price, meta) VALUES (1, 'it''s on', '2026-01-31', "
             "'2026-01-31 10:30:00', true, 9.99, '{\"tags\": [\"a\", \"b\"], \"n\": 1}');") in out
     assert "INSERT INTO event (id, title, done) VALUES (2, 'later', false);" in out
+
+
+# Regressions from the user trial (a new user trying every operation of the README on SQLite and
+# PostgreSQL; tests/test_user_trial.py until issue 13): each failed before its fix.
+ARRAYS = revision_text("a1", None, """
+    - create_table:
+        table_name: post
+        columns:
+          - {name: id, type: Integer, primary_key: true}
+          - {name: tags, type: postgresql.ARRAY(Integer)}
+          - {name: days, type: postgresql.ARRAY(Date)}
+    - bulk_insert:
+        table_name: post
+        rows:
+          - {id: 1, tags: [1, 2], days: [2026-01-31]}
+          - {id: 2, tags: [], days: null}
+""", downgrade="[]")
+
+
+def test_bulk_insert_of_a_list_into_an_array_column(tmp_path, postgres_url):
+    """A YAML list went into a PostgreSQL ARRAY column as JSON text ('[1, 2]'), which PostgreSQL
+    refuses ("invalid input syntax for type integer"): it is the array, its items by the item type."""
+    cfg = write_project(tmp_path, {"a1_post.yaml": ARRAYS}, postgres_url)
+    command.upgrade(cfg, "head")
+    with sa.create_engine(postgres_url).connect() as conn:
+        rows = conn.exec_driver_sql("SELECT id, tags, days FROM post ORDER BY id").all()
+    assert rows == [(1, [1, 2], [datetime.date(2026, 1, 31)]), (2, [], None)]
+    script = offline_script(tmp_path, {"a1_post.yaml": ARRAYS}, "postgresql://")
+    assert "VALUES (1, ARRAY[1, 2], ARRAY['2026-01-31'])" in script
+
+
+@pytest.mark.parametrize("value, column", [('"yes"', "flag"), ("2", "flag"), ("5", "day"), ('"abc"', "qty")])
+def test_bulk_insert_value_of_the_wrong_type_is_an_error_at_the_value(tmp_path, db_url, value, column):
+    """A string for a Boolean column, or a number for a Date, failed while SQLAlchemy bound it:
+    `yamig: internal error` online, an error without the row offline; SQLite stored 'abc' in an
+    INTEGER column as it is."""
+    table = revision_text("a1", None, """
+        - create_table:
+            table_name: item
+            columns: [{name: id, type: Integer, primary_key: true}, {name: flag, type: Boolean},
+                      {name: day, type: Date}, {name: qty, type: Integer}]
+    """)
+    insert = f"- bulk_insert: {{table_name: item, rows: [{{id: 1, {column}: {value}}}]}}"
+    rows = revision_text("a2", "a1", insert, downgrade="[]")
+    revisions = {"a1_item.yaml": table, "a2_rows.yaml": rows}
+    cfg = write_project(tmp_path, revisions, db_url)
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head")
+    line = (tmp_path / "versions" / "a2_rows.yaml").read_text().splitlines()[3]
+    at = line.index(f"{column}: {value}") + len(column) + 3 + value.startswith('"')  # at the value
+    assert f"a2_rows.yaml:4:{at}: bulk_insert into item: " in str(err.value)
+    assert "is not a value of column " + column in str(err.value)
+    with pytest.raises(MigrationError) as err:
+        offline_script(tmp_path, revisions, "postgresql://")
+    assert "is not a value of column " + column in str(err.value)
+
+
+def test_bulk_insert_numbers_written_as_text_are_converted(tmp_path, sqlite_url):
+    """The other side of the check above: a number written as text ("12", "0.5") is converted
+    to the column's type, not refused, and SQLite stores the number, not the text."""
+    table = revision_text("a1", None, """
+        - create_table:
+            table_name: item
+            columns: [{name: id, type: Integer, primary_key: true}, {name: qty, type: Integer},
+                      {name: ratio, type: Float}, {name: flag, type: Boolean}]
+        - bulk_insert: {table_name: item, rows: [{id: 1, qty: "12", ratio: "0.5", flag: 1}]}
+    """, downgrade="[]")
+    cfg = write_project(tmp_path, {"a1_item.yaml": table}, sqlite_url)
+    command.upgrade(cfg, "head")
+    with sa.create_engine(sqlite_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT typeof(qty), qty, ratio, flag FROM item").one() == \
+            ("integer", 12, 0.5, 1)

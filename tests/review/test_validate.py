@@ -436,3 +436,23 @@ def test_cli_prints_only_the_findings_of_a_failed_validate(tmp_path, capsys):
     captured = capsys.readouterr()
     assert [f["rule"] for f in json.loads(captured.out)] == ["missing-parent"]
     assert captured.err == ""
+
+
+# Regressions from the user trial (a new user trying every operation of the README on SQLite and
+# PostgreSQL; tests/test_user_trial.py until issue 13): each failed before its fix.
+@pytest.mark.parametrize("upgrade, fix", [
+    ("  - create_tabel: {table_name: t}\n", "fix: did you mean `create_table`?"),
+    ("  - drop_table: {tablename: t}\n", "fix: did you mean `table_name`?"),
+    ("\t- drop_table: {table_name: t}\n", "fix: YAML indents with spaces only: replace the tab"),
+])
+def test_validate_keeps_the_errors_own_hint(tmp_path, upgrade, fix):
+    """`upgrade` says "did you mean `create_table`?", but `validate` replaced every file and format
+    error's hint with its rule's general one ("see the README's format")."""
+    import subprocess
+    import sys
+
+    write_project(tmp_path, {"r1_x.yaml": "revision: r1\ndown_revision: null\nupgrade:\n" + upgrade})
+    result = subprocess.run([sys.executable, "-m", "runner", "validate"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert f"    {fix}\n" in result.stdout

@@ -6,8 +6,11 @@ import textwrap
 
 import pytest
 
+from runner import command
 from runner.errors import RevisionFileError
 from runner.revisions.loader import find_revision_files, load_revision_file, load_revisions
+
+from ..helpers import write_project
 
 
 def write(tmp_path, text, name="r1_x.yaml"):
@@ -265,3 +268,42 @@ def test_alembic_scripts_are_reported_not_read_as_an_empty_history(tmp_path, mon
     assert caplog.messages[0].startswith(
         "versions/: 2 Alembic .py revision scripts beside 1 YAML revision; yamig reads only the "
         "YAML ones\n")
+
+
+# Regressions from the user trial (a new user trying every operation of the README on SQLite and
+# PostgreSQL; tests/test_user_trial.py until issue 13): each failed before its fix.
+@pytest.mark.parametrize("upgrade, where", [
+    ("upgrade:\n\t- drop_table: {table_name: t}\n", "r1_x.yaml:4:1:"),
+    ("upgrade:\n  - drop_table:\n  \t  table_name: t\n", "r1_x.yaml:5:3:"),
+])
+def test_a_tab_in_the_indentation_is_named(upgrade, where):
+    """PyYAML says "found character that cannot start any token", which does not tell a user
+    whose editor inserted a tab what to do."""
+    from runner.revisions.loader import parse_document
+
+    with pytest.raises(RevisionFileError) as err:
+        parse_document("revision: a\ndown_revision: null\n" + upgrade, "r1_x.yaml")
+    assert str(err.value).startswith(where)
+    assert "invalid YAML: a tab in the indentation" in str(err.value)
+    assert "replace the tab" in str(err.value)
+
+
+@pytest.mark.parametrize("operation, expected", [
+    ("- create_table: {table_name: t, columns: [{name: c, type: Integer, foreign_key: {column: other}}]}",
+     "r1_x.yaml:4:92: `upgrade[0].create_table.columns[0].foreign_key.column` is 'other'; expected the "
+     "referenced column as table.column (or schema.table.column)\n  hint: e.g. `account.id`"),
+    ("- drop_constraint: {constraint_name: c, table_name: t, type: foreign}",
+     "r1_x.yaml:4:64: `upgrade[0].drop_constraint.type` is 'foreign', not one of foreignkey, unique, "
+     "check, primary\n  hint: did you mean `foreignkey`?"),
+    ("- add_column: {table_name: t, column: {name: c, type: Integer, autoincrement: 'yes'}}",
+     "r1_x.yaml:4:82: `upgrade[0].add_column.column.autoincrement` is 'yes', not one of true, false, "
+     "auto, ignore_fk\n  hint: see the revision format in the README"),
+])
+def test_a_value_of_the_wrong_form_says_which_form(tmp_path, operation, expected):
+    """A pattern or a choice the value missed was reported as jsonschema's own text: a regular
+    expression (`'other' does not match '^[^.]+(\\\\.[^.]+){1,2}$'`) or a Python list."""
+    text = f"revision: a\ndown_revision: null\nupgrade:\n  {operation}\n"
+    cfg = write_project(tmp_path, {"r1_x.yaml": text})
+    with pytest.raises(RevisionFileError) as err:
+        command.upgrade(cfg, "head", sql=True)
+    assert str(err.value).replace(str(tmp_path / "versions") + "/", "") == expected

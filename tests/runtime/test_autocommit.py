@@ -2,8 +2,7 @@
 
 yamig commits what ran before such an operation in its revision, runs it in autocommit and
 goes on in a new transaction, which writes the version row; on a caller's transaction, which
-yamig cannot commit, it refuses before running anything. (tests/test_user_trial.py has the
-plain case and the refusal with transaction_per_migration = false.)
+yamig cannot commit, or with transaction_per_migration = false, it refuses before running anything.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import sqlalchemy as sa
 from runner import command
 from runner.errors import MigrationError
 
-from ..helpers import revision_text, write_project
+from ..helpers import ACCOUNT, revision_text, write_project
 
 BASE = revision_text("r1", None, """
     - create_table:
@@ -147,3 +146,68 @@ def test_caller_connection_without_a_transaction(tmp_path, postgres_url):
     engine.dispose()
     schema, rows, _ = _read(postgres_url)
     assert schema["indexes"] == {"ix_t_code": ["code"]} and rows == ["r2"]
+
+
+# Regressions from the user trial (a new user trying every operation of the README on SQLite and
+# PostgreSQL; tests/test_user_trial.py until issue 13): each failed before its fix.
+CONCURRENTLY = revision_text("a2", "a1", """
+    - add_column: {table_name: account, column: {name: code, type: String(10)}}
+    - create_index: {index_name: ix_account_code, table_name: account, columns: [code],
+                     postgresql_concurrently: true}
+    - create_index: {index_name: ix_account_phone, table_name: account, columns: [phone]}
+""")
+
+
+def _pg_indexes(url: str) -> list[str]:
+    return sorted(ix["name"] for ix in sa.inspect(sa.create_engine(url)).get_indexes("account"))
+
+
+def test_postgresql_concurrently_runs_outside_the_transaction(tmp_path, postgres_url):
+    """`validate` advises postgresql_concurrently, but every revision ran in a transaction, where
+    PostgreSQL refuses CREATE INDEX CONCURRENTLY: the option could not be used online at all.
+    As Alembic's autocommit_block, what comes before it is committed and the rest runs after."""
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": CONCURRENTLY}, postgres_url)
+    command.upgrade(cfg, "head")
+    assert _pg_indexes(postgres_url) == ["ix_account_code", "ix_account_phone"]
+    with sa.create_engine(postgres_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a2"
+    command.downgrade(cfg, "a1")
+    assert _pg_indexes(postgres_url) == []
+
+
+def test_postgresql_concurrently_failing_says_what_was_committed(tmp_path, postgres_url):
+    """When the concurrent index fails, what ran before it in its revision is committed already:
+    the hint says so, and the version row stays at the revision before."""
+    failing = CONCURRENTLY.replace("columns: [code]", "columns: [nope]")
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": failing}, postgres_url)
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head", check=False)  # the database's answer, not the replay's
+    assert "a2_index.yaml:5:5: create_index failed in revision a2: " in str(err.value)
+    assert "before its postgresql_concurrently index were committed" in err.value.hint
+    with sa.create_engine(postgres_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a1"
+
+
+def test_postgresql_concurrently_in_one_transaction_is_refused_before_anything_runs(tmp_path, postgres_url):
+    """With transaction_per_migration = false nothing may be committed before the concurrent
+    index: the run is refused before anything runs, and the hint names the option."""
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": CONCURRENTLY}, postgres_url)
+    cfg.set_main_option("transaction_per_migration", "false")
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head")
+    assert "a2_index.yaml:5:5: create_index with postgresql_concurrently must run outside" in str(err.value)
+    assert "transaction_per_migration = true" in err.value.hint
+    assert not sa.inspect(sa.create_engine(postgres_url)).has_table("account")
+
+
+def test_postgresql_drop_index_concurrently_runs_outside_the_transaction(tmp_path, postgres_url):
+    """DROP INDEX CONCURRENTLY runs outside the transaction as CREATE INDEX CONCURRENTLY does;
+    the downgrade gives the index back."""
+    drop = revision_text("a3", "a2", "- drop_index: {index_name: ix_account_phone, table_name: account, "
+                                     "postgresql_concurrently: true}")
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_index.yaml": CONCURRENTLY,
+                                   "a3_drop.yaml": drop}, postgres_url)
+    command.upgrade(cfg, "head")
+    assert _pg_indexes(postgres_url) == ["ix_account_code"]
+    command.downgrade(cfg, "a2")
+    assert _pg_indexes(postgres_url) == ["ix_account_code", "ix_account_phone"]

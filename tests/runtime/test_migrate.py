@@ -13,7 +13,7 @@ from runner.errors import MigrationError
 from runner.runtime.engine import create_engine
 
 from ..conftest import SAMPLE
-from ..helpers import revision_text, write_project
+from ..helpers import ACCOUNT, revision_text, write_project
 
 HEADS = "e1f2a3b4c514"
 EIGHTH = "e5f6a7b8c908"  # the tests below that look at columns stop at the 8th revision
@@ -252,3 +252,36 @@ def test_per_revision_transactions_write_each_revision_as_alembic_does(shop, db_
     writes = _version_writes(lambda: command.upgrade(shop, "head"))
     assert writes[0] == "INSERT" and set(writes[1:]) == {"UPDATE"} and len(writes) > 2
     assert inspect(db_url)[3] == [HEADS]
+
+
+# Regressions from the user trial (a new user trying every operation of the README on SQLite and
+# PostgreSQL; tests/test_user_trial.py until issue 13): each failed before its fix.
+def test_what_the_dialect_cannot_compile_is_an_error_at_the_operation(tmp_path, postgres_url):
+    """An Enum without a name is fine on SQLite, but PostgreSQL needs one for its type: the
+    CompileError came out as `yamig: internal error`, without the file or a rollback."""
+    enum = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: kind, type: "Enum('a', 'b')"}}
+    """)
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_enum.yaml": enum}, postgres_url)
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head")
+    assert "a2_enum.yaml:4:5: add_column failed in revision a2: " in str(err.value)
+    assert "Enum type requires a name" in str(err.value)
+    with sa.create_engine(postgres_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a1"
+
+
+def test_a_failure_in_one_transaction_for_the_run_says_the_whole_run_rolled_back(tmp_path, db_url):
+    """With transaction_per_migration = false the revisions before the failing one are rolled back
+    too, but the hint said only the failing revision was, as if the earlier ones had stayed."""
+    failing = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: code, type: Integer}}
+        - add_column: {table_name: account, column: {name: code, type: Integer}}
+    """)
+    cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_twice.yaml": failing}, db_url)
+    cfg.set_main_option("transaction_per_migration", "false")
+    with pytest.raises(MigrationError) as err:
+        command.upgrade(cfg, "head", check=False)  # the database's answer, not the replay's
+    assert "a2_twice.yaml:5:5: add_column failed in revision a2" in str(err.value)
+    assert err.value.hint.startswith("the whole run was rolled back (transaction_per_migration = false)")
+    assert not sa.inspect(sa.create_engine(db_url)).has_table("account")

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from runner import command
+from runner.errors import MigrationError
 
-from ..helpers import revision_text, write_project
+from ..helpers import ACCOUNT, offline_script, revision_text, write_project
 
 DIALECTS = ["postgresql", "mysql", "mariadb", "mssql", "oracle", "sqlite"]
 
@@ -403,3 +404,28 @@ def test_derived_downgrade_of_an_unnamed_foreign_key_column_on_mysql(tmp_path, c
     assert "cannot derive the downgrade of add_column t.a_id on mysql: its foreign key has no name" in err
     assert "give the column's foreign_key a `name`" in err
     assert "Traceback" not in err and "DROP COLUMN" not in out
+
+
+# Regressions from the user trial (a new user trying every operation of the README on SQLite and
+# PostgreSQL; tests/test_user_trial.py until issue 13): each failed before its fix.
+def test_oracle_add_column_has_no_column_keyword(tmp_path):
+    """Oracle's ALTER TABLE takes `ADD name type`: `ADD COLUMN` is an error there,
+    which is why Alembic's Oracle dialect writes `ADD` alone."""
+    add = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: note, type: String(20)}}
+    """)
+    script = offline_script(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_add.yaml": add}, "oracle://")
+    assert "ALTER TABLE account ADD note VARCHAR2(20 CHAR)" in script
+    assert "ADD COLUMN" not in script
+
+
+def test_what_the_dialect_cannot_compile_offline_is_an_error_at_the_operation(tmp_path):
+    """As online (runtime/test_migrate.py): what the dialect cannot compile (an Enum without a
+    name on PostgreSQL) is an error at its operation in a `--sql` script too."""
+    enum = revision_text("a2", "a1", """
+        - add_column: {table_name: account, column: {name: kind, type: "Enum('a', 'b')"}}
+    """)
+    with pytest.raises(MigrationError) as err:
+        offline_script(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_enum.yaml": enum}, "postgresql://")
+    assert "a2_enum.yaml:4:5: add_column cannot be written for this database: " in str(err.value)
+    assert "Enum type requires a name" in str(err.value)

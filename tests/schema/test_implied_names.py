@@ -187,3 +187,32 @@ def test_an_implied_index_in_a_schema_is_found_by_its_name_alone(tmp_path):
     assert not state.table("line", "app").columns["sku"]["index"]
     assert not state.table("invoice", "app").columns["total"]["index"]
     assert state.table("invoice", "app").columns["note"]["index"]
+
+
+# Regressions from the user trial (a new user trying every operation of the README on SQLite and
+# PostgreSQL; tests/test_user_trial.py until issue 13): each failed before its fix.
+def test_index_true_in_a_schema_is_named_as_sqlalchemy_names_it(tmp_path, postgres_url):
+    """SQLAlchemy names the index of `index: true` on shop.account ix_shop_account_email, but the
+    state called it ix_account_email: a drop_index by its real name was "not created by the
+    revisions before it", so it could not be downgraded (nor a rename_table follow it)."""
+    with sa.create_engine(postgres_url).begin() as conn:
+        conn.exec_driver_sql("CREATE SCHEMA shop")
+    create = revision_text("a1", None, """
+        - create_table:
+            table_name: account
+            schema: shop
+            columns: [{name: id, type: Integer, primary_key: true}, {name: email, type: String(50),
+                                                                     index: true}]
+    """)
+    rename = revision_text("a2", "a1", "- rename_table: {old_table_name: account, new_table_name: client, "
+                                       "schema: shop}")
+    drop = revision_text("a3", "a2", "- drop_index: {index_name: ix_shop_account_email, table_name: client, "
+                                     "schema: shop}")
+    cfg = write_project(tmp_path, {"a1_account.yaml": create, "a2_rename.yaml": rename,
+                                   "a3_drop.yaml": drop}, postgres_url)
+    command.upgrade(cfg, "head")
+    assert sa.inspect(sa.create_engine(postgres_url)).get_indexes("client", schema="shop") == []
+    command.downgrade(cfg, "a2")
+    indexes = sa.inspect(sa.create_engine(postgres_url)).get_indexes("client", schema="shop")
+    assert [ix["name"] for ix in indexes] == ["ix_shop_account_email"]
+    command.downgrade(cfg, "base")

@@ -1,6 +1,7 @@
 """alter_column to a PostgreSQL enum type: the type is created first when it does not exist yet
 (online: the database says; offline: the replayed state), once, and a derived downgrade drops
-the type its upgrade created, as create_table and add_column do for theirs."""
+the type its upgrade created, as create_table and add_column do for theirs; the derived
+downgrades of drop_table and drop_column, which leave their type behind, do not make it again."""
 
 from __future__ import annotations
 
@@ -93,3 +94,32 @@ def test_offline_the_type_is_created_once_and_dropped_by_the_derived_downgrade(t
         "ALTER TABLE person ALTER COLUMN feeling TYPE VARCHAR(10)",
         "DROP TYPE mood",
     ]
+
+
+# Regressions from the user trial (a new user trying every operation of the README on SQLite and
+# PostgreSQL; tests/test_user_trial.py until issue 13): each failed before its fix.
+TICKET = revision_text("a1", None, """
+    - create_table:
+        table_name: ticket
+        columns:
+          - {name: id, type: Integer, primary_key: true}
+          - {name: state, type: "Enum('open', 'closed', name='ticket_state')"}
+          - {name: level, type: "Enum('low', 'high', name='ticket_level')"}
+""")
+
+
+def test_derived_downgrade_of_a_dropped_enum_column_or_table(tmp_path, postgres_url):
+    """drop_table and drop_column leave a PostgreSQL enum type behind (as Alembic's do), and their
+    derived downgrades created it again: `type "ticket_state" already exists`, no way down."""
+    drops = revision_text("a2", "a1", """
+        - drop_column: {table_name: ticket, column_name: level}
+        - drop_table: {table_name: ticket}
+    """)
+    cfg = write_project(tmp_path, {"a1_ticket.yaml": TICKET, "a2_drop.yaml": drops}, postgres_url)
+    command.upgrade(cfg, "head")
+    command.downgrade(cfg, "a1")
+    inspector = sa.inspect(sa.create_engine(postgres_url))
+    assert [c["name"] for c in inspector.get_columns("ticket")] == ["id", "state", "level"]
+    command.downgrade(cfg, "base")  # the derived drop_table of a1 drops the types it made
+    assert {e["name"] for e in sa.inspect(sa.create_engine(postgres_url)).get_enums()} == set()
+    command.upgrade(cfg, "head")
