@@ -328,7 +328,7 @@ CASES = [
         'op.add_column("item", sa.Column("owner_id", sa.Integer, sa.ForeignKey("account.id")))',
         "- add_column: {table_name: item, column: {name: owner_id, type: Integer, "
         "foreign_key: {column: account.id}}}",
-        backends=(), dialects=("postgresql", "mssql", "oracle"),  # MySQL: see test_offline.py
+        backends=(), dialects=("postgresql", "mssql", "oracle"),  # MySQL: see runtime/test_offline.py
     ),
     Case(
         "add_column_foreign_key",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import textwrap
 from pathlib import Path
 
@@ -42,3 +43,26 @@ def validate_code(config: Config, *args, **kwargs) -> int:
     except ValidationFailed as failed:
         return failed.exit_code
     return 0
+
+
+ACCOUNT = revision_text("a1", None, """
+    - create_table:
+        table_name: account
+        columns:
+          - {name: id, type: Integer, primary_key: true}
+          - {name: email, type: String(255), nullable: false}
+          - {name: phone, type: String(30)}
+""")
+"""a1: the account table the user-trial regressions start from."""
+
+
+def offline_script(root: Path, revisions: dict[str, str], url: str, target: str = "head",
+                   run=None) -> str:
+    """What `upgrade --sql` (or `run`, e.g. command.downgrade) prints for `revisions` on `url`'s dialect."""
+    from runner import command
+
+    config = write_project(root, revisions, url)
+    out = io.StringIO()
+    config.stdout = out
+    (run or command.upgrade)(config, target, sql=True)
+    return out.getvalue()
