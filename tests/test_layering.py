@@ -2,7 +2,7 @@
 
 An import a module makes inside a function still ties the two modules together (it only
 postpones the cost), so the layers count it; `if TYPE_CHECKING:` imports never run and are left
-out. tests/test_cli.py keeps guarding what graph-only commands import at run time.
+out. tests/commands/test_cli.py keeps guarding what graph-only commands import at run time.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from runner.revisions.derive import downgrade_operations
 from runner.revisions.loader import load_revisions
 from runner.revisions.replay import replay, state_at
 
-from .helpers import revision_text, write_project
+from ..helpers import revision_text, write_project
 
 BRANCHY = {
     "a.yaml": revision_text("a", None, """
