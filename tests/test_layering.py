@@ -28,7 +28,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("runtime.executor",),
     ("runtime.context",),                 # the migration context both runs emit statements through
     ("review.semantics", "autogenerate.compare"),
-    ("sql.rebuild", "review.lint", "revisions.loader"),  # loading a file checks it against the contract
+    ("review.findings",),                 # findings take their severity and fix from the registry
+    ("sql.rebuild", "review.rules", "revisions.loader"),  # loading a file checks it against the contract
     ("revisions.checks",),                # the contract: the only module that parses operation lists
     ("operations",),
     ("sql.ddl_alter", "schema.renames"),
@@ -37,7 +38,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("schema.state",),
     ("schema.references", "schema.typerender"),
     ("schema.types",),
-    ("graph", "review.findings", "runtime.engine", "autogenerate.models", "revisions.hooks",
+    ("graph", "runtime.engine", "autogenerate.models", "revisions.hooks",
      "revisions.filenames", "revisions.emit", "directives"),
     ("config",),
     ("__init__", "revisions.revision", "errors", "templates", *(PACKAGE_DOCSTRINGS := (
