@@ -30,7 +30,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("runtime.context",),                 # the migration context both runs walk a plan with
     ("runtime.transactions", "runtime.version_table"),
     ("review.semantics", "autogenerate.compare"),
-    ("sql.rebuild", "review.lint", "revisions.loader"),  # loading a file checks it against the contract
+    ("review.findings",),                 # findings take their severity and fix from the registry
+    ("sql.rebuild", "review.rules", "revisions.loader"),  # loading a file checks it against the contract
     ("revisions.replay",),                # the one replay of revisions into a schema state
     ("revisions.checks",),                # the contract: the only module that parses operation lists
     ("operations",),
@@ -40,7 +41,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("schema.state",),
     ("schema.references", "schema.typerender"),
     ("schema.types",),
-    ("graph", "review.findings", "runtime.engine", "autogenerate.models", "revisions.hooks",
+    ("graph", "runtime.engine", "autogenerate.models", "revisions.hooks",
      "revisions.filenames", "revisions.emit", "directives"),
     ("config",),
     ("__init__", "revisions.revision", "errors", "templates", *(PACKAGE_DOCSTRINGS := (

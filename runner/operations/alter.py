@@ -36,6 +36,9 @@ class RenameTable(Operation):
             state.problem(self.location, f"table {qualified(new, schema)} already exists at this point")
         rename_table(state, table, new)
 
+    def tables_changed(self, state: SchemaState) -> None:
+        return None  # foreign keys in other tables follow the new name
+
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"old_table_name": self.args["new_table_name"], "new_table_name": self.args["old_table_name"]}
         if self.schema:
@@ -57,6 +60,11 @@ class AlterColumn(Operation):
     """
 
     name = "alter_column"
+
+    def tables_changed(self, state: SchemaState) -> set[tuple[str | None, str]] | None:
+        if self.args.get("new_column_name"):
+            return None  # foreign keys in other tables follow the new name
+        return super().tables_changed(state)
 
     @property
     def needs_rebuild_on_sqlite(self) -> bool:

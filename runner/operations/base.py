@@ -125,6 +125,14 @@ class Operation:
     def ddl(self, context: MigrationContext) -> list[Any]:
         raise NotImplementedError
 
+    def tables_changed(self, state: SchemaState) -> set[tuple[str | None, str]] | None:
+        """The (schema, table) keys whose state this changes, given the state before it; None
+        when it may change any (a rename re-points other tables' foreign keys). validate's
+        replay copies only these to compare a downgrade with."""
+        if "table_name" in self.args:
+            return {(self.args.get("schema"), self.args["table_name"])}
+        return set()
+
     def runs_outside_transaction(self, dialect: Any) -> bool:
         """PostgreSQL builds or drops an index CONCURRENTLY only outside a transaction: the
         executor commits before it and begins again after it, as Alembic's autocommit_block,

@@ -157,6 +157,9 @@ class CreateForeignKey(_CreateConstraint):
             if column not in referent.columns:
                 state.problem(self.location, f"column {referent.name}.{column} does not exist")
 
+    def tables_changed(self, state: SchemaState) -> set[tuple[str | None, str]]:
+        return {(self.schema, self.table_name)}
+
 
 class DropConstraint(Operation):
     name = "drop_constraint"

@@ -125,6 +125,13 @@ class DropIndex(Operation):
         elif not state.opaque and not self.args.get("if_exists"):
             state.problem(self.location, f"index {name} does not exist at this point")
 
+    def tables_changed(self, state: SchemaState) -> set[tuple[str | None, str]]:
+        """The table named, or else the one holding the index."""
+        if "table_name" in self.args:
+            return super().tables_changed(state)
+        table = state.find_index(self.args["index_name"], self.schema)
+        return {(table.schema, table.name)} if table is not None else set()
+
     def reverse(self, state: SchemaState) -> list[Operation]:
         table = state.find_index(self.args["index_name"], self.schema)
         implied = _implied_index(state, self.args) if table is None else None

@@ -1,7 +1,8 @@
-"""What `yamig validate` reports: the rules (id, severity, reason, fix), findings, and their formats.
+"""What `yamig validate` reports: findings of the registry's rules, collected, and their formats
+(text, JSON, GitHub annotations, SARIF).
 
-Every rule is listed here once, so that the text output, SARIF's rule table and
-the README name the same ids with the same reasons.
+A finding takes its default severity and fix from its rule in runner.review.rules, as SARIF's
+rule table does, so that every output names the same ids with the same reasons.
 """
 
 from __future__ import annotations
@@ -13,102 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
-# id: (severity, why it matters in one line, what to do)
-RULES: dict[str, tuple[str, str, str]] = {
-    # files
-    "invalid-file": ("error", "the file is not valid YAML or not a revision", "fix the file"),
-    "schema": ("error", "the file does not follow the revision format", "see the README's format"),
-    "file-name": ("warning", "the file name does not follow the config's file_template "
-                  "(Alembic's default: the revision id, then the slug)",
-                  "rename the file as the message says"),
-    "alembic-scripts": ("error", "the versions folder holds Alembic .py revision scripts, which "
-                        "yamig does not read (a warning when YAML revisions are there too)",
-                        "convert them to YAML revisions, keeping their revision ids"),
-    "unknown-rule": ("warning", "validate.disable or an allow: list names no rule, so it silences "
-                     "nothing", "use one of the rule ids listed in the README"),
-    # graph
-    "duplicate-id": ("error", "two files define the same revision id", "give one a new id"),
-    "duplicate-label": ("error", "two revisions use the same branch label", "rename one label"),
-    "missing-parent": ("error", "down_revision names a revision no file defines", "fix the id"),
-    "missing-dependency": ("error", "depends_on names no revision or label", "fix the id"),
-    "cycle": ("error", "revisions point back at each other", "break the cycle"),
-    "unreachable": ("error", "no chain of parents leads from a base to this revision, so no "
-                    "upgrade ever applies it", "fix the broken parent or cycle named in the message"),
-    "multiple-heads": ("error", "the history has several heads", "merge them: yamig merge heads"),
-    # semantics: the schema replayed from base
-    "state": ("error", "the operation does not match the schema at that point",
-              "fix the names, or the order of the operations"),
-    "foreign-key": ("error", "the foreign key cannot be created as written",
-                    "point it at an existing table and columns that have a primary key or unique "
-                    "constraint, with as many columns on both sides"),
-    "downgrade-mismatch": ("error", "the downgrade does not bring the schema back to what it was "
-                           "before the upgrade", "make the downgrade undo exactly what the upgrade did"),
-    "irreversible": ("error", "the revision cannot be downgraded",
-                     "write a `downgrade:` list (`downgrade: []` if nothing needs undoing)"),
-    # safety
-    "drop-table": ("warning", "dropping a table deletes its data",
-                   "make sure no code reads it, and keep a backup; allow: [drop-table] to accept"),
-    "drop-column": ("warning", "dropping a column deletes its data and breaks code that reads it",
-                    "deploy code that no longer reads it first; allow: [drop-column] to accept"),
-    "drop-referenced": ("error", "another table's foreign key still points at what is dropped; the "
-                        "database refuses, or drops the foreign key with it",
-                        "drop (drop_constraint) or re-point those foreign keys first"),
-    "rename-table": ("warning", "code still using the old table name fails from the moment the "
-                     "rename runs until new code is deployed",
-                     "expand and contract: create the new table, write to both, move readers, then drop "
-                     "the old one; or accept a short outage with allow: [rename-table]"),
-    "rename-column": ("warning", "code still using the old column name fails from the moment the "
-                      "rename runs until new code is deployed",
-                      "add the new column, backfill and write to both, move readers, then drop the old "
-                      "one; or accept with allow: [rename-column]"),
-    "type-narrowing": ("error", "the new type holds less than the old one: the change fails, or "
-                       "truncates values, as soon as a row does not fit",
-                       "check the data fits first (and keep the old type if unsure); allow: "
-                       "[type-narrowing] once it is checked"),
-    "type-rewrite": ("warning", "the database rewrites the whole table (and its indexes) under an "
-                     "exclusive lock to change the type",
-                     "add a column of the new type, backfill it in batches, then switch over; or "
-                     "allow: [type-rewrite] for a small table"),
-    "not-null-without-default": ("error", "NOT NULL column added to an existing table without a "
-                                 "server default fails on any row",
-                                 "add a server_default, or add it nullable, backfill, then alter"),
-    "set-not-null": ("warning", "SET NOT NULL scans the whole table under an exclusive lock, and "
-                     "fails if any row still holds NULL",
-                     "backfill first; on PostgreSQL add CHECK (column IS NOT NULL) NOT VALID, VALIDATE "
-                     "CONSTRAINT in a later revision, then set NOT NULL (12+ then skips the scan)"),
-    "add-foreign-key": ("warning", "adding a foreign key to an existing table scans it to validate "
-                        "every row while blocking writes to both tables",
-                        "on PostgreSQL add it NOT VALID, then VALIDATE CONSTRAINT in a later revision "
-                        "(that takes a lock that lets writes through)"),
-    "add-unique-constraint": ("warning", "adding a unique constraint builds its index under a lock "
-                              "that blocks reads and writes, and fails on duplicate rows",
-                              "on PostgreSQL create a unique index with postgresql_concurrently, then "
-                              "ADD CONSTRAINT ... UNIQUE USING INDEX"),
-    "add-check-constraint": ("warning", "adding a CHECK constraint to an existing table scans every "
-                             "row under an exclusive lock",
-                             "on PostgreSQL add it NOT VALID, then VALIDATE CONSTRAINT in a later "
-                             "revision"),
-    "add-primary-key": ("warning", "adding a primary key to an existing table builds a unique index "
-                        "and checks NOT NULL under a lock that blocks reads and writes",
-                        "on PostgreSQL create a unique index with postgresql_concurrently, then ADD "
-                        "CONSTRAINT ... PRIMARY KEY USING INDEX"),
-    "index-not-concurrently": ("warning", "CREATE INDEX blocks writes to the table on PostgreSQL "
-                               "while the index is built",
-                               "add postgresql_concurrently: true (yamig runs it outside the "
-                               "revision's transaction)"),
-    "drop-index-not-concurrently": ("warning", "DROP INDEX takes an exclusive lock on the table on "
-                                    "PostgreSQL, queued behind every running query",
-                                    "add postgresql_concurrently: true (yamig runs it outside the "
-                                    "revision's transaction)"),
-    "volatile-default": ("warning", "a column added with a volatile server default (random(), "
-                         "clock_timestamp(), gen_random_uuid(), ...) rewrites the whole table on "
-                         "PostgreSQL; constant and stable defaults such as now() do not",
-                         "add the column without a default (or with a constant one), backfill in "
-                         "batches, then set the default"),
-    "execute": ("warning", "raw SQL that changes the schema cannot be checked or reversed by yamig, "
-                "and the checks after it assume less", "prefer operations; write its downgrade; "
-                "allow: [execute] to accept"),
-}
+from runner.review.rules import RULES
+from runner.revisions.revision import split_location
 
 
 @dataclass
@@ -147,8 +54,7 @@ class Collector:
         `severity`, in place of the rule's."""
         if rule in self.disabled or rule in allow:
             return
-        default, _, general_fix = RULES[rule]
-        severity, fix = severity or default, fix or general_fix
+        severity, fix = severity or RULES[rule].severity, fix or RULES[rule].fix
         if rule == "multiple-heads":
             if self.multiple_heads == "off":
                 return
@@ -167,13 +73,6 @@ class Collector:
 def disabled_rules(config) -> set[str]:
     """The rules the project silences with `validate.disable = rule-id, ...`."""
     return {r for r in re.split(r"[,\s]+", config.get_main_option("validate.disable") or "") if r}
-
-
-def split_location(location: str) -> tuple[str, int, int]:
-    match = re.match(r"^(.*?):(\d+):(\d+)$", location)
-    if match:
-        return match.group(1), int(match.group(2)), int(match.group(3))
-    return location, 1, 1
 
 
 def report(findings: list[Finding], output_format: str, out) -> None:
@@ -244,9 +143,9 @@ def _sarif(findings: list[Finding]) -> dict:
                    "sarif-schema-2.1.0.json",
         "runs": [{
             "tool": {"driver": {"name": "yamig", "version": __version__, "rules": [
-                {"id": rule, "shortDescription": {"text": why}, "help": {"text": fix},
-                 "defaultConfiguration": {"level": severity}}
-                for rule, (severity, why, fix) in RULES.items()]}},
+                {"id": rule.id, "shortDescription": {"text": rule.reason}, "help": {"text": rule.fix},
+                 "defaultConfiguration": {"level": rule.severity}}
+                for rule in RULES.values()]}},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": root if root.endswith("/") else root + "/"}},
             "columnKind": "unicodeCodePoints",
             "results": [{

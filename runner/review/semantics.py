@@ -5,7 +5,7 @@ check_run, so a revision that cannot work stops the run before its first stateme
 
 For each revision: each operation is checked against the state just before it
 (what it names must exist, what it creates must not, its foreign keys must
-have a target, and the safety rules of runner.review.lint), then applied. Then its
+have a target; and the safety rules: both from runner.review.rules), then applied. Then its
 downgrade (as written, or derived) is applied too and the tables it touched are
 compared, completely, with what they were before the upgrade; and the state is
 put back to "after the upgrade" for the next revision.
@@ -24,10 +24,9 @@ from collections import Counter
 from typing import Any
 
 from runner.errors import MigrationError
-from runner.review import lint
+from runner.review import rules
 from runner.review.findings import Collector
 from runner.revisions.replay import state_at
-from runner.schema.references import ForeignKeyRef
 from runner.schema.state import SchemaState, TableState
 
 Key = tuple  # (schema, table name)
@@ -99,7 +98,7 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
     touched = _touched(ops + (written or []), state)
     before = _snapshot(state, touched)
     was_opaque = state.opaque
-    context = lint.Context(dialect)
+    context = rules.Context(dialect)
     undo: list[list] = []
     irreversible: MigrationError | None = None
     confused = False  # an operation did not match the state: comparing afterwards would only echo it
@@ -130,13 +129,13 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
     state.opaque = False
 
 
-def check_operation(op, state: SchemaState, context: lint.Context | None, collector: Collector) -> bool:
+def check_operation(op, state: SchemaState, context: rules.Context | None, collector: Collector) -> bool:
     """Check one upgrade operation against the state just before it, then apply it; True when
     what it names did not match the state. Without a `context`, the safety rules are left out."""
     allow = op.allow
-    pending = list(_references(op, state))
+    pending = [] if state.opaque else list(rules.references(op, state))
     if context is not None:
-        for rule, location, message in lint.check(op, state, context):
+        for rule, location, message in rules.safety(op, state, context):
             collector.add(rule, location, message, allow)
     opaque = state.opaque
     start = len(state.problems)
@@ -147,7 +146,7 @@ def check_operation(op, state: SchemaState, context: lint.Context | None, collec
     if not problems:  # the operation's own check comes first; these add what it does not see
         for rule, location, message in pending:
             collector.add(rule, location, message, allow)
-    if op.name == "execute" and lint.data_only(op):
+    if rules.data_only(op):
         state.opaque = opaque  # UPDATE, INSERT, DELETE: the schema is as it was
     if context is not None:
         context.applied(op)
@@ -160,7 +159,7 @@ def apply_downgrade(ops: list, state: SchemaState, collector: Collector) -> None
     for op in ops:
         opaque = state.opaque
         op.state_forwards(state)
-        if op.name == "execute" and lint.data_only(op):
+        if rules.data_only(op):
             state.opaque = opaque
     for problem in state.problems[start:]:
         collector.add("state", problem.location, f"in the downgrade: {problem.message}")
@@ -172,17 +171,10 @@ def _touched(ops: list, state: SchemaState) -> set[Key] | None:
     """The tables these operations change (None: possibly any, e.g. a rename re-points foreign keys)."""
     keys: set[Key] = set()
     for op in ops:
-        args = op.args
-        if op.name == "rename_table" or (op.name == "alter_column" and args.get("new_column_name")):
-            return None  # foreign keys in other tables follow the new name
-        if op.name == "create_foreign_key":
-            keys.add((args.get("source_schema"), args["source_table"]))
-        elif "table_name" in args:
-            keys.add((args.get("schema"), args["table_name"]))
-        elif op.name == "drop_index":
-            table = state.find_index(args["index_name"], args.get("schema"))
-            if table is not None:
-                keys.add((table.schema, table.name))
+        changed = op.tables_changed(state)
+        if changed is None:
+            return None
+        keys |= changed
     return keys
 
 
@@ -207,146 +199,6 @@ def _restore(state: SchemaState, keys: set[Key] | None, tables: dict[Key, TableS
         state.remove_table(name, schema)
     for table in tables.values():
         state.add_table(table)
-
-
-# -- references: foreign keys and names an operation relies on ---------------------------------------
-
-def _references(op, state: SchemaState):
-    """(rule, location, message) for foreign keys without a target, before the operation runs."""
-    if state.opaque:
-        return
-    args = op.args
-    if op.name == "create_table":
-        own = TableState(name=args["table_name"], schema=args.get("schema"),
-                         columns={c["name"]: c for c in args.get("columns", [])},
-                         constraints=list(args.get("constraints") or []))
-        for i, column in enumerate(args.get("columns", [])):
-            fk = column.get("foreign_key")
-            if fk:
-                yield from _fk_target(state, own, [column["name"]], [fk["column"]],
-                                      lambda i=i: op.arg_location("columns", i, "foreign_key"))
-        for i, constraint in enumerate(args.get("constraints") or []):
-            fk = constraint.get("foreign_key")
-            names = [] if fk else constraint.get("primary_key") or constraint.get("unique") or []
-            for name in names:
-                if name not in own.columns:
-                    yield ("state", op.arg_location("constraints", i),
-                           f"the constraint names column {name}, which table {own.name} does not have")
-            if fk:
-                for name in fk.get("columns", []):
-                    if name not in own.columns:
-                        yield ("foreign-key", op.arg_location("constraints", i),
-                               f"the foreign key names column {name}, which table {own.name} does not have")
-                yield from _fk_target(state, own, fk.get("columns", []), fk.get("references", []),
-                                      lambda i=i: op.arg_location("constraints", i))
-    elif op.name == "add_column":
-        fk = args["column"].get("foreign_key")
-        table = state.table(args["table_name"], args.get("schema"))
-        if args["column"].get("primary_key") and table is not None and _has_primary_key(table):
-            yield "state", op.location, f"table {table.name} already has a primary key"
-        if fk and table is not None:
-            yield from _fk_target(state, table, [args["column"]["name"]], [fk["column"]],
-                                  lambda: op.arg_location("column", "foreign_key"),
-                                  [args["column"].get("type")])
-    elif op.name == "create_foreign_key":
-        source = state.table(args["source_table"], args.get("source_schema"))
-        if source is None or not source.known:
-            return  # the operation reports a missing source table itself
-        for name in args["local_cols"]:
-            if name not in source.columns:
-                yield ("foreign-key", op.arg_location("local_cols"),
-                       f"table {source.name} has no column {name}")
-        schema = args.get("referent_schema")
-        prefix = f"{schema}." if schema else ""
-        yield from _fk_target(state, source, args["local_cols"],
-                              [f"{prefix}{args['referent_table']}.{c}" for c in args["remote_cols"]],
-                              lambda: op.arg_location("referent_table"))
-    if op.name in ("create_unique_constraint", "create_check_constraint", "create_primary_key",
-                   "create_foreign_key"):
-        yield from _constraint_exists(op, state)
-
-
-def _constraint_exists(op, state: SchemaState):
-    """A constraint name already on the table, or a second primary key."""
-    args = op.args
-    if op.name == "create_foreign_key":
-        table = state.table(args["source_table"], args.get("source_schema"))
-    else:
-        table = state.table(args["table_name"], args.get("schema"))
-    if table is None or not table.known:
-        return
-    name = args.get("constraint_name")
-    if name and any(c.get("name") == name for c in table.constraints):
-        yield ("state", op.location, f"constraint {name} already exists on table {table.name}")
-    elif op.name == "create_primary_key" and _has_primary_key(table):
-        yield ("state", op.location, f"table {table.name} already has a primary key")
-
-
-def _has_primary_key(table: TableState) -> bool:
-    return (any(c.get("primary_key") for c in table.columns.values())
-            or any(c.get("primary_key") for c in table.constraints))
-
-
-def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: list[str], where,
-               local_types: list | None = None):
-    """The referenced table exists, has the columns, they are its primary key or a unique key, and
-    each referencing column's type is of the same family (a number cannot reference text).
-    `where()` gives the location, looked up only for a finding."""
-    if len(local) != len(targets):
-        yield ("foreign-key", where(), f"{len(local)} referencing column(s) but {len(targets)} referenced")
-        return
-    parsed = [ForeignKeyRef.parse(t) for t in targets]
-    tables = {ref.key for ref in parsed}
-    if len(tables) != 1:
-        yield ("foreign-key", where(), "the referenced columns are not all in one table")
-        return
-    schema, name = tables.pop()
-    if (schema, name) == (own.schema, own.name):
-        table = own
-    else:
-        table = state.table(name, schema)
-    shown = f"{schema}.{name}" if schema else name
-    if table is None:
-        yield ("foreign-key", where(), f"the foreign key references table {shown}, which does not exist "
-                                     "at this point")
-        return
-    if not table.known:
-        return
-    columns = [ref.column for ref in parsed]
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        yield ("foreign-key", where(), f"the foreign key references {shown}.{missing[0]}, which does not "
-                                     "exist at this point")
-        return
-    if not _is_unique_key(table, columns):
-        yield ("foreign-key", where(), f"the referenced column(s) {shown}({', '.join(columns)}) are "
-                                     "neither its primary key nor a unique key")
-    if local_types is None:
-        local_types = [own.columns[c].get("type") if c in own.columns else None for c in local]
-    for name_, type_, column in zip(local, local_types, columns, strict=True):
-        target_type = table.columns[column].get("type")
-        mine, theirs = lint.type_family(type_), lint.type_family(target_type)
-        if mine and theirs and mine != theirs:
-            yield ("foreign-key", where(), f"{own.name}.{name_} is {type_} but references {shown}.{column}, "
-                                         f"which is {target_type}")
-
-
-def _is_unique_key(table: TableState, columns: list[str]) -> bool:
-    wanted = set(columns)
-    primary = {n for n, c in table.columns.items() if c.get("primary_key")}
-    if primary == wanted:
-        return True
-    if len(wanted) == 1 and table.columns[columns[0]].get("unique"):
-        return True
-    for constraint in table.constraints:
-        for key in ("primary_key", "unique"):
-            if set(constraint.get(key) or ()) == wanted:
-                return True
-    for index in table.indexes.values():
-        if index.get("unique") and not index.get("postgresql_where") and set(
-                c for c in index.get("columns", []) if isinstance(c, str)) == wanted:
-            return True
-    return False
 
 
 # -- comparing two states, completely ----------------------------------------------------------------

@@ -3,13 +3,13 @@
 Layers: files (YAML, the JSON Schema, types, file names), the graph (duplicate
 ids and labels, missing parents and dependencies, cycles, revisions no base
 reaches, several heads), then the schema replayed along the upgrade plan
-(runner.review.semantics) with the safety rules (runner.review.lint). A broken graph does not
+(runner.review.semantics) with the safety rules (runner.review.rules). A broken graph does not
 stop the replay: what can be reached from a base is still replayed.
 
 Config keys: `validate.disable = rule-id, ...` silences rules for the project;
 `validate.multiple_heads = error|warning|off`; `validate.dialect = postgresql`
 names the production database when the URL does not. One operation accepts a
-finding with `allow: [rule-id]` beside it. The rules are listed in runner.review.findings.
+finding with `allow: [rule-id]` beside it. The rules are registered in runner.review.rules.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import sys
 from pathlib import Path
 
 from runner.errors import GraphError, RevisionFileError, YamigError
-from runner.review.findings import RULES, Collector, Finding, disabled_rules, report
+from runner.review.findings import Collector, Finding, disabled_rules, report
+from runner.review.rules import RULES
 from runner.revisions.revision import Revision
 
 __all__ = ["RULES", "Finding", "validate"]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import RevisionFileError, several
-from runner.revisions.revision import KEY, Revision
+from runner.revisions.revision import KEY, Revision, split_location
 
 if TYPE_CHECKING:
     from runner.operations import Operation
@@ -123,8 +123,6 @@ def _beside(revision: Revision, item: tuple, name: str, stray: list) -> Revision
 
 
 def _position(error: RevisionFileError) -> tuple[int, int]:
-    from runner.review.findings import split_location
-
     return split_location(error.location or "")[1:]
 
 

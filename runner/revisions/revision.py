@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -97,3 +98,12 @@ class Revision:
 
     def __repr__(self) -> str:
         return f"Revision({self.revision!r}, down={self.down_revision!r})"
+
+
+def split_location(location: str) -> tuple[str, int, int]:
+    """(path, line, column) of a `file:line:column` location, as Revision.where writes it; line
+    and column 1 when it names the file alone."""
+    match = re.match(r"^(.*?):(\d+):(\d+)$", location)
+    if match:
+        return match.group(1), int(match.group(2)), int(match.group(3))
+    return location, 1, 1

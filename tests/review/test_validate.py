@@ -50,7 +50,7 @@ def findings(tmp_path, revisions, url="sqlite://", fmt="json", extra="", message
 
 
 def test_every_rule_has_a_case():
-    from runner.review.findings import RULES
+    from runner.review.rules import RULES
 
     covered = {rule for _, expected in CASES for rule, _, _ in expected}
     for path in CORPUS.glob("*.yaml"):

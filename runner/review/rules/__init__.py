@@ -1,0 +1,57 @@
+"""The registry of validate's rules: every family's rules, and its checks by operation name.
+
+A family module declares each of its rules once (a Rule: id, severity, reason, fix) in its
+`RULES`, beside the checks that find them; its safety checks in `SAFETY` and the replay's
+reference checks in `REFERENCES` (operation name: check). This module only gathers them, in
+FAMILIES' order: the order of SARIF's rule table, and of the checks one operation runs (so of
+its findings). A new rule touches its family module (and its case in tests/validate_corpus/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner.review.rules import (
+    constraints,
+    defaults,
+    drops,
+    files,
+    graph,
+    indexes,
+    raw_sql,
+    renames,
+    replay,
+    types,
+)
+from runner.review.rules.base import Check, Context, Found, Rule
+from runner.review.rules.raw_sql import data_only
+
+__all__ = ["RULES", "Context", "Found", "Rule", "data_only", "references", "safety"]
+
+FAMILIES = (files, graph, replay, drops, renames, defaults, constraints, types, indexes, raw_sql)
+
+RULES: dict[str, Rule] = {rule.id: rule for family in FAMILIES for rule in family.RULES}
+
+
+def _by_operation(table: str) -> dict[str, tuple[Check, ...]]:
+    found: dict[str, tuple[Check, ...]] = {}
+    for family in FAMILIES:
+        for name, found_by in getattr(family, table, {}).items():
+            found[name] = (*found.get(name, ()), found_by)
+    return found
+
+
+_SAFETY = _by_operation("SAFETY")
+_REFERENCES = _by_operation("REFERENCES")
+
+
+def safety(op, state, ctx: Context) -> Iterator[Found]:
+    """The safety rules' findings for one operation, against the state just before it."""
+    for found_by in _SAFETY.get(op.name, ()):
+        yield from found_by(op, state, ctx)
+
+
+def references(op, state) -> Iterator[Found]:
+    """The reference checks' findings for one operation, against the state just before it."""
+    for found_by in _REFERENCES.get(op.name, ()):
+        yield from found_by(op, state)

@@ -1,0 +1,85 @@
+"""What every rule family is made of: a rule's metadata (Rule), what a check yields (Found), and
+the context the safety checks read (Context: what the revision did so far, and the dialect).
+
+The dialect's name is read in one place only, Context's predicates: a rule asks what the
+database does (builds indexes concurrently, copies a table to widen VARCHAR to TEXT), not
+which database it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+Found = tuple[str, str, str]  # (rule id, location, message)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule as validate's outputs and the README name it."""
+
+    id: str
+    severity: str  # "error" or "warning": the default; validate.multiple_heads or a finding may differ
+    reason: str    # why it matters, in one line
+    fix: str       # what to do
+
+
+# A safety check: an operation, the schema state just before it and the Context; a reference
+# check (runner.review.rules.replay) takes no Context.
+Check = Callable[..., Iterator[Found]]
+
+
+class Context:
+    """What the revision did so far: the tables it created (they are empty) and the columns it
+    added (no deployed code uses them yet); and what the production database does."""
+
+    def __init__(self, dialect: str | None):
+        self._dialect = dialect
+        self.created: set[tuple[str | None, str]] = set()
+        self.added: set[tuple[str | None, str, str]] = set()  # columns: no code reads them yet
+
+    # -- the dialect: the only place that reads its name ------------------------------------------
+    @property
+    def takes_locks(self) -> bool:
+        """Locks, scans and rewrites hold up other sessions: a server, not SQLite."""
+        return self._dialect != "sqlite"
+
+    @property
+    def takes_concurrent_index(self) -> bool:
+        """CREATE and DROP INDEX can run CONCURRENTLY (PostgreSQL's postgresql_concurrently)."""
+        return self._dialect == "postgresql"
+
+    @property
+    def rewrites_for_volatile_default(self) -> bool:
+        """A column added with a volatile default rewrites the table (a constant one does not)."""
+        return self._dialect == "postgresql"
+
+    @property
+    def widens_numeric_in_place(self) -> bool:
+        """More NUMERIC precision at the same scale changes the type without a rewrite."""
+        return self._dialect == "postgresql"
+
+    @property
+    def copies_table_to_text(self) -> bool:
+        """VARCHAR to TEXT copies the table (MySQL and MariaDB)."""
+        return self._dialect in ("mysql", "mariadb")
+
+    # -- the revision so far --------------------------------------------------------------------------
+    def existing(self, table: str, schema: str | None) -> bool:
+        return (schema, table) not in self.created
+
+    def applied(self, op) -> None:
+        args = op.args
+        if op.name == "create_table":
+            self.created.add((args.get("schema"), args["table_name"]))
+        elif op.name == "rename_table" and (args.get("schema"), args["old_table_name"]) in self.created:
+            self.created.add((args.get("schema"), args["new_table_name"]))
+        elif op.name == "add_column":
+            self.added.add((args.get("schema"), args["table_name"], args["column"]["name"]))
+
+
+def current_column(state, args: dict[str, Any]) -> dict[str, Any] | None:
+    """The spec of the column alter_column names, as the state has it (None if unknown)."""
+    table = state.table(args["table_name"], args.get("schema"))
+    return table.columns.get(args["column_name"]) if table is not None else None
