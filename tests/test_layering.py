@@ -28,10 +28,11 @@ LAYERS: list[tuple[str, ...]] = [
     ("runtime.executor",),
     ("runtime.context",),                 # the migration context both runs emit statements through
     ("review.semantics", "autogenerate.compare"),
-    ("sql.rebuild", "review.lint", "revisions.loader"),  # loading a file checks it against the contract
+    ("review.lint", "revisions.loader"),  # loading a file checks it against the contract
     ("revisions.checks",),                # the contract: the only module that parses operation lists
     ("operations",),
-    ("sql.ddl_alter", "schema.renames"),
+    ("sql.dialects",),                    # each dialect's impl and spellings; operations ask impl_for
+    ("sql.ddl_alter", "sql.rebuild", "schema.renames"),
     ("schema.constraints",),              # above ddl: autoincrement_column builds a column with it
     ("sql.ddl",),
     ("schema.state",),
