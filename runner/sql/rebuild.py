@@ -5,7 +5,8 @@ create the new table under a temporary name, copy the rows across, drop the
 old table, rename the new one, re-create the indexes. The table as it is comes
 from the database online (reflected, so whatever raw SQL did is kept) and from
 the replayed schema state offline; the operation itself says what changes, by
-applying its `state_forwards` to that table.
+applying its `state_forwards` to that table. SQLiteImpl.statement_groups
+(runner.sql.dialects.sqlite) is where a run reaches it.
 """
 
 from __future__ import annotations

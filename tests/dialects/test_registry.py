@@ -63,6 +63,11 @@ CAPABILITIES = {
     "drop_constraint_needs_type": (False, False, True, False, False),
     "drops_foreign_key_first": (False, False, True, True, False),
     "identity_insert": (False, False, False, True, False),
+    "shared_server": (True, False, True, True, True),
+    "concurrent_indexes": (True, False, False, False, False),
+    "volatile_default_rewrites": (True, False, False, False, False),
+    "text_widening_rewrites": (False, False, True, False, False),
+    "numeric_widening_in_place": (True, False, False, False, False),
 }
 ORDER = ("postgresql", "sqlite", "mysql", "mssql", "oracle")
 

@@ -34,6 +34,7 @@ class MySQLImpl(DefaultImpl):
     names = ("mysql", "mariadb")
     drop_constraint_needs_type = True
     drops_foreign_key_first = True
+    text_widening_rewrites = True
 
     @property
     def is_mariadb(self) -> bool:

@@ -23,6 +23,9 @@ class PostgresqlImpl(DefaultImpl):
     script_transactions = True
     default_schema = "public"
     named_enum_types = True
+    concurrent_indexes = True
+    volatile_default_rewrites = True
+    numeric_widening_in_place = True
     type_equivalents = {"FLOAT": "DOUBLE PRECISION", "FLOAT(53)": "DOUBLE PRECISION",
                         "DOUBLE": "DOUBLE PRECISION", "TIMESTAMP": "TIMESTAMP WITHOUT TIME ZONE",
                         "TIME": "TIME WITHOUT TIME ZONE", "DECIMAL": "NUMERIC"}

@@ -28,6 +28,7 @@ class SQLiteImpl(DefaultImpl):
     supports_comments = False
     alters_columns = False
     alters_constraints = False
+    shared_server = False  # an embedded file: the findings about live sessions do not apply
 
     def transactional_ddl_on(self, connection: Any) -> bool:
         """When the driver's transaction is explicit (our engines), or open (begin_on_driver)."""
