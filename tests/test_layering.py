@@ -31,11 +31,12 @@ LAYERS: list[tuple[str, ...]] = [
     ("runtime.transactions", "runtime.version_table"),
     ("review.semantics", "autogenerate.compare"),
     ("review.findings",),                 # findings take their severity and fix from the registry
-    ("sql.rebuild", "review.rules", "revisions.loader"),  # loading a file checks it against the contract
+    ("review.rules", "revisions.loader"),  # loading a file checks it against the contract
     ("revisions.replay",),                # the one replay of revisions into a schema state
     ("revisions.checks",),                # the contract: the only module that parses operation lists
     ("operations",),
-    ("sql.ddl_alter", "schema.renames"),
+    ("sql.dialects",),                    # each dialect's impl and spellings; operations ask impl_for
+    ("sql.ddl_alter", "sql.rebuild", "schema.renames"),
     ("schema.constraints",),              # above ddl: autoincrement_column builds a column with it
     ("sql.ddl",),
     ("schema.state",),

@@ -21,8 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from runner.errors import ConfigError
-from runner.schema.constraints import columns_named, postgresql_default_name
+from runner.schema.constraints import columns_named
 from runner.schema.references import ForeignKeyRef, qualified
+from runner.sql.dialects import impl_for
 
 
 @dataclass
@@ -138,8 +139,7 @@ def model_tables(metadatas: list[Any]) -> list[Any]:
 
 def state_tables(state) -> list[Any]:
     """The replayed schema state as Tables, built as create_table / create_index build them."""
-    from runner.operations.indexes import dialect_options
-    from runner.sql.ddl import build_table
+    from runner.sql.ddl import build_table, dialect_options
 
     tables = []
     for table_state in state.tables.values():
@@ -192,7 +192,7 @@ class Normaliser:
         self.filters = filters
         self.ddl = dialect.ddl_compiler(dialect, None)
         self.comments = bool(dialect.supports_comments)
-        self.postgresql = dialect.name == "postgresql"
+        self.impl = impl_for(dialect)
         self.version_table = (self.schema(filters.version_table[0]), filters.version_table[1])
 
     def schema(self, schema: str | None) -> str | None:
@@ -254,7 +254,7 @@ class Normaliser:
         if default_ddl and default_ddl.startswith("nextval(") and column.primary_key:
             default_ddl = None  # PostgreSQL's SERIAL: the models' autoincrement
         return ColumnShape(
-            name=column.name, type=normalise_type(type_ddl, self.dialect.name),
+            name=column.name, type=self.impl.normalise_type(type_ddl),
             type_text=column.info.get("yamig_type") or _render(type_),
             nullable=bool(column.nullable), default=default_ddl,
             default_value=server_default_value(column.server_default) if default_ddl else None,
@@ -287,14 +287,12 @@ class Normaliser:
                                _action(constraint.ondelete), _action(constraint.onupdate), constraint)
 
     def default_name(self, table: str, kind: str, columns: tuple[str, ...]) -> str | None:
-        """The name PostgreSQL gives an unnamed constraint, so unnamed ones can be dropped."""
-        return postgresql_default_name(table, kind, columns) if self.postgresql else None
+        """The name the database gives an unnamed constraint (PostgreSQL), so it can be dropped."""
+        return self.impl.default_constraint_name(table, kind, columns)
 
     def check_name(self, table: Any, text: str) -> str | None:
-        if not self.postgresql:
-            return None
         columns = columns_named(text, [c.name for c in table.columns])
-        return postgresql_default_name(table.name, "check", columns)
+        return self.impl.default_constraint_name(table.name, "check", columns)
 
 
 def _constraint_order(constraint: Any) -> tuple:
@@ -341,17 +339,8 @@ def server_default_value(server_default: Any) -> Any:
 
 # -- normalising DDL text -----------------------------------------------------------------------
 
-_EQUIVALENT = {"postgresql": {"FLOAT": "DOUBLE PRECISION", "FLOAT(53)": "DOUBLE PRECISION",
-                              "DOUBLE": "DOUBLE PRECISION", "TIMESTAMP": "TIMESTAMP WITHOUT TIME ZONE",
-                              "TIME": "TIME WITHOUT TIME ZONE", "DECIMAL": "NUMERIC"}}
 _CAST = re.compile(r"::\"?[A-Za-z_][\w ]*\"?(\([\d, ]*\))?(\[\])*")
 _QUOTED_PLAIN = re.compile(r"^'(-?\d+(\.\d+)?|true|false)'$", re.I)
-
-
-def normalise_type(text: str, dialect: str) -> str:
-    text = " ".join(text.upper().split()).replace("( ", "(").replace(" )", ")")
-    text = re.sub(r",\s*", ", ", text)
-    return _EQUIVALENT.get(dialect, {}).get(text, text)
 
 
 def normalise_default(text: str | None) -> str | None:
@@ -379,10 +368,6 @@ def _balanced(text: str) -> bool:
         if depth < 0:
             return False
     return depth == 0
-
-
-def default_schema_of(dialect: Any) -> str | None:
-    return {"postgresql": "public", "sqlite": "main", "mssql": "dbo"}.get(dialect.name)
 
 
 def check_renderable(shapes: dict) -> None:

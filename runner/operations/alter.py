@@ -195,12 +195,13 @@ class AlterColumn(Operation):
     def ddl(self, context: MigrationContext) -> list[Any]:
         """A new PostgreSQL enum type (see new_types) is created first, the owned ones dropped after."""
         from runner.sql import ddl_alter
-        from runner.sql.ddl import create_types, drop_named_types
+        from runner.sql.ddl import sqlalchemy_types
+        from runner.sql.dialects import impl_for
 
-        dialect = context.dialect
-        new_types = self.new_types(context.type_exists) if dialect.name == "postgresql" else []
+        impl = impl_for(context.dialect)
+        new_types = self.new_types(context.type_exists) if impl.named_enum_types else []
         args = self.args
-        if dialect.name == "sqlite" and self.needs_rebuild_on_sqlite:
+        if not impl.alters_columns and self.needs_rebuild_on_sqlite:
             changes = ", ".join(k for k in ("nullable", "type", "server_default") if k in args)
             raise MigrationError(
                 f"SQLite cannot alter_column {args['table_name']}.{args['column_name']} in place "
@@ -210,24 +211,16 @@ class AlterColumn(Operation):
                      "revisions create (offline); check that the table exists at this point",
             )
         change = self.change()
-        if dialect.name == "sqlite":
+        if not impl.supports_comments:
             change.comment = ddl_alter.NOT_GIVEN  # SQLite keeps no comments
         try:
-            return [*create_types(new_types, dialect),
-                    *ddl_alter.alter_column_statements(change, dialect.name),
-                    *drop_named_types(self.derived.owned_types, dialect)]
-        except ddl_alter.MySQLNeedsType:
+            return [*impl.create_named_types(sqlalchemy_types(new_types)),
+                    *impl.alter_column_statements(change),
+                    *impl.drop_named_types(sqlalchemy_types(self.derived.owned_types))]
+        except ddl_alter.NeedsExistingType as err:
             raise MigrationError(
-                f"MySQL's CHANGE/MODIFY COLUMN restates the whole column: alter_column "
-                f"{args['table_name']}.{args['column_name']} needs `existing_type` (or `type`)",
-                location=self.location,
-                hint="add existing_type, and existing_nullable, existing_server_default and "
-                     "existing_comment, which MySQL would otherwise reset") from None
-        except ddl_alter.MSSQLNeedsType:
-            raise MigrationError(
-                f"SQL Server's ALTER COLUMN ... NULL/NOT NULL restates the type: alter_column "
-                f"{args['table_name']}.{args['column_name']} needs `existing_type` (or `type`)",
-                location=self.location, hint="add existing_type") from None
+                f"{err.reason}: alter_column {args['table_name']}.{args['column_name']} needs "
+                "`existing_type` (or `type`)", location=self.location, hint=err.hint) from None
 
     def change(self) -> Any:
         """The arguments as SQLAlchemy values, for runner.sql.ddl_alter."""

@@ -137,7 +137,9 @@ class Operation:
         """PostgreSQL builds or drops an index CONCURRENTLY only outside a transaction: the
         executor commits before it and begins again after it, as Alembic's autocommit_block,
         and offline scripts print the same COMMIT / BEGIN."""
-        return dialect.name == "postgresql" and bool(self.args.get("postgresql_concurrently"))
+        from runner.sql.dialects import impl_for
+
+        return impl_for(dialect).runs_outside_transaction(self.args)
 
     # -- as data ------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -76,22 +76,24 @@ class AddColumn(Operation):
 
         from runner.operations.tables import comment_statements
         from runner.sql import ddl
+        from runner.sql.dialects import impl_for
 
         dialect = context.dialect
+        impl = impl_for(dialect)
         metadata = sa.MetaData()
         column = ddl.build_column(self.args["column"])
         table = sa.Table(self.args["table_name"], metadata, column, schema=self.schema)
         ddl.ensure_fk_targets(metadata, table)
-        sqlite = dialect.name == "sqlite"
+        inline = not impl.alters_constraints  # SQLite: the foreign key goes inline, UNIQUE an index
         indexes = sorted(table.indexes, key=lambda ix: ix.name or "")  # from `index: true`
         creates = self.derived.creates_types
-        statements: list[Any] = ddl.create_named_types([column], dialect) if creates else []
-        statements.append(ddl.AddColumn(table.name, column, self.schema, inline_references=sqlite))
-        if not sqlite:
+        statements: list[Any] = impl.create_named_types([column.type]) if creates else []
+        statements.append(ddl.AddColumn(table.name, column, self.schema, inline_references=inline))
+        if not inline:
             for fk in sorted(column.foreign_keys, key=lambda f: f.target_fullname):
                 statements.append(sa.schema.AddConstraint(fk.constraint))
         if column.unique and not column.index:  # with index: true, its unique index is the constraint
-            if sqlite:  # where the table is not known to rebuild it: a unique index does the same job
+            if inline:  # where the table is not known to rebuild it: a unique index does the same job
                 statements.append(sa.schema.CreateIndex(
                     sa.Index(unique_name(table.name, self.args["column"]), column, unique=True)))
             else:
@@ -150,34 +152,30 @@ class DropColumn(Operation):
 
     def ddl(self, context: MigrationContext) -> list[Any]:
         from runner.sql import ddl, ddl_alter
+        from runner.sql.dialects import impl_for
 
-        dialect = context.dialect
-        statements: list[Any] = []
-        if dialect.name == "mssql" and self.args.get("mssql_drop_default"):
-            # SQL Server refuses to drop a column with a DEFAULT constraint, named by itself
-            change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
-            statements.append(ddl_alter.MSSQLDropDefault(change))
-        statements += self._drop_foreign_key(dialect)
+        impl = impl_for(context.dialect)
+        change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
+        statements: list[Any] = impl.before_drop_column(change, self.args)  # SQL Server: its DEFAULT
+        statements += self._drop_foreign_key(impl, change)
         return [*statements, ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
-                *ddl.drop_named_types(self.derived.owned_types, dialect)]
+                *impl.drop_named_types(ddl.sqlalchemy_types(self.derived.owned_types))]
 
-    def _drop_foreign_key(self, dialect: Any) -> list[Any]:
+    def _drop_foreign_key(self, impl: Any, change: Any) -> list[Any]:
         """MySQL and SQL Server refuse to drop a column a foreign key uses: drop that key first,
         as an Alembic downgrade does (PostgreSQL, Oracle and SQLite drop it with the column)."""
-        if not self.derived.drops_foreign_key or dialect.name not in ("mysql", "mariadb", "mssql"):
+        if not self.derived.drops_foreign_key or not impl.drops_foreign_key_first:
             return []
         import sqlalchemy as sa
 
-        from runner.sql import ddl_alter
-
         name = self.derived.foreign_key_name
-        if name is None and dialect.name == "mssql":  # Alembic's mssql_drop_foreign_key
-            change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
-            return [ddl_alter.MSSQLDropForeignKey(change)]
+        unnamed = impl.drop_unnamed_foreign_key(change) if name is None else None
+        if unnamed is not None:
+            return [unnamed]
         if name is None:
             raise MigrationError(
                 f"cannot derive the downgrade of add_column {self.args['table_name']}."
-                f"{self.args['column_name']} on {dialect.name}: its foreign key has no name, and "
+                f"{self.args['column_name']} on {impl.name}: its foreign key has no name, and "
                 "the database named it itself",
                 location=self.location,
                 hint="give the column's foreign_key a `name`, or write a `downgrade:` that drops it "

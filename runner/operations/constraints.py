@@ -199,10 +199,12 @@ class DropConstraint(Operation):
     def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
+        from runner.sql.dialects import impl_for
+
         dialect = context.dialect
         refuse_on_sqlite(self, self.args["table_name"], dialect)
         kind = self.args.get("type")
-        if kind is None and dialect.name in ("mysql", "mariadb"):
+        if kind is None and impl_for(dialect).drop_constraint_needs_type:
             raise MigrationError(
                 f"MySQL drops each kind of constraint with its own statement: drop_constraint "
                 f"{self.args['constraint_name']} needs its `type`",
@@ -225,7 +227,9 @@ class DropConstraint(Operation):
 
 def refuse_on_sqlite(op: Operation, table: str, dialect: Any) -> None:
     """SQLite has no ALTER for constraints: yamig rebuilds the table, which it must know."""
-    if dialect.name == "sqlite":
+    from runner.sql.dialects import impl_for
+
+    if not impl_for(dialect).alters_constraints:
         raise MigrationError(
             f"SQLite cannot {op.name.split('_')[0]} a constraint in place, and table {table} is not "
             "there to rebuild (online: not in the database; --sql: not defined by earlier revisions)",

@@ -80,7 +80,9 @@ class BulkInsert(Operation):
 
     def _identity_insert(self, context: MigrationContext) -> bool:
         """SQL Server refuses explicit values for an IDENTITY column unless told (offline only)."""
-        if context.dialect.name != "mssql":
+        from runner.sql.dialects import impl_for
+
+        if not impl_for(context.dialect).identity_insert:
             return False
         table = context.table(self.args["table_name"], self.schema)
         if table is None:

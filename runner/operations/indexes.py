@@ -8,48 +8,16 @@ from typing import TYPE_CHECKING, Any
 from runner.errors import MigrationError
 from runner.operations.base import Operation
 from runner.schema.state import SchemaState, implied_index_prefix
+from runner.schema.types import OPTION_PREFIXES
 
 if TYPE_CHECKING:
     from runner.runtime.context import MigrationContext
-
-_DIALECTS = ("postgresql_", "mysql_", "mariadb_", "sqlite_", "mssql_", "oracle_")
-
-
-def dialect_options(args: dict[str, Any]) -> dict[str, Any]:
-    import sqlalchemy as sa
-
-    options = {}
-    for key, value in args.items():
-        if key.startswith(_DIALECTS):
-            if key.endswith("_where") and isinstance(value, str):
-                value = sa.text(value)
-            options[key] = value
-    return options
-
-
-def _named_columns(args: dict[str, Any]) -> list[str]:
-    """The columns an index names: its own, and those of dialect options (`postgresql_include` ...)."""
-    names = [c for c in args.get("columns", []) if isinstance(c, str)]
-    for key, value in args.items():
-        if key.startswith(_DIALECTS) and key.endswith("_include"):
-            names += [c for c in ([value] if isinstance(value, str) else value) if isinstance(c, str)]
-        elif key.startswith(_DIALECTS) and isinstance(value, dict):  # postgresql_ops, mysql_length ...
-            names += [c for c in value if isinstance(c, str)]
-    return list(dict.fromkeys(names))
-
-
-def _stub_table(name: str, schema: str | None, names: list[str]) -> Any:
-    """A table with just the columns a statement names, for SQLAlchemy to render them from."""
-    import sqlalchemy as sa
-
-    return sa.Table(name, sa.MetaData(), *[sa.Column(c, sa.types.NULLTYPE) for c in names],
-                    schema=schema)
 
 
 def check_dialect_options(op: Operation) -> None:
     """Each `<dialect>_<option>` must be one SQLAlchemy's dialect takes for an index: a misspelt
     one would otherwise fail deep in SQLAlchemy, or be dropped without a word."""
-    keys = [key for key in op.args if key.startswith(_DIALECTS)]
+    keys = [key for key in op.args if key.startswith(OPTION_PREFIXES)]
     if not keys:
         return
     import difflib
@@ -99,14 +67,9 @@ class CreateIndex(Operation):
         return [self.derive(DropIndex, args)]
 
     def ddl(self, context: MigrationContext) -> list[Any]:
-        import sqlalchemy as sa
+        from runner.sql.ddl import create_index
 
-        columns = self.args.get("columns", [])
-        table = _stub_table(self.args["table_name"], self.schema, _named_columns(self.args))
-        expressions = [table.c[c] if isinstance(c, str) else sa.text(c["sql"]) for c in columns]
-        index = sa.Index(self.args["index_name"], *expressions, unique=bool(self.args.get("unique")),
-                         _table=table, **dialect_options(self.args))
-        return [sa.schema.CreateIndex(index, if_not_exists=bool(self.args.get("if_not_exists")))]
+        return [create_index(self.args)]
 
 
 class DropIndex(Operation):
@@ -155,7 +118,9 @@ class DropIndex(Operation):
     def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
-        table = _stub_table(self.args.get("table_name") or "_", self.schema, [])
+        from runner.sql.ddl import dialect_options, stub_table
+
+        table = stub_table(self.args.get("table_name") or "_", self.schema, [])
         index = sa.Index(self.args["index_name"], _table=table, **dialect_options(self.args))
         return [sa.schema.DropIndex(index, if_exists=bool(self.args.get("if_exists")))]
 

@@ -23,10 +23,9 @@ class Execute(Operation):
         dialects = self.args.get("dialects")
         if not dialects:
             return True
-        names = {dialect.name}
-        if dialect.name == "mariadb" or getattr(dialect, "is_mariadb", False):
-            names |= {"mysql", "mariadb"}
-        return bool(names & set(dialects))
+        from runner.sql.dialects import impl_for
+
+        return bool(impl_for(dialect).execute_names() & set(dialects))
 
     def state_forwards(self, state: SchemaState) -> None:
         state.opaque = True

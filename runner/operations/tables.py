@@ -45,12 +45,14 @@ class CreateTable(Operation):
     def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
-        from runner.sql.ddl import build_table, create_named_types
+        from runner.sql.ddl import build_table
+        from runner.sql.dialects import impl_for
 
         dialect = context.dialect
         table = build_table(sa.MetaData(), self.args)
         creates = self.derived.creates_types
-        statements: list[Any] = create_named_types(table.columns, dialect) if creates else []
+        impl = impl_for(dialect)
+        statements: list[Any] = impl.create_named_types([c.type for c in table.columns]) if creates else []
         statements.append(sa.schema.CreateTable(table))
         statements += [sa.schema.CreateIndex(ix) for ix in sorted(table.indexes, key=_ix_name)]
         statements += comment_statements(table, dialect)
@@ -104,11 +106,12 @@ class DropTable(Operation):
     def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
-        from runner.sql.ddl import drop_named_types
+        from runner.sql.ddl import sqlalchemy_types
+        from runner.sql.dialects import impl_for
 
-        dialect = context.dialect
         table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
-        return [sa.schema.DropTable(table), *drop_named_types(self.derived.owned_types, dialect)]
+        owned = sqlalchemy_types(self.derived.owned_types)
+        return [sa.schema.DropTable(table), *impl_for(context.dialect).drop_named_types(owned)]
 
 
 class CreateTableComment(Operation):

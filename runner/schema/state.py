@@ -157,14 +157,14 @@ def named_type(type_text: Any) -> tuple[str | None, str] | None:
     Enum with a name (`Enum('a', 'b', name='mood')`); None for any other type."""
     if not isinstance(type_text, str) or "enum" not in type_text.lower():
         return None
-    from runner.schema.types import TypeGrammarError, parse_type
+    from runner.schema.types import ENUM_TYPES, TypeGrammarError, parse_type
 
     try:
         spec = parse_type(type_text)
     except TypeGrammarError:
         return None
     options = dict(spec.kwargs)
-    if (spec.name, spec.dialect) not in (("Enum", None), ("ENUM", "postgresql")) or not options.get("name") \
+    if (spec.dialect, spec.name) not in ENUM_TYPES or not options.get("name") \
             or options.get("native_enum") is False or options.get("create_type") is False:
         return None
     return options.get("schema"), options["name"]

@@ -23,7 +23,8 @@ from typing import Any, Union
 
 from runner.errors import RevisionFileError
 
-__all__ = ["DIALECTS", "DIALECT_TYPES", "GENERIC_TYPES", "TypeGrammarError", "TypeSpec", "parse_type"]
+__all__ = ["DIALECTS", "DIALECT_TYPES", "ENUM_TYPES", "GENERIC_TYPES", "OPTION_PREFIXES", "TypeGrammarError",
+           "TypeSpec", "parse_type"]
 
 # -- the names a type may have -------------------------------------------------------------------
 # Generated once from SQLAlchemy 2.1 (the TypeEngine subclasses that `sqlalchemy.types` and each
@@ -80,6 +81,7 @@ DIALECT_TYPES: dict[str, frozenset[str]] = {
 }
 
 DIALECTS: tuple[str, ...] = tuple(DIALECT_TYPES)
+OPTION_PREFIXES = tuple(f"{name}_" for name in DIALECTS)  # an argument for one dialect: postgresql_where
 _GENERIC_PREFIXES = ("sa", "sqlalchemy")  # Alembic's autogenerate writes sa.String(length=50)
 _MODULE = {"mariadb": "mysql"}
 _CONSTANTS = {"True": True, "False": False, "None": None}
@@ -279,6 +281,8 @@ def _accepted(cls: type, enum_kwargs: frozenset[str] | None = None) -> str:
 _ENUM_COMMON = frozenset({"name", "schema", "native_enum", "create_constraint", "create_type",
                           "inherit_schema", "length", "quote", "omit_aliases", "validate_strings"})
 _MYSQL_STRING = frozenset({"charset", "collation", "ascii", "binary", "unicode", "national"})
+ENUM_TYPES = frozenset({(None, "Enum"), ("postgresql", "ENUM")})  # (namespace, name): one with
+# a name is a type of its own on PostgreSQL (schema.state.named_type)
 _ENUM_KWARGS: dict[tuple[str | None, str], frozenset[str]] = {
     (None, "Enum"): _ENUM_COMMON,
     ("postgresql", "ENUM"): _ENUM_COMMON,

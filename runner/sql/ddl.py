@@ -1,10 +1,12 @@
 """SQLAlchemy constructs for the DDL that operations emit.
 
 SQLAlchemy has CREATE/DROP TABLE and INDEX but no ALTER TABLE ... ADD/DROP
-COLUMN; those are small DDL elements here whose per-dialect spelling is chosen
-by SQLAlchemy's compiler dispatch (`@compiles(Element, "dialect")`), the way
-Alembic does it. Only operations import this module, so graph-only commands
-never pay for SQLAlchemy.
+COLUMN; those are small DDL elements here. Their spellings are not: each dialect's
+module in runner.sql.dialects registers its own (`@compiles(Element, "dialect")`,
+the default ones in dialects/base.py), as Alembic's ddl/ does. The constructs reach
+a compiler only through an operation, which asks runner.sql.dialects for its
+dialect's impl first, so the spellings are registered by then. Only operations
+import this module, so graph-only commands never pay for SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import DDLElement
 
 from runner.schema.references import ForeignKeyRef
-from runner.schema.types import parse_type
+from runner.schema.types import OPTION_PREFIXES, parse_type
 
 
 class AlterTable(DDLElement):
@@ -49,67 +52,15 @@ class RenameTable(AlterTable):
         self.new_table_name = new_table_name
 
 
-@compiles(RenameTable)
-def _rename_table(element: RenameTable, compiler, **kw) -> str:
-    return (f"ALTER TABLE {quoted_table(compiler, element.table_name, element.schema)} "
-            f"RENAME TO {quoted_table(compiler, element.new_table_name, element.schema)}")
-
-
-@compiles(RenameTable, "postgresql")
-@compiles(RenameTable, "sqlite")
-@compiles(RenameTable, "oracle")
-def _rename_table_unqualified(element: RenameTable, compiler, **kw) -> str:
-    # these refuse a schema on the new name: the table stays in its schema
-    return (f"ALTER TABLE {quoted_table(compiler, element.table_name, element.schema)} "
-            f"RENAME TO {compiler.preparer.quote(element.new_table_name)}")
-
-
-@compiles(RenameTable, "mssql")
-def _rename_table_mssql(element: RenameTable, compiler, **kw) -> str:
-    return (f"EXEC sp_rename '{quoted_table(compiler, element.table_name, element.schema)}', "
-            f"{compiler.preparer.quote(element.new_table_name)}")
-
-
 def quoted_table(compiler, name: str, schema: str | None) -> str:
     quoted = compiler.preparer.quote(name)
     return f"{compiler.preparer.quote_schema(schema)}.{quoted}" if schema else quoted
 
 
-@compiles(AddColumn)
-def _add_column(element: AddColumn, compiler, **kw) -> str:
-    text = (f"ALTER TABLE {quoted_table(compiler, element.table_name, element.schema)} "
-            f"ADD COLUMN {compiler.get_column_specification(element.column)}")
-    return text + _inline_references(element, compiler)
-
-
-@compiles(AddColumn, "mssql")
-@compiles(AddColumn, "oracle")
-def _add_column_bare(element: AddColumn, compiler, **kw) -> str:
-    # SQL Server and Oracle spell it ADD without COLUMN (a syntax error there), as Alembic does
-    return (f"ALTER TABLE {quoted_table(compiler, element.table_name, element.schema)} "
-            f"ADD {compiler.get_column_specification(element.column)}")
-
-
-def _inline_references(element: AddColumn, compiler) -> str:
-    """SQLite cannot add a constraint later, so a new column's foreign key goes inline."""
-    if not element.inline_references or len(element.column.foreign_keys) != 1:
-        return ""
-    fk = next(iter(element.column.foreign_keys))
-    target = fk.column
-    text = f" CONSTRAINT {compiler.preparer.quote(fk.name)}" if fk.name else ""  # SQLite keeps it
-    text += f" REFERENCES {quoted_table(compiler, target.table.name, target.table.schema)} "
-    text += f"({compiler.preparer.quote(target.name)})"
-    if fk.ondelete:
-        text += f" ON DELETE {fk.ondelete}"
-    if fk.onupdate:
-        text += f" ON UPDATE {fk.onupdate}"
-    return text
-
-
-@compiles(DropColumn)
-def _drop_column(element: DropColumn, compiler, **kw) -> str:
-    return (f"ALTER TABLE {quoted_table(compiler, element.table_name, element.schema)} "
-            f"DROP COLUMN {compiler.preparer.quote(element.column_name)}")
+@compiles(AlterTable)
+def _not_registered(element: AlterTable, compiler, **kw) -> str:
+    raise CompileError(f"{type(element).__name__} has no spelling yet: its compilers are registered "
+                       "by runner.sql.dialects, which must be imported before it is compiled")
 
 
 # -- building Table and Column objects from the revision's plain data ---------------------
@@ -193,31 +144,46 @@ def ensure_fk_targets(metadata: sa.MetaData, table: sa.Table) -> None:
             target.append_column(sa.Column(ref.column, sa.types.NULLTYPE))
 
 
-def create_named_types(columns, dialect: Any) -> list[Any]:
-    """PostgreSQL enums are types of their own, created before the table that uses them."""
-    if dialect.name != "postgresql":
-        return []
-    from sqlalchemy.dialects.postgresql.named_types import CreateEnumType
+# -- indexes ---------------------------------------------------------------------------------
 
-    return [CreateEnumType(c.type) for c in columns
-            if isinstance(c.type, sa.Enum) and c.type.native_enum and c.type.name]
-
-
-def create_types(type_texts: list[str], dialect: Any) -> list[Any]:
-    """CREATE TYPE for the enum types of these column types (alter_column to one that is new)."""
-    if dialect.name != "postgresql":
-        return []
-    from sqlalchemy.dialects.postgresql.named_types import CreateEnumType
-
-    types = [parse_type(text).to_sqlalchemy() for text in type_texts]
-    return [CreateEnumType(t) for t in types if isinstance(t, sa.Enum) and t.native_enum and t.name]
+def dialect_options(args: dict[str, Any]) -> dict[str, Any]:
+    """The `<dialect>_<option>` arguments of an index, as SQLAlchemy's Index takes them."""
+    options = {}
+    for key, value in args.items():
+        if key.startswith(OPTION_PREFIXES):
+            if key.endswith("_where") and isinstance(value, str):
+                value = sa.text(value)
+            options[key] = value
+    return options
 
 
-def drop_named_types(type_texts: list[str], dialect: Any) -> list[Any]:
-    """The enum types a table created, dropped with it (Alembic leaves them behind)."""
-    if dialect.name != "postgresql":
-        return []
-    from sqlalchemy.dialects.postgresql.named_types import DropEnumType
+def stub_table(name: str, schema: str | None, names: list[str]) -> sa.Table:
+    """A table with just the columns a statement names, for SQLAlchemy to render them from."""
+    return sa.Table(name, sa.MetaData(), *[sa.Column(c, sa.types.NULLTYPE) for c in names],
+                    schema=schema)
 
-    types = [parse_type(text).to_sqlalchemy() for text in type_texts]
-    return [DropEnumType(t) for t in types if isinstance(t, sa.Enum) and t.native_enum and t.name]
+
+def create_index(args: dict[str, Any]) -> sa.schema.CreateIndex:
+    """CREATE INDEX from create_index's arguments (also how a rebuild re-creates an index)."""
+    columns = args.get("columns", [])
+    table = stub_table(args["table_name"], args.get("schema"), _named_columns(args))
+    expressions = [table.c[c] if isinstance(c, str) else sa.text(c["sql"]) for c in columns]
+    index = sa.Index(args["index_name"], *expressions, unique=bool(args.get("unique")),
+                     _table=table, **dialect_options(args))
+    return sa.schema.CreateIndex(index, if_not_exists=bool(args.get("if_not_exists")))
+
+
+def _named_columns(args: dict[str, Any]) -> list[str]:
+    """The columns an index names: its own, and those of dialect options (`postgresql_include` ...)."""
+    names = [c for c in args.get("columns", []) if isinstance(c, str)]
+    for key, value in args.items():
+        if key.startswith(OPTION_PREFIXES) and key.endswith("_include"):
+            names += [c for c in ([value] if isinstance(value, str) else value) if isinstance(c, str)]
+        elif key.startswith(OPTION_PREFIXES) and isinstance(value, dict):  # postgresql_ops, mysql_length ...
+            names += [c for c in value if isinstance(c, str)]
+    return list(dict.fromkeys(names))
+
+
+def sqlalchemy_types(type_texts: list[str]) -> list[Any]:
+    """The SQLAlchemy types of these column type strings."""
+    return [parse_type(text).to_sqlalchemy() for text in type_texts]

@@ -5,7 +5,8 @@ create the new table under a temporary name, copy the rows across, drop the
 old table, rename the new one, re-create the indexes. The table as it is comes
 from the database online (reflected, so whatever raw SQL did is kept) and from
 the replayed schema state offline; the operation itself says what changes, by
-applying its `state_forwards` to that table.
+applying its `state_forwards` to that table. SQLiteImpl.statement_groups
+(runner.sql.dialects.sqlite) is where a run reaches it.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
     offline; None when there is none to rebuild), `plain(op)` the op's own statements. Both are
     asked only when the caller has used the groups before, so they see what those did.
     `check(op, before)` may refuse a rebuild before it is built (online: rows a DROP would lose).
-    `context` is the migration context the re-created indexes render their statements in.
+    `context` is not used (runner/runtime/context.py still passes it; SQLiteImpl.statement_groups
+    calls this without it).
     """
     position = 0
     while position < len(ops):
@@ -85,7 +87,7 @@ def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
             after = _applied(ops[position], after, renames)
             group.append(ops[position])
             position += 1
-        yield group, rebuild_statements(before, after, renames, context)
+        yield group, rebuild_statements(before, after, renames)
 
 
 def culprit(group: list, message: str) -> Any:
@@ -151,11 +153,9 @@ def refuse_if_rows_would_cascade(connection: sa.Connection, op: Any, table: Tabl
                  "engine keeps; PRAGMA foreign_keys=OFF before the transaction begins)")
 
 
-def rebuild_statements(before: TableState, after: TableState, renames: dict[str, str],
-                       context: Any) -> list[Any]:
-    from runner.operations.indexes import CreateIndex
+def rebuild_statements(before: TableState, after: TableState, renames: dict[str, str]) -> list[Any]:
     from runner.schema.types import parse_type
-    from runner.sql.ddl import RenameTable, build_table
+    from runner.sql.ddl import RenameTable, build_table, create_index
 
     temp = f"_yamig_tmp_{after.name}"[:60]
     args = after.definition()
@@ -180,13 +180,12 @@ def rebuild_statements(before: TableState, after: TableState, renames: dict[str,
         statements.append(new_table.insert().from_select(targets, sa.select(*sources)))
     statements.append(sa.schema.DropTable(sa.Table(before.name, sa.MetaData(), schema=before.schema)))
     statements.append(RenameTable(temp, after.name, after.schema))
-    for index in after.indexes.values():
-        statements += CreateIndex(index).ddl(context)
+    statements += [create_index(index) for index in after.indexes.values()]
     for name, spec in after.columns.items():
         if spec.get("index"):
-            statements += CreateIndex({"index_name": after.implied_index_name(name),
-                                       "table_name": after.name, "columns": [name],
-                                       "schema": after.schema}).ddl(context)
+            statements.append(create_index({"index_name": after.implied_index_name(name),
+                                            "table_name": after.name, "columns": [name],
+                                            "schema": after.schema}))
     return statements
 
 

@@ -1,0 +1,93 @@
+"""MySQL and MariaDB: DDL commits itself, CHANGE / MODIFY restate the whole column, each kind
+of constraint is dropped by its own statement, and a foreign key blocks its column's drop.
+
+SQLAlchemy names MariaDB's dialect `mariadb` (or `mysql` with `is_mariadb`), so the spellings
+here are registered as the elements' defaults, not under `"mysql"` (which MariaDB would miss).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import sqltypes
+
+from runner.sql.ddl_alter import NOT_GIVEN, AlterColumn, ColumnChange, ColumnDefault, NeedsExistingType
+from runner.sql.dialects.base import DefaultImpl, alter_table, column, default_text, literal, type_text
+
+
+class MySQLModifyColumn(AlterColumn):
+    """MODIFY c <type> NULL|NOT NULL [DEFAULT ...] [COMMENT ...]: MySQL restates the whole column."""
+
+    new_name: str
+    type_: Any
+    nullable: bool
+    default: Any
+    comment: str | None
+
+
+class MySQLChangeColumn(MySQLModifyColumn):
+    """CHANGE old new <spec>: the same restatement under a (possibly) new name."""
+
+
+class MySQLImpl(DefaultImpl):
+    names = ("mysql", "mariadb")
+    drop_constraint_needs_type = True
+    drops_foreign_key_first = True
+    text_widening_rewrites = True
+
+    @property
+    def is_mariadb(self) -> bool:
+        return self.name == "mariadb" or bool(getattr(self.dialect, "is_mariadb", False))
+
+    def execute_names(self) -> set[str]:
+        """`mysql` includes MariaDB; `mariadb` is MariaDB only."""
+        return {self.name, "mysql", "mariadb"} if self.is_mariadb else {self.name}
+
+    def alter_column_statements(self, change: ColumnChange) -> list[AlterColumn]:
+        """MySQLImpl: CHANGE for a rename, MODIFY for the rest, ALTER COLUMN for a default alone."""
+        type_ = change.type_ if change.type_ is not None else change.existing_type
+        # as Alembic: a DateTime column goes through CHANGE unless the default is being dropped
+        datetime_default = (type_ is not None and type_._type_affinity is sqltypes.DateTime
+                            and change.server_default is not None)
+        if change.new_name is not None or datetime_default:
+            cls: type[MySQLModifyColumn] = MySQLChangeColumn
+        elif change.nullable is not None or change.type_ is not None or change.comment is not NOT_GIVEN:
+            cls = MySQLModifyColumn
+        elif change.server_default is not NOT_GIVEN:
+            return [ColumnDefault(change, default=change.server_default)]
+        else:
+            return []
+        if type_ is None:
+            raise NeedsExistingType(
+                "MySQL's CHANGE/MODIFY COLUMN restates the whole column",
+                "add existing_type, and existing_nullable, existing_server_default and "
+                "existing_comment, which MySQL would otherwise reset")
+        nullable = change.nullable if change.nullable is not None else (
+            change.existing_nullable if change.existing_nullable is not None else True)
+        default = change.server_default if change.server_default is not NOT_GIVEN \
+            else change.existing_server_default
+        comment = change.comment if change.comment is not NOT_GIVEN else change.existing_comment
+        return [cls(change, new_name=change.new_name or change.column_name, type_=type_,
+                    nullable=nullable, default=default, comment=comment)]
+
+
+def _colspec(element, compiler) -> str:
+    spec = f"{type_text(compiler, element.type_)} {'NULL' if element.nullable else 'NOT NULL'}"
+    if element.default is not NOT_GIVEN and element.default is not None:
+        spec += f" DEFAULT {default_text(compiler, element.default)}"
+    if element.comment is not None:
+        spec += f" COMMENT {literal(compiler, element.comment)}"
+    return spec
+
+
+@compiles(MySQLModifyColumn)
+def _modify(element, compiler, **kw) -> str:
+    return (f"{alter_table(compiler, element)} MODIFY {column(compiler, element.column_name)} "
+            f"{_colspec(element, compiler)}")
+
+
+@compiles(MySQLChangeColumn)
+def _change(element, compiler, **kw) -> str:
+    return (f"{alter_table(compiler, element)} CHANGE {column(compiler, element.column_name)} "
+            f"{column(compiler, element.new_name)} {_colspec(element, compiler)}")

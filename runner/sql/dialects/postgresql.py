@@ -1,0 +1,81 @@
+"""PostgreSQL: transactional DDL, an advisory lock for the run, enums as types of their own,
+CONCURRENTLY outside a transaction, and the names it gives unnamed constraints."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+
+from runner.schema.constraints import postgresql_default_name
+from runner.sql.ddl import RenameTable
+from runner.sql.ddl_alter import ColumnChange, ColumnType
+from runner.sql.dialects.base import DefaultImpl, default_alter_column, rename_table_unqualified
+
+
+class PostgresqlImpl(DefaultImpl):
+    names = ("postgresql",)
+    transactional_ddl = True
+    script_transactions = True
+    default_schema = "public"
+    named_enum_types = True
+    concurrent_indexes = True
+    volatile_default_rewrites = True
+    numeric_widening_in_place = True
+    type_equivalents = {"FLOAT": "DOUBLE PRECISION", "FLOAT(53)": "DOUBLE PRECISION",
+                        "DOUBLE": "DOUBLE PRECISION", "TIMESTAMP": "TIMESTAMP WITHOUT TIME ZONE",
+                        "TIME": "TIME WITHOUT TIME ZONE", "DECIMAL": "NUMERIC"}
+
+    @contextmanager
+    def lock(self, connection: Any, name: str) -> Iterator[None]:
+        """An advisory lock on `name`: for the transaction when one is open, else for the
+        session (committed at once, so that the lock is taken before the run begins)."""
+        key = zlib.crc32(name.encode()) - 2**31
+        if connection.in_transaction():
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+            yield
+            return
+        connection.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})
+        connection.commit()
+        try:
+            yield
+        finally:
+            if connection.in_transaction():
+                connection.rollback()
+            connection.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            connection.commit()
+
+    def runs_outside_transaction(self, args: dict[str, Any]) -> bool:
+        """CREATE / DROP INDEX CONCURRENTLY refuses to run inside a transaction."""
+        return bool(args.get("postgresql_concurrently"))
+
+    def create_named_types(self, types: list[Any]) -> list[Any]:
+        """A named native Enum is created before the table or column that uses it."""
+        from sqlalchemy.dialects.postgresql.named_types import CreateEnumType
+
+        return [CreateEnumType(t) for t in types if _named_enum(t)]
+
+    def drop_named_types(self, types: list[Any]) -> list[Any]:
+        from sqlalchemy.dialects.postgresql.named_types import DropEnumType
+
+        return [DropEnumType(t) for t in types if _named_enum(t)]
+
+    def alter_column_statements(self, change: ColumnChange) -> list[Any]:
+        """PostgresqlImpl: the type first, then the rest as the default implementation does."""
+        first = [ColumnType(change, type_=change.type_)] if change.type_ is not None else []
+        return first + default_alter_column(change, type_=None)
+
+    def default_constraint_name(self, table: str, kind: str, columns: list[str] | tuple[str, ...]
+                                ) -> str | None:
+        return postgresql_default_name(table, kind, columns)
+
+
+def _named_enum(type_: Any) -> bool:
+    return isinstance(type_, sa.Enum) and bool(type_.native_enum) and bool(type_.name)
+
+
+compiles(RenameTable, "postgresql")(rename_table_unqualified)
