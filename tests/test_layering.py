@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("runtime.executor",),                # online runs: the lock, the plan, the parts
     ("runtime.online",),
     ("runtime.context",),                 # the migration context both runs walk a plan with
-    ("runtime.transactions", "runtime.version_table"),
+    ("runtime.transactions", "runtime.version_table", "runtime.engine"),
     ("review.semantics", "autogenerate.compare"),
     ("review.findings",),                 # findings take their severity and fix from the registry
     ("review.rules", "revisions.loader"),  # loading a file checks it against the contract
@@ -42,7 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("schema.state",),
     ("schema.references", "schema.typerender"),
     ("schema.types",),
-    ("graph", "runtime.engine", "autogenerate.models", "revisions.hooks",
+    ("graph", "autogenerate.models", "revisions.hooks",
      "revisions.filenames", "revisions.emit", "directives"),
     ("config",),
     ("__init__", "revisions.revision", "errors", "templates", *(PACKAGE_DOCSTRINGS := (

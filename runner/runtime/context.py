@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from runner.schema.state import TableState
+from runner.sql.dialects import impl_for
 
 
 class MigrationContext:
@@ -38,6 +39,7 @@ class MigrationContext:
     def __init__(self, dialect: Any, as_sql: bool = False) -> None:
         self.dialect = dialect
         self.as_sql = as_sql
+        self.impl = impl_for(dialect)  # what this database does (runner.sql.dialects)
 
     # -- the schema before the operation -----------------------------------------------------
     def column_types(self, table: str, schema: str | None) -> dict[str, Any]:
@@ -130,20 +132,7 @@ class MigrationContext:
         """(operations, statements) in order: each op alone, except on SQLite, where consecutive
         operations that rebuild one table do it in one rebuild of the table as it is. Each group
         is asked for once the caller has used the groups before it, so it sees what they did."""
-        def plain(op: Any) -> list[Any]:
-            return op.ddl(self)
-
-        if self.dialect.name == "sqlite":
-            from runner.sql import rebuild
-
-            def before_of(op: Any) -> TableState | None:
-                name = rebuild.table_name_of(op)
-                return self.table(name, op.schema) if name else None
-
-            groups = rebuild.batched_statements(ops, before_of, plain, self.refuse_rebuild, self)
-        else:
-            groups = (([op], plain(op)) for op in ops)
-        for group, statements in groups:
+        for group, statements in self.impl.statement_groups(ops, self):
             yield group, statements
             self.applied(group)
 

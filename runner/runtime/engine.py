@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event, exc
+from sqlalchemy import exc
 
 from runner.errors import ConfigError, MigrationError
+from runner.sql.dialects import impl_for
 
 
 def create_engine(url: str, config_options: dict[str, str] | None = None, **kwargs: Any) -> sa.Engine:
@@ -40,19 +41,8 @@ def create_engine(url: str, config_options: dict[str, str] | None = None, **kwar
         raise ConfigError(f"the database driver {err.name!r} is not installed",
                           hint="install it beside yamig; for PostgreSQL: pip install 'psycopg[binary]' "
                                "(psycopg 3) and use postgresql+psycopg:// URLs") from None
-    if engine.dialect.name == "sqlite" and engine.dialect.driver == "pysqlite":
-        make_sqlite_transactional(engine)
+    impl_for(engine.dialect).prepare_engine(engine)  # SQLite: transactions that hold DDL
     return engine
-
-
-def make_sqlite_transactional(engine: sa.Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _no_implicit_transactions(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _explicit_begin(connection):
-        connection.exec_driver_sql("BEGIN")
 
 
 def engine_for(config, **kwargs: Any) -> sa.Engine:
@@ -77,13 +67,8 @@ def engine_for(config, **kwargs: Any) -> sa.Engine:
 
 
 def begin_on_driver(connection: sa.Connection) -> None:
-    """On SQLite, open the driver's transaction when SQLAlchemy's has begun but the driver's has
-    not (pysqlite's legacy transaction control), so that the DDL that follows is inside it: the
-    transaction's rollback then undoes it, and savepoints nest in it."""
-    if connection.dialect.name != "sqlite" or not connection.in_transaction():
-        return
-    if getattr(connection.connection.dbapi_connection, "in_transaction", True) is False:
-        connection.exec_driver_sql("BEGIN")
+    """Make the transaction SQLAlchemy has begun hold DDL too (SQLite: the driver's BEGIN)."""
+    impl_for(connection.dialect).begin_on_driver(connection)
 
 
 @contextmanager

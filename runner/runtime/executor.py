@@ -9,8 +9,6 @@ each revision in a savepoint, so a failure never leaves half a revision.
 from __future__ import annotations
 
 import logging
-import zlib
-from contextlib import contextmanager
 
 import sqlalchemy as sa
 
@@ -19,6 +17,7 @@ from runner.runtime.context import parts_of
 from runner.runtime.online import OnlineContext
 from runner.runtime.transactions import transaction, transactional_ddl
 from runner.runtime.version_table import VersionTable
+from runner.sql.dialects import impl_for
 
 log = logging.getLogger("runner")
 
@@ -82,24 +81,8 @@ def stamp(connection: sa.Connection, config, plan, purge: bool = False) -> None:
                     connection.execute(statement)
 
 
-@contextmanager
 def _lock(connection: sa.Connection, version_table: VersionTable):
-    """On PostgreSQL, an advisory lock so two deploys cannot migrate at once."""
-    if connection.dialect.name != "postgresql":
-        yield
-        return
-    name = f"yamig:{version_table.table.schema or ''}.{version_table.table.name}"
-    key = zlib.crc32(name.encode()) - 2**31
-    if connection.in_transaction():
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-        yield
-        return
-    connection.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})
-    connection.commit()
-    try:
-        yield
-    finally:
-        if connection.in_transaction():
-            connection.rollback()
-        connection.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-        connection.commit()
+    """The database's lock for a run, so two deploys cannot migrate at once (PostgreSQL: an
+    advisory lock), named after the version table it guards."""
+    table = version_table.table
+    return impl_for(connection.dialect).lock(connection, f"yamig:{table.schema or ''}.{table.name}")

@@ -15,6 +15,7 @@ from runner.errors import ConfigError
 from runner.runtime.context import MigrationContext, parts_of
 from runner.runtime.version_table import VersionTable
 from runner.schema.state import SchemaState, TableState
+from runner.sql.dialects import impl_for
 
 
 def dialect_for(url: str) -> Any:
@@ -27,30 +28,24 @@ def dialect_for(url: str) -> Any:
     except (ArgumentError, NoSuchModuleError) as err:
         raise ConfigError(f"no SQLAlchemy dialect for {url!r}: {err}",
                           hint="offline mode needs a URL such as postgresql:// or sqlite://") from None
-    if dialect.name == "mssql" and dialect.default_schema_name is None:
-        dialect.default_schema_name = "dbo"  # what a connection would report; comments need it
+    impl_for(dialect).prepare_offline_dialect(dialect)  # what a connection would have reported
     return dialect
 
 
 class Script:
-    """How one dialect's script is written, as Alembic writes it.
-
-    Statements end with `;` (Oracle: none) and, where the client needs batches,
-    a separator line follows each (`GO` for MSSQL, `/` for Oracle). Transactions
-    are printed only where DDL is transactional: PostgreSQL, MSSQL (`BEGIN
-    TRANSACTION`) and SQLite, which yamig runs in transactions online too
-    (Alembic prints none for SQLite). MySQL, MariaDB and Oracle commit each DDL
-    statement themselves, so a BEGIN there would promise what does not happen.
-    """
+    """How one dialect's script is written, as Alembic writes it: the dialect's impl says how a
+    statement ends, what separates batches, and whether transactions are printed (only where
+    they hold DDL: a BEGIN on MySQL would promise what does not happen; SQLite gets them
+    because yamig runs it in transactions online too, where Alembic prints none)."""
 
     def __init__(self, dialect: Any, out) -> None:
+        impl = impl_for(dialect)
         self.dialect = dialect
         self.out = out
-        name = dialect.name
-        self.terminator = "" if name == "oracle" else ";"
-        self.separator = {"mssql": "GO", "oracle": "/"}.get(name)
-        self.transactional = name in ("postgresql", "mssql", "sqlite")
-        self.begin_text = "BEGIN TRANSACTION" if name == "mssql" else "BEGIN"
+        self.terminator = impl.terminator
+        self.separator = impl.batch_separator
+        self.transactional = impl.script_transactions
+        self.begin_text = impl.begin_text
 
     def comment(self, text: str) -> None:
         self.out(f"-- {text}\n")

@@ -8,28 +8,23 @@ from contextlib import contextmanager, nullcontext
 
 import sqlalchemy as sa
 
+from runner.sql.dialects import impl_for
+
 
 def transactional_ddl(connection: sa.Connection) -> bool:
-    """Whether a rollback undoes DDL: on SQLite, when the driver's transaction is explicit (our
-    engines), or open (begin_on_driver)."""
-    name = connection.dialect.name
-    if name == "sqlite":
-        dbapi_connection = connection.connection.dbapi_connection
-        return dbapi_connection.isolation_level is None or bool(
-            getattr(dbapi_connection, "in_transaction", False))
-    return name in ("postgresql", "mssql")
+    """Whether a rollback undoes DDL on this connection, as its dialect says."""
+    return impl_for(connection.dialect).transactional_ddl_on(connection)
 
 
 def transaction(connection: sa.Connection):
     """A transaction, or a savepoint inside the caller's (none where savepoints are unreliable)."""
+    impl = impl_for(connection.dialect)
     if not connection.in_transaction():
-        from runner.runtime.engine import begin_on_driver
-
         begun = connection.begin()
-        begin_on_driver(connection)
+        impl.begin_on_driver(connection)
         return begun
-    if connection.dialect.name == "sqlite" and not transactional_ddl(connection):
-        return nullcontext()  # pysqlite's own transaction handling makes savepoints unreliable
+    if not impl.savepoints_work(connection):
+        return nullcontext()
     return connection.begin_nested()
 
 

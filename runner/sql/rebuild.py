@@ -59,7 +59,7 @@ def rebuilds(op: Any) -> bool:
 def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
                        plain: Callable[[Any], list[Any]],
                        check: Callable[[Any, TableState], None] | None = None,
-                       context: Any = None) -> Iterator[tuple[list, list[Any]]]:
+                       ) -> Iterator[tuple[list, list[Any]]]:
     """(operations, their statements) in order, for SQLite: consecutive operations that each
     rebuild the same table share one rebuild, as Alembic's batch mode would do them.
 
@@ -67,8 +67,6 @@ def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
     offline; None when there is none to rebuild), `plain(op)` the op's own statements. Both are
     asked only when the caller has used the groups before, so they see what those did.
     `check(op, before)` may refuse a rebuild before it is built (online: rows a DROP would lose).
-    `context` is not used (runner/runtime/context.py still passes it; SQLiteImpl.statement_groups
-    calls this without it).
     """
     position = 0
     while position < len(ops):

@@ -1,9 +1,9 @@
 """What every rule family is made of: a rule's metadata (Rule), what a check yields (Found), and
 the context the safety checks read (Context: what the revision did so far, and the dialect).
 
-The dialect's name is read in one place only, Context's predicates: a rule asks what the
-database does (builds indexes concurrently, copies a table to widen VARCHAR to TEXT), not
-which database it is.
+A rule asks what the database does (builds indexes concurrently, copies a table to widen
+VARCHAR to TEXT), not which database it is: Context's predicates read the dialect's impl
+(runner.sql.dialects), the one place that knows.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from runner.sql.dialects import impl_for
 
 Found = tuple[str, str, str]  # (rule id, location, message)
 
@@ -35,7 +37,7 @@ class Context:
     added (no deployed code uses them yet); and what the production database does."""
 
     def __init__(self, dialect: str | None):
-        self._dialect = dialect
+        self._impl = impl_for(dialect or "")  # no dialect named: DefaultImpl, a shared server
         self.created: set[tuple[str | None, str]] = set()
         self.added: set[tuple[str | None, str, str]] = set()  # columns: no code reads them yet
 
@@ -43,27 +45,27 @@ class Context:
     @property
     def takes_locks(self) -> bool:
         """Locks, scans and rewrites hold up other sessions: a server, not SQLite."""
-        return self._dialect != "sqlite"
+        return self._impl.shared_server
 
     @property
     def takes_concurrent_index(self) -> bool:
         """CREATE and DROP INDEX can run CONCURRENTLY (PostgreSQL's postgresql_concurrently)."""
-        return self._dialect == "postgresql"
+        return self._impl.concurrent_indexes
 
     @property
     def rewrites_for_volatile_default(self) -> bool:
         """A column added with a volatile default rewrites the table (a constant one does not)."""
-        return self._dialect == "postgresql"
+        return self._impl.volatile_default_rewrites
 
     @property
     def widens_numeric_in_place(self) -> bool:
         """More NUMERIC precision at the same scale changes the type without a rewrite."""
-        return self._dialect == "postgresql"
+        return self._impl.numeric_widening_in_place
 
     @property
     def copies_table_to_text(self) -> bool:
         """VARCHAR to TEXT copies the table (MySQL and MariaDB)."""
-        return self._dialect in ("mysql", "mariadb")
+        return self._impl.text_widening_rewrites
 
     # -- the revision so far --------------------------------------------------------------------------
     def existing(self, table: str, schema: str | None) -> bool:
