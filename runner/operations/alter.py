@@ -196,9 +196,7 @@ class AlterColumn(Operation):
         """A new PostgreSQL enum type (see new_types) is created first, the owned ones dropped after."""
         from runner.sql import ddl_alter
         from runner.sql.ddl import sqlalchemy_types
-        from runner.sql.dialects import impl_for
-
-        impl = impl_for(context.dialect)
+        impl = context.impl
         new_types = self.new_types(context.type_exists) if impl.named_enum_types else []
         args = self.args
         if not impl.alters_columns and self.needs_rebuild_on_sqlite:

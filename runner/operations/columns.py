@@ -76,10 +76,8 @@ class AddColumn(Operation):
 
         from runner.operations.tables import comment_statements
         from runner.sql import ddl
-        from runner.sql.dialects import impl_for
-
         dialect = context.dialect
-        impl = impl_for(dialect)
+        impl = context.impl
         metadata = sa.MetaData()
         column = ddl.build_column(self.args["column"])
         table = sa.Table(self.args["table_name"], metadata, column, schema=self.schema)
@@ -107,6 +105,11 @@ class AddColumn(Operation):
 
 class DropColumn(Operation):
     name = "drop_column"
+
+    @property
+    def drops_column(self) -> str:
+        """The column dropped: SQLite rebuilds the table when a constraint or index holds it."""
+        return self.args["column_name"]
 
     def state_forwards(self, state: SchemaState) -> None:
         table = state.require_table(self.args["table_name"], self.schema, self)
@@ -152,9 +155,7 @@ class DropColumn(Operation):
 
     def ddl(self, context: MigrationContext) -> list[Any]:
         from runner.sql import ddl, ddl_alter
-        from runner.sql.dialects import impl_for
-
-        impl = impl_for(context.dialect)
+        impl = context.impl
         change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
         statements: list[Any] = impl.before_drop_column(change, self.args)  # SQL Server: its DEFAULT
         statements += self._drop_foreign_key(impl, change)

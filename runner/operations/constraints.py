@@ -77,8 +77,7 @@ class _CreateConstraint(Operation):
 
         from runner.sql.ddl import build_constraint, ensure_fk_targets
 
-        dialect = context.dialect
-        refuse_on_sqlite(self, self.table_name, dialect)
+        refuse_on_sqlite(self, self.table_name, context.impl)
         metadata = sa.MetaData()
         columns = [sa.Column(c, sa.types.NULLTYPE) for c in self.columns()]
         table = sa.Table(self.table_name, metadata, *columns, schema=self.schema)
@@ -199,12 +198,9 @@ class DropConstraint(Operation):
     def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
-        from runner.sql.dialects import impl_for
-
-        dialect = context.dialect
-        refuse_on_sqlite(self, self.args["table_name"], dialect)
+        refuse_on_sqlite(self, self.args["table_name"], context.impl)
         kind = self.args.get("type")
-        if kind is None and impl_for(dialect).drop_constraint_needs_type:
+        if kind is None and context.impl.drop_constraint_needs_type:
             raise MigrationError(
                 f"MySQL drops each kind of constraint with its own statement: drop_constraint "
                 f"{self.args['constraint_name']} needs its `type`",
@@ -225,11 +221,9 @@ class DropConstraint(Operation):
         return [sa.schema.DropConstraint(constraint)]
 
 
-def refuse_on_sqlite(op: Operation, table: str, dialect: Any) -> None:
+def refuse_on_sqlite(op: Operation, table: str, impl: Any) -> None:
     """SQLite has no ALTER for constraints: yamig rebuilds the table, which it must know."""
-    from runner.sql.dialects import impl_for
-
-    if not impl_for(dialect).alters_constraints:
+    if not impl.alters_constraints:
         raise MigrationError(
             f"SQLite cannot {op.name.split('_')[0]} a constraint in place, and table {table} is not "
             "there to rebuild (online: not in the database; --sql: not defined by earlier revisions)",

@@ -80,9 +80,7 @@ class BulkInsert(Operation):
 
     def _identity_insert(self, context: MigrationContext) -> bool:
         """SQL Server refuses explicit values for an IDENTITY column unless told (offline only)."""
-        from runner.sql.dialects import impl_for
-
-        if not impl_for(context.dialect).identity_insert:
+        if not context.impl.identity_insert:
             return False
         table = context.table(self.args["table_name"], self.schema)
         if table is None:

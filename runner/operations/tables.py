@@ -46,12 +46,10 @@ class CreateTable(Operation):
         import sqlalchemy as sa
 
         from runner.sql.ddl import build_table
-        from runner.sql.dialects import impl_for
-
         dialect = context.dialect
         table = build_table(sa.MetaData(), self.args)
         creates = self.derived.creates_types
-        impl = impl_for(dialect)
+        impl = context.impl
         statements: list[Any] = impl.create_named_types([c.type for c in table.columns]) if creates else []
         statements.append(sa.schema.CreateTable(table))
         statements += [sa.schema.CreateIndex(ix) for ix in sorted(table.indexes, key=_ix_name)]
@@ -107,11 +105,9 @@ class DropTable(Operation):
         import sqlalchemy as sa
 
         from runner.sql.ddl import sqlalchemy_types
-        from runner.sql.dialects import impl_for
-
         table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
         owned = sqlalchemy_types(self.derived.owned_types)
-        return [sa.schema.DropTable(table), *impl_for(context.dialect).drop_named_types(owned)]
+        return [sa.schema.DropTable(table), *context.impl.drop_named_types(owned)]
 
 
 class CreateTableComment(Operation):

@@ -25,9 +25,8 @@ def needs_rebuild(op: Any, table: TableState | None) -> bool:
     """Whether `op` must rebuild its table on SQLite, given the table as it is."""
     if getattr(op, "needs_rebuild_on_sqlite", False):
         return True
-    if op.name == "drop_column" and table is not None:
-        return _constrained(table, op.args["column_name"])
-    return False
+    column = getattr(op, "drops_column", None)
+    return column is not None and table is not None and _constrained(table, column)
 
 
 def table_name_of(op: Any) -> str | None:
@@ -53,7 +52,7 @@ def _constrained(table: TableState, column: str) -> bool:
 
 def rebuilds(op: Any) -> bool:
     """Whether `op` may have to rebuild its table on SQLite (needs_rebuild says, given the table)."""
-    return op.name == "drop_column" or getattr(op, "needs_rebuild_on_sqlite", False)
+    return getattr(op, "drops_column", None) is not None or getattr(op, "needs_rebuild_on_sqlite", False)
 
 
 def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
