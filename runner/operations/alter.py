@@ -196,6 +196,7 @@ class AlterColumn(Operation):
         """A new PostgreSQL enum type (see new_types) is created first, the owned ones dropped after."""
         from runner.sql import ddl_alter
         from runner.sql.ddl import sqlalchemy_types
+
         impl = context.impl
         new_types = self.new_types(context.type_exists) if impl.named_enum_types else []
         args = self.args

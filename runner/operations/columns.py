@@ -76,6 +76,7 @@ class AddColumn(Operation):
 
         from runner.operations.tables import comment_statements
         from runner.sql import ddl
+
         dialect = context.dialect
         impl = context.impl
         metadata = sa.MetaData()
@@ -155,6 +156,7 @@ class DropColumn(Operation):
 
     def ddl(self, context: MigrationContext) -> list[Any]:
         from runner.sql import ddl, ddl_alter
+
         impl = context.impl
         change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
         statements: list[Any] = impl.before_drop_column(change, self.args)  # SQL Server: its DEFAULT

@@ -46,6 +46,7 @@ class CreateTable(Operation):
         import sqlalchemy as sa
 
         from runner.sql.ddl import build_table
+
         dialect = context.dialect
         table = build_table(sa.MetaData(), self.args)
         creates = self.derived.creates_types
@@ -105,6 +106,7 @@ class DropTable(Operation):
         import sqlalchemy as sa
 
         from runner.sql.ddl import sqlalchemy_types
+
         table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
         owned = sqlalchemy_types(self.derived.owned_types)
         return [sa.schema.DropTable(table), *context.impl.drop_named_types(owned)]
