@@ -39,3 +39,18 @@ def test_the_runs_walk_a_plan_only_through_the_context():
     for run in (executor.migrate, offline.run_offline):  # a comprehension prepares; no loop runs
         tree = ast.parse(textwrap.dedent(inspect.getsource(run)))
         assert not [node for node in ast.walk(tree) if isinstance(node, ast.For)], run.__name__
+
+
+def test_only_operations_and_review_rules_name_an_operation():
+    """Outside runner/operations/ and the review rules, code asks an operation what it does
+    (drops_column, runs_outside_transaction, tables_changed) instead of testing its name: a
+    name test elsewhere is a special case the next operation would silently miss."""
+    found = []
+    for path in sorted(RUNNER.rglob("*.py")):
+        relative = path.relative_to(RUNNER).as_posix()
+        if relative.startswith(("operations/", "review/rules/")):
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\bop\.name\s*(==|!=|in\b)", line):
+                found.append(f"runner/{relative}:{number}: {line.strip()}")
+    assert found == []
