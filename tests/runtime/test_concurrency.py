@@ -136,9 +136,10 @@ def test_sqlite_writer_in_the_way_waits_then_is_a_clear_error(tmp_path):
 
 
 def test_postgresql_concurrently_is_not_blocked_by_a_waiting_runner(tmp_path, postgres_url):
-    """CREATE INDEX CONCURRENTLY waits for every transaction with an older snapshot. A runner
-    waiting for the lock inside a transaction (a blocking pg_advisory_lock) would be one, while
-    it waits for the CONCURRENTLY build's runner: a deadlock. Waiters poll outside one."""
+    """CREATE INDEX CONCURRENTLY waits for the transactions with an older snapshot, and a
+    session blocked in pg_advisory_lock has one (backend_xmin) for as long as it waits, for the
+    build's own runner. Waiters poll pg_try_advisory_lock instead, idle in no transaction
+    between tries: the build finishes while one waits, and the waiter then finds it done."""
     from ..helpers import revision_text, write_project
 
     write_project(tmp_path, {
