@@ -20,6 +20,7 @@ from runner.errors import ConfigError
 # ${VAR}, ${VAR:-default}, ${x:key}, ${x:key:-default}; `${x:-d}` is the variable x with a default
 _ENV = re.compile(r"\$\{(x:)?([A-Za-z_][\w.-]*)(?::-([^}]*))?\}")
 _TRUE = {"true", "yes", "on", "1"}
+DEFAULT_LOCK_TIMEOUT = 300.0  # seconds a run waits for another's lock on the database
 
 
 def _flatten(table: dict, prefix: str = "") -> list[tuple[str, Any]]:
@@ -315,6 +316,24 @@ class Config:
     @property
     def transaction_per_migration(self) -> bool:
         return self.get_bool("transaction_per_migration", True)
+
+    @property
+    def lock_timeout(self) -> float:
+        """Seconds a run waits for a lock another holds on the database (another run's, or a
+        SQLite writer's) before it gives up; `lock_timeout` in the section, 0 to give up at once."""
+        value = self.get_main_option("lock_timeout")
+        if value is None or not value.strip():
+            return DEFAULT_LOCK_TIMEOUT
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds < float("inf"):  # NaN fails too
+            raise ConfigError(f"lock_timeout must be a number of seconds, not {value!r}",
+                              location=self.location_of(self.config_ini_section, "lock_timeout"),
+                              hint=f"e.g. lock_timeout = {DEFAULT_LOCK_TIMEOUT:g} (the default); 0 gives "
+                                   "up at once when another run holds the lock")
+        return seconds
 
     @property
     def databases(self) -> list[str]:

@@ -16,14 +16,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import exc
 
+from runner.config import DEFAULT_LOCK_TIMEOUT
 from runner.errors import ConfigError, MigrationError
 from runner.sql.dialects import impl_for
 
 
-def create_engine(url: str, config_options: dict[str, str] | None = None, **kwargs: Any) -> sa.Engine:
+def create_engine(url: str, config_options: dict[str, str] | None = None,
+                  lock_timeout: float = DEFAULT_LOCK_TIMEOUT, **kwargs: Any) -> sa.Engine:
     """An engine on which DDL is transactional wherever the database allows it.
 
-    `config_options` are `sqlalchemy.*` strings, converted as sa.engine_from_config does.
+    `config_options` are `sqlalchemy.*` strings, converted as sa.engine_from_config does;
+    `lock_timeout`: how long a statement waits for another connection's lock (SQLite's busy
+    timeout).
     """
     try:
         if config_options:
@@ -41,7 +45,7 @@ def create_engine(url: str, config_options: dict[str, str] | None = None, **kwar
         raise ConfigError(f"the database driver {err.name!r} is not installed",
                           hint="install it beside yamig; for PostgreSQL: pip install 'psycopg[binary]' "
                                "(psycopg 3) and use postgresql+psycopg:// URLs") from None
-    impl_for(engine.dialect).prepare_engine(engine)  # SQLite: transactions that hold DDL
+    impl_for(engine.dialect).prepare_engine(engine, lock_timeout)  # SQLite: transactions that hold DDL
     return engine
 
 
@@ -52,8 +56,9 @@ def engine_for(config, **kwargs: Any) -> sa.Engine:
     names = config.parser.options(section) if config.parser.has_section(section) else []
     options = {name: config.get_main_option(name) for name in names
                if name.startswith("sqlalchemy.") and name != "sqlalchemy.url"}
+    lock_timeout = config.lock_timeout
     try:
-        return create_engine(config.url, options, **kwargs)
+        return create_engine(config.url, options, lock_timeout, **kwargs)
     except (TypeError, ValueError) as err:  # an option create_engine() does not take, a bad value
         text = str(err)
         bad = [name for name, value in options.items()

@@ -9,8 +9,11 @@ each revision in a savepoint, so a failure never leaves half a revision.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
+from sqlalchemy import exc
 
 from runner.errors import MigrationError
 from runner.runtime.context import parts_of
@@ -31,7 +34,7 @@ def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
     version_table = VersionTable(config.version_table, config.version_table_schema)
     per_migration = config.transaction_per_migration
     caller_transaction = connection.in_transaction()
-    with _lock(connection, version_table):
+    with _lock_conflicts(connection), lock(connection, config):
         current = version_table.heads(connection)
         if not caller_transaction and connection.in_transaction():
             connection.commit()
@@ -66,7 +69,7 @@ def stamp(connection: sa.Connection, config, plan, purge: bool = False) -> None:
     """Set the version rows to what `plan(current_rows)` says, running no migration."""
     version_table = VersionTable(config.version_table, config.version_table_schema)
     caller_transaction = connection.in_transaction()
-    with _lock(connection, version_table):
+    with _lock_conflicts(connection), lock(connection, config):
         current = version_table.heads(connection)
         if not caller_transaction and connection.in_transaction():
             connection.commit()
@@ -81,8 +84,27 @@ def stamp(connection: sa.Connection, config, plan, purge: bool = False) -> None:
                     connection.execute(statement)
 
 
-def _lock(connection: sa.Connection, version_table: VersionTable):
-    """The database's lock for a run, so two deploys cannot migrate at once (PostgreSQL: an
-    advisory lock), named after the version table it guards."""
-    table = version_table.table
-    return impl_for(connection.dialect).lock(connection, f"yamig:{table.schema or ''}.{table.name}")
+def lock(connection: sa.Connection, config):
+    """The database's lock for a run, so that two deploys cannot migrate at once (PostgreSQL:
+    an advisory lock named after the version table it guards; SQLite: a lock file beside the
+    database), waited for at most `lock_timeout` seconds. Migrations re-read the version
+    table once they hold it, so a run that waited finds the work done."""
+    table = VersionTable(config.version_table, config.version_table_schema).table
+    return impl_for(connection.dialect).lock(connection, f"yamig:{table.schema or ''}.{table.name}",
+                                             config.lock_timeout)
+
+
+@contextmanager
+def _lock_conflicts(connection: sa.Connection) -> Iterator[None]:
+    """Another connection's lock in the way of a statement outside a revision's operations
+    (the version table, a COMMIT; SQLite's "database is locked"), as a MigrationError."""
+    try:
+        yield
+    except exc.DBAPIError as err:
+        if not impl_for(connection.dialect).is_lock_conflict(err):
+            raise
+        raise MigrationError(
+            f"another connection holds a lock on the database: {str(err.orig).strip()}",
+            hint="something else is writing to it (an application, a shell); what this run had not "
+                 "committed was rolled back. Run the command again when it is done, or raise "
+                 "lock_timeout (the seconds yamig waits for it)") from None

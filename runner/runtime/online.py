@@ -11,6 +11,7 @@ from runner.errors import MigrationError
 from runner.runtime.context import MigrationContext
 from runner.runtime.transactions import autocommit, transaction, transactional_ddl
 from runner.schema.state import TableState
+from runner.sql.dialects import impl_for
 
 log = logging.getLogger("runner")
 
@@ -126,26 +127,30 @@ class OnlineContext(MigrationContext):
 
             op = culprit(group, message)
             together = f" (SQLite rebuilt table {table_name_of(op)} once for {len(group)} operations)"
+        fix = "Fix the revision"
+        if isinstance(err, exc.DBAPIError) and impl_for(self.connection.dialect).is_lock_conflict(err):
+            message += " (another connection holds a lock on the database, past lock_timeout)"
+            fix = "Let the other connection finish"
         return MigrationError(
             f"{op.name} failed in revision {revision.revision}: {message}{together}",
             location=op.location,
-            hint=self._rollback_hint(revision.revision, step.is_upgrade, committed),
+            hint=self._rollback_hint(revision.revision, step.is_upgrade, committed, fix),
         )
 
-    def _rollback_hint(self, rev_id: str, upgrade: bool, committed: bool) -> str:
+    def _rollback_hint(self, rev_id: str, upgrade: bool, committed: bool, fix: str) -> str:
         connection = self.connection
         verb = "upgrade" if upgrade else "downgrade"
         if self.whole_run and transactional_ddl(connection):
             return (f"the whole run was rolled back (transaction_per_migration = false), the revisions "
                     f"before {rev_id} included: the database and its version table are as they were "
-                    "before this command. Fix the revision and run the command again")
+                    f"before this command. {fix} and run the command again")
         if committed:
             return (f"the operations of {rev_id} before its postgresql_concurrently index were committed "
                     f"(it runs outside a transaction) and the version table does not record {rev_id}; "
-                    "fix the revision, undo or finish what ran by hand, then run the command again")
+                    f"{fix.lower()}, undo or finish what ran by hand, then run the command again")
         if transactional_ddl(connection):
             return (f"the {verb} of {rev_id} was rolled back; the database and its version table are "
-                    f"as they were before it. Fix the revision and run the command again")
+                    f"as they were before it. {fix} and run the command again")
         return (f"{connection.dialect.name} cannot roll back DDL: statements of {rev_id} that ran before "
                 f"this one remain, and the version table does not record {rev_id}")
 

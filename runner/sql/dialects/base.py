@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
+from runner.config import DEFAULT_LOCK_TIMEOUT
 from runner.sql.ddl import AddColumn, DropColumn, RenameTable, quoted_table
 from runner.sql.ddl_alter import (
     NOT_GIVEN,
@@ -78,13 +79,21 @@ class DefaultImpl:
         return True
 
     @contextmanager
-    def lock(self, connection: Any, name: str) -> Iterator[None]:
+    def lock(self, connection: Any, name: str, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
         """Held while a run migrates, so that two deploys cannot migrate at once; `name` says
-        what is locked (the version table). No lock where the database has none to take."""
+        what is locked (the version table). A run that waits says who holds it, and gives up
+        after `timeout` seconds (runner.sql.dialects.locking). No lock where the database has
+        none to take."""
         yield
 
-    def prepare_engine(self, engine: Any) -> None:
-        """Set up an engine yamig creates itself (SQLite: transactional DDL)."""
+    def is_lock_conflict(self, error: Any) -> bool:
+        """Whether a DBAPI error means another connection's lock was in the way (SQLite's
+        "database is locked" once the busy timeout is over), not a fault of the revision."""
+        return False
+
+    def prepare_engine(self, engine: Any, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        """Set up an engine yamig creates itself (SQLite: transactional DDL, a busy timeout of
+        `lock_timeout`; PostgreSQL: application_name, which a waiting run shows)."""
 
     def begin_on_driver(self, connection: Any) -> None:
         """Make the driver's transaction follow SQLAlchemy's on a caller's connection (SQLite)."""

@@ -9,12 +9,22 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.ext.compiler import compiles
 
+from runner.config import DEFAULT_LOCK_TIMEOUT
 from runner.schema.constraints import postgresql_default_name
 from runner.sql.ddl import RenameTable
 from runner.sql.ddl_alter import ColumnChange, ColumnType
 from runner.sql.dialects.base import DefaultImpl, default_alter_column, rename_table_unqualified
+from runner.sql.dialects.locking import since, wait_for
+
+# who holds a bigint advisory lock: its high and low 32 bits are classid and objid, objsubid 1
+_HOLDER = sa.text(
+    "SELECT a.pid, a.application_name, a.client_addr::text, a.backend_start FROM pg_locks l "
+    "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND l.classid::bigint = :c AND l.objid::bigint = :o AND l.objsubid = 1 LIMIT 1")
 
 
 class PostgresqlImpl(DefaultImpl):
@@ -31,16 +41,39 @@ class PostgresqlImpl(DefaultImpl):
                         "TIME": "TIME WITHOUT TIME ZONE", "DECIMAL": "NUMERIC"}
 
     @contextmanager
-    def lock(self, connection: Any, name: str) -> Iterator[None]:
-        """An advisory lock on `name`: for the transaction when one is open, else for the
-        session (committed at once, so that the lock is taken before the run begins)."""
+    def lock(self, connection: Any, name: str, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+        """An advisory lock on `name`: for the transaction when one is open (a caller's), else
+        for the session, taken and held outside any transaction, so that the holder's CREATE
+        INDEX CONCURRENTLY, which waits for every open snapshot, waits for no waiting runner:
+        those poll pg_try_advisory_lock, idle in no transaction between tries."""
         key = zlib.crc32(name.encode()) - 2**31
-        if connection.in_transaction():
-            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        own = not connection.in_transaction()
+        function = "pg_try_advisory_lock" if own else "pg_try_advisory_xact_lock"
+
+        def take() -> bool:
+            taken = connection.execute(sa.text(f"SELECT {function}(:k)"), {"k": key}).scalar()
+            if own:
+                connection.commit()
+            return bool(taken)
+
+        def holder() -> str:
+            found = connection.execute(_HOLDER, {"c": (key >> 32) & 0xFFFFFFFF,
+                                                 "o": key & 0xFFFFFFFF}).first()
+            if own:
+                connection.commit()
+            if found is None:
+                return "another session (it has just let go)"
+            pid, application, client, started = found
+            where = f" from {client}" if client else ""
+            what = f"application_name {application!r}" if application else "no application_name"
+            return (f"PostgreSQL backend pid {pid} ({what}{where}), connected "
+                    + (since(started) if started else "since an unknown time"))
+
+        wait_for(take, holder, f"{name} (advisory lock {key})", timeout,
+                 hint="; a session that is stuck can be ended with SELECT pg_terminate_backend(pid)")
+        if not own:
             yield
             return
-        connection.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": key})
-        connection.commit()
         try:
             yield
         finally:
@@ -48,6 +81,16 @@ class PostgresqlImpl(DefaultImpl):
                 connection.rollback()
             connection.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
             connection.commit()
+
+    def prepare_engine(self, engine: Any, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        """application_name `yamig` unless the URL names one, so a waiting run can tell who
+        holds the lock (psycopg and psycopg2, which take it as a connect argument)."""
+        if engine.dialect.driver not in ("psycopg", "psycopg2"):
+            return
+
+        @event.listens_for(engine, "do_connect")
+        def _application_name(_dialect, _record, _args, params):
+            params.setdefault("application_name", "yamig")
 
     def runs_outside_transaction(self, args: dict[str, Any]) -> bool:
         """CREATE / DROP INDEX CONCURRENTLY refuses to run inside a transaction."""

@@ -10,14 +10,19 @@ connection from any other engine, begin_on_driver issues the BEGIN itself.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.compiler import compiles
 
+from runner.config import DEFAULT_LOCK_TIMEOUT
 from runner.sql.ddl import RenameTable
 from runner.sql.ddl_alter import ColumnName
 from runner.sql.dialects.base import DefaultImpl, rename_column, rename_table_unqualified
+from runner.sql.dialects.locking import LockFile, wait_for
+
+_IMMEDIATE = "yamig.begin_immediate"  # connection.info: this run's transactions write
 
 
 class SQLiteImpl(DefaultImpl):
@@ -40,18 +45,53 @@ class SQLiteImpl(DefaultImpl):
         """pysqlite's own transaction handling makes savepoints unreliable."""
         return self.transactional_ddl_on(connection)
 
-    def prepare_engine(self, engine: Any) -> None:
-        """No implicit transactions, an explicit BEGIN (pysqlite only: other drivers differ)."""
+    def prepare_engine(self, engine: Any, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        """No implicit transactions, an explicit BEGIN (IMMEDIATE in a run that holds the lock:
+        its transactions write, and a deferred one that reads first can be refused at once
+        when another connection writes), and a busy timeout of `lock_timeout`, unless the URL
+        gives `?timeout=` (pysqlite only: other drivers differ)."""
         if engine.dialect.driver != "pysqlite":
             return
+        busy_ms = None if "timeout" in engine.url.query else int(min(lock_timeout, 2**31 // 1000) * 1000)
 
         @event.listens_for(engine, "connect")
         def _no_implicit_transactions(dbapi_connection, _record):
             dbapi_connection.isolation_level = None
+            if busy_ms is not None:
+                dbapi_connection.execute(f"PRAGMA busy_timeout = {busy_ms}")
 
         @event.listens_for(engine, "begin")
         def _explicit_begin(connection):
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.info.get(_IMMEDIATE) else "BEGIN")
+
+    @contextmanager
+    def lock(self, connection: Any, name: str, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+        """A flock on `<database file>.yamig-lock`, which the OS lets go when the runner dies
+        (kill -9 included); nothing for a database in memory, which no other process sees.
+        Not `BEGIN IMMEDIATE` held across the run: each revision commits on its own."""
+        began = connection.in_transaction()
+        rows = connection.exec_driver_sql("PRAGMA database_list").fetchall()
+        if not began and connection.in_transaction():
+            connection.rollback()
+        path = next((row[2] for row in rows if row[1] == "main"), "")
+        if not path:
+            yield
+            return
+        lock_file = LockFile(f"{path}.yamig-lock")
+        wait_for(lock_file.take, lock_file.holder, path, timeout,
+                 hint=f"; {lock_file.path} names the holder")
+        connection.info[_IMMEDIATE] = True
+        try:
+            yield
+        finally:
+            connection.info.pop(_IMMEDIATE, None)
+            lock_file.release()
+
+    def is_lock_conflict(self, error: Any) -> bool:
+        """SQLITE_BUSY or SQLITE_LOCKED: "database is locked", "database table is locked"."""
+        text = str(getattr(error, "orig", error))
+        return "database is locked" in text or "database table is locked" in text \
+            or getattr(getattr(error, "orig", None), "sqlite_errorcode", None) in (5, 6)
 
     def begin_on_driver(self, connection: Any) -> None:
         """Open the driver's transaction when SQLAlchemy's has begun but the driver's has not
