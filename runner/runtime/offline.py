@@ -19,12 +19,16 @@ from runner.sql.dialects import impl_for
 
 
 def dialect_for(url: str) -> Any:
-    """A dialect instance for `url` without importing its DBAPI driver."""
+    """A dialect instance for `url` without importing its DBAPI driver.
+
+    With the named paramstyle, as Alembic's env.py templates make it: a format/pyformat
+    dialect (psycopg, mysqlclient) would double every `%` in names, literals and text, which
+    the script, run by psql or mysql and not by the driver, would keep doubled."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        dialect = make_url(url).get_dialect()()
+        dialect = make_url(url).get_dialect()(paramstyle="named")
     except (ArgumentError, NoSuchModuleError) as err:
         raise ConfigError(f"no SQLAlchemy dialect for {url!r}: {err}",
                           hint="offline mode needs a URL such as postgresql:// or sqlite://") from None
