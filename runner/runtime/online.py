@@ -60,6 +60,9 @@ class OnlineContext(MigrationContext):
 
         return reflect_table(self.connection, name, schema)
 
+    def index_valid(self, name: str, schema: str | None) -> bool | None:
+        return self.impl.index_validity(self.connection, name, schema)
+
     def refuse_rebuild(self, op: Any, table: TableState) -> None:
         from runner.sql.rebuild import refuse_if_rows_would_cascade
 
@@ -126,11 +129,14 @@ class OnlineContext(MigrationContext):
 
             op = culprit(group, message)
             together = f" (SQLite rebuilt table {table_name_of(op)} once for {len(group)} operations)"
+        hint = self._rollback_hint(revision.revision, step.is_upgrade, committed)
+        left = op.left_behind(self)  # what no rollback undoes (an INVALID index), asked at once
+        if left:
+            hint = f"{left}; " + (hint if committed else
+                                  f"the version table does not record {revision.revision}")
         return MigrationError(
             f"{op.name} failed in revision {revision.revision}: {message}{together}",
-            location=op.location,
-            hint=self._rollback_hint(revision.revision, step.is_upgrade, committed),
-        )
+            location=op.location, hint=hint)
 
     def _rollback_hint(self, rev_id: str, upgrade: bool, committed: bool) -> str:
         connection = self.connection
