@@ -13,6 +13,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from runner.masking import forget, mask, redact
+
 
 class _Version(argparse.Action):
     """`--version` from the installed package's metadata, read only when it is asked for."""
@@ -59,13 +61,20 @@ def _global_options(parser: argparse.ArgumentParser, after: bool) -> None:
                         help="show the traceback of an internal error (as YAMIG_DEBUG=1 does)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, its usage errors masked: a URL typed where an argument goes keeps its password."""
+
+    def error(self, message):
+        super().error(mask(message))
+
+
 def _parser() -> argparse.ArgumentParser:
     """The parser, one sub-command per runner.command.COMMANDS, from each one's CommandLine;
     a sub-command's defaults carry `cmd` (as Alembic's): its name, CommandLine and the dests to
     pass it, the function being looked up in runner.command when it runs."""
     from runner.command import COMMANDS
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="yamig", description="Declarative, YAML-driven database migrations.")
     parser.add_argument("--version", action=_Version, help="print yamig's version and exit")
     _global_options(parser, after=False)
@@ -104,6 +113,9 @@ class _ProgressLog:
         class Stderr(logging.StreamHandler):
             stream = property(lambda self: sys.stderr, lambda self, _: None)  # pytest swaps sys.stderr
 
+            def format(self, record):
+                return redact(super().format(record))
+
         self.log = logging.getLogger("runner")
         self.level = logging.WARNING if quiet else logging.INFO
         self.handler = Stderr()
@@ -135,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     command_line = options.cmd[1]
+    forget()  # the secrets of this run: each URL it reads adds its own (runner.masking)
     if not command_line.gc and argv is None:  # the CLI process, not a caller's
         import gc
 
@@ -146,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _run(options)
     except YamigError as error:
         if not getattr(error, "reported", False):  # validate's findings are printed already
-            print(f"yamig: {error}" if not error.location else str(error), file=sys.stderr)
+            print(redact(f"yamig: {error}" if not error.location else str(error)), file=sys.stderr)
         return _exit_code(command_line, error)
     except KeyboardInterrupt:
         print("yamig: interrupted", file=sys.stderr)
@@ -157,9 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a bug in yamig, not in the user's input
         if os.environ.get("YAMIG_DEBUG") or options.raiseerr:
             raise
-        print(f"yamig: internal error: {type(error).__name__}: {error}\n"
-              "  hint: this is a bug in yamig; run again with --raiseerr for the traceback "
-              "and report it", file=sys.stderr)
+        print(redact(f"yamig: internal error: {type(error).__name__}: {error}\n"
+                     "  hint: this is a bug in yamig; run again with --raiseerr for the traceback "
+                     "and report it"), file=sys.stderr)
         return 3
     return 0
 

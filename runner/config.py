@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from runner.errors import ConfigError
+from runner.masking import mask, remember
 
 # ${VAR}, ${VAR:-default}, ${x:key}, ${x:key:-default}; `${x:-d}` is the variable x with a default
 _ENV = re.compile(r"\$\{(x:)?([A-Za-z_][\w.-]*)(?::-([^}]*))?\}")
@@ -145,8 +146,10 @@ class Config:
         return self._where(self._line_of(section, option))
 
     def _line(self, lineno: int) -> str:
+        """A line of the file for a message, any URL's password in it masked."""
         try:
-            return Path(self.config_file_name).read_text(encoding="utf-8").splitlines()[lineno - 1].strip()
+            lines = Path(self.config_file_name).read_text(encoding="utf-8").splitlines()
+            return mask(lines[lineno - 1].strip())
         except (OSError, IndexError, UnicodeDecodeError, TypeError):
             return ""
 
@@ -303,6 +306,7 @@ class Config:
         if not url:
             raise ConfigError("no database URL", location=self.config_file_name,
                               hint="set sqlalchemy.url in the config, or pass --url")
+        remember(url)  # its password is masked in whatever the run prints on stderr
         return url
 
     @property

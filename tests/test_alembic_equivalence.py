@@ -69,8 +69,8 @@ def alembic_offline(dialect: str, body: str) -> str:
     from alembic.operations import Operations
 
     buffer = io.StringIO()
-    context = MigrationContext.configure(dialect_name=dialect, opts={
-        "as_sql": True, "output_buffer": buffer, "literal_binds": True})
+    context = MigrationContext.configure(dialect_name=dialect, opts={  # named: as Alembic's env.py
+        "as_sql": True, "output_buffer": buffer, "literal_binds": True}, dialect_opts={"paramstyle": "named"})
     exec(textwrap.dedent(body), _alembic_namespace(Operations(context), dialect))
     return buffer.getvalue()
 

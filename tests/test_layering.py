@@ -45,7 +45,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("graph", "autogenerate.models", "revisions.hooks",
      "revisions.filenames", "revisions.emit", "directives"),
     ("config",),
-    ("__init__", "revisions.revision", "errors", "templates", *(PACKAGE_DOCSTRINGS := (
+    ("__init__", "revisions.revision", "errors", "masking", "templates", *(PACKAGE_DOCSTRINGS := (
         "schema", "revisions", "runtime", "sql", "review", "autogenerate"))),
 ]
 

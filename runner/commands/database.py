@@ -17,6 +17,7 @@ from runner.commands.base import (
     load_graph,
 )
 from runner.errors import ConfigError, ResolutionError, YamigError
+from runner.masking import mask_url
 
 if TYPE_CHECKING:
     from runner.config import Config
@@ -162,7 +163,7 @@ def current(config: Config, verbose: bool = False, head_only: bool = False,
 
         url = config.attributes.get("connection")
         url = url.engine.url if url is not None else create_engine(config.url).url
-        config.print_stdout("Current revision(s) for %s:", url.render_as_string(hide_password=True))
+        config.print_stdout("Current revision(s) for %s:", mask_url(url.render_as_string(hide_password=True)))
     if check_heads and set(rows) != set(graph.heads):
         raise YamigError("the database is not on all head revisions",
                          hint="run `yamig upgrade heads`")

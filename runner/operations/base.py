@@ -125,6 +125,11 @@ class Operation:
     def ddl(self, context: MigrationContext) -> list[Any]:
         raise NotImplementedError
 
+    def left_behind(self, context: MigrationContext) -> str | None:
+        """What a failed run of this operation leaves that no rollback undoes, for the failure's
+        hint (asked of the context right after the failure); None: nothing."""
+        return None
+
     def tables_changed(self, state: SchemaState) -> set[tuple[str | None, str]] | None:
         """The (schema, table) keys whose state this changes, given the state before it; None
         when it may change any (a rename re-points other tables' foreign keys). validate's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError
@@ -12,6 +13,8 @@ from runner.schema.types import OPTION_PREFIXES
 
 if TYPE_CHECKING:
     from runner.runtime.context import MigrationContext
+
+log = logging.getLogger("runner")
 
 
 def check_dialect_options(op: Operation) -> None:
@@ -67,9 +70,38 @@ class CreateIndex(Operation):
         return [self.derive(DropIndex, args)]
 
     def ddl(self, context: MigrationContext) -> list[Any]:
+        """The CREATE INDEX; before it, the DROP of an INVALID index of that name (a build that
+        failed or was killed left it, and IF NOT EXISTS would take it as done); after it, online,
+        the dialect's check that the build made a valid index."""
         from runner.sql.ddl import create_index
 
-        return [create_index(self.args)]
+        statements = [create_index(self.args)]
+        if context.index_valid(self.args["index_name"], self.schema) is False:
+            log.warning("index %s is INVALID, left by a build that did not finish: dropping it and "
+                        "building it again", self.args["index_name"])
+            statements.insert(0, self._drop_invalid())
+        check = None if context.as_sql else context.impl.index_build_check(self.args)
+        return statements + ([check] if check is not None else [])
+
+    def left_behind(self, context: MigrationContext) -> str | None:
+        """A failed CONCURRENTLY build leaves its index, INVALID: said with how to drop it."""
+        name = self.args["index_name"]
+        if not self.runs_outside_transaction(context.dialect) or context.index_valid(name, self.schema) \
+                is not False:
+            return None
+        drop = str(self._drop_invalid().compile(dialect=context.dialect)).strip()
+        return (f"the failed build left index {name} behind, INVALID (unused by queries, still "
+                f"updated by writes): running the command again drops and rebuilds it, or drop it "
+                f"yourself with `{drop}`")
+
+    def _drop_invalid(self) -> Any:
+        import sqlalchemy as sa
+
+        from runner.sql.ddl import dialect_options, stub_table
+
+        table = stub_table(self.args["table_name"], self.schema, [])
+        index = sa.Index(self.args["index_name"], _table=table, **dialect_options(self.args))
+        return sa.schema.DropIndex(index, if_exists=True)
 
 
 class DropIndex(Operation):

@@ -54,6 +54,11 @@ class MigrationContext:
         """The table as it is, in the schema state's terms; None when there is none to use."""
         return None
 
+    def index_valid(self, name: str, schema: str | None) -> bool | None:
+        """Whether the index is usable (False: a CONCURRENTLY build left it INVALID); None when
+        there is no such index or none can say (offline)."""
+        return None
+
     def refuse_rebuild(self, op: Any, table: TableState) -> None:
         """Refuse a SQLite rebuild of `table` for `op` before it is built (see rebuild.py)."""
 

@@ -18,6 +18,7 @@ from sqlalchemy import exc
 
 from runner.config import DEFAULT_LOCK_TIMEOUT
 from runner.errors import ConfigError, MigrationError
+from runner.masking import mask, mask_url
 from runner.sql.dialects import impl_for
 
 
@@ -30,15 +31,21 @@ def create_engine(url: str, config_options: dict[str, str] | None = None,
     timeout).
     """
     try:
+        sa.engine.make_url(url)
+    except ValueError as err:
+        raise unreadable_url(url, err) from None
+    except exc.ArgumentError:
+        pass  # said below, as create_engine raises it
+    try:
         if config_options:
             engine = sa.engine_from_config({**config_options, "sqlalchemy.url": url}, **kwargs)
         else:
             engine = sa.create_engine(url, **kwargs)
     except exc.NoSuchModuleError as err:
-        raise ConfigError(f"no SQLAlchemy dialect for {url.split(':')[0]!r} ({err})",
+        raise ConfigError(f"no SQLAlchemy dialect for {mask_url(url).split(':')[0]!r} ({mask(str(err))})",
                           hint="check the URL's scheme") from None
     except exc.ArgumentError as err:
-        raise ConfigError(f"invalid database URL {url!r}: {err}",
+        raise ConfigError(f"invalid database URL {mask_url(url)!r}: {mask(str(err))}",
                           hint="URLs look like sqlite:///file.db or "
                                "postgresql+psycopg://user:password@host/dbname") from None
     except ModuleNotFoundError as err:
@@ -47,6 +54,16 @@ def create_engine(url: str, config_options: dict[str, str] | None = None,
                                "(psycopg 3) and use postgresql+psycopg:// URLs") from None
     impl_for(engine.dialect).prepare_engine(engine, lock_timeout)  # SQLite: transactions that hold DDL
     return engine
+
+
+def unreadable_url(url: str, err: ValueError) -> ConfigError:
+    """A URL SQLAlchemy cannot read (a port that is not a number, an unclosed [IPv6 host), said
+    without the error's text: it quotes pieces of the URL, a password's among them."""
+    what = "its port is not a number" if "int()" in str(err) else "it cannot be read"
+    return ConfigError(f"invalid database URL {mask_url(url)!r}: {what}",
+                       hint="URLs look like sqlite:///file.db or "
+                            "postgresql+psycopg://user:password@host/dbname (a password's @ : / as "
+                            "%40 %3A %2F)")
 
 
 def engine_for(config, **kwargs: Any) -> sa.Engine:
@@ -91,8 +108,8 @@ def connect(config) -> Iterator[sa.Connection]:
             connection = engine.connect()
         except exc.DBAPIError as err:
             raise MigrationError(
-                f"cannot connect to {engine.url.render_as_string(hide_password=True)}: "
-                f"{_first_line(err.orig)}",
+                f"cannot connect to {mask_url(engine.url.render_as_string(hide_password=True))}: "
+                f"{mask(_first_line(err.orig))}",
                 hint="check sqlalchemy.url (or --url) and that the database server is running",
             ) from None
         with connection:

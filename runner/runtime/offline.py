@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from runner.errors import ConfigError
+from runner.masking import mask, mask_url
 from runner.runtime.context import MigrationContext, parts_of
 from runner.runtime.version_table import VersionTable
 from runner.schema.state import SchemaState, TableState
@@ -19,15 +20,23 @@ from runner.sql.dialects import impl_for
 
 
 def dialect_for(url: str) -> Any:
-    """A dialect instance for `url` without importing its DBAPI driver."""
+    """A dialect instance for `url` without importing its DBAPI driver.
+
+    With the named paramstyle, as Alembic's env.py templates make it: a format/pyformat
+    dialect (psycopg, mysqlclient) would double every `%` in names, literals and text, which
+    the script, run by psql or mysql and not by the driver, would keep doubled."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
-        dialect = make_url(url).get_dialect()()
+        dialect = make_url(url).get_dialect()(paramstyle="named")
     except (ArgumentError, NoSuchModuleError) as err:
-        raise ConfigError(f"no SQLAlchemy dialect for {url!r}: {err}",
+        raise ConfigError(f"no SQLAlchemy dialect for {mask_url(url)!r}: {mask(str(err))}",
                           hint="offline mode needs a URL such as postgresql:// or sqlite://") from None
+    except ValueError as err:
+        from runner.runtime.engine import unreadable_url
+
+        raise unreadable_url(url, err) from None
     impl_for(dialect).prepare_offline_dialect(dialect)  # what a connection would have reported
     return dialect
 

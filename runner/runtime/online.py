@@ -11,7 +11,6 @@ from runner.errors import MigrationError
 from runner.runtime.context import MigrationContext
 from runner.runtime.transactions import autocommit, transaction, transactional_ddl
 from runner.schema.state import TableState
-from runner.sql.dialects import impl_for
 
 log = logging.getLogger("runner")
 
@@ -60,6 +59,9 @@ class OnlineContext(MigrationContext):
         from runner.sql.rebuild import reflect_table
 
         return reflect_table(self.connection, name, schema)
+
+    def index_valid(self, name: str, schema: str | None) -> bool | None:
+        return self.impl.index_validity(self.connection, name, schema)
 
     def refuse_rebuild(self, op: Any, table: TableState) -> None:
         from runner.sql.rebuild import refuse_if_rows_would_cascade
@@ -128,14 +130,17 @@ class OnlineContext(MigrationContext):
             op = culprit(group, message)
             together = f" (SQLite rebuilt table {table_name_of(op)} once for {len(group)} operations)"
         fix = "Fix the revision"
-        if isinstance(err, exc.DBAPIError) and impl_for(self.connection.dialect).is_lock_conflict(err):
+        if isinstance(err, exc.DBAPIError) and self.impl.is_lock_conflict(err):
             message += " (another connection holds a lock on the database, past lock_timeout)"
             fix = "Let the other connection finish"
+        hint = self._rollback_hint(revision.revision, step.is_upgrade, committed, fix)
+        left = op.left_behind(self)  # what no rollback undoes (an INVALID index), asked at once
+        if left:
+            hint = f"{left}; " + (hint if committed else
+                                  f"the version table does not record {revision.revision}")
         return MigrationError(
             f"{op.name} failed in revision {revision.revision}: {message}{together}",
-            location=op.location,
-            hint=self._rollback_hint(revision.revision, step.is_upgrade, committed, fix),
-        )
+            location=op.location, hint=hint)
 
     def _rollback_hint(self, rev_id: str, upgrade: bool, committed: bool, fix: str) -> str:
         connection = self.connection

@@ -75,6 +75,7 @@ from alembic import context
 
 config = context.config
 context.configure(url=config.get_main_option("sqlalchemy.url"), literal_binds=True,
+                  dialect_opts={"paramstyle": "named"},  # as Alembic's templates
                   transaction_per_migration=config.get_main_option("tpm") == "true",
                   version_table=config.get_main_option("version_table") or "alembic_version",
                   version_table_schema=config.get_main_option("version_table_schema"))
@@ -429,3 +430,34 @@ def test_what_the_dialect_cannot_compile_offline_is_an_error_at_the_operation(tm
         offline_script(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_enum.yaml": enum}, "postgresql://")
     assert "a2_enum.yaml:4:5: add_column cannot be written for this database: " in str(err.value)
     assert "Enum type requires a name" in str(err.value)
+
+
+PERCENT_YAMIG = {"r1_first.yaml": revision_text("r1", None, """
+    - create_table:
+        table_name: "sale%"
+        columns:
+          - {name: id, type: Integer, primary_key: true}
+          - {name: "label%", type: String(20), nullable: false, server_default: "50% off"}
+    - execute: "UPDATE t SET code = 'a%'"
+    """)}
+PERCENT_ALEMBIC = {"r1_first.py": '''
+    import sqlalchemy as sa
+    from alembic import op
+
+    revision, down_revision, branch_labels, depends_on = "r1", None, None, None
+
+    def upgrade():
+        op.create_table("sale%", sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("label%", sa.String(20), nullable=False, server_default="50% off"))
+        op.execute("UPDATE t SET code = 'a%'")
+    '''}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_percent_is_printed_once_as_alembic_prints_it(tmp_path, capsys, dialect):
+    """Alembic's env.py templates make the offline dialect with the named paramstyle, so `%`
+    is printed once (a pyformat dialect would print `%%`, which psql would keep)."""
+    ours = yamig_script(tmp_path, capsys, dialect, True, ("upgrade", "head", {}), revisions=PERCENT_YAMIG)
+    theirs = alembic_script(tmp_path, dialect, True, "upgrade", "head", revisions=PERCENT_ALEMBIC)
+    assert "%%" not in ours and "50% off" in ours
+    assert ours == deliberate(theirs, dialect)

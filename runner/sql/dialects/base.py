@@ -112,6 +112,16 @@ class DefaultImpl:
         """Whether an operation with these arguments must run outside a transaction."""
         return False
 
+    def index_validity(self, connection: Any, name: str, schema: str | None) -> bool | None:
+        """Whether the index `name` is usable, where a build can leave one that is not (PostgreSQL:
+        a CONCURRENTLY build that failed or was killed); None: no such index, or no such notion."""
+        return None
+
+    def index_build_check(self, args: dict[str, Any]) -> Any | None:
+        """A statement run after create_index with `args` that fails if its build left the index
+        unusable; None where a build that ends without an error has made a usable index."""
+        return None
+
     def execute_names(self) -> set[str]:
         """The names an `execute`'s `dialects:` list may give to mean this database."""
         return {self.name}

@@ -96,6 +96,28 @@ class PostgresqlImpl(DefaultImpl):
         """CREATE / DROP INDEX CONCURRENTLY refuses to run inside a transaction."""
         return bool(args.get("postgresql_concurrently"))
 
+    def index_validity(self, connection: Any, name: str, schema: str | None) -> bool | None:
+        """pg_index.indisvalid: false for an index a CONCURRENTLY build did not finish (it
+        failed, or was killed), which PostgreSQL keeps and IF NOT EXISTS takes as there."""
+        return connection.execute(sa.text(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = :name AND n.nspname = coalesce(:schema, current_schema())"),
+            {"name": name, "schema": schema}).scalar()
+
+    def index_build_check(self, args: dict[str, Any]) -> Any | None:
+        """After a CONCURRENTLY build, an error unless its index is valid (a concurrent IF NOT
+        EXISTS may have found another's unfinished one)."""
+        if not args.get("postgresql_concurrently"):
+            return None
+        name, schema = _literal(args["index_name"]), _literal(args.get("schema"))
+        return sa.text((
+            "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            f"WHERE c.relname = {name} AND n.nspname = coalesce({schema}, current_schema()) "
+            f"AND NOT i.indisvalid) THEN RAISE EXCEPTION 'index % is INVALID after its build', {name}; "
+            "END IF; END $$").replace(":", "\\:"))
+
     def create_named_types(self, types: list[Any]) -> list[Any]:
         """A named native Enum is created before the table or column that uses it."""
         from sqlalchemy.dialects.postgresql.named_types import CreateEnumType
@@ -115,6 +137,10 @@ class PostgresqlImpl(DefaultImpl):
     def default_constraint_name(self, table: str, kind: str, columns: list[str] | tuple[str, ...]
                                 ) -> str | None:
         return postgresql_default_name(table, kind, columns)
+
+
+def _literal(text: str | None) -> str:
+    return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
 
 
 def _named_enum(type_: Any) -> bool:

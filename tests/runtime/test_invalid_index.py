@@ -1,0 +1,123 @@
+"""A CONCURRENTLY index build that fails (or is killed) leaves its index INVALID: the failure's
+hint says so and how to drop it, a rerun drops and rebuilds it (saying so) rather than take
+`if_not_exists` as done, and the version table records the revision only once it is valid."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import sqlalchemy as sa
+
+from runner import command
+from runner.errors import MigrationError
+from runner.sql.dialects import impl_for
+
+from ..helpers import revision_text, write_project
+
+BASE = revision_text("r1", None, """
+    - create_table:
+        table_name: t
+        columns:
+          - {name: id, type: Integer, primary_key: true}
+          - {name: code, type: String(10)}
+    - bulk_insert: {table_name: t, rows: [{id: 1, code: a}, {id: 2, code: a}]}
+    """)
+
+
+def project(tmp_path, url, if_not_exists: bool):
+    extra = ", if_not_exists: true" if if_not_exists else ""
+    return write_project(tmp_path, {"r1.yaml": BASE, "r2.yaml": revision_text("r2", "r1", f"""
+        - create_index: {{index_name: ix_t_code, table_name: t, columns: [code], unique: true,
+                         postgresql_concurrently: true{extra}}}
+        """, downgrade="[]")}, url)
+
+
+def state(url: str) -> tuple[bool | None, list[str]]:
+    """ix_t_code's pg_index.indisvalid (None: no such index), and the version rows."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            valid = conn.execute(sa.text(
+                "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = 'ix_t_code'")).scalar()
+            rows = list(conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
+        return valid, rows
+    finally:
+        engine.dispose()
+
+
+def execute(url: str, sql: str) -> None:
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(sql)
+    finally:
+        engine.dispose()
+
+
+REBUILT = "index ix_t_code is INVALID, left by a build that did not finish: dropping it and building it again"
+
+
+@pytest.mark.parametrize("if_not_exists", [False, True], ids=["plain", "if_not_exists"])
+def test_failed_build_is_said_and_rebuilt_on_rerun(tmp_path, postgres_url, caplog, if_not_exists):
+    config = project(tmp_path, postgres_url, if_not_exists)
+    with pytest.raises(MigrationError) as info:
+        command.upgrade(config, "head")  # duplicates: the unique build fails
+    assert "r2.yaml:4:5: create_index failed in revision r2: " in str(info.value)
+    assert info.value.hint.startswith("the failed build left index ix_t_code behind, INVALID")
+    assert "`DROP INDEX CONCURRENTLY IF EXISTS ix_t_code`" in info.value.hint
+    assert "the version table does not record r2" in info.value.hint
+    assert state(postgres_url) == (False, ["r1"])
+
+    caplog.set_level(logging.INFO, logger="runner")
+    with pytest.raises(MigrationError):  # not fixed yet: dropped, built again, failed again
+        command.upgrade(config, "head")
+    assert REBUILT in caplog.text
+    assert state(postgres_url) == (False, ["r1"])
+
+    execute(postgres_url, "UPDATE t SET code = 'b' WHERE id = 2")
+    caplog.clear()
+    command.upgrade(config, "head")
+    assert REBUILT in caplog.text
+    assert state(postgres_url) == (True, ["r2"])
+
+
+def test_killed_build_with_if_not_exists_is_rebuilt(tmp_path, postgres_url, caplog):
+    """An INVALID index left before yamig ran (a build killed mid-way, here made by hand) is not
+    taken as there by `if_not_exists`: it is dropped and built, then the revision recorded."""
+    config = project(tmp_path, postgres_url, if_not_exists=True)
+    command.upgrade(config, "r1")
+    with pytest.raises(sa.exc.IntegrityError):
+        execute(postgres_url, "CREATE UNIQUE INDEX CONCURRENTLY ix_t_code ON t (code)")
+    execute(postgres_url, "UPDATE t SET code = 'b' WHERE id = 2")
+    assert state(postgres_url) == (False, ["r1"])
+    caplog.set_level(logging.INFO, logger="runner")
+    command.upgrade(config, "head")
+    assert REBUILT in caplog.text
+    assert state(postgres_url) == (True, ["r2"])
+
+
+def test_build_check_fails_on_an_invalid_index(tmp_path, postgres_url):
+    """The statement run after each CONCURRENTLY build (a concurrent IF NOT EXISTS may find
+    another run's unfinished index and do nothing) fails unless the index is valid."""
+    command.upgrade(write_project(tmp_path, {"r1.yaml": BASE}, postgres_url), "head")
+    impl = impl_for("postgresql")
+    check = impl.index_build_check({"index_name": "ix_t_code", "table_name": "t",
+                                    "postgresql_concurrently": True})
+    assert impl.index_build_check({"index_name": "ix_t_code", "table_name": "t"}) is None
+    with pytest.raises(sa.exc.IntegrityError):
+        execute(postgres_url, "CREATE UNIQUE INDEX CONCURRENTLY ix_t_code ON t (code)")
+    engine = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            assert impl.index_validity(conn, "ix_t_code", None) is False
+            with pytest.raises(sa.exc.DBAPIError, match="index ix_t_code is INVALID after its build"):
+                conn.execute(check)
+            conn.exec_driver_sql("DROP INDEX ix_t_code")
+            conn.exec_driver_sql("CREATE INDEX ix_t_code ON t (code)")
+            assert impl.index_validity(conn, "ix_t_code", None) is True
+            conn.execute(check)  # a valid index: nothing to say
+            assert impl.index_validity(conn, "ix_nope", None) is None
+    finally:
+        engine.dispose()
