@@ -54,7 +54,7 @@ def history(config: Config, rev_range: str | None = None, verbose: bool = False,
         from runner.runtime.engine import connect
         from runner.runtime.history import HistoryTable
 
-        table = HistoryTable(config.version_table, config.version_table_schema)
+        table = HistoryTable(config.history_table, config.version_table_schema)
         with connect(config) as connection:
             rows = table.rows(connection)
             if not config.attributes.get("connection") and connection.in_transaction():

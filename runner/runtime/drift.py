@@ -33,7 +33,7 @@ class AppliedHistory:
     """The history table of one run, with the graph whose files it is compared with."""
 
     def __init__(self, config: Any, graph: Any, allow_changed: bool = False) -> None:
-        self.table = HistoryTable(config.version_table, config.version_table_schema)
+        self.table = HistoryTable(config.history_table, config.version_table_schema)
         self.graph = graph
         self.allow_changed = allow_changed
         self.reason: str | None = None  # said on every row of this run (--allow-changed)

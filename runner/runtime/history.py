@@ -2,9 +2,9 @@
 repaired, beside Alembic's version table (which stays exactly Alembic's, so a database Alembic
 manages is still taken over as it is).
 
-Its name follows the version table's: `yamig_history` beside `alembic_version`, else
-`<version_table>_history`, in the same schema, so several projects sharing a database with
-their own version tables keep their own histories too.
+Its name follows the version table's (Config.history_table: `yamig_history` beside
+`alembic_version`, else `<version_table>_history`), in the same schema, so several projects
+sharing a database with their own version tables keep their own histories too.
 """
 
 from __future__ import annotations
@@ -19,10 +19,6 @@ import sqlalchemy as sa
 DIRECTIONS = ("upgrade", "downgrade", "stamp", "baseline", "repair")
 COLUMNS = ("id", "revision", "direction", "checksum", "operations", "started_at", "finished_at",
            "duration_ms", "outcome", "failed_operation", "yamig_version", "run_by", "reason")
-
-
-def history_table_name(version_table: str) -> str:
-    return "yamig_history" if version_table == "alembic_version" else f"{version_table}_history"
 
 
 def now() -> datetime.datetime:
@@ -48,8 +44,7 @@ def yamig_version() -> str:
 class HistoryTable:
     """The table, and its rows read and written on a connection."""
 
-    def __init__(self, version_table: str = "alembic_version", schema: str | None = None):
-        name = history_table_name(version_table)
+    def __init__(self, name: str = "yamig_history", schema: str | None = None):
         self.table = sa.Table(
             name, sa.MetaData(),
             sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
