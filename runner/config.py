@@ -314,6 +314,13 @@ class Config:
         return self.get_main_option("version_table") or "alembic_version"
 
     @property
+    def history_table(self) -> str:
+        """The applied-history table beside the version table (runner.runtime.history), named
+        after it: `yamig_history` beside Alembic's default, else `<version_table>_history`."""
+        name = self.version_table
+        return "yamig_history" if name == "alembic_version" else f"{name}_history"
+
+    @property
     def version_table_schema(self) -> str | None:
         return self.get_main_option("version_table_schema") or None
 

@@ -147,7 +147,7 @@ def _snapshot(insp, dialect) -> dict:
                           if s not in ("public", "information_schema") and not s.startswith("pg_"))
     for owner in schemas:
         for name in sorted(insp.get_table_names(schema=owner)):
-            if name != "alembic_version":
+            if name not in ("alembic_version", "yamig_history"):
                 schema[f"{owner}.{name}" if owner else name] = _table(insp, dialect, name, owner)
     if dialect.name == "postgresql":
         schema["<enums>"] = sorted((e["name"], tuple(e["labels"])) for e in insp.get_enums())

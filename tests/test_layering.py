@@ -26,13 +26,14 @@ LAYERS: list[tuple[str, ...]] = [
     ("autogenerate.generate", "review.validate"),
     ("runtime.offline", "autogenerate.diff", "revisions.derive"),
     ("runtime.executor",),                # online runs: the lock, the plan, the parts
+    ("runtime.drift",),                   # the applied history against today's files
     ("runtime.online",),
     ("runtime.context",),                 # the migration context both runs walk a plan with
-    ("runtime.transactions", "runtime.version_table", "runtime.engine"),
+    ("runtime.transactions", "runtime.version_table", "runtime.engine", "runtime.history"),
     ("review.semantics", "autogenerate.compare"),
     ("review.findings",),                 # findings take their severity and fix from the registry
     ("review.rules", "revisions.loader"),  # loading a file checks it against the contract
-    ("revisions.replay",),                # the one replay of revisions into a schema state
+    ("revisions.replay", "revisions.checksum"),  # one replay into a schema state; checksums
     ("revisions.checks",),                # the contract: the only module that parses operation lists
     ("operations",),
     ("sql.dialects",),                    # each dialect's impl and spellings; operations ask impl_for

@@ -107,7 +107,7 @@ class Filters:
     terms: `autogenerate.exclude_tables` (table names, `schema.table`, or fnmatch patterns),
     `autogenerate.exclude_objects` (column, index and constraint names, or `table.name`),
     `autogenerate.include_schemas` (compare every schema, not just the default one).
-    The version table is always left out."""
+    The version table and the applied-history table beside it are always left out."""
 
     def __init__(self, config) -> None:
         def patterns(key: str) -> list[str]:
@@ -117,6 +117,7 @@ class Filters:
         self.objects = patterns("autogenerate.exclude_objects")
         self.include_schemas = config.get_bool("autogenerate.include_schemas", False)
         self.version_table = (config.version_table_schema, config.version_table)
+        self.history_table = (config.version_table_schema, config.history_table)
 
     def table(self, name: str, schema: str | None) -> bool:
         shown = qualified(name, schema)
@@ -194,6 +195,7 @@ class Normaliser:
         self.comments = bool(dialect.supports_comments)
         self.impl = impl_for(dialect)
         self.version_table = (self.schema(filters.version_table[0]), filters.version_table[1])
+        self.history_table = (self.schema(filters.history_table[0]), filters.history_table[1])
 
     def schema(self, schema: str | None) -> str | None:
         return None if schema == self.default_schema else schema
@@ -204,7 +206,8 @@ class Normaliser:
             schema = self.schema(table.schema)
             if schema is not None and not self.filters.include_schemas:
                 continue
-            if not self.filters.table(table.name, schema) or (schema, table.name) == self.version_table:
+            if not self.filters.table(table.name, schema) or \
+                    (schema, table.name) in (self.version_table, self.history_table):
                 continue
             found[(schema, table.name)] = self.table(table, schema)
         return found

@@ -41,11 +41,29 @@ def heads(config: Config, verbose: bool = False, resolve_dependencies: bool = Fa
       VERBOSE,
       argument("-i", "--indicate-current", action="store_true",
            help="mark the database's current revision(s)"),
+      argument("--applied", action="store_true",
+           help="show the database's applied history instead (oldest first)"),
       gc=False)
 @each_database
 def history(config: Config, rev_range: str | None = None, verbose: bool = False,
-            indicate_current: bool = False) -> None:
-    """List changeset scripts in chronological order (newest first)."""
+            indicate_current: bool = False, applied: bool = False) -> None:
+    """List changeset scripts in chronological order (newest first); `applied`: the rows of the
+    database's history table, oldest first (runner.runtime.history)."""
+    if applied:
+        from runner.commands.display import history_lines
+        from runner.runtime.engine import connect
+        from runner.runtime.history import HistoryTable
+
+        table = HistoryTable(config.history_table, config.version_table_schema)
+        with connect(config) as connection:
+            rows = table.rows(connection)
+            if not config.attributes.get("connection") and connection.in_transaction():
+                connection.rollback()
+        if not rows:
+            config.print_stdout("No applied history: %s is empty or missing", table.name)
+        for line in history_lines(rows):
+            config.print_stdout(line)
+        return
     if rev_range is not None and ":" not in rev_range:
         raise ConfigError("a history range is [start]:[end], [start]: or :[end]",
                           hint="e.g. yamig history -r base:head, or -r current:")

@@ -1,5 +1,5 @@
-"""The commands that read or write a database's version table: upgrade, downgrade, stamp,
-current, ensure_version."""
+"""The commands that read or write a database's version table and its applied history:
+upgrade, downgrade, stamp, current, ensure_version, repair."""
 
 from __future__ import annotations
 
@@ -19,18 +19,24 @@ from runner.commands.base import (
 from runner.errors import ConfigError, ResolutionError, YamigError
 from runner.masking import mask_url
 
+ALLOW_CHANGED = argument("--allow-changed", action="store_true",
+                         help="run even if applied revisions changed since they were applied "
+                              "(the history rows say so)")
+
 if TYPE_CHECKING:
     from runner.config import Config
 
 
-@command_line("Upgrade to a later version.", *MIGRATING, logging=True)
+@command_line("Upgrade to a later version.", *MIGRATING, ALLOW_CHANGED, logging=True)
 @each_database
 def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None,
-            check: bool = True) -> None:
+            check: bool = True, allow_changed: bool = False) -> None:
     """Upgrade to a later version.
 
     `check`: first replay the revisions to run as validate does, from the database's revision,
-    and refuse the run before anything runs when that finds an error.
+    and refuse the run before anything runs when that finds an error. An applied revision
+    whose operations changed since it was applied refuses the run (RevisionsChanged) unless
+    `allow_changed`.
     """
     from runner.revisions.checks import operations
 
@@ -39,14 +45,14 @@ def upgrade(config: Config, revision: str, sql: bool = False, tag: str | None = 
     _migrate(config, graph, sql, tag,
              plan=lambda current: graph.upgrade_plan(current, revision),
              ops_for=lambda step: operations(step.revision, "upgrade") or [],
-             start=start, check=check)
+             start=start, check=check, allow_changed=allow_changed)
 
 
-@command_line("Revert to a previous version.", *MIGRATING, logging=True)
+@command_line("Revert to a previous version.", *MIGRATING, ALLOW_CHANGED, logging=True)
 @each_database
 def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None = None,
-              check: bool = True) -> None:
-    """Revert to a previous version (`check`: as for upgrade, on the downgrades to run)."""
+              check: bool = True, allow_changed: bool = False) -> None:
+    """Revert to a previous version (`check`, `allow_changed`: as for upgrade)."""
     from runner.revisions.derive import downgrade_operations
 
     graph = load_graph(config)
@@ -62,7 +68,8 @@ def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None 
         return steps
 
     _migrate(config, graph, sql, tag, plan=plan,
-             ops_for=lambda step: derived[step.revision.revision], start=start, check=check)
+             ops_for=lambda step: derived[step.revision.revision], start=start, check=check,
+             allow_changed=allow_changed)
 
 
 def _split_range(revision: str, sql: bool) -> tuple[str | None, str]:
@@ -108,18 +115,19 @@ def _checked(config: Config, graph, plan, ops_for, check: bool):
 
 
 def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, start,
-             check: bool = True) -> None:
+             check: bool = True, allow_changed: bool = False) -> None:
     plan = _checked(config, graph, _known_rows(graph, plan), ops_for, check)
     if sql:
         from runner.runtime.offline import run_offline
 
         run_offline(config, graph, plan, ops_for, start, tag)
         return
+    from runner.runtime.drift import AppliedHistory
     from runner.runtime.engine import connect
     from runner.runtime.executor import migrate
 
     with connect(config) as connection:
-        migrate(connection, config, plan, ops_for)
+        migrate(connection, config, plan, ops_for, AppliedHistory(config, graph, allow_changed))
 
 
 @command_line("Set the version table to revision(s) without running migrations.",
@@ -140,24 +148,31 @@ def stamp(config: Config, revision: str | list[str], sql: bool = False, tag: str
 
         stamp_offline(config, graph, targets, purge, tag)
         return
+    from runner.runtime.drift import AppliedHistory
     from runner.runtime.engine import connect
     from runner.runtime.executor import stamp as stamp_rows
 
     with connect(config) as connection:
-        stamp_rows(connection, config, lambda current: graph.stamp_plan(current, targets), purge)
+        stamp_rows(connection, config, lambda current: graph.stamp_plan(current, targets), purge,
+                   AppliedHistory(config, graph))
 
 
 @command_line("Display the current revision for a database.",
       VERBOSE,
       argument("--check-heads", action="store_true",
            help="fail unless the database is on all head revisions"),
+      argument("--check", dest="check_changed", action="store_true",
+           help="fail if an applied revision changed since it was applied"),
       logging=True)
 @each_database
 def current(config: Config, verbose: bool = False, head_only: bool = False,
-            check_heads: bool = False) -> None:
-    """Display the current revision for a database."""
+            check_heads: bool = False, check_changed: bool = False) -> None:
+    """Display the current revision for a database (`check_changed`: raise RevisionsChanged
+    when an applied revision's operations differ from those it was applied with)."""
     graph = load_graph(config)
     rows = current_rows_of(config)
+    if check_changed:
+        _refuse_changed(config, graph, rows)
     if verbose:
         from runner.runtime.engine import create_engine
 
@@ -195,3 +210,42 @@ def ensure_version(config: Config, sql: bool = False) -> None:
     with connect(config) as connection:
         with transaction(connection):
             version_table.create(connection)
+
+
+def _refuse_changed(config: Config, graph, rows: tuple[str, ...]) -> None:
+    from runner.runtime.drift import AppliedHistory, refusal
+    from runner.runtime.engine import connect
+
+    history = AppliedHistory(config, graph)
+    with connect(config) as connection:
+        changed = history.changed(connection, rows)
+        if not config.attributes.get("connection") and connection.in_transaction():
+            connection.rollback()
+    if changed:
+        raise refusal(changed)
+
+
+@command_line("Accept today's files of changed applied revisions (recorded in the history).",
+      argument("revisions", nargs="*", help="the revisions to accept (default: every changed one)"),
+      argument("--reason", help="why: kept in the history row"),
+      logging=True)
+@each_database
+def repair(config: Config, revisions: str | list[str] | None = None,
+           reason: str | None = None) -> list[str]:
+    """Record today's checksums of applied revisions as accepted: a `repair` row each, with
+    `reason`. Without `revisions`, every applied revision that changed. Returns the ids."""
+    from runner.runtime.drift import AppliedHistory
+    from runner.runtime.engine import connect
+    from runner.runtime.executor import repair as repair_rows
+
+    graph = load_graph(config)
+    targets = [revisions] if isinstance(revisions, str) else list(revisions or ())
+    history = AppliedHistory(config, graph)
+    with connect(config) as connection:
+        repaired = repair_rows(connection, config, history, targets, reason)
+    if not repaired:
+        config.print_stdout("Nothing to repair: no applied revision changed since it was applied")
+    for rev_id in repaired:
+        revision = graph.revisions[rev_id]
+        config.print_stdout("Accepted %s as applied: %s", rev_id, revision.path)
+    return repaired

@@ -1,4 +1,5 @@
-"""Revisions as the commands print them, line for line as Alembic prints them."""
+"""Revisions as the commands print them, line for line as Alembic prints them; and the rows
+of the applied history (`history --applied`)."""
 
 from __future__ import annotations
 
@@ -80,3 +81,27 @@ class Describer:
 
 def _down(rev: Revision) -> str:
     return ", ".join(rev.down_revision) if rev.down_revision else "<base>"
+
+
+HISTORY_HEADER = ("id", "revision", "direction", "outcome", "started_at (UTC)", "ms", "checksum",
+                  "yamig", "run_by", "reason")
+
+
+def history_lines(rows: list[dict]) -> list[str]:
+    """The history table's rows as aligned columns under a header, oldest first."""
+    table = [HISTORY_HEADER]
+    for row in rows:
+        outcome = row["outcome"]
+        if row["failed_operation"] is not None:
+            outcome += f" at #{row['failed_operation']}"
+        started = row["started_at"]
+        table.append((
+            str(row["id"]), row["revision"], row["direction"], outcome,
+            started.strftime("%Y-%m-%d %H:%M:%S") if hasattr(started, "strftime") else str(started),
+            str(row["duration_ms"]), (row["checksum"] or "-")[:12], row["yamig_version"],
+            row["run_by"], row["reason"] or ""))
+    if len(table) == 1:
+        return []
+    widths = [max(len(line[i]) for line in table) for i in range(len(HISTORY_HEADER))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+            for line in table]

@@ -158,6 +158,11 @@ class RevisionGraph:
                     order.append(child)
         return order
 
+    @property
+    def order(self) -> list[str]:
+        """Every revision, parents and dependencies before children."""
+        return self._order
+
     def reached(self, deps: bool = True) -> set[str]:
         """The ids a base reaches through parents and dependencies (`deps`) or parents only: all
         of them unless the collected problems say otherwise."""

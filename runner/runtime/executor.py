@@ -25,11 +25,13 @@ from runner.sql.dialects import impl_for
 log = logging.getLogger("runner")
 
 
-def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
+def migrate(connection: sa.Connection, config, plan, ops_for, history=None) -> list:
     """Read the version rows, plan with `plan(current_rows)`, and run each step.
 
     Every step's operations (`ops_for(step)`) are prepared before anything runs,
-    so an irreversible revision is refused before the database is touched.
+    so an irreversible revision is refused before the database is touched. `history`
+    (runner.runtime.drift.AppliedHistory) refuses a run over changed applied revisions
+    first, and records each step.
     """
     version_table = VersionTable(config.version_table, config.version_table_schema)
     per_migration = config.transaction_per_migration
@@ -38,6 +40,8 @@ def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
         current = version_table.heads(connection)
         if not caller_transaction and connection.in_transaction():
             connection.commit()
+        if history is not None:
+            history.prepare(connection, current, caller_transaction)
         steps = plan(current)
         own = per_migration and not caller_transaction
         prepared = [(step, _parts(connection, step, ops_for(step), own)) for step in steps]
@@ -45,9 +49,28 @@ def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
         # is written. Where DDL commits by itself (MySQL), each revision's row still matters.
         net = not per_migration and bool(steps) and transactional_ddl(connection)
         context = OnlineContext(connection, version_table, current, net=net,
-                                whole_run=not per_migration and not caller_transaction)
-        context.run_steps(prepared, per_migration)
+                                whole_run=not per_migration and not caller_transaction,
+                                history=history)
+        try:
+            context.run_steps(prepared, per_migration)
+        except MigrationError:
+            if history is not None and context.failed is not None:
+                _record_failure(connection, history, context.failed, prepared)
+            raise
     return steps
+
+
+def _record_failure(connection: sa.Connection, history, failed, prepared) -> None:
+    """The failed step's history row, after its rollback, in a transaction of its own (where
+    DDL is not transactional, what ran of it remains, and this row says where it stopped)."""
+    step, op, started = failed
+    ops = [o for s, parts in prepared if s is step for part, _ in parts for o in part]
+    index = next((i for i, o in enumerate(ops) if o is op), None)
+    try:
+        with transaction(connection):
+            history.step(connection, step, started, "failed", index)
+    except sa.exc.DBAPIError as err:  # the run's own error matters more
+        log.warning("could not record the failure in %s: %s", history.table.name, err)
 
 
 def _parts(connection: sa.Connection, step, ops, own_transactions: bool) -> list:
@@ -65,14 +88,21 @@ def _parts(connection: sa.Connection, step, ops, own_transactions: bool) -> list
     return parts
 
 
-def stamp(connection: sa.Connection, config, plan, purge: bool = False) -> None:
-    """Set the version rows to what `plan(current_rows)` says, running no migration."""
+def stamp(connection: sa.Connection, config, plan, purge: bool = False, history=None) -> None:
+    """Set the version rows to what `plan(current_rows)` says, running no migration; `history`
+    records a `stamp` row per revision that became applied or stopped being applied."""
     version_table = VersionTable(config.version_table, config.version_table_schema)
     caller_transaction = connection.in_transaction()
     with _lock_conflicts(connection), lock(connection, config):
         current = version_table.heads(connection)
         if not caller_transaction and connection.in_transaction():
             connection.commit()
+        before, started = current, None
+        if history is not None:
+            from runner.runtime.history import now
+
+            history.prepare(connection, current, caller_transaction, check=False)
+            started = now()
         with transaction(connection):
             version_table.create(connection)
             if purge:
@@ -82,6 +112,9 @@ def stamp(connection: sa.Connection, config, plan, purge: bool = False) -> None:
                 log.info("Stamping %s", ", ".join(step.rows_after) or "base")
                 for statement, _ in version_table.statements(step):
                     connection.execute(statement)
+                current = step.rows_after
+            if history is not None:
+                history.stamped(connection, before, current, started)
 
 
 def lock(connection: sa.Connection, config):
@@ -108,3 +141,31 @@ def _lock_conflicts(connection: sa.Connection) -> Iterator[None]:
             hint="something else is writing to it (an application, a shell); what this run had not "
                  "committed was rolled back. Run the command again when it is done, or raise "
                  "lock_timeout (the seconds yamig waits for it)") from None
+
+
+def repair(connection: sa.Connection, config, history, targets: list[str], reason: str | None) -> list[str]:
+    """Accept today's files of applied revisions (`targets`: identifiers; none: every changed
+    one) with a `repair` row each, under the run's lock. Returns the ids accepted."""
+    version_table = VersionTable(config.version_table, config.version_table_schema)
+    caller_transaction = connection.in_transaction()
+    with _lock_conflicts(connection), lock(connection, config):
+        current = version_table.heads(connection)
+        if not caller_transaction and connection.in_transaction():
+            connection.commit()
+        history.prepare(connection, current, caller_transaction, check=False)
+        applied = history.applied(current)
+        if targets:
+            ids = [rev_id for target in targets for rev_id in history.graph.resolve(target, current)]
+            for rev_id in ids:
+                if rev_id not in applied:
+                    raise MigrationError(f"revision {rev_id} is not applied to this database: there "
+                                         "is nothing to accept", hint="repair takes applied revisions")
+        else:
+            ids = [c.revision.revision for c in history.changed(connection, current)]
+        ids = list(dict.fromkeys(ids))
+        if not caller_transaction and connection.in_transaction():
+            connection.commit()
+        with transaction(connection):
+            for rev_id in ids:
+                history.repair(connection, rev_id, reason)
+    return ids

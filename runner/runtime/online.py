@@ -20,10 +20,13 @@ class OnlineContext(MigrationContext):
     that ran before it. For a run (`run_steps`) it is given the version table, the rows the
     database held when the run started (`current`), and how the run is transacted: `net`
     writes only the net change of the version rows at the end, `whole_run` says one
-    transaction of yamig's holds every step (for the failure's hint)."""
+    transaction of yamig's holds every step (for the failure's hint). `history`
+    (runner.runtime.drift.AppliedHistory) gets each step's row in the transaction of its
+    version rows; a failed step is kept in `failed` (step, operation, started) for the caller
+    to record once the rollback is done."""
 
     def __init__(self, connection: Any, version_table: Any = None, current: tuple[str, ...] = (),
-                 net: bool = False, whole_run: bool = False) -> None:
+                 net: bool = False, whole_run: bool = False, history: Any = None) -> None:
         from sqlalchemy import exc
 
         super().__init__(connection.dialect, as_sql=False)
@@ -33,6 +36,9 @@ class OnlineContext(MigrationContext):
         self.version_table, self.current = version_table, current
         self.net, self.whole_run = net, whole_run
         self._rows_after: tuple[str, ...] | None = None
+        self.history = history
+        self.started: Any = None  # when the running step began
+        self.failed: tuple[Any, Any, Any] | None = None
 
     def emit(self, statement: Any) -> None:
         if isinstance(statement, tuple):  # (statement, parameter sets): an executemany
@@ -76,6 +82,9 @@ class OnlineContext(MigrationContext):
         return autocommit(self.connection)
 
     def announce(self, step: Any) -> None:
+        from runner.runtime.history import now
+
+        self.started = now()
         revision = step.revision
         if step.is_upgrade:
             log.info("Running upgrade %s -> %s, %s", ", ".join(revision.down_revision),
@@ -92,6 +101,7 @@ class OnlineContext(MigrationContext):
             self.version_table.create(self.connection)
 
     def record(self, step: Any) -> None:
+        """The step's version rows (or, `net`, what they will be) and its history row."""
         if self.net:
             self._rows_after = step.rows_after
         elif not self.version_table.write(self.connection, step):
@@ -100,6 +110,8 @@ class OnlineContext(MigrationContext):
                 f"{step.revision.revision}: another process may be migrating this database",
                 hint="check `yamig current` and run the command again",
             )
+        if self.history is not None:
+            self.history.step(self.connection, step, self.started)
 
     def after_steps(self) -> None:
         """In one transaction whose DDL rolls back too, the intermediate version rows are never
@@ -138,6 +150,7 @@ class OnlineContext(MigrationContext):
         if left:
             hint = f"{left}; " + (hint if committed else
                                   f"the version table does not record {revision.revision}")
+        self.failed = (step, op, self.started)
         return MigrationError(
             f"{op.name} failed in revision {revision.revision}: {message}{together}",
             location=op.location, hint=hint)

@@ -87,4 +87,4 @@ def test_x_arguments_from_python(tmp_path):
     assert config.get_x_argument(as_dictionary=True) == {"db": f"sqlite:///{db}"}
     command.upgrade(config, "head")
     assert sa.inspect(sa.create_engine(f"sqlite:///{db}")).get_table_names() == \
-        ["account", "alembic_version"]
+        ["account", "alembic_version", "yamig_history"]

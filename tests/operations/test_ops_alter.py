@@ -66,7 +66,7 @@ def snapshot(url: str) -> dict:
         insp = sa.inspect(conn)
         tables = {}
         for name in sorted(insp.get_table_names()):
-            if name == "alembic_version":
+            if name in ("alembic_version", "yamig_history"):
                 continue
             tables[name] = {
                 "columns": [{"name": c["name"], "type": str(c["type"]), "nullable": c["nullable"],

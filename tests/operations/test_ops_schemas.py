@@ -55,7 +55,7 @@ def schema_of(url: str) -> dict:
             result = {}
             for schema in ("app", None):
                 for table in insp.get_table_names(schema=schema):
-                    if table == "alembic_version":
+                    if table in ("alembic_version", "yamig_history"):
                         continue
                     result[(schema, table)] = (   # a column added back comes last: sorted
                         sorted((c["name"], str(c["type"]), c["nullable"], c.get("comment"))

@@ -92,7 +92,7 @@ def snapshot(url: str) -> dict:
                 "checks": sorted(c["name"] for c in insp.get_check_constraints("item")),
                 "fks": [(f["referred_table"], f["options"]) for f in insp.get_foreign_keys("item")],
                 "rows": conn.execute(sa.text("SELECT * FROM item ORDER BY id")).all(),
-                "tables": sorted(insp.get_table_names()),
+                "tables": sorted(set(insp.get_table_names()) - {"yamig_history"}),
             }
     finally:
         engine.dispose()
