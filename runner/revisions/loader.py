@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RevisionFileError
-from runner.revisions.revision import KEY, Revision
+from runner.revisions.revision import ID_PATTERN, KEY, RESERVED_IDS, VERSION_ID_LENGTH, Revision
 
 yaml: Any = None     # PyYAML, imported by _import_yaml() on the first parse
 _Loader: Any = None  # its C SafeLoader where present
@@ -460,12 +460,71 @@ def _tab_indented(text: str, line: int, column: int) -> bool:
     return "\t" in indent[:column + 1]
 
 
+MAX_DEPTH = 100
+"""How deeply a revision file may nest (the deepest real one nests about 8): deeper is refused
+before composing, since PyYAML's C composer recurses on the C stack and crashes past ~30,000."""
+
+MAX_ALIASED = 10_000
+"""How many values YAML aliases (and `<<` merges) may add by repeating nodes: enough for any
+merge of shared column definitions, far too few for an alias bomb (9 aliases of 9 aliases ...,
+a few hundred bytes expanding to gigabytes)."""
+
+
+def _too_deep(text: str, shown: str) -> RevisionFileError | None:
+    """Whether the document nests deeper than MAX_DEPTH, read from libyaml's event stream (an
+    iterative parser). Each level opens with a new line, `[`, `{`, `- ` or `? `: a text with
+    fewer of those cannot nest deeper, so ordinary files are not parsed twice."""
+    bound = (text.count("\n") + text.count("[") + text.count("{") + text.count("-")
+             + text.count("?"))
+    if bound <= MAX_DEPTH:
+        return None
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return RevisionFileError(
+                    f"the document nests more than {MAX_DEPTH} levels deep",
+                    location=_where(shown, event),
+                    hint="a revision file is a few levels of mappings and lists: flatten it")
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+    return None
+
+
+class _Document:
+    """One parse: where each value came from, and what aliases have cost so far."""
+
+    __slots__ = ("loader", "shown", "positions", "built", "open", "aliased")
+
+    def __init__(self, loader, shown: str):
+        self.loader, self.shown = loader, shown
+        self.positions: dict[tuple, tuple[int, int]] = {}
+        self.built: set[int] = set()   # nodes built once: built again, they are an alias's copy
+        self.open: set[int] = set()    # collections being built: met again, an alias loops
+        self.aliased = 0
+
+    def repeat(self, node) -> None:
+        """Count a value an alias repeats; refuse a loop or an expansion past MAX_ALIASED."""
+        self.aliased += 1
+        if self.aliased > MAX_ALIASED:
+            raise RevisionFileError(
+                f"YAML aliases (`*name`) expand to more than {MAX_ALIASED:,} values",
+                location=_where(self.shown, node),
+                hint="write the values out, or alias only small mappings (`<<: *defaults`)")
+
+
 def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple, tuple[int, int]]]:
-    """YAML text to (plain value, positions); one document, no duplicate keys, safe tags only."""
+    """YAML text to (plain value, positions); one document, no duplicate keys, safe tags only,
+    nested at most MAX_DEPTH deep, aliases repeating at most MAX_ALIASED values."""
     if yaml is None:
         _import_yaml()
-    loader = _Loader(text)
+    loader = None
     try:
+        too_deep = _too_deep(text, shown)
+        if too_deep is not None:
+            raise too_deep
+        loader = _Loader(text)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -484,6 +543,10 @@ def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple,
                                 hint="remove it; a revision file is plain UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise RevisionFileError(f"invalid YAML: {exc}", location=shown) from None
+    except RevisionFileError:
+        if loader is not None:
+            loader.dispose()
+        raise
     try:
         if node is None:
             raise RevisionFileError(
@@ -491,18 +554,22 @@ def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple,
                 location=shown,
                 hint="a revision needs at least `revision:` and `down_revision:`",
             )
-        positions: dict[tuple, tuple[int, int]] = {}
-        value = _build(node, (), positions, loader, shown)
-        return value, positions
+        document = _Document(loader, shown)
+        value = _build(node, (), document)
+        return value, document.positions
     finally:
         loader.dispose()
 
 
-def _build(node, path: tuple, positions: dict, loader, shown: str) -> Any:
+def _build(node, path: tuple, doc: _Document) -> Any:
     # a quoted scalar's position is that of its text, so offsets into the text line up
     quoted = 1 if getattr(node, "style", None) in ('"', "'") else 0
-    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1 + quoted)
+    doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1 + quoted)
+    shown, loader = doc.shown, doc.loader
+    if id(node) in doc.built:
+        doc.repeat(node)
     if isinstance(node, yaml.ScalarNode):
+        doc.built.add(id(node))
         if node.tag == _STR:
             return node.value
         if node.tag not in _SCALAR_TAGS:
@@ -513,33 +580,48 @@ def _build(node, path: tuple, positions: dict, loader, shown: str) -> Any:
         if isinstance(value, (datetime.date, datetime.datetime)):
             return node.value  # keep timestamps as written: they are informational
         return value
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != "tag:yaml.org,2002:seq":
+    if id(node) in doc.open:
+        raise RevisionFileError("a YAML alias refers to a value that contains it",
+                                location=_where(shown, node),
+                                hint="a revision file is a tree: remove the alias")
+    if len(path) > MAX_DEPTH:  # through aliases: each file's own nesting was measured before
+        raise RevisionFileError(f"the document nests more than {MAX_DEPTH} levels deep",
+                                location=_where(shown, node), hint="flatten it")
+    doc.open.add(id(node))
+    doc.built.add(id(node))
+    try:
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise _tag_error(node, shown)
+            return [_build(item, path + (i,), doc) for i, item in enumerate(node.value)]
+        if node.tag != "tag:yaml.org,2002:map":
             raise _tag_error(node, shown)
-        return [_build(item, path + (i,), positions, loader, shown) for i, item in enumerate(node.value)]
-    if node.tag != "tag:yaml.org,2002:map":
-        raise _tag_error(node, shown)
-    result: dict[Any, Any] = {}
-    for key_node, value_node in _merged_pairs(node, shown):
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise RevisionFileError(
-                "mapping keys must be plain names",
-                location=_where(shown, key_node),
-            )
-        key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node)
-        if key in result:
-            first = positions[path + (key, KEY)]
-            raise RevisionFileError(
-                f"duplicate key {key!r} (first given at line {first[0]})",
-                location=_where(shown, key_node),
-                hint="remove one of the two; YAML would silently keep only the last",
-            )
-        positions[path + (key, KEY)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-        result[key] = _build(value_node, path + (key,), positions, loader, shown)
-    return result
+        result: dict[Any, Any] = {}
+        positions = doc.positions
+        for key_node, value_node in _merged_pairs(node, doc):
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise RevisionFileError(
+                    "mapping keys must be plain names",
+                    location=_where(shown, key_node),
+                )
+            if key_node.tag not in _SCALAR_TAGS:
+                raise _tag_error(key_node, shown)
+            key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node)
+            if key in result:
+                first = positions[path + (key, KEY)]
+                raise RevisionFileError(
+                    f"duplicate key {key!r} (first given at line {first[0]})",
+                    location=_where(shown, key_node),
+                    hint="remove one of the two; YAML would silently keep only the last",
+                )
+            positions[path + (key, KEY)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = _build(value_node, path + (key,), doc)
+        return result
+    finally:
+        doc.open.discard(id(node))
 
 
-def _merged_pairs(node, shown: str):
+def _merged_pairs(node, doc: _Document, merging: frozenset = frozenset()):
     """A mapping's key/value node pairs with YAML `<<` merge keys expanded (explicit keys win)."""
     pairs = []
     merged = []
@@ -548,8 +630,15 @@ def _merged_pairs(node, shown: str):
             sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             for source in sources:
                 if not isinstance(source, yaml.MappingNode):
-                    raise RevisionFileError("`<<` must merge a mapping", location=_where(shown, source))
-                merged.extend(_merged_pairs(source, shown))
+                    raise RevisionFileError("`<<` must merge a mapping", location=_where(doc.shown, source))
+                if id(source) in merging or id(source) in doc.open or source is node:
+                    raise RevisionFileError("a `<<` merge refers to a mapping that contains it",
+                                            location=_where(doc.shown, source),
+                                            hint="a revision file is a tree: remove the merge")
+                more = _merged_pairs(source, doc, merging | {id(node)})
+                for _ in more:
+                    doc.repeat(source)
+                merged.extend(more)
         else:
             pairs.append((key_node, value_node))
     if merged:
@@ -559,6 +648,7 @@ def _merged_pairs(node, shown: str):
 
 
 def _where(shown: str, node) -> str:
+    """`file:line:column` of a node or event."""
     return f"{shown}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
 
 
@@ -594,6 +684,7 @@ def _revision_from(data: Any, positions: dict, shown: str) -> Revision:
             location=_pos(shown, positions, ()),
             hint="write `down_revision: null` for a first revision, or the id of its parent",
         ))
+    _check_id(rev_id, ("revision",), positions, shown)
     message = data.get("message")
     return Revision(
         revision=rev_id,
@@ -634,7 +725,31 @@ def _ids(data: dict, key: str, positions: dict, shown: str) -> tuple[str, ...]:
                 location=_pos(shown, positions, at),
                 hint=f"quote it: '{item}'",
             )
+        if key == "down_revision":
+            _check_id(item, (key, i) if isinstance(value, list) else (key,), positions, shown)
     return tuple(items)
+
+
+def _check_id(rev_id: str, at: tuple, positions: dict, shown: str) -> None:
+    """An id the graph and the version table can hold: refused here, at load, because every
+    command reads it as a revision identifier (`-1` is a step down, `head` a symbol) or writes
+    it into the version table, long before validate would look."""
+    what = "revision id" if at == ("revision",) else "parent id"
+    if rev_id in RESERVED_IDS:
+        problem, hint = (f"`{rev_id}` cannot be a {what}: it is a reserved word",
+                         f"{', '.join(sorted(RESERVED_IDS))} name places in the history; "
+                         "pick another id (e.g. `yamig revision` makes one)")
+    elif not ID_PATTERN.fullmatch(rev_id):
+        problem, hint = (f"{what} {rev_id!r} may hold only letters, digits and underscores",
+                         "`-`, `+`, `@` and `:` would read as steps, branches and ranges; "
+                         "e.g. `3c2f6a1d9b7e`")
+    elif len(rev_id) > VERSION_ID_LENGTH:
+        problem, hint = (f"{what} {rev_id[:40]}... is {len(rev_id)} characters long; the version "
+                         f"table holds at most {VERSION_ID_LENGTH}",
+                         f"shorten it to {VERSION_ID_LENGTH} characters or fewer")
+    else:
+        return
+    raise RevisionFileError(problem, location=_pos(shown, positions, at), hint=hint)
 
 
 def _pos(shown: str, positions: dict, path: tuple) -> str:
