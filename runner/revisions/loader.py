@@ -69,29 +69,74 @@ def _name(entry: os.DirEntry) -> str:
     return entry.name
 
 
-def _walk(directory: str, found: list[os.DirEntry], scripts: list[str] | None = None) -> None:
-    """`found`: the revision files; `scripts`, when given: the .py files beside them."""
+def _walk(directory: str, found: list[os.DirEntry], scripts: list[str] | None = None,
+          seen: set[tuple[int, int]] | None = None) -> None:
+    """`found`: the revision files; `scripts`, when given: the .py files beside them.
+
+    Only regular files are read (a FIFO named x.yaml would block every command, a socket or a
+    device fail): others, and links that lead nowhere or round in a loop, are skipped with a
+    warning. `seen` (device, inode) keeps a folder linked into itself from being walked forever.
+    """
     try:
         entries = list(os.scandir(directory))
+        here = os.stat(directory)
     except FileNotFoundError:
         raise RevisionFileError(
             f"versions folder {directory} does not exist",
             hint="create it, or fix script_location / version_locations in the config",
         ) from None
+    except NotADirectoryError:
+        raise RevisionFileError(
+            f"versions folder {directory} is not a folder",
+            location=_display_path(directory),
+            hint="script_location / version_locations must name folders of revision files",
+        ) from None
+    except OSError as exc:
+        raise RevisionFileError(
+            f"cannot read versions folder {directory}: {exc.strerror}",
+            location=_display_path(directory),
+            hint="fix its permissions, or script_location / version_locations in the config",
+        ) from None
+    if seen is None:
+        seen = set()
+    seen.add((here.st_dev, here.st_ino))
     entries.sort(key=_name)
     subdirs = []
     for entry in entries:
         name = entry.name
         if name[0] in "._":
             continue
-        if entry.is_dir():
-            subdirs.append(entry.path)
-        elif name.endswith(EXTENSIONS):
+        revision_file = name.endswith(EXTENSIONS)
+        try:
+            if entry.is_dir():
+                target = entry.stat()
+                if (target.st_dev, target.st_ino) in seen:
+                    _skipped(entry.path, "a link to a folder already read (a loop)")
+                else:
+                    subdirs.append(entry.path)
+                continue
+            regular = entry.is_file()
+            if (revision_file or scripts is not None and name.endswith(".py")) and not regular:
+                # is_file() is False for broken links and link loops too: stat says which
+                entry.stat()
+                _skipped(entry.path, "not a regular file")
+                continue
+        except OSError as exc:
+            if revision_file:
+                _skipped(entry.path, f"cannot be read: {exc.strerror}")
+            continue
+        if revision_file:
             found.append(entry)
         elif scripts is not None and name.endswith(".py"):
             scripts.append(entry.path)
     for sub in subdirs:
-        _walk(sub, found, scripts)
+        _walk(sub, found, scripts, seen)
+
+
+def _skipped(path: str, why: str) -> None:
+    import logging
+
+    logging.getLogger("runner").warning("%s: skipped: %s", _display_path(path), why)
 
 
 # an Alembic revision script assigns its id at the top level: `revision = "..."` or
