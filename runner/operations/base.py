@@ -215,11 +215,13 @@ def unknown_operation(name: str, location: str) -> RevisionFileError:
 
 
 def check_type(operation: Operation, type_text: Any, *keys: Any) -> None:
-    """A column type string must parse; the error points into the string."""
-    from runner.schema.types import TypeGrammarError, parse_type
+    """A column type string must parse and its arguments suit the type's constructor and the
+    databases' limits (schema.types.check_arguments); the error points into the string."""
+    from runner.schema.types import TypeGrammarError, check_arguments, parse_type
 
     try:
         parse_type(type_text)
+        check_arguments(type_text)
     except TypeGrammarError as exc:
         location = operation.arg_location(*keys)
         offset = getattr(exc, "offset", None)
