@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import gc
+import hashlib
 import marshal
 import os
 import re
@@ -192,7 +193,7 @@ def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = Fa
     checked when its operations are first asked for (runner.operations.operations),
     so `heads` and `history` do not pay for validating every operation.
 
-    Headers and parsed bodies of unchanged files (same size and mtime) come from
+    Headers and parsed bodies of unchanged files (see FolderCache.get) come from
     the cache kept in each versions folder (`.yamig-cache/`), so commands parse
     only what changed; YAMIG_NO_CACHE=1 turns it off.
 
@@ -243,7 +244,21 @@ def _note(note: RevisionFileError | None, fatal: bool, notes: list | None) -> No
         logging.getLogger("runner").warning("%s", note)
 
 
-_FORMAT = 5  # bump when what the cache holds changes
+_FORMAT = 6  # bump when what the cache holds changes
+
+
+def _fingerprint(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+def file_digest(path: str) -> bytes:
+    """A hash of the file's bytes, for when its stat changed (FolderCache.get): hashing every
+    file on every run would cost a warm `heads` at 10,000 revisions 30% (60 ms of 200)."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.blake2b(handle.read(), digest_size=16).digest()
+    except OSError as exc:
+        raise RevisionFileError(f"cannot read file: {exc.strerror}", location=_display_path(path)) from None
 _FOLDERS: dict[str, FolderCache] = {}
 
 
@@ -258,7 +273,7 @@ def folder_cache(directory: str) -> FolderCache:
 
 class FolderCache:
     """What parsing taught us about one versions folder's files, per file valid while the
-    file's size and mtime (in ns) are unchanged; kept in `<folder>/.yamig-cache/`.
+    file is unchanged (see get()); kept in `<folder>/.yamig-cache/`.
 
     - `headers` (read by every command): each file's graph fields, and whether it has
       passed the JSON Schema, so an unchanged file is not validated again (the cache
@@ -308,14 +323,24 @@ class FolderCache:
 
     # -- headers -------------------------------------------------------------------------------
     def get(self, path: str, stat: os.stat_result, shown: _Shown | None = None) -> Revision | None:
-        """The revision of an unchanged file, its body left to load when needed; else None."""
+        """The revision of an unchanged file, its body left to load when needed; else None.
+
+        Unchanged: the same size, mtime, ctime and inode (no read), else the same bytes
+        (file_digest). Size and mtime alone miss an edit that keeps them (`cp -p`, `rsync -t`,
+        tar); the ctime cannot be set back and changes with every write. The digest keeps a
+        fresh checkout or a copied image using the cache, and costs a read only then.
+        """
         row = self.headers.get(path)
-        if row is None or row[0] != stat.st_mtime_ns or row[1] != stat.st_size:
+        if row is None:
             return None
+        if row[0] != _fingerprint(stat):
+            if row[1] != file_digest(path):
+                return None
+            row = (_fingerprint(stat), *row[1:])
         self.seen[path] = row
         where = (shown or _Shown())(path)
         revision = Revision(row[2], row[3], row[4], row[5], row[6], where,
-                            body_loader=_BodyLoader(self, path, where, row[0], row[1]))
+                            body_loader=_BodyLoader(self, path, where, row[1]))
         if row[7]:
             revision.schema_ok = True
         else:
@@ -324,10 +349,11 @@ class FolderCache:
 
     def put(self, path: str, stat: os.stat_result, rev: Revision) -> None:
         """Remember a freshly parsed file (written by save_headers(), and save() at exit)."""
-        self.seen[path] = (stat.st_mtime_ns, stat.st_size, rev.revision, rev.down_revision,
+        content = file_digest(path)
+        self.seen[path] = (_fingerprint(stat), content, rev.revision, rev.down_revision,
                            rev.branch_labels, rev.depends_on, rev.message, False)
         rev.on_schema_ok = lambda: self._mark_valid(path)
-        self.put_body(path, stat.st_mtime_ns, stat.st_size, rev.data, rev.positions)
+        self.put_body(path, content, rev.data, rev.positions)
 
     def _mark_valid(self, path: str) -> None:
         """Called by checks once the file passed the schema; saved when the process ends."""
@@ -344,21 +370,21 @@ class FolderCache:
         self._write("headers", self.headers)
 
     # -- bodies --------------------------------------------------------------------------------
-    def body(self, path: str, mtime_ns: int, size: int, positions: bool = False) -> Any:
+    def body(self, path: str, content: bytes, positions: bool = False) -> Any:
         """The parsed document of an unchanged file (or its positions), or None."""
         if self._bodies is None:
             self._bodies = self._read("bodies") or {}
         row = self.new_bodies.get(path) or self._bodies.get(path)
         try:
-            if row[0] != mtime_ns or row[1] != size:  # type: ignore[index]
+            if row[0] != content:  # type: ignore[index]
                 return None
             return marshal.loads(row[3 if positions else 2])  # type: ignore[index]
         except (ValueError, EOFError, TypeError, IndexError):  # None, or not what we wrote
             return None
 
-    def put_body(self, path: str, mtime_ns: int, size: int, data: Any, positions: dict) -> None:
+    def put_body(self, path: str, content: bytes, data: Any, positions: dict) -> None:
         try:  # marshalled now: later changes to `data` must not be cached
-            row = (mtime_ns, size, marshal.dumps(data), marshal.dumps(positions))
+            row = (content, 0, marshal.dumps(data), marshal.dumps(positions))
         except ValueError:
             return
         self.new_bodies[path] = row
@@ -453,17 +479,17 @@ class _BodyLoader:
     compute their locations as they go): from the cache too, or by parsing.
     """
 
-    __slots__ = ("cache", "path", "shown", "mtime_ns", "size")
+    __slots__ = ("cache", "path", "shown", "content")
 
-    def __init__(self, cache: FolderCache, path: str, shown: str, mtime_ns: int, size: int):
-        self.cache, self.path, self.shown, self.mtime_ns, self.size = cache, path, shown, mtime_ns, size
+    def __init__(self, cache: FolderCache, path: str, shown: str, content: bytes):
+        self.cache, self.path, self.shown, self.content = cache, path, shown, content
 
     def __call__(self, positions: bool = False) -> tuple[Any, dict | None]:
-        cached = self.cache.body(self.path, self.mtime_ns, self.size, positions)
+        cached = self.cache.body(self.path, self.content, positions)
         if cached is not None:
             return (None, cached) if positions else (cached, None)
         data, where = parse_document(_read(Path(self.path)), self.shown)
-        self.cache.put_body(self.path, self.mtime_ns, self.size, data, where)
+        self.cache.put_body(self.path, self.content, data, where)
         return data, where
 
 
