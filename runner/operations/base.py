@@ -209,7 +209,7 @@ def _from_item(item: Any, extras: tuple[str, ...], revision: Revision | None, pa
 def unknown_operation(name: str, location: str) -> RevisionFileError:
     import difflib
 
-    close = difflib.get_close_matches(name, REGISTRY, n=1)
+    close = difflib.get_close_matches(str(name), REGISTRY, n=1)  # a key may be null or a number
     hint = f"did you mean `{close[0]}`?" if close else "known operations: " + ", ".join(sorted(REGISTRY))
     return RevisionFileError(f"unknown operation `{name}`", location=location, hint=hint)
 
