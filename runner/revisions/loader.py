@@ -623,7 +623,7 @@ def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple,
         if node is None:
             raise RevisionFileError(
                 "the file is empty",
-                location=f"{shown}:1:1",
+                location=shown,
                 hint="a revision needs at least `revision:` and `down_revision:`",
             )
         document = _Document(loader, shown)

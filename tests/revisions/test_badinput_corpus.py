@@ -31,8 +31,9 @@ SAMPLE = Path(__file__).resolve().parents[2] / "sample_migrations"
 SEED = 14
 SECONDS = 5  # each case, each command
 LOCATED = re.compile(r"[\w./-]+\.(?:yaml|yml|ini):\d+")
-# about the command line, not a file: a mutation that splits the history leaves `head` two heads
-AMBIGUOUS = re.compile(r"'head' is ambiguous: there are \d+ heads")
+# errors that rightly name no line: about the command line (a mutation that splits the history
+# leaves `head` two heads), or a file with nothing in it
+AMBIGUOUS = re.compile(r"'head' is ambiguous: there are \d+ heads|\.yaml: the file is empty")
 
 Mutation = Callable[[Path], None]  # makes one project bad, in place
 
