@@ -21,6 +21,8 @@ from runner.masking import mask, remember
 # ${VAR}, ${VAR:-default}, ${x:key}, ${x:key:-default}; `${x:-d}` is the variable x with a default
 _ENV = re.compile(r"\$\{(x:)?([A-Za-z_][\w.-]*)(?::-([^}]*))?\}")
 _TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+_SEPARATORS = {"space": " ", "comma": ",", "colon": ":", "semicolon": ";"}
 DEFAULT_LOCK_TIMEOUT = 300.0  # seconds a run waits for another's lock on the database
 
 
@@ -54,19 +56,38 @@ class Config:
         self.attributes: dict[str, Any] = attributes if attributes is not None else {}
         here = Path(self.config_file_name).resolve().parent if self.config_file_name else Path.cwd()
         self.here = here
-        self.parser = ConfigParser(defaults={"here": str(here), **self.config_args})
+        # a `%` in the folder's path is the path's, not an interpolation
+        self.parser = ConfigParser(defaults={"here": str(here).replace("%", "%%"), **self.config_args})
         if self.config_file_name is not None:
             path = Path(self.config_file_name)
             pyproject = path if path.suffix == ".toml" else path.parent / "pyproject.toml"
             if path.is_file() and path.suffix != ".toml":
-                try:
-                    self.parser.read(path, encoding="utf-8")
-                except configparser.Error as exc:
-                    raise self._syntax_error(exc) from None
+                self._read_ini(path)
             elif pyproject.is_file():
                 self._read_pyproject(pyproject)
         self.config_ini_section = ini_section or self._default_section()
         self.section_given = ini_section is not None
+
+    def _read_ini(self, path: Path) -> None:
+        """The ini as UTF-8, a leading byte-order mark (Windows editors write one) dropped;
+        a file that is not UTF-8 is a positioned error, not a decoding traceback."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the config file: {exc.strerror}",
+                              location=str(path)) from None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            raise ConfigError(f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded",
+                              location=f"{self.config_file_name}:{line}:{column}",
+                              hint="save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)") from None
+        try:
+            self.parser.read_string(text, source=str(path))
+        except configparser.Error as exc:
+            raise self._syntax_error(exc) from None
 
     def _read_pyproject(self, path: Path) -> None:
         """`[tool.yamig]` of a pyproject.toml, when there is no yamig.ini (the pyproject template)."""
@@ -148,15 +169,15 @@ class Config:
     def _line(self, lineno: int) -> str:
         """A line of the file for a message, any URL's password in it masked."""
         try:
-            lines = Path(self.config_file_name).read_text(encoding="utf-8").splitlines()
-            return mask(lines[lineno - 1].strip())
+            text = Path(self.config_file_name).read_text(encoding="utf-8-sig")
+            return mask(text.splitlines()[lineno - 1].strip())
         except (OSError, IndexError, UnicodeDecodeError, TypeError):
             return ""
 
     def _line_of(self, section: str, option: str) -> int | None:
         """The line that sets `option` in `[section]`: configparser does not keep it."""
         try:
-            lines = Path(self.config_file_name).read_text(encoding="utf-8").splitlines()
+            lines = Path(self.config_file_name).read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError, TypeError):
             return None
         current = None
@@ -208,8 +229,32 @@ class Config:
         stream.write(line + "\n")
 
     def get_bool(self, name: str, default: bool) -> bool:
+        """A yes/no option; anything but true/false, yes/no, on/off, 1/0 is a positioned error
+        (a `maybe` read as false would quietly change how the run is transacted)."""
         value = self.get_main_option(name)
-        return default if value is None else value.strip().lower() in _TRUE
+        if value is None or not value.strip():
+            return default
+        word = value.strip().lower()
+        if word not in _TRUE and word not in _FALSE:
+            raise ConfigError(f"{name} is {value.strip()!r}, not a boolean",
+                              location=self.location_of(self.config_ini_section, name),
+                              hint=f"write {name} = true or {name} = false")
+        return word in _TRUE
+
+    def get_choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        """An option that is one of `choices`; else a positioned error naming them."""
+        value = (self.get_main_option(name) or "").strip()
+        if not value:
+            return default
+        if value not in choices:
+            import difflib
+
+            close = difflib.get_close_matches(value, choices, n=1)
+            raise ConfigError(f"{name} is {value!r}, not one of {', '.join(choices)}",
+                              location=self.location_of(self.config_ini_section, name),
+                              hint=f"did you mean {close[0]}?" if close
+                              else f"write one of {', '.join(choices)}")
+        return value
 
     def get_x_argument(self, as_dictionary: bool = False) -> list[str] | dict[str, str]:
         """The command line's `-x` arguments, as Alembic's `context.get_x_argument()` gives them:
@@ -289,16 +334,24 @@ class Config:
     def version_locations(self) -> list[Path]:
         value = self.get_main_option("version_locations")
         if value:
-            separator = self.get_main_option("version_path_separator")
+            separator = self._path_separator()
             if separator in ("os", "newline"):
                 parts = value.split(os.pathsep if separator == "os" else "\n")
             elif separator:
-                parts = value.split({"space": " ", "comma": ",", "colon": ":",
-                                     "semicolon": ";"}.get(separator, separator))
+                parts = value.split(_SEPARATORS.get(separator, separator))
             else:
                 parts = re.split(r"[,\s]+", value)
             return [self.resolve_path(p.strip()) for p in parts if p.strip()]
         return [self.script_location / "versions"]
+
+    def _path_separator(self) -> str | None:
+        """version_path_separator: a name (os, newline, space, comma, colon, semicolon) or one
+        punctuation character; a misspelt name would otherwise split on its own letters."""
+        value = self.get_main_option("version_path_separator")
+        if not value or value in ("os", "newline", *_SEPARATORS) or \
+                (len(value) == 1 and not value.isalnum()):
+            return value
+        return self.get_choice("version_path_separator", ("os", "newline", *_SEPARATORS), "os")
 
     @property
     def url(self) -> str:

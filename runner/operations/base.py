@@ -214,17 +214,19 @@ def _from_item(item: Any, extras: tuple[str, ...], revision: Revision | None, pa
 def unknown_operation(name: str, location: str) -> RevisionFileError:
     import difflib
 
-    close = difflib.get_close_matches(name, REGISTRY, n=1)
+    close = difflib.get_close_matches(str(name), REGISTRY, n=1)  # a key may be null or a number
     hint = f"did you mean `{close[0]}`?" if close else "known operations: " + ", ".join(sorted(REGISTRY))
     return RevisionFileError(f"unknown operation `{name}`", location=location, hint=hint)
 
 
 def check_type(operation: Operation, type_text: Any, *keys: Any) -> None:
-    """A column type string must parse; the error points into the string."""
-    from runner.schema.types import TypeGrammarError, parse_type
+    """A column type string must parse and its arguments suit the type's constructor and the
+    databases' limits (schema.types.check_arguments); the error points into the string."""
+    from runner.schema.types import TypeGrammarError, check_arguments, parse_type
 
     try:
         parse_type(type_text)
+        check_arguments(type_text)
     except TypeGrammarError as exc:
         location = operation.arg_location(*keys)
         offset = getattr(exc, "offset", None)

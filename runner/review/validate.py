@@ -70,7 +70,8 @@ def validate(config, paths: list[str] | None = None, output_format: str = "text"
 
 def _findings(config, named: list[Path] | None) -> list[Finding]:
     disabled = disabled_rules(config)
-    collector = Collector(disabled, config.get_main_option("validate.multiple_heads") or "error")
+    collector = Collector(disabled, config.get_choice("validate.multiple_heads",
+                                                      ("error", "warning", "off"), "error"))
     for rule in sorted(disabled - set(RULES)):
         collector.add("unknown-rule", _option_location(config, rule),
                       f"unknown rule `{rule}` in validate.disable", fix=_rule_hint(rule))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import gc
+import hashlib
 import marshal
 import os
 import re
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RevisionFileError
-from runner.revisions.revision import KEY, Revision
+from runner.revisions.revision import ID_PATTERN, KEY, RESERVED_IDS, VERSION_ID_LENGTH, Revision
 
 yaml: Any = None     # PyYAML, imported by _import_yaml() on the first parse
 _Loader: Any = None  # its C SafeLoader where present
@@ -69,29 +70,74 @@ def _name(entry: os.DirEntry) -> str:
     return entry.name
 
 
-def _walk(directory: str, found: list[os.DirEntry], scripts: list[str] | None = None) -> None:
-    """`found`: the revision files; `scripts`, when given: the .py files beside them."""
+def _walk(directory: str, found: list[os.DirEntry], scripts: list[str] | None = None,
+          seen: set[tuple[int, int]] | None = None) -> None:
+    """`found`: the revision files; `scripts`, when given: the .py files beside them.
+
+    Only regular files are read (a FIFO named x.yaml would block every command, a socket or a
+    device fail): others, and links that lead nowhere or round in a loop, are skipped with a
+    warning. `seen` (device, inode) keeps a folder linked into itself from being walked forever.
+    """
     try:
         entries = list(os.scandir(directory))
+        here = os.stat(directory)
     except FileNotFoundError:
         raise RevisionFileError(
             f"versions folder {directory} does not exist",
             hint="create it, or fix script_location / version_locations in the config",
         ) from None
+    except NotADirectoryError:
+        raise RevisionFileError(
+            f"versions folder {directory} is not a folder",
+            location=_display_path(directory),
+            hint="script_location / version_locations must name folders of revision files",
+        ) from None
+    except OSError as exc:
+        raise RevisionFileError(
+            f"cannot read versions folder {directory}: {exc.strerror}",
+            location=_display_path(directory),
+            hint="fix its permissions, or script_location / version_locations in the config",
+        ) from None
+    if seen is None:
+        seen = set()
+    seen.add((here.st_dev, here.st_ino))
     entries.sort(key=_name)
     subdirs = []
     for entry in entries:
         name = entry.name
         if name[0] in "._":
             continue
-        if entry.is_dir():
-            subdirs.append(entry.path)
-        elif name.endswith(EXTENSIONS):
+        revision_file = name.endswith(EXTENSIONS)
+        try:
+            if entry.is_dir():
+                target = entry.stat()
+                if (target.st_dev, target.st_ino) in seen:
+                    _skipped(entry.path, "a link to a folder already read (a loop)")
+                else:
+                    subdirs.append(entry.path)
+                continue
+            regular = entry.is_file()
+            if (revision_file or scripts is not None and name.endswith(".py")) and not regular:
+                # is_file() is False for broken links and link loops too: stat says which
+                entry.stat()
+                _skipped(entry.path, "not a regular file")
+                continue
+        except OSError as exc:
+            if revision_file:
+                _skipped(entry.path, f"cannot be read: {exc.strerror}")
+            continue
+        if revision_file:
             found.append(entry)
         elif scripts is not None and name.endswith(".py"):
             scripts.append(entry.path)
     for sub in subdirs:
-        _walk(sub, found, scripts)
+        _walk(sub, found, scripts, seen)
+
+
+def _skipped(path: str, why: str) -> None:
+    import logging
+
+    logging.getLogger("runner").warning("%s: skipped: %s", _display_path(path), why)
 
 
 # an Alembic revision script assigns its id at the top level: `revision = "..."` or
@@ -147,7 +193,7 @@ def load_revisions(directories: Iterable[str | os.PathLike], *, check: bool = Fa
     checked when its operations are first asked for (runner.operations.operations),
     so `heads` and `history` do not pay for validating every operation.
 
-    Headers and parsed bodies of unchanged files (same size and mtime) come from
+    Headers and parsed bodies of unchanged files (see FolderCache.get) come from
     the cache kept in each versions folder (`.yamig-cache/`), so commands parse
     only what changed; YAMIG_NO_CACHE=1 turns it off.
 
@@ -198,7 +244,21 @@ def _note(note: RevisionFileError | None, fatal: bool, notes: list | None) -> No
         logging.getLogger("runner").warning("%s", note)
 
 
-_FORMAT = 5  # bump when what the cache holds changes
+_FORMAT = 6  # bump when what the cache holds changes
+
+
+def _fingerprint(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+def file_digest(path: str) -> bytes:
+    """A hash of the file's bytes, for when its stat changed (FolderCache.get): hashing every
+    file on every run would make a warm `heads` at 10,000 revisions 30% slower."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.blake2b(handle.read(), digest_size=16).digest()
+    except OSError as exc:
+        raise RevisionFileError(f"cannot read file: {exc.strerror}", location=_display_path(path)) from None
 _FOLDERS: dict[str, FolderCache] = {}
 
 
@@ -213,7 +273,7 @@ def folder_cache(directory: str) -> FolderCache:
 
 class FolderCache:
     """What parsing taught us about one versions folder's files, per file valid while the
-    file's size and mtime (in ns) are unchanged; kept in `<folder>/.yamig-cache/`.
+    file is unchanged (see get()); kept in `<folder>/.yamig-cache/`.
 
     - `headers` (read by every command): each file's graph fields, and whether it has
       passed the JSON Schema, so an unchanged file is not validated again (the cache
@@ -263,14 +323,25 @@ class FolderCache:
 
     # -- headers -------------------------------------------------------------------------------
     def get(self, path: str, stat: os.stat_result, shown: _Shown | None = None) -> Revision | None:
-        """The revision of an unchanged file, its body left to load when needed; else None."""
+        """The revision of an unchanged file, its body left to load when needed; else None.
+
+        Unchanged: the same size, mtime, ctime and inode (no read), else the same bytes
+        (file_digest). Size and mtime alone miss an edit that keeps them (`cp -p`, `rsync -t`,
+        tar); the ctime cannot be set back and changes with every write. The digest keeps a
+        file written again with the same bytes (a checkout, an image layer) out of a re-parse,
+        and costs a read only then.
+        """
         row = self.headers.get(path)
-        if row is None or row[0] != stat.st_mtime_ns or row[1] != stat.st_size:
+        if row is None:
             return None
+        if row[0] != _fingerprint(stat):
+            if row[1] != file_digest(path):
+                return None
+            row = (_fingerprint(stat), *row[1:])
         self.seen[path] = row
         where = (shown or _Shown())(path)
         revision = Revision(row[2], row[3], row[4], row[5], row[6], where,
-                            body_loader=_BodyLoader(self, path, where, row[0], row[1]))
+                            body_loader=_BodyLoader(self, path, where, row[1]))
         if row[7]:
             revision.schema_ok = True
         else:
@@ -279,10 +350,11 @@ class FolderCache:
 
     def put(self, path: str, stat: os.stat_result, rev: Revision) -> None:
         """Remember a freshly parsed file (written by save_headers(), and save() at exit)."""
-        self.seen[path] = (stat.st_mtime_ns, stat.st_size, rev.revision, rev.down_revision,
+        content = file_digest(path)
+        self.seen[path] = (_fingerprint(stat), content, rev.revision, rev.down_revision,
                            rev.branch_labels, rev.depends_on, rev.message, False)
         rev.on_schema_ok = lambda: self._mark_valid(path)
-        self.put_body(path, stat.st_mtime_ns, stat.st_size, rev.data, rev.positions)
+        self.put_body(path, content, rev.data, rev.positions)
 
     def _mark_valid(self, path: str) -> None:
         """Called by checks once the file passed the schema; saved when the process ends."""
@@ -299,21 +371,21 @@ class FolderCache:
         self._write("headers", self.headers)
 
     # -- bodies --------------------------------------------------------------------------------
-    def body(self, path: str, mtime_ns: int, size: int, positions: bool = False) -> Any:
+    def body(self, path: str, content: bytes, positions: bool = False) -> Any:
         """The parsed document of an unchanged file (or its positions), or None."""
         if self._bodies is None:
             self._bodies = self._read("bodies") or {}
         row = self.new_bodies.get(path) or self._bodies.get(path)
         try:
-            if row[0] != mtime_ns or row[1] != size:  # type: ignore[index]
+            if row[0] != content:  # type: ignore[index]
                 return None
             return marshal.loads(row[3 if positions else 2])  # type: ignore[index]
         except (ValueError, EOFError, TypeError, IndexError):  # None, or not what we wrote
             return None
 
-    def put_body(self, path: str, mtime_ns: int, size: int, data: Any, positions: dict) -> None:
+    def put_body(self, path: str, content: bytes, data: Any, positions: dict) -> None:
         try:  # marshalled now: later changes to `data` must not be cached
-            row = (mtime_ns, size, marshal.dumps(data), marshal.dumps(positions))
+            row = (content, 0, marshal.dumps(data), marshal.dumps(positions))
         except ValueError:
             return
         self.new_bodies[path] = row
@@ -408,17 +480,17 @@ class _BodyLoader:
     compute their locations as they go): from the cache too, or by parsing.
     """
 
-    __slots__ = ("cache", "path", "shown", "mtime_ns", "size")
+    __slots__ = ("cache", "path", "shown", "content")
 
-    def __init__(self, cache: FolderCache, path: str, shown: str, mtime_ns: int, size: int):
-        self.cache, self.path, self.shown, self.mtime_ns, self.size = cache, path, shown, mtime_ns, size
+    def __init__(self, cache: FolderCache, path: str, shown: str, content: bytes):
+        self.cache, self.path, self.shown, self.content = cache, path, shown, content
 
     def __call__(self, positions: bool = False) -> tuple[Any, dict | None]:
-        cached = self.cache.body(self.path, self.mtime_ns, self.size, positions)
+        cached = self.cache.body(self.path, self.content, positions)
         if cached is not None:
             return (None, cached) if positions else (cached, None)
         data, where = parse_document(_read(Path(self.path)), self.shown)
-        self.cache.put_body(self.path, self.mtime_ns, self.size, data, where)
+        self.cache.put_body(self.path, self.content, data, where)
         return data, where
 
 
@@ -460,12 +532,71 @@ def _tab_indented(text: str, line: int, column: int) -> bool:
     return "\t" in indent[:column + 1]
 
 
+MAX_DEPTH = 100
+"""How deeply a revision file may nest (the deepest real one nests about 8): deeper is refused
+before composing, since PyYAML's C composer recurses on the C stack and crashes past ~30,000."""
+
+MAX_ALIASED = 10_000
+"""How many values YAML aliases (and `<<` merges) may add by repeating nodes: enough for any
+merge of shared column definitions, far too few for an alias bomb (9 aliases of 9 aliases ...,
+a few hundred bytes expanding to gigabytes)."""
+
+
+def _too_deep(text: str, shown: str) -> RevisionFileError | None:
+    """Whether the document nests deeper than MAX_DEPTH, read from libyaml's event stream (an
+    iterative parser). Each level opens with a new line, `[`, `{`, `- ` or `? `: a text with
+    fewer of those cannot nest deeper, so ordinary files are not parsed twice."""
+    bound = (text.count("\n") + text.count("[") + text.count("{") + text.count("-")
+             + text.count("?"))
+    if bound <= MAX_DEPTH:
+        return None
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return RevisionFileError(
+                    f"the document nests more than {MAX_DEPTH} levels deep",
+                    location=_where(shown, event),
+                    hint="a revision file is a few levels of mappings and lists: flatten it")
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+    return None
+
+
+class _Document:
+    """One parse: where each value came from, and what aliases have cost so far."""
+
+    __slots__ = ("loader", "shown", "positions", "built", "open", "aliased")
+
+    def __init__(self, loader, shown: str):
+        self.loader, self.shown = loader, shown
+        self.positions: dict[tuple, tuple[int, int]] = {}
+        self.built: set[int] = set()   # nodes built once: built again, they are an alias's copy
+        self.open: set[int] = set()    # collections being built: met again, an alias loops
+        self.aliased = 0
+
+    def repeat(self, node) -> None:
+        """Count a value an alias repeats; refuse a loop or an expansion past MAX_ALIASED."""
+        self.aliased += 1
+        if self.aliased > MAX_ALIASED:
+            raise RevisionFileError(
+                f"YAML aliases (`*name`) expand to more than {MAX_ALIASED:,} values",
+                location=_where(self.shown, node),
+                hint="write the values out, or alias only small mappings (`<<: *defaults`)")
+
+
 def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple, tuple[int, int]]]:
-    """YAML text to (plain value, positions); one document, no duplicate keys, safe tags only."""
+    """YAML text to (plain value, positions); one document, no duplicate keys, safe tags only,
+    nested at most MAX_DEPTH deep, aliases repeating at most MAX_ALIASED values."""
     if yaml is None:
         _import_yaml()
-    loader = _Loader(text)
+    loader = None
     try:
+        too_deep = _too_deep(text, shown)
+        if too_deep is not None:
+            raise too_deep
+        loader = _Loader(text)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -484,6 +615,10 @@ def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple,
                                 hint="remove it; a revision file is plain UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise RevisionFileError(f"invalid YAML: {exc}", location=shown) from None
+    except RevisionFileError:
+        if loader is not None:
+            loader.dispose()
+        raise
     try:
         if node is None:
             raise RevisionFileError(
@@ -491,18 +626,22 @@ def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple,
                 location=shown,
                 hint="a revision needs at least `revision:` and `down_revision:`",
             )
-        positions: dict[tuple, tuple[int, int]] = {}
-        value = _build(node, (), positions, loader, shown)
-        return value, positions
+        document = _Document(loader, shown)
+        value = _build(node, (), document)
+        return value, document.positions
     finally:
         loader.dispose()
 
 
-def _build(node, path: tuple, positions: dict, loader, shown: str) -> Any:
+def _build(node, path: tuple, doc: _Document) -> Any:
     # a quoted scalar's position is that of its text, so offsets into the text line up
     quoted = 1 if getattr(node, "style", None) in ('"', "'") else 0
-    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1 + quoted)
+    doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1 + quoted)
+    shown, loader = doc.shown, doc.loader
+    if id(node) in doc.built:
+        doc.repeat(node)
     if isinstance(node, yaml.ScalarNode):
+        doc.built.add(id(node))
         if node.tag == _STR:
             return node.value
         if node.tag not in _SCALAR_TAGS:
@@ -513,33 +652,48 @@ def _build(node, path: tuple, positions: dict, loader, shown: str) -> Any:
         if isinstance(value, (datetime.date, datetime.datetime)):
             return node.value  # keep timestamps as written: they are informational
         return value
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != "tag:yaml.org,2002:seq":
+    if id(node) in doc.open:
+        raise RevisionFileError("a YAML alias refers to a value that contains it",
+                                location=_where(shown, node),
+                                hint="a revision file is a tree: remove the alias")
+    if len(path) > MAX_DEPTH:  # through aliases: each file's own nesting was measured before
+        raise RevisionFileError(f"the document nests more than {MAX_DEPTH} levels deep",
+                                location=_where(shown, node), hint="flatten it")
+    doc.open.add(id(node))
+    doc.built.add(id(node))
+    try:
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                raise _tag_error(node, shown)
+            return [_build(item, path + (i,), doc) for i, item in enumerate(node.value)]
+        if node.tag != "tag:yaml.org,2002:map":
             raise _tag_error(node, shown)
-        return [_build(item, path + (i,), positions, loader, shown) for i, item in enumerate(node.value)]
-    if node.tag != "tag:yaml.org,2002:map":
-        raise _tag_error(node, shown)
-    result: dict[Any, Any] = {}
-    for key_node, value_node in _merged_pairs(node, shown):
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise RevisionFileError(
-                "mapping keys must be plain names",
-                location=_where(shown, key_node),
-            )
-        key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node)
-        if key in result:
-            first = positions[path + (key, KEY)]
-            raise RevisionFileError(
-                f"duplicate key {key!r} (first given at line {first[0]})",
-                location=_where(shown, key_node),
-                hint="remove one of the two; YAML would silently keep only the last",
-            )
-        positions[path + (key, KEY)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-        result[key] = _build(value_node, path + (key,), positions, loader, shown)
-    return result
+        result: dict[Any, Any] = {}
+        positions = doc.positions
+        for key_node, value_node in _merged_pairs(node, doc):
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise RevisionFileError(
+                    "mapping keys must be plain names",
+                    location=_where(shown, key_node),
+                )
+            if key_node.tag not in _SCALAR_TAGS:
+                raise _tag_error(key_node, shown)
+            key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node)
+            if key in result:
+                first = positions[path + (key, KEY)]
+                raise RevisionFileError(
+                    f"duplicate key {key!r} (first given at line {first[0]})",
+                    location=_where(shown, key_node),
+                    hint="remove one of the two; YAML would silently keep only the last",
+                )
+            positions[path + (key, KEY)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = _build(value_node, path + (key,), doc)
+        return result
+    finally:
+        doc.open.discard(id(node))
 
 
-def _merged_pairs(node, shown: str):
+def _merged_pairs(node, doc: _Document, merging: frozenset = frozenset()):
     """A mapping's key/value node pairs with YAML `<<` merge keys expanded (explicit keys win)."""
     pairs = []
     merged = []
@@ -548,8 +702,15 @@ def _merged_pairs(node, shown: str):
             sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             for source in sources:
                 if not isinstance(source, yaml.MappingNode):
-                    raise RevisionFileError("`<<` must merge a mapping", location=_where(shown, source))
-                merged.extend(_merged_pairs(source, shown))
+                    raise RevisionFileError("`<<` must merge a mapping", location=_where(doc.shown, source))
+                if id(source) in merging or id(source) in doc.open or source is node:
+                    raise RevisionFileError("a `<<` merge refers to a mapping that contains it",
+                                            location=_where(doc.shown, source),
+                                            hint="a revision file is a tree: remove the merge")
+                more = _merged_pairs(source, doc, merging | {id(node)})
+                for _ in more:
+                    doc.repeat(source)
+                merged.extend(more)
         else:
             pairs.append((key_node, value_node))
     if merged:
@@ -559,6 +720,7 @@ def _merged_pairs(node, shown: str):
 
 
 def _where(shown: str, node) -> str:
+    """`file:line:column` of a node or event."""
     return f"{shown}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
 
 
@@ -594,6 +756,7 @@ def _revision_from(data: Any, positions: dict, shown: str) -> Revision:
             location=_pos(shown, positions, ()),
             hint="write `down_revision: null` for a first revision, or the id of its parent",
         ))
+    _check_id(rev_id, ("revision",), positions, shown)
     message = data.get("message")
     return Revision(
         revision=rev_id,
@@ -634,7 +797,31 @@ def _ids(data: dict, key: str, positions: dict, shown: str) -> tuple[str, ...]:
                 location=_pos(shown, positions, at),
                 hint=f"quote it: '{item}'",
             )
+        if key == "down_revision":
+            _check_id(item, (key, i) if isinstance(value, list) else (key,), positions, shown)
     return tuple(items)
+
+
+def _check_id(rev_id: str, at: tuple, positions: dict, shown: str) -> None:
+    """An id the graph and the version table can hold: refused here, at load, because every
+    command reads it as a revision identifier (`-1` is a step down, `head` a symbol) or writes
+    it into the version table, long before validate would look."""
+    what = "revision id" if at == ("revision",) else "parent id"
+    if rev_id in RESERVED_IDS:
+        problem, hint = (f"`{rev_id}` cannot be a {what}: it is a reserved word",
+                         f"{', '.join(sorted(RESERVED_IDS))} name places in the history; "
+                         "pick another id (e.g. `yamig revision` makes one)")
+    elif not ID_PATTERN.fullmatch(rev_id):
+        problem, hint = (f"{what} {rev_id!r} may hold only letters, digits and underscores",
+                         "`-`, `+`, `@` and `:` would read as steps, branches and ranges; "
+                         "e.g. `3c2f6a1d9b7e`")
+    elif len(rev_id) > VERSION_ID_LENGTH:
+        problem, hint = (f"{what} {rev_id[:40]}... is {len(rev_id)} characters long; the version "
+                         f"table holds at most {VERSION_ID_LENGTH}",
+                         f"shorten it to {VERSION_ID_LENGTH} characters or fewer")
+    else:
+        return
+    raise RevisionFileError(problem, location=_pos(shown, positions, at), hint=hint)
 
 
 def _pos(shown: str, positions: dict, path: tuple) -> str:

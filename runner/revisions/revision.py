@@ -14,11 +14,24 @@ KEY = "\0key"
 written, `path` where its value is; errors about the key itself point at the former."""
 
 
+VERSION_ID_LENGTH = 32
+"""The width of the version table's `version_num` (Alembic's VARCHAR(32)): a longer id would
+pass every check and fail when the version row is written."""
+
+RESERVED_IDS = frozenset({"base", "head", "heads", "current"})
+"""Words the revision grammar gives a meaning (`downgrade base`), so never a revision's id."""
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9_]+")
+"""What a revision id is made of (the JSON Schema's pattern): anything else (`-1`, `a+2`,
+`x@head`) would be read as a relative step or a branch reference."""
+
+
 class Revision:
     """A revision as the graph and the interpreter see it.
 
     `down_revision`, `branch_labels` and `depends_on` are always tuples, whatever
-    the file wrote (null, a string, or a list). `positions` maps a path into the
+    the file wrote (null, a string, or a list), without repeats (as Alembic's dedupe_tuple:
+    `down_revision: [a1, a1]` is one parent, not a loop of the graph walks). `positions` maps a path into the
     document, e.g. ("upgrade", 0, "create_table", "table_name"), to its 1-based
     (line, column), so any later error can point into the file.
 
@@ -39,9 +52,9 @@ class Revision:
                  positions: dict[tuple, tuple[int, int]] | None = None,
                  body_loader: Callable[[bool], tuple[dict, dict | None]] | None = None):
         self.revision = revision
-        self.down_revision = tuple(down_revision)
-        self.branch_labels = tuple(branch_labels)
-        self.depends_on = tuple(depends_on)
+        self.down_revision = tuple(dict.fromkeys(down_revision))
+        self.branch_labels = tuple(dict.fromkeys(branch_labels))
+        self.depends_on = tuple(dict.fromkeys(depends_on))
         self.message = message
         self.path = path
         self.order = order

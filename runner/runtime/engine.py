@@ -113,9 +113,33 @@ def connect(config) -> Iterator[sa.Connection]:
                 hint="check sqlalchemy.url (or --url) and that the database server is running",
             ) from None
         with connection:
+            require_version_schema(connection, config)
             yield connection
     finally:
         engine.dispose()
+
+
+def require_version_schema(connection: sa.Connection, config) -> None:
+    """version_table_schema must name a schema the database has (on SQLite: an attached
+    database, `main` or `temp`), said at the config line rather than as a driver error from
+    the first statement that reads the version table."""
+    schema = config.version_table_schema
+    if not schema:
+        return
+    try:
+        names = sa.inspect(connection).get_schema_names()
+    except (exc.DBAPIError, NotImplementedError):  # cannot list them: the statements will say
+        return
+    finally:
+        if connection.in_transaction() and config.attributes.get("connection") is None:
+            connection.rollback()
+    if schema not in names:
+        raise ConfigError(
+            f"version_table_schema is {schema!r}, a schema this database does not have "
+            f"(it has: {', '.join(names) or 'none'})",
+            location=config.location_of(config.config_ini_section, "version_table_schema"),
+            hint="create the schema first, or name one it has; leave the option out for the "
+                 "default schema")
 
 
 def _first_line(error: Any) -> str:

@@ -40,11 +40,11 @@ def migrate(connection: sa.Connection, config, plan, ops_for, history=None) -> l
         current = version_table.heads(connection)
         if not caller_transaction and connection.in_transaction():
             connection.commit()
-        if history is not None:
-            history.prepare(connection, current, caller_transaction)
         steps = plan(current)
         own = per_migration and not caller_transaction
         prepared = [(step, _parts(connection, step, ops_for(step), own)) for step in steps]
+        if history is not None:  # after planning and preparing: a refused run changes nothing
+            history.prepare(connection, current, caller_transaction)
         # In one transaction whose DDL rolls back too, only the net change of the version rows
         # is written. Where DDL commits by itself (MySQL), each revision's row still matters.
         net = not per_migration and bool(steps) and transactional_ddl(connection)

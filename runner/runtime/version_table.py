@@ -6,6 +6,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from runner.revisions.revision import VERSION_ID_LENGTH
+
 
 class VersionTable:
     """Alembic's version table, so a database that Alembic manages reads as it is."""
@@ -13,7 +15,7 @@ class VersionTable:
     def __init__(self, name: str = "alembic_version", schema: str | None = None):
         self.table = sa.Table(
             name, sa.MetaData(),
-            sa.Column("version_num", sa.String(32), nullable=False),
+            sa.Column("version_num", sa.String(VERSION_ID_LENGTH), nullable=False),
             sa.PrimaryKeyConstraint("version_num", name=f"{name}_pkc"),
             schema=schema,
         )

@@ -24,7 +24,7 @@ from typing import Any, Union
 from runner.errors import RevisionFileError
 
 __all__ = ["DIALECTS", "DIALECT_TYPES", "ENUM_TYPES", "GENERIC_TYPES", "OPTION_PREFIXES", "TypeGrammarError",
-           "TypeSpec", "parse_type"]
+           "TypeSpec", "check_arguments", "parse_type"]
 
 # -- the names a type may have -------------------------------------------------------------------
 # Generated once from SQLAlchemy 2.1 (the TypeEngine subclasses that `sqlalchemy.types` and each
@@ -336,13 +336,19 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
     return tokens
 
 
+MAX_NESTING = 8
+"""How deeply types may nest (ARRAY(ARRAY(...))): PostgreSQL arrays are one type whatever
+their dimensions, and a parser without a bound recurses until Python gives up."""
+
+
 class _Parser:
-    __slots__ = ("text", "tokens", "i")
+    __slots__ = ("text", "tokens", "i", "depth")
 
     def __init__(self, text: str):
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0
 
     def error(self, message: str, offset: int, hint: str | None = None) -> TypeGrammarError:
         return TypeGrammarError(message, offset=offset, text=self.text, hint=hint)
@@ -371,6 +377,17 @@ class _Parser:
         kind, name, start = self.peek()
         if kind != "name":
             raise self.unexpected("a type name")
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.error(f"types nest more than {MAX_NESTING} deep at offset {start} of "
+                             f"'{self.text[:60]}...'", start,
+                             hint="ARRAY(Integer, dimensions=2) is a two-dimensional array")
+        try:
+            return self.type_body(kind, name, start)
+        finally:
+            self.depth -= 1
+
+    def type_body(self, kind: str, name: str, start: int) -> TypeSpec:
         self.i += 1
         dialect = None
         name_pos = start
@@ -501,3 +518,101 @@ def parse_type(text: Any) -> TypeSpec:
         raise TypeGrammarError(f"a column type must be a string, not {kind} ({text!r})",
                                hint=_EXAMPLES)
     return _parse(text)
+
+
+# -- what the constructors accept ------------------------------------------------------------------
+
+# (low, high) of integer arguments by parameter name; precision depends on the type (below)
+_RANGES: dict[str, tuple[int, int | None]] = {
+    "length": (1, None), "scale": (0, 1000), "dimensions": (1, None), "display_width": (1, 255),
+    "second_precision": (0, 6), "day_precision": (0, 9), "fsp": (0, 6),
+}
+
+
+def check_arguments(text: str) -> None:
+    """What parse_type cannot see: the arguments against the real constructor (`Integer(5)`:
+    Integer takes none), their kinds from its annotations (`String('x')`), and the limits every
+    database enforces (`String(-1)`, `Numeric(10, 12)`, an `Enum()` without values), so that
+    validate refuses what would fail halfway through a run. Imports SQLAlchemy."""
+    _checked(text)
+
+
+@lru_cache(maxsize=4096)
+def _checked(text: str) -> None:
+    spec = parse_type(text)
+    spec.to_sqlalchemy()  # unknown, missing and surplus arguments, as the constructor says them
+    _check_spec(spec, text)
+
+
+def _check_spec(spec: TypeSpec, text: str) -> None:
+    import inspect
+
+    cls = _resolve(spec.dialect, spec.name)
+    for value in list(spec.args) + [v for _, v in spec.kwargs]:
+        if isinstance(value, TypeSpec):
+            _check_spec(value, text)
+    if (spec.dialect, spec.name) in _ENUM_KWARGS:
+        _check_enum(spec, text)
+        return
+    try:
+        bound = inspect.signature(cls.__init__).bind(None, *spec.args, **dict(spec.kwargs))
+    except (TypeError, ValueError):  # variadic or unreadable: the constructor accepted it
+        return
+    parameters = inspect.signature(cls.__init__).parameters
+    for name, value in bound.arguments.items():
+        param = parameters[name]
+        if value is None or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        annotation = str(param.annotation)
+        if annotation == "bool" and not isinstance(value, bool):
+            raise _bad(spec, text, f"{name} is {_value_text(value)}, not True or False")
+        if "TypeEngine" in annotation and not isinstance(value, TypeSpec):
+            raise _bad(spec, text, f"{name} is {_value_text(value)}, not a type",
+                       hint=f"e.g. {spec.qualname}(Integer)")
+        if annotation in ("str", "Optional[str]") and not isinstance(value, str):
+            raise _bad(spec, text, f"{name} is {_value_text(value)}, not a quoted string")
+        wants_int = re.search(r"\bint\b", annotation) and "str" not in annotation
+        if (wants_int or name in _RANGES or name == "precision") and not (
+                isinstance(value, int) and not isinstance(value, bool)):
+            if wants_int or name in _RANGES:
+                raise _bad(spec, text, f"{name} is {_value_text(value)}, not a whole number")
+            continue
+        low, high = _range(cls, name, bound.arguments)
+        if low is not None and value < low or high is not None and value > high:
+            span = f"from {low} to {high}" if high is not None else f"{low} or more"
+            raise _bad(spec, text, f"{name} is {value}; it must be {span}")
+
+
+def _range(cls: type, name: str, arguments: dict) -> tuple[int | None, int | None]:
+    import sqlalchemy as sa
+
+    if name == "precision":
+        if issubclass(cls, sa.Float):
+            return 1, 53
+        if issubclass(cls, sa.Numeric):
+            return 1, 1000
+        return 0, 6  # fractional seconds of TIME, TIMESTAMP, DATETIME
+    if name == "scale":
+        precision = arguments.get("precision")
+        return 0, precision if isinstance(precision, int) and not isinstance(precision, bool) else 1000
+    return _RANGES.get(name, (None, None))
+
+
+def _check_enum(spec: TypeSpec, text: str) -> None:
+    """An enumeration needs values, each a distinct string (CREATE TYPE ... AS ENUM () and
+    repeated labels are refused by PostgreSQL, and MySQL's ENUM() by MySQL)."""
+    if not spec.args:
+        raise _bad(spec, text, "it has no values", hint=f"list them: {spec.qualname}('open', 'paid', "
+                                                       "name='order_status')")
+    seen: set[str] = set()
+    for value in spec.args:
+        if not isinstance(value, str):
+            raise _bad(spec, text, f"its values must be quoted strings, got {_value_text(value)}")
+        if value in seen:
+            raise _bad(spec, text, f"the value {_quote(value)} is given twice")
+        seen.add(value)
+
+
+def _bad(spec: TypeSpec, text: str, reason: str, hint: str | None = None) -> TypeGrammarError:
+    return TypeGrammarError(f"bad arguments for {spec.qualname} in '{text}': {reason}",
+                            text=text, hint=hint)

@@ -248,3 +248,24 @@ def test_bulk_insert_numbers_written_as_text_are_converted(tmp_path, sqlite_url)
     with sa.create_engine(sqlite_url).connect() as conn:
         assert conn.exec_driver_sql("SELECT typeof(qty), qty, ratio, flag FROM item").one() == \
             ("integer", 12, 0.5, 1)
+
+
+def test_bulk_insert_refuses_integers_past_64_bits_at_validate(tmp_path, capsys):
+    """An OverflowError from the driver halfway through a run, before; now validate's error."""
+    from tests.helpers import revision_text, validate_code, write_project
+
+    upgrade = """
+  - create_table:
+      table_name: t
+      columns:
+        - {name: id, type: Integer, primary_key: true}
+        - {name: n, type: BigInteger}
+  - bulk_insert:
+      table_name: t
+      rows:
+        - {id: 1, n: 99999999999999999999999999999}
+"""
+    config = write_project(tmp_path, {"a1_t.yaml": revision_text("a1", None, upgrade, "[]")})
+    assert validate_code(config) == 1
+    assert "a1_t.yaml:12:22: error schema: bulk_insert into t: n is 99999999999999999999999999999, " \
+           "larger than any integer column holds" in capsys.readouterr().out

@@ -27,7 +27,8 @@ def consistent(snapshot: dict) -> None:
     """The database is where its version table says: every revision up to it applied once."""
     at = IDS.index(snapshot["versions"][0]) + 1 if snapshot["versions"] else 0
     assert snapshot["trace"] == {rev: 1 for rev in IDS[:at]}
-    expected = {f"t_{rev}" for rev in IDS[1:at]} | ({"trace"} if at else set()) | {"alembic_version", "yamig_history"}
+    expected = {f"t_{rev}" for rev in IDS[1:at]} | ({"trace"} if at else set()) \
+        | {"alembic_version", "yamig_history"}
     assert set(snapshot["tables"]) == expected
 
 
