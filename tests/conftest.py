@@ -143,8 +143,9 @@ class _MariaDB:
 
     def start(self) -> str:
         result = subprocess.run(
-            [self.install, "--no-defaults", f"--datadir={self.data}", "--auth-root-authentication-method=normal",
-             "--skip-test-db", "--skip-name-resolve", *self.as_root],
+            [self.install, "--no-defaults", f"--datadir={self.data}",
+             "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve",
+             *self.as_root],
             capture_output=True, text=True, timeout=120)
         if result.returncode != 0:
             raise RuntimeError(f"mariadb-install-db failed: {result.stdout}\n{result.stderr}")
@@ -203,7 +204,8 @@ def mariadb_server():
         _mariadb_unavailable("PyMySQL is not installed (pip install -e '.[test]')")
     server, install = _mariadb_bin("mariadbd"), _mariadb_bin("mariadb-install-db")
     if server is None or install is None:
-        _mariadb_unavailable("no mariadbd/mariadb-install-db on PATH or in /usr/sbin (apt-get install mariadb-server)")
+        _mariadb_unavailable("no mariadbd/mariadb-install-db on PATH or in /usr/sbin "
+                             "(apt-get install mariadb-server)")
     instance = _MariaDB(server, install)
     try:
         url = instance.start()

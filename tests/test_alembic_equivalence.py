@@ -3,7 +3,7 @@
 Each case (tests/alembic_cases.py) is a short Alembic migration body and the same operations
 as yamig YAML, run from the same starting schema:
 
-- online, on fresh SQLite and PostgreSQL databases: the inspected schemas (tables, columns
+- online, on fresh SQLite, PostgreSQL and MariaDB databases: the inspected schemas (tables, columns
   with type / nullable / default / comment, primary keys, indexes, unique, foreign-key and
   check constraints, table comments, PostgreSQL enums, and the rows) must be equal; then yamig's downgrade
   (written or derived) must give back the schema Alembic had before the body ran;
@@ -45,7 +45,8 @@ def _alembic_namespace(op, dialect: str) -> dict:
 
 def run_alembic(url: str, body: str) -> None:
     """Run an Alembic body in one transaction: on PostgreSQL one that Alembic manages, as env.py
-    would (autocommit_block needs it); SQLite's Alembic begins none, so the test does."""
+    would (autocommit_block needs it); where DDL is not transactional (SQLite, MySQL) env.py's
+    begin_transaction begins none and run_migrations begins one per migration, so the test does."""
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
@@ -54,7 +55,7 @@ def run_alembic(url: str, body: str) -> None:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection)
             namespace = _alembic_namespace(Operations(context), connection.dialect.name)
-            if connection.dialect.name == "sqlite":
+            if not context.impl.transactional_ddl:
                 with connection.begin():
                     exec(textwrap.dedent(body), namespace)
             else:
@@ -202,6 +203,9 @@ def databases(request, tmp_path):
         def make() -> str:
             return f"sqlite:///{tmp_path / f'db{next(_counter)}.sqlite'}"
         yield backend, make
+        return
+    if backend == "mariadb":
+        yield backend, request.getfixturevalue("mariadb_databases")
         return
     server = request.getfixturevalue("postgres_server")
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
