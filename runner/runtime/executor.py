@@ -22,11 +22,12 @@ from runner.sql.dialects import impl_for
 log = logging.getLogger("runner")
 
 
-def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
+def migrate(connection: sa.Connection, config, plan, ops_for, graph=None) -> list:
     """Read the version rows, plan with `plan(current_rows)`, and run each step.
 
     Every step's operations (`ops_for(step)`) are prepared before anything runs,
-    so an irreversible revision is refused before the database is touched.
+    so an irreversible revision is refused before the database is touched. The
+    revision `graph` lets the operations ask for the replayed schema as offline.
     """
     version_table = VersionTable(config.version_table, config.version_table_schema)
     per_migration = config.transaction_per_migration
@@ -42,7 +43,7 @@ def migrate(connection: sa.Connection, config, plan, ops_for) -> list:
         # is written. Where DDL commits by itself (MySQL), each revision's row still matters.
         net = not per_migration and bool(steps) and transactional_ddl(connection)
         context = OnlineContext(connection, version_table, current, net=net,
-                                whole_run=not per_migration and not caller_transaction)
+                                whole_run=not per_migration and not caller_transaction, graph=graph)
         context.run_steps(prepared, per_migration)
     return steps
 

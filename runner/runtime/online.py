@@ -20,17 +20,18 @@ class OnlineContext(MigrationContext):
     that ran before it. For a run (`run_steps`) it is given the version table, the rows the
     database held when the run started (`current`), and how the run is transacted: `net`
     writes only the net change of the version rows at the end, `whole_run` says one
-    transaction of yamig's holds every step (for the failure's hint)."""
+    transaction of yamig's holds every step (for the failure's hint). With the revision
+    `graph`, `defined_table` answers as offline."""
 
     def __init__(self, connection: Any, version_table: Any = None, current: tuple[str, ...] = (),
-                 net: bool = False, whole_run: bool = False) -> None:
+                 net: bool = False, whole_run: bool = False, graph: Any = None) -> None:
         from sqlalchemy import exc
 
-        super().__init__(connection.dialect, as_sql=False)
+        super().__init__(connection.dialect, as_sql=False, graph=graph, current=current)
         self.connection = connection
         # CompileError: what this dialect cannot spell, e.g. a PostgreSQL Enum without a name
         self.failures = (exc.DBAPIError, exc.CompileError)
-        self.version_table, self.current = version_table, current
+        self.version_table = version_table
         self.net, self.whole_run = net, whole_run
         self._rows_after: tuple[str, ...] | None = None
 

@@ -608,13 +608,32 @@ def test_offline_derived_downgrade_restates_the_column_from_the_state(tmp_path, 
 
 @pytest.mark.parametrize("dialect, needs", [("mysql", "existing_type"), ("mssql", "existing_type")])
 def test_offline_restating_dialects_need_the_existing_type(tmp_path, dialect, needs):
-    config = project(tmp_path, f"{dialect}://",
-                     "- alter_column: {table_name: item, column_name: name, nullable: false}")
+    """Where the revisions do not define the column (raw SQL made it), its type must be written."""
+    config = project(tmp_path, f"{dialect}://", """
+        - execute: CREATE TABLE legacy (name VARCHAR(20))
+        - alter_column: {table_name: legacy, column_name: name, nullable: false}
+        """)
     config.stdout = io.StringIO()
     with pytest.raises(MigrationError) as info:
         command.upgrade(config, "a1:b2", sql=True)
-    assert info.value.location.endswith("b2_change.yaml:4:5")
+    assert info.value.location.endswith("b2_change.yaml:5:5")
     assert f"needs `{needs}`" in info.value.message
+
+
+@pytest.mark.parametrize("dialect, expected", [
+    ("mysql", ["ALTER TABLE item MODIFY name VARCHAR(80) NOT NULL DEFAULT 'x' COMMENT 'shown'"]),
+    ("mssql", ["ALTER TABLE item ALTER COLUMN name VARCHAR(80) NOT NULL"]),
+])
+def test_offline_restating_dialects_keep_what_the_state_knows(tmp_path, dialect, expected):
+    """An alter_column that gives only `type` keeps the column's NOT NULL, default and comment
+    (existing_* filled from the replayed state); a written existing_* still wins."""
+    keep = [{"alter_column": {"table_name": "item", "column_name": "name", "nullable": False,
+                              "server_default": "x", "comment": "shown", "existing_type": "String(50)"}}]
+    change = {"alter_column": {"table_name": "item", "column_name": "name", "type": "String(80)"}}
+    assert yamig_statements(tmp_path / "a", dialect, [*keep, change])[-len(expected):] == expected
+    written = {"alter_column": {**change["alter_column"], "existing_comment": "other"}}
+    ours = yamig_statements(tmp_path / "b", dialect, [*keep, written])[-1]
+    assert ("COMMENT 'other'" in ours) if dialect == "mysql" else ours == expected[-1]
 
 
 # -- offline on SQLite: renames in place, the rest rebuilt from the replayed state ----------------
