@@ -254,5 +254,7 @@ def sqlite_url(tmp_path):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request):
-    """Each test that takes it runs on SQLite and on PostgreSQL."""
-    return request.getfixturevalue({"sqlite": "sqlite_url", "postgresql": "postgres_url"}[request.param])
+    """Each test that takes it runs on SQLite and on PostgreSQL; one ready for MariaDB too says
+    `@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)` (tests.helpers)."""
+    return request.getfixturevalue(
+        {"sqlite": "sqlite_url", "postgresql": "postgres_url", "mariadb": "mariadb_url"}[request.param])
