@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DIALECTS = ["postgresql", "mysql", "mssql", "oracle", "sqlite"]
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ["sqlite", "postgresql", "mariadb"]
 
 
 @dataclass
@@ -115,6 +115,11 @@ SQLITE_ALTER = ("Alembic prints ALTER COLUMN, which SQLite does not have (Alembi
 SQLITE_CONSTRAINT = ("SQLite cannot add or drop a constraint in place (Alembic raises outside a batch "
                      "block, and offline a batch block needs a copy_from table); yamig rebuilds the "
                      "table from the replayed state")
+
+MARIADB_FK_INDEX = ("MariaDB refuses to drop the index a foreign key uses (error 1553: when "
+                    "ix_item_account_id was created, InnoDB dropped the index it had made for "
+                    "item.account_id's key, and ix_item_account_id serves the key now): Alembic's body "
+                    "fails the same way, so there is nothing to compare")
 
 # -- the cases -----------------------------------------------------------------------------------
 
@@ -301,6 +306,7 @@ CASES = [
         - drop_index: {index_name: ix_item_account_id, table_name: item}
         - drop_table: {table_name: item}
         """,
+        xfail={"online-mariadb": MARIADB_FK_INDEX},
     ),
     Case(
         "add_column_nullable",
@@ -443,6 +449,7 @@ CASES = [
                  "DROP TABLE item;",
                  "ALTER TABLE _yamig_tmp_item RENAME TO item;"]),
         },
+        xfail={"online-mariadb": MARIADB_FK_INDEX},
     ),
     Case(
         "create_index_unique_and_composite",
@@ -460,6 +467,8 @@ CASES = [
         'op.create_index("ix_account_lower_email", "account", [sa.text("lower(email)")])',
         "- create_index: {index_name: ix_account_lower_email, table_name: account, "
         "columns: [{sql: lower(email)}]}",
+        xfail={"online-mariadb": "MariaDB has no expression indexes (it indexes a virtual column "
+                                 "instead): Alembic's CREATE INDEX fails the same way"},
     ),
     Case(
         "create_index_postgresql_where_and_using",
@@ -520,6 +529,7 @@ CASES = [
         "drop_index",
         'op.drop_index("ix_item_account_id", "item")',
         "- drop_index: {index_name: ix_item_account_id, table_name: item}",
+        xfail={"online-mariadb": MARIADB_FK_INDEX},
     ),
     Case(
         "drop_index_if_exists",
@@ -535,6 +545,7 @@ CASES = [
         - create_index: {index_name: ix_item_account_id, table_name: item, columns: [account_id]}
         """,
         dialects=("postgresql", "mysql", "sqlite"),
+        xfail={"online-mariadb": MARIADB_FK_INDEX},
     ),
     Case(
         "rename_table",
@@ -656,7 +667,7 @@ CASES = [
         """,
         "- alter_column: {table_name: account, column_name: email, comment: login, "
         "existing_type: String(100), existing_nullable: false}",
-        backends=("postgresql",),  # SQLite keeps no comments
+        backends=("postgresql", "mariadb"),  # SQLite keeps no comments
         offline={
             "mssql": Differs("Alembic cannot compile MSSQL comments offline (no default schema without a "
                              "connection); yamig assumes dbo",
@@ -807,7 +818,7 @@ CASES = [
         - create_table_comment: {table_name: account, comment: people}
         - drop_table_comment: {table_name: item, existing_comment: things sold}
         """,
-        before="constrained", backends=("postgresql",),  # SQLite keeps no comments
+        before="constrained", backends=("postgresql", "mariadb"),  # SQLite keeps no comments
         offline={
             "mssql": Differs("Alembic cannot compile MSSQL comments offline (no default schema without a "
                              "connection); yamig assumes dbo",
@@ -875,7 +886,10 @@ CASES = [
         - execute: {sqltext: "CREATE INDEX ix_account_name ON account (name)",
                     dialects: [sqlite, mysql, mssql, oracle]}
         """,
-        downgrade="- execute: DROP INDEX ix_account_name",
+        downgrade="""
+        - execute: {sqltext: "DROP INDEX ix_account_name ON account", dialects: [mysql]}
+        - execute: {sqltext: "DROP INDEX ix_account_name", dialects: [postgresql, sqlite, mssql, oracle]}
+        """,
     ),
 ]
 

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from runner.config import Config
 
+EVERY_DATABASE = ["sqlite", "postgresql", "mariadb"]
+"""db_url's databases with MariaDB, for a test that is ready for it (see tests/conftest.py)."""
+
 
 def write_project(root: Path, revisions: dict[str, str], url: str | None = None) -> Config:
     """A yamig project in `root` with `revisions` (file name -> YAML text) in versions/."""

@@ -127,7 +127,8 @@ def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, s
     from runner.runtime.executor import migrate
 
     with connect(config) as connection:
-        migrate(connection, config, plan, ops_for, AppliedHistory(config, graph, allow_changed))
+        migrate(connection, config, plan, ops_for, AppliedHistory(config, graph, allow_changed),
+                graph=graph)
 
 
 @command_line("Set the version table to revision(s) without running migrations.",

@@ -209,7 +209,11 @@ class AlterColumn(Operation):
                 hint="yamig rebuilds a SQLite table from the database (online) or from the tables the "
                      "revisions create (offline); check that the table exists at this point",
             )
-        change = self.change()
+        known = None
+        if impl.alter_column_needs_existing:
+            table = context.defined_table(args["table_name"], self.schema)
+            known = table.columns.get(args["column_name"]) if table is not None else None
+        change = self.change(known)
         if not impl.supports_comments:
             change.comment = ddl_alter.NOT_GIVEN  # SQLite keeps no comments
         try:
@@ -221,13 +225,23 @@ class AlterColumn(Operation):
                 f"{err.reason}: alter_column {args['table_name']}.{args['column_name']} needs "
                 "`existing_type` (or `type`)", location=self.location, hint=err.hint) from None
 
-    def change(self) -> Any:
-        """The arguments as SQLAlchemy values, for runner.sql.ddl_alter."""
+    def change(self, known: dict[str, Any] | None = None) -> Any:
+        """The arguments as SQLAlchemy values, for runner.sql.ddl_alter. `known`, the column as
+        the state has it, stands in for each `existing_*` left out, so a dialect that restates
+        the column keeps what the operation does not change; a written `existing_*` wins."""
         from runner.schema.types import parse_type
         from runner.sql import ddl_alter
         from runner.sql.ddl import server_default
 
         args = self.args
+        if known is not None:
+            existing = {"existing_type": known["type"],
+                        "existing_nullable": known.get("nullable", not known.get("primary_key", False))}
+            if known.get("server_default") is not None:  # none known: as not given
+                existing["existing_server_default"] = known["server_default"]
+            if known.get("comment") is not None:
+                existing["existing_comment"] = known["comment"]
+            args = {**existing, **args}
 
         def type_of(key: str) -> Any:
             return parse_type(args[key]).to_sqlalchemy() if key in args else None

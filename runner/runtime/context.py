@@ -6,7 +6,10 @@ it is not there yet, and SQLite rebuilds a table from the table as it is. Online
 answers (reflected, so whatever raw SQL did counts); offline, with no database, the revisions
 replayed up to the run's start answer, followed forward operation by operation. The operation
 asks; it never needs to know which run it is in, and the runs never need to know which
-operation they hold (Alembic's MigrationContext(as_sql) plays the same part).
+operation they hold (Alembic's MigrationContext(as_sql) plays the same part). Where a statement
+must restate what the operation does not mention (MySQL's MODIFY restates the whole column),
+both runs answer from the replayed revisions (`defined_table`), so the statement printed by
+`--sql` is the one executed.
 
 `run_steps(prepared)` is the one walk of a plan both runs make, as Alembic's
 `MigrationContext.run_migrations`: each step announced, its operations run in the transactions
@@ -22,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from runner.schema.state import TableState
+from runner.schema.state import SchemaState, TableState
 from runner.sql.dialects import impl_for
 
 
@@ -36,10 +39,15 @@ class MigrationContext:
 
     failures: tuple[type[Exception], ...] = ()  # what emit raises for a statement that fails
 
-    def __init__(self, dialect: Any, as_sql: bool = False) -> None:
+    def __init__(self, dialect: Any, as_sql: bool = False, graph: Any = None,
+                 current: tuple[str, ...] = ()) -> None:
         self.dialect = dialect
         self.as_sql = as_sql
         self.impl = impl_for(dialect)  # what this database does (runner.sql.dialects)
+        # the revisions and the version rows the run starts from, for defined_table
+        self._graph, self.current = graph, current
+        self._state: SchemaState | None = None
+        self._pending: list = []
 
     # -- the schema before the operation -----------------------------------------------------
     def column_types(self, table: str, schema: str | None) -> dict[str, Any]:
@@ -59,11 +67,38 @@ class MigrationContext:
         there is no such index or none can say (offline)."""
         return None
 
+    def defined_table(self, name: str, schema: str | None) -> TableState | None:
+        """The table as the revisions define it here: replayed up to the run's start, followed
+        forward by each group emitted; the same online and offline. None when it is not known
+        (no revisions given, or raw SQL made it opaque)."""
+        state = self.state
+        table = state.table(name, schema) if state is not None else None
+        return table if table is not None and table.known else None
+
+    @property
+    def state(self) -> SchemaState | None:
+        """The replayed schema (see defined_table), made when first asked for."""
+        if self._state is None and self._graph is not None:
+            from runner.revisions.replay import state_at
+
+            self._state = state_at(self._graph, self.current)
+            for op in self._pending:
+                op.state_forwards(self._state)
+            self._pending = []
+        return self._state
+
     def refuse_rebuild(self, op: Any, table: TableState) -> None:
         """Refuse a SQLite rebuild of `table` for `op` before it is built (see rebuild.py)."""
 
     def applied(self, ops: list) -> None:
         """`ops` have been emitted: what the context knows about the schema follows them."""
+        if self._graph is None:
+            return
+        if self._state is None:
+            self._pending += ops
+        else:
+            for op in ops:
+                op.state_forwards(self._state)
 
     # -- running a revision ------------------------------------------------------------------
     def emit(self, statement: Any) -> None:

@@ -25,13 +25,14 @@ from runner.sql.dialects import impl_for
 log = logging.getLogger("runner")
 
 
-def migrate(connection: sa.Connection, config, plan, ops_for, history=None) -> list:
+def migrate(connection: sa.Connection, config, plan, ops_for, history=None, graph=None) -> list:
     """Read the version rows, plan with `plan(current_rows)`, and run each step.
 
     Every step's operations (`ops_for(step)`) are prepared before anything runs,
     so an irreversible revision is refused before the database is touched. `history`
     (runner.runtime.drift.AppliedHistory) refuses a run over changed applied revisions
-    first, and records each step.
+    first, and records each step. The revision `graph` lets the operations ask for the
+    replayed schema as offline.
     """
     version_table = VersionTable(config.version_table, config.version_table_schema)
     per_migration = config.transaction_per_migration
@@ -50,7 +51,7 @@ def migrate(connection: sa.Connection, config, plan, ops_for, history=None) -> l
         net = not per_migration and bool(steps) and transactional_ddl(connection)
         context = OnlineContext(connection, version_table, current, net=net,
                                 whole_run=not per_migration and not caller_transaction,
-                                history=history)
+                                history=history, graph=graph)
         try:
             context.run_steps(prepared, per_migration)
         except MigrationError:

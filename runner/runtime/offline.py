@@ -15,7 +15,7 @@ from runner.errors import ConfigError
 from runner.masking import mask, mask_url
 from runner.runtime.context import MigrationContext, parts_of
 from runner.runtime.version_table import VersionTable
-from runner.schema.state import SchemaState, TableState
+from runner.schema.state import TableState
 from runner.sql.dialects import impl_for
 
 
@@ -120,12 +120,9 @@ class OfflineContext(MigrationContext):
     def __init__(self, script: Any, graph: Any, current: tuple[str, ...], version_table: Any) -> None:
         from sqlalchemy import exc
 
-        super().__init__(script.dialect, as_sql=True)
+        super().__init__(script.dialect, as_sql=True, graph=graph, current=current)
         self.script = script
         self.failures = (exc.CompileError,)  # what the dialect cannot spell
-        self._graph, self._current = graph, current
-        self._state: SchemaState | None = None
-        self._pending: list = []
         self.version_table = version_table
         self._version_table_made = False
         self._open = False  # inside a transaction this script printed
@@ -171,7 +168,7 @@ class OfflineContext(MigrationContext):
         """On an empty database the script makes the version table first, as Alembic's."""
         from sqlalchemy.schema import CreateTable
 
-        if not self._current and not self._version_table_made:
+        if not self.current and not self._version_table_made:
             self.script.statement(CreateTable(self.version_table.table))
             self._version_table_made = True
 
@@ -187,24 +184,6 @@ class OfflineContext(MigrationContext):
         return MigrationError(f"{op.name} cannot be written for this database: {err}",
                               location=op.location, hint="fix the operation for this dialect")
 
-    @property
-    def state(self) -> SchemaState:
-        if self._state is None:
-            from runner.revisions.replay import state_at
-
-            self._state = state_at(self._graph, self._current)
-            for op in self._pending:
-                op.state_forwards(self._state)
-            self._pending = []
-        return self._state
-
-    def applied(self, ops: list) -> None:
-        if self._state is None:
-            self._pending += ops
-        else:
-            for op in ops:
-                op.state_forwards(self._state)
-
     def column_types(self, table: str, schema: str | None) -> dict[str, Any]:
         from runner.schema.types import parse_type
 
@@ -217,8 +196,8 @@ class OfflineContext(MigrationContext):
         return key in self.state.named_types
 
     def table(self, name: str, schema: str | None) -> TableState | None:
-        table = self.state.table(name, schema)
-        return table if table is not None and table.known else None
+        """With no database, the table as it is is the table as the revisions define it."""
+        return self.defined_table(name, schema)
 
 
 def stamp_offline(config, graph, targets: list[str], purge: bool, tag: str | None = None) -> None:

@@ -23,17 +23,19 @@ class OnlineContext(MigrationContext):
     transaction of yamig's holds every step (for the failure's hint). `history`
     (runner.runtime.drift.AppliedHistory) gets each step's row in the transaction of its
     version rows; a failed step is kept in `failed` (step, operation, started) for the caller
-    to record once the rollback is done."""
+    to record once the rollback is done. With the revision `graph`, `defined_table` answers
+    as offline."""
 
     def __init__(self, connection: Any, version_table: Any = None, current: tuple[str, ...] = (),
-                 net: bool = False, whole_run: bool = False, history: Any = None) -> None:
+                 net: bool = False, whole_run: bool = False, history: Any = None,
+                 graph: Any = None) -> None:
         from sqlalchemy import exc
 
-        super().__init__(connection.dialect, as_sql=False)
+        super().__init__(connection.dialect, as_sql=False, graph=graph, current=current)
         self.connection = connection
         # CompileError: what this dialect cannot spell, e.g. a PostgreSQL Enum without a name
         self.failures = (exc.DBAPIError, exc.CompileError)
-        self.version_table, self.current = version_table, current
+        self.version_table = version_table
         self.net, self.whole_run = net, whole_run
         self._rows_after: tuple[str, ...] | None = None
         self.history = history

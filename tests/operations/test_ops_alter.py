@@ -25,7 +25,7 @@ from runner.operations.alter import AlterColumn, RenameTable
 from runner.operations.tables import CreateTable
 from runner.schema.state import SchemaState
 
-from ..helpers import revision_text, validate_code, write_project
+from ..helpers import EVERY_DATABASE, revision_text, validate_code, write_project
 
 BASE = revision_text("a1", None, """
     - create_table:
@@ -64,6 +64,7 @@ def snapshot(url: str) -> dict:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         insp = sa.inspect(conn)
+        quote = conn.dialect.identifier_preparer.quote
         tables = {}
         for name in sorted(insp.get_table_names()):
             if name in ("alembic_version", "yamig_history"):
@@ -80,7 +81,7 @@ def snapshot(url: str) -> dict:
                 "uniques": sorted((u["name"] or "", u["column_names"])
                                   for u in insp.get_unique_constraints(name)),
                 "checks": sorted((c["name"], c["sqltext"]) for c in insp.get_check_constraints(name)),
-                "rows": [tuple(r) for r in conn.execute(sa.text(f'SELECT * FROM "{name}" ORDER BY 1'))],
+                "rows": [tuple(r) for r in conn.execute(sa.text(f'SELECT * FROM {quote(name)} ORDER BY 1'))],
             }
     engine.dispose()
     return tables
@@ -115,7 +116,10 @@ def rename_table(snap: dict, old: str, new: str) -> None:
 
 
 def literal_default(dialect: str, value: str, sql_type: str) -> str:
-    """How each database reports DEFAULT '<value>' back."""
+    """How each database reports DEFAULT '<value>' back (MariaDB: a number at its column's
+    scale, which is 2 for the numeric columns here)."""
+    if dialect == "mysql":
+        return f"{float(value):.2f}" if sql_type == "numeric" else f"'{value}'"
     return f"'{value}'" if dialect == "sqlite" else f"'{value}'::{sql_type}"
 
 
@@ -166,7 +170,8 @@ def _comment(s, d):
 def _several(s, d):
     rename_column(s, "item", "price", "cost")  # the check constraint and ix_item_price follow
     cost = column(s, "item", "cost")
-    cost.update(type="NUMERIC(12, 2)", nullable=True, default=literal_default(d, "1", "numeric"))
+    cost.update(type="DECIMAL(12, 2)" if d == "mysql" else "NUMERIC(12, 2)", nullable=True,
+                default=literal_default(d, "1", "numeric"))
     if d != "sqlite":
         cost["comment"] = "in cents"
 
@@ -220,6 +225,7 @@ def project(tmp_path, url, upgrade, downgrade=None):
     }, url)
 
 
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 @pytest.mark.parametrize("written", [True, False], ids=["written", "derived"])
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_variant_upgrades_and_downgrades(tmp_path, db_url, variant, written):
@@ -250,6 +256,7 @@ RAW = revision_text("a1", None, """
 """, downgrade="[]")
 
 
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_derived_downgrade_uses_existing_values_when_the_state_does_not_know_the_column(tmp_path, db_url):
     config = write_project(tmp_path, {"a1_raw.yaml": RAW, "b2_alter.yaml": revision_text("b2", "a1", """
         - alter_column: {table_name: raw, column_name: note, nullable: false, server_default: none,
@@ -278,6 +285,7 @@ def test_derived_downgrade_without_existing_values_is_refused_before_anything_ru
     assert column(snapshot(sqlite_url), "raw", "note")["nullable"] is False
 
 
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_postgresql_using_converts_values_and_the_rebuild_casts_them_on_sqlite(tmp_path, db_url):
     config = write_project(tmp_path, {
         "a1_base.yaml": revision_text("a1", None, """
@@ -608,13 +616,32 @@ def test_offline_derived_downgrade_restates_the_column_from_the_state(tmp_path, 
 
 @pytest.mark.parametrize("dialect, needs", [("mysql", "existing_type"), ("mssql", "existing_type")])
 def test_offline_restating_dialects_need_the_existing_type(tmp_path, dialect, needs):
-    config = project(tmp_path, f"{dialect}://",
-                     "- alter_column: {table_name: item, column_name: name, nullable: false}")
+    """Where the revisions do not define the column (raw SQL made it), its type must be written."""
+    config = project(tmp_path, f"{dialect}://", """
+        - execute: CREATE TABLE legacy (name VARCHAR(20))
+        - alter_column: {table_name: legacy, column_name: name, nullable: false}
+        """)
     config.stdout = io.StringIO()
     with pytest.raises(MigrationError) as info:
         command.upgrade(config, "a1:b2", sql=True)
-    assert info.value.location.endswith("b2_change.yaml:4:5")
+    assert info.value.location.endswith("b2_change.yaml:5:5")
     assert f"needs `{needs}`" in info.value.message
+
+
+@pytest.mark.parametrize("dialect, expected", [
+    ("mysql", ["ALTER TABLE item MODIFY name VARCHAR(80) NOT NULL DEFAULT 'x' COMMENT 'shown'"]),
+    ("mssql", ["ALTER TABLE item ALTER COLUMN name VARCHAR(80) NOT NULL"]),
+])
+def test_offline_restating_dialects_keep_what_the_state_knows(tmp_path, dialect, expected):
+    """An alter_column that gives only `type` keeps the column's NOT NULL, default and comment
+    (existing_* filled from the replayed state); a written existing_* still wins."""
+    keep = [{"alter_column": {"table_name": "item", "column_name": "name", "nullable": False,
+                              "server_default": "x", "comment": "shown", "existing_type": "String(50)"}}]
+    change = {"alter_column": {"table_name": "item", "column_name": "name", "type": "String(80)"}}
+    assert yamig_statements(tmp_path / "a", dialect, [*keep, change])[-len(expected):] == expected
+    written = {"alter_column": {**change["alter_column"], "existing_comment": "other"}}
+    ours = yamig_statements(tmp_path / "b", dialect, [*keep, written])[-1]
+    assert ("COMMENT 'other'" in ours) if dialect == "mysql" else ours == expected[-1]
 
 
 # -- offline on SQLite: renames in place, the rest rebuilt from the replayed state ----------------

@@ -48,6 +48,9 @@ class DefaultImpl:
     default_schema: ClassVar[str | None] = None  # the schema an unqualified table is in
     supports_comments: ClassVar[bool] = True  # table and column comments are kept
     alters_columns: ClassVar[bool] = True  # ALTER COLUMN changes nullable, type and default
+    # altering a column restates what the alter_column does not mention (MySQL's MODIFY resets
+    # NOT NULL, the default and the comment): its existing_* come from the replayed state
+    alter_column_needs_existing: ClassVar[bool] = False
     alters_constraints: ClassVar[bool] = True  # ALTER TABLE adds and drops constraints
     named_enum_types: ClassVar[bool] = False  # a named Enum is a type of its own (CREATE TYPE)
     drop_constraint_needs_type: ClassVar[bool] = False  # DROP names the kind (DROP FOREIGN KEY)

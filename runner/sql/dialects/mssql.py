@@ -49,6 +49,7 @@ class MSSQLImpl(DefaultImpl):
     begin_text = "BEGIN TRANSACTION"
     script_transactions = True
     default_schema = "dbo"
+    alter_column_needs_existing = True  # ALTER COLUMN restates the type and NULL / NOT NULL
     drops_foreign_key_first = True
     identity_insert = True
 

@@ -32,6 +32,7 @@ class MySQLChangeColumn(MySQLModifyColumn):
 
 class MySQLImpl(DefaultImpl):
     names = ("mysql", "mariadb")
+    alter_column_needs_existing = True
     drop_constraint_needs_type = True
     drops_foreign_key_first = True
     text_widening_rewrites = True
