@@ -1,6 +1,8 @@
 """Runners at once on one database, as separate processes: one migrates at a time (the run's
-lock: PostgreSQL's advisory lock, SQLite's lock file), the others wait, say who holds the lock,
-re-read the version table and find the work done; each revision runs exactly once.
+lock: PostgreSQL's advisory lock, MariaDB's GET_LOCK, SQLite's lock file), the others wait, say
+who holds the lock, re-read the version table and find the work done; each revision runs
+exactly once. MariaDB commits each DDL statement, so there it is the lock alone that keeps
+the trace rows, the tables and the version row consistent.
 
 Before the lock on SQLite, 8 runners left one exit 0 and the others failing "table already
 exists" (some with an unhandled "database is locked").
@@ -18,6 +20,7 @@ import sqlalchemy as sa
 from runner.config import Config
 from runner.runtime.executor import lock
 
+from ..helpers import EVERY_DATABASE
 from .runners import HEAD, IDS, finish, start, state, traced_project, wait_until
 
 RUNNERS = 8
@@ -33,6 +36,7 @@ def consistent(snapshot: dict) -> None:
 
 
 @pytest.mark.parametrize("trial", range(2))
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_eight_runners_upgrade_each_revision_once(tmp_path, db_url, trial):
     ini = traced_project(tmp_path, db_url)
     runners = [start(ini, "upgrade", "head") for _ in range(RUNNERS)]
@@ -46,6 +50,7 @@ def test_eight_runners_upgrade_each_revision_once(tmp_path, db_url, trial):
 
 
 @pytest.mark.parametrize("trial", range(2))
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_an_upgrade_and_a_downgrade_at_once_both_end_cleanly(tmp_path, db_url, trial):
     ini = traced_project(tmp_path, db_url)
     assert finish(start(ini, "upgrade", "r25"))[0] == 0
@@ -55,41 +60,50 @@ def test_an_upgrade_and_a_downgrade_at_once_both_end_cleanly(tmp_path, db_url, t
     consistent(state(db_url))
 
 
-def _holder_pid(connection: sa.Connection) -> int:
-    """The pid a waiting runner names: the process for SQLite's lock file, the backend for PostgreSQL."""
+def _holder(connection: sa.Connection) -> str:
+    """How a waiting runner names the holder: the process for SQLite's lock file, the backend
+    for PostgreSQL, the connection for MariaDB."""
     if connection.dialect.name == "postgresql":
-        return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    return os.getpid()
+        return f"pid {connection.exec_driver_sql('SELECT pg_backend_pid()').scalar()} "
+    if connection.dialect.name in ("mysql", "mariadb"):
+        return f"connection id {connection.exec_driver_sql('SELECT CONNECTION_ID()').scalar()} ("
+    return f"pid {os.getpid()} "
 
 
+_DETAIL = {"postgresql": "application_name", "mysql": "root@127.0.0.1", "mariadb": "root@127.0.0.1",
+           "sqlite": " since "}
+
+
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_a_waiting_runner_says_who_holds_the_lock_then_runs(tmp_path, db_url):
     ini = traced_project(tmp_path, db_url, lock_timeout=60)
     engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
     log = tmp_path / "stderr.txt"
     with engine.connect() as connection, lock(connection, Config(str(ini))):
-        pid = _holder_pid(connection)
+        holder = _holder(connection)
         with log.open("w") as err:
             runner = start(ini, "upgrade", "head", stderr=err)
             line = wait_until(lambda: re.search(r"waiting for the lock on .*", log.read_text()),
                               timeout=30, what="the runner's waiting line").group(0)
-        assert f"pid {pid} " in line and "lock_timeout = 60 s" in line
-        assert ("application_name" in line) if connection.dialect.name == "postgresql" else " since " in line
+        assert holder in line and "lock_timeout = 60 s" in line
+        assert _DETAIL[connection.dialect.name] in line
         assert runner.poll() is None  # still waiting
     assert finish(runner)[0] == 0
     engine.dispose()
     assert state(db_url)["versions"] == [HEAD]
 
 
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_a_runner_gives_up_after_lock_timeout_having_run_nothing(tmp_path, db_url):
     ini = traced_project(tmp_path, db_url, lock_timeout=1)
     engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
     with engine.connect() as connection, lock(connection, Config(str(ini))):
-        pid = _holder_pid(connection)
+        holder = _holder(connection)
         code, err = finish(start(ini, "upgrade", "head"))
     engine.dispose()
     assert code == 1, err
     assert "gave up waiting for the lock on " in err and "after 1 s: it is held by " in err
-    assert f"pid {pid} " in err
+    assert holder in err
     assert "hint: nothing was run." in err and "raise lock_timeout" in err
     assert state(db_url) == {"tables": {}, "versions": [], "trace": {}}
 

@@ -7,13 +7,26 @@ here are registered as the elements' defaults, not under `"mysql"` (which MariaD
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import sqltypes
 
+from runner.config import DEFAULT_LOCK_TIMEOUT
 from runner.sql.ddl_alter import NOT_GIVEN, AlterColumn, ColumnChange, ColumnDefault, NeedsExistingType
 from runner.sql.dialects.base import DefaultImpl, alter_table, column, default_text, literal, type_text
+from runner.sql.dialects.locking import wait_for
+
+LOCK_NAME_LIMIT = 64  # characters in a GET_LOCK name (MySQL 5.7 refuses a longer one)
+# the errors of a statement another connection's lock held up: ER_LOCK_WAIT_TIMEOUT (a row lock
+# past innodb_lock_wait_timeout, or a metadata lock past lock_wait_timeout) and ER_LOCK_DEADLOCK
+LOCK_CONFLICTS = (1205, 1213)
+_HOLDER = sa.text("SELECT user, host, db, command, time FROM information_schema.processlist "
+                  "WHERE id = :id")
 
 
 class MySQLModifyColumn(AlterColumn):
@@ -40,6 +53,65 @@ class MySQLImpl(DefaultImpl):
     @property
     def is_mariadb(self) -> bool:
         return self.name == "mariadb" or bool(getattr(self.dialect, "is_mariadb", False))
+
+    @contextmanager
+    def lock(self, connection: Any, name: str, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:
+        """GET_LOCK on `name` in this database (user locks are the server's, so the name says
+        which database; hashed past 64 characters). It belongs to the session: no COMMIT lets it
+        go, so it holds across the revisions' transactions and the commits DDL makes itself, and
+        the server lets it go when the session ends (a runner killed included). Polled with
+        GET_LOCK(name, 0); on yamig's own connection each try is committed, so a waiting runner
+        holds no transaction and no metadata lock that the holder's DDL would wait for. In a
+        caller's transaction nothing is committed: the caller's transaction is theirs (and on
+        MySQL the first DDL commits it anyway), the lock is released at the end all the same."""
+        own = not connection.in_transaction()
+
+        def done() -> None:
+            if own and connection.in_transaction():
+                connection.commit()
+
+        database = connection.exec_driver_sql("SELECT DATABASE()").scalar() or ""
+        key = f"{name}@{database}"
+        if len(key) > LOCK_NAME_LIMIT:
+            key = "yamig:" + hashlib.sha256(key.encode()).hexdigest()[:LOCK_NAME_LIMIT - 6]
+        done()
+
+        def take() -> bool:
+            taken = connection.execute(sa.text("SELECT GET_LOCK(:k, 0)"), {"k": key}).scalar()
+            done()
+            return taken == 1
+
+        def holder() -> str:
+            server = "MariaDB" if self.is_mariadb else "MySQL"
+            found = None
+            holder_id = connection.execute(sa.text("SELECT IS_USED_LOCK(:k)"), {"k": key}).scalar()
+            if holder_id is not None:
+                found = connection.execute(_HOLDER, {"id": holder_id}).first()
+            done()
+            if holder_id is None:
+                return "another session (it has just let go)"
+            if found is None:  # another user's session, and this one lacks the PROCESS privilege
+                return f"{server} connection id {holder_id} (not in this user's processlist)"
+            user, host, db, command, seconds = found
+            state = "idle" if command == "Sleep" else f"running a {command}"
+            return (f"{server} connection id {holder_id} ({user}@{host}"
+                    + (f", database {db}" if db else "") + f", {state} for {seconds} s)")
+
+        wait_for(take, holder, f"{name} (GET_LOCK {key!r})", timeout,
+                 hint="; a session that is stuck can be ended with KILL <connection id>")
+        try:
+            yield
+        finally:
+            if own and connection.in_transaction():
+                connection.rollback()
+            connection.execute(sa.text("SELECT RELEASE_LOCK(:k)"), {"k": key})
+            done()
+
+    def is_lock_conflict(self, error: Any) -> bool:
+        """A lock wait timeout (1205: a row lock, or a metadata lock, which DDL waits for) or a
+        deadlock (1213): another connection's lock was in the way."""
+        args = getattr(getattr(error, "orig", error), "args", ())
+        return bool(args) and args[0] in LOCK_CONFLICTS
 
     def execute_names(self) -> set[str]:
         """`mysql` includes MariaDB; `mariadb` is MariaDB only."""
