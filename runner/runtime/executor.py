@@ -120,9 +120,10 @@ def stamp(connection: sa.Connection, config, plan, purge: bool = False, history=
 
 def lock(connection: sa.Connection, config):
     """The database's lock for a run, so that two deploys cannot migrate at once (PostgreSQL:
-    an advisory lock named after the version table it guards; SQLite: a lock file beside the
-    database), waited for at most `lock_timeout` seconds. Migrations re-read the version
-    table once they hold it, so a run that waited finds the work done."""
+    an advisory lock named after the version table it guards; MySQL: GET_LOCK, likewise;
+    SQLite: a lock file beside the database), waited for at most `lock_timeout` seconds.
+    Migrations re-read the version table once they hold it, so a run that waited finds the
+    work done."""
     table = VersionTable(config.version_table, config.version_table_schema).table
     return impl_for(connection.dialect).lock(connection, f"yamig:{table.schema or ''}.{table.name}",
                                              config.lock_timeout)
