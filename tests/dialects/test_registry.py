@@ -105,3 +105,25 @@ def test_mssql_fills_in_the_default_schema_offline():
     mssql.default_schema_name = None
     impl_for(mssql).prepare_offline_dialect(mssql)
     assert mssql.default_schema_name == "dbo"
+
+
+def test_the_review_reads_a_dialects_traits_without_sqlalchemy():
+    """validate's rules ask traits_for(name): importing them, and the dialects package, loads no
+    SQLAlchemy, so validate stays a graph-only command however validate.dialect is set."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from runner.review.rules.base import Context; "
+            "assert Context('postgresql').takes_concurrent_index; "
+            "assert not Context('sqlite').takes_locks; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_each_impl_answers_its_traits():
+    from runner.sql.dialects.traits import TRAITS, traits_for
+
+    for name, cls in IMPLS.items():
+        assert issubclass(cls, traits_for(name)) and name in TRAITS, name
+    assert traits_for("mariadb") is traits_for("mysql") and traits_for(None).names == ()

@@ -2,8 +2,8 @@
 the context the safety checks read (Context: what the revision did so far, and the dialect).
 
 A rule asks what the database does (builds indexes concurrently, copies a table to widen
-VARCHAR to TEXT), not which database it is: Context's predicates read the dialect's impl
-(runner.sql.dialects), the one place that knows.
+VARCHAR to TEXT), not which database it is: Context's predicates read the dialect's traits
+(runner.sql.dialects.traits, plain Python: validate imports no SQLAlchemy), the one place that knows.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from runner.sql.dialects import impl_for
+from runner.sql.dialects.traits import traits_for
 
 Found = tuple[str, str, str]  # (rule id, location, message)
 
@@ -37,7 +37,7 @@ class Context:
     added (no deployed code uses them yet); and what the production database does."""
 
     def __init__(self, dialect: str | None):
-        self._impl = impl_for(dialect or "")  # no dialect named: DefaultImpl, a shared server
+        self._traits = traits_for(dialect)  # no dialect named: a shared server, as the default
         self.created: set[tuple[str | None, str]] = set()
         self.added: set[tuple[str | None, str, str]] = set()  # columns: no code reads them yet
 
@@ -45,27 +45,27 @@ class Context:
     @property
     def takes_locks(self) -> bool:
         """Locks, scans and rewrites hold up other sessions: a server, not SQLite."""
-        return self._impl.shared_server
+        return self._traits.shared_server
 
     @property
     def takes_concurrent_index(self) -> bool:
         """CREATE and DROP INDEX can run CONCURRENTLY (PostgreSQL's postgresql_concurrently)."""
-        return self._impl.concurrent_indexes
+        return self._traits.concurrent_indexes
 
     @property
     def rewrites_for_volatile_default(self) -> bool:
         """A column added with a volatile default rewrites the table (a constant one does not)."""
-        return self._impl.volatile_default_rewrites
+        return self._traits.volatile_default_rewrites
 
     @property
     def widens_numeric_in_place(self) -> bool:
         """More NUMERIC precision at the same scale changes the type without a rewrite."""
-        return self._impl.numeric_widening_in_place
+        return self._traits.numeric_widening_in_place
 
     @property
     def copies_table_to_text(self) -> bool:
         """VARCHAR to TEXT copies the table (MySQL and MariaDB)."""
-        return self._impl.text_widening_rewrites
+        return self._traits.text_widening_rewrites
 
     # -- the revision so far --------------------------------------------------------------------------
     def existing(self, table: str, schema: str | None) -> bool:

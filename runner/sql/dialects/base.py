@@ -29,13 +29,13 @@ from runner.sql.ddl_alter import (
     ColumnNullable,
     ColumnType,
 )
+from runner.sql.dialects.traits import Traits
 
 
-class DefaultImpl:
+class DefaultImpl(Traits):
     """A dialect's capabilities and behaviours; `impl_for(dialect)` gives one bound to the
-    SQLAlchemy dialect (or to a bare name, where only the class's knowledge is needed)."""
-
-    names: ClassVar[tuple[str, ...]] = ()  # the SQLAlchemy dialect names this class serves
+    SQLAlchemy dialect (or to a bare name, where only the class's knowledge is needed). Its
+    `names` and the review's facts come from its Traits (runner.sql.dialects.traits)."""
 
     # -- transactions ---------------------------------------------------------------------------
     transactional_ddl: ClassVar[bool] = False  # a rollback undoes DDL
@@ -58,12 +58,6 @@ class DefaultImpl:
     identity_insert: ClassVar[bool] = False  # explicit values for an IDENTITY column need telling
     # autogenerate: the spellings of one type that reflection and the models' DDL give
     type_equivalents: ClassVar[dict[str, str]] = {}
-    # -- review (what an operation costs a live database) ---------------------------------------
-    shared_server: ClassVar[bool] = True  # applications use it while it migrates: locks make them wait
-    concurrent_indexes: ClassVar[bool] = False  # indexes build and drop CONCURRENTLY
-    volatile_default_rewrites: ClassVar[bool] = False  # ADD COLUMN with now()/random() rewrites rows
-    text_widening_rewrites: ClassVar[bool] = False  # VARCHAR(n) to TEXT copies the table
-    numeric_widening_in_place: ClassVar[bool] = False  # more precision at one scale rewrites nothing
 
     def __init__(self, dialect: Any) -> None:
         self.dialect = None if isinstance(dialect, str) else dialect

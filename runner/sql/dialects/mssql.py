@@ -32,6 +32,7 @@ from runner.sql.dialects.base import (
     literal,
     type_text,
 )
+from runner.sql.dialects.traits import MSSQLTraits
 
 
 class MSSQLDropDefault(AlterColumn):
@@ -42,8 +43,7 @@ class MSSQLDropForeignKey(AlterColumn):
     """SQL Server names an unnamed foreign key itself: look up the one on the column, drop it by it."""
 
 
-class MSSQLImpl(DefaultImpl):
-    names = ("mssql",)
+class MSSQLImpl(DefaultImpl, MSSQLTraits):
     transactional_ddl = True
     batch_separator = "GO"
     begin_text = "BEGIN TRANSACTION"

@@ -20,6 +20,7 @@ from runner.config import DEFAULT_LOCK_TIMEOUT
 from runner.sql.ddl_alter import NOT_GIVEN, AlterColumn, ColumnChange, ColumnDefault, NeedsExistingType
 from runner.sql.dialects.base import DefaultImpl, alter_table, column, default_text, literal, type_text
 from runner.sql.dialects.locking import wait_for
+from runner.sql.dialects.traits import MySQLTraits
 
 LOCK_NAME_LIMIT = 64  # characters in a GET_LOCK name (MySQL 5.7 refuses a longer one)
 # the errors of a statement another connection's lock held up: ER_LOCK_WAIT_TIMEOUT (a row lock
@@ -43,12 +44,10 @@ class MySQLChangeColumn(MySQLModifyColumn):
     """CHANGE old new <spec>: the same restatement under a (possibly) new name."""
 
 
-class MySQLImpl(DefaultImpl):
-    names = ("mysql", "mariadb")
+class MySQLImpl(DefaultImpl, MySQLTraits):
     alter_column_needs_existing = True
     drop_constraint_needs_type = True
     drops_foreign_key_first = True
-    text_widening_rewrites = True
 
     @property
     def is_mariadb(self) -> bool:

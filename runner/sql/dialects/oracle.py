@@ -19,10 +19,10 @@ from runner.sql.dialects.base import (
     rename_table_unqualified,
     type_text,
 )
+from runner.sql.dialects.traits import OracleTraits
 
 
-class OracleImpl(DefaultImpl):
-    names = ("oracle",)
+class OracleImpl(DefaultImpl, OracleTraits):
     terminator = ""
     batch_separator = "/"
 

@@ -18,6 +18,7 @@ from runner.sql.ddl import RenameTable
 from runner.sql.ddl_alter import ColumnChange, ColumnType
 from runner.sql.dialects.base import DefaultImpl, default_alter_column, rename_table_unqualified
 from runner.sql.dialects.locking import since, wait_for
+from runner.sql.dialects.traits import PostgresqlTraits
 
 # who holds a bigint advisory lock: its high and low 32 bits are classid and objid, objsubid 1
 _HOLDER = sa.text(
@@ -27,15 +28,11 @@ _HOLDER = sa.text(
     "AND l.classid::bigint = :c AND l.objid::bigint = :o AND l.objsubid = 1 LIMIT 1")
 
 
-class PostgresqlImpl(DefaultImpl):
-    names = ("postgresql",)
+class PostgresqlImpl(DefaultImpl, PostgresqlTraits):
     transactional_ddl = True
     script_transactions = True
     default_schema = "public"
     named_enum_types = True
-    concurrent_indexes = True
-    volatile_default_rewrites = True
-    numeric_widening_in_place = True
     type_equivalents = {"FLOAT": "DOUBLE PRECISION", "FLOAT(53)": "DOUBLE PRECISION",
                         "DOUBLE": "DOUBLE PRECISION", "TIMESTAMP": "TIMESTAMP WITHOUT TIME ZONE",
                         "TIME": "TIME WITHOUT TIME ZONE", "DECIMAL": "NUMERIC"}

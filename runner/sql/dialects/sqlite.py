@@ -21,19 +21,18 @@ from runner.sql.ddl import RenameTable
 from runner.sql.ddl_alter import ColumnName
 from runner.sql.dialects.base import DefaultImpl, rename_column, rename_table_unqualified
 from runner.sql.dialects.locking import LockFile, wait_for
+from runner.sql.dialects.traits import SQLiteTraits
 
 _IMMEDIATE = "yamig.begin_immediate"  # connection.info: this run's transactions write
 
 
-class SQLiteImpl(DefaultImpl):
-    names = ("sqlite",)
+class SQLiteImpl(DefaultImpl, SQLiteTraits):
     transactional_ddl = True  # inside the driver's transaction: see transactional_ddl_on
     script_transactions = True  # yamig runs SQLite in transactions online too (Alembic prints none)
     default_schema = "main"
     supports_comments = False
     alters_columns = False
     alters_constraints = False
-    shared_server = False  # an embedded file: the findings about live sessions do not apply
 
     def transactional_ddl_on(self, connection: Any) -> bool:
         """When the driver's transaction is explicit (our engines), or open (begin_on_driver)."""
