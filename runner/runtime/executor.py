@@ -1,7 +1,7 @@
 """Running a plan against a database: the version table, transactions, locking.
 
 One transaction per revision by default (all in one with
-`transaction_per_migration = false`). A connection handed in through
+`transaction_per_migration = false`, where DDL is transactional). A connection handed in through
 `config.attributes["connection"]` is used inside the caller's transaction,
 each revision in a savepoint, so a failure never leaves half a revision.
 """
@@ -42,6 +42,8 @@ def migrate(connection: sa.Connection, config, plan, ops_for, history=None, grap
         current = version_table.heads(connection)
         if not caller_transaction and connection.in_transaction():
             connection.commit()
+        if not per_migration and not caller_transaction:
+            per_migration = _ddl_commits_itself(connection)
         steps = plan(current)
         own = per_migration and not caller_transaction
         prepared = [(step, _parts(connection, step, ops_for(step), own)) for step in steps]
@@ -64,6 +66,14 @@ def migrate(connection: sa.Connection, config, plan, ops_for, history=None, grap
                 _record_failure(connection, history, context, prepared, undone)
             raise
     return steps
+
+
+def _ddl_commits_itself(connection: sa.Connection) -> bool:
+    """Where each DDL statement commits (MySQL), one transaction for the whole run would hold
+    only the version rows, and a failure would roll back those of revisions whose DDL stays:
+    each revision gets its own transaction there (asked in one, as SQLite's answer depends on it)."""
+    with transaction(connection):
+        return not transactional_ddl(connection)
 
 
 def _step_ops(step, prepared) -> list:

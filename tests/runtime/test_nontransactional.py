@@ -12,7 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from runner import command
+from runner.commands.display import history_lines
 from runner.errors import MigrationError
+from runner.runtime.history import HistoryTable
 
 from ..helpers import revision_text, write_project
 
@@ -147,6 +149,10 @@ def test_an_operation_that_cannot_be_undone_refuses_the_revision_until_repair(tm
     assert [(item["operation"], item["name"], item["statements"]) for item in left] == [
         (0, name, [statement])]
     assert why in left[0]["why"]
+    engine = sa.create_engine(mariadb_url)
+    with engine.connect() as conn:
+        assert "failed at #2, undid #1, left #0" in history_lines(HistoryTable().rows(conn))[-1]
+    engine.dispose()
 
     (tmp_path / "versions" / "c3.yaml").write_text(c3.replace(FAILS, ""))
     with pytest.raises(MigrationError) as refused:
@@ -194,3 +200,18 @@ def test_where_ddl_is_transactional_the_rollback_does_it(tmp_path, db_url, caplo
     assert failed_row(db_url) == ("failed", 2, None, None, None)
     with pytest.raises(MigrationError, match="execute failed in revision c3"):  # not refused
         command.upgrade(config, "head")
+
+
+def test_one_transaction_for_the_run_is_one_per_revision_where_ddl_commits_itself(tmp_path, mariadb_url):
+    """transaction_per_migration = false would hold only the version rows there: a1's would be
+    rolled back by b2's failure while its table stays."""
+    b2 = revision_text("b2", "a1", """
+        - bulk_insert: {table_name: account, rows: [{id: 1, email: a}, {id: 1, email: b}]}
+    """)
+    config = write_project(tmp_path, {"a1.yaml": A1, "b2.yaml": b2}, mariadb_url)
+    config.set_main_option("transaction_per_migration", "false")
+    with pytest.raises(MigrationError, match="Duplicate entry"):
+        command.upgrade(config, "head")
+    assert query(mariadb_url, "SELECT version_num FROM alembic_version") == [("a1",)]
+    assert query(mariadb_url, "SELECT revision, outcome FROM yamig_history ORDER BY id") == [
+        ("a1", "success"), ("b2", "failed")]
