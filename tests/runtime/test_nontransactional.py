@@ -215,3 +215,23 @@ def test_one_transaction_for_the_run_is_one_per_revision_where_ddl_commits_itsel
     assert query(mariadb_url, "SELECT version_num FROM alembic_version") == [("a1",)]
     assert query(mariadb_url, "SELECT revision, outcome FROM yamig_history ORDER BY id") == [
         ("a1", "success"), ("b2", "failed")]
+
+
+def test_a_failed_downgrade_is_undone_too(tmp_path, mariadb_url):
+    c3 = revision_text("c3", "b2", """
+        - create_index: {index_name: ix_account_phone, table_name: account, columns: [phone]}
+    """, downgrade=f"""
+        - drop_index: {{index_name: ix_account_phone, table_name: account}}
+        {FAILS}
+    """)
+    config = project(tmp_path, mariadb_url, c3)
+    command.upgrade(config, "head")
+    before = schema(mariadb_url)
+    with pytest.raises(MigrationError) as info:
+        command.downgrade(config, "b2")
+    assert "the completed operation 1 of c3 was undone; the database is at c3" in info.value.hint
+    assert schema(mariadb_url) == before
+    assert query(mariadb_url, "SELECT version_num FROM alembic_version") == [("c3",)]
+    (row,) = query(mariadb_url, "SELECT direction, failed_operation, completed, undone FROM yamig_history "
+                                "WHERE outcome = 'failed'")
+    assert row == ("downgrade", 1, "[0]", "[0]")
