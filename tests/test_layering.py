@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("autogenerate.generate", "review.validate"),
     ("runtime.offline", "autogenerate.diff", "revisions.derive"),
     ("runtime.executor",),                # online runs: the lock, the plan, the parts
+    ("runtime.undo",),                    # what a failed revision ran where DDL commits itself
     ("runtime.drift",),                   # the applied history against today's files
     ("runtime.online",),
     ("runtime.context",),                 # the migration context both runs walk a plan with

@@ -234,7 +234,8 @@ def _refuse_changed(config: Config, graph, rows: tuple[str, ...]) -> None:
 def repair(config: Config, revisions: str | list[str] | None = None,
            reason: str | None = None) -> list[str]:
     """Record today's checksums of applied revisions as accepted: a `repair` row each, with
-    `reason`. Without `revisions`, every applied revision that changed. Returns the ids."""
+    `reason`. Without `revisions`, every applied revision that changed, and every revision
+    whose failure left operations behind (runner.runtime.undo). Returns the ids."""
     from runner.runtime.drift import AppliedHistory
     from runner.runtime.engine import connect
     from runner.runtime.executor import repair as repair_rows
@@ -248,5 +249,9 @@ def repair(config: Config, revisions: str | list[str] | None = None,
         config.print_stdout("Nothing to repair: no applied revision changed since it was applied")
     for rev_id in repaired:
         revision = graph.revisions[rev_id]
-        config.print_stdout("Accepted %s as applied: %s", rev_id, revision.path)
+        if rev_id in history.dealt_with:
+            config.print_stdout("Recorded that what %s left behind when it failed was dealt with: %s",
+                                rev_id, revision.path)
+        else:
+            config.print_stdout("Accepted %s as applied: %s", rev_id, revision.path)
     return repaired

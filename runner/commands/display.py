@@ -94,6 +94,7 @@ def history_lines(rows: list[dict]) -> list[str]:
         outcome = row["outcome"]
         if row["failed_operation"] is not None:
             outcome += f" at #{row['failed_operation']}"
+        outcome += _partial(row)
         started = row["started_at"]
         table.append((
             str(row["id"]), row["revision"], row["direction"], outcome,
@@ -105,3 +106,17 @@ def history_lines(rows: list[dict]) -> list[str]:
     widths = [max(len(line[i]) for line in table) for i in range(len(HISTORY_HEADER))]
     return ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
             for line in table]
+
+
+def _partial(row: dict) -> str:
+    """Where DDL commits itself, what a failure undid and left (runner.runtime.undo)."""
+    import json
+
+    text = ""
+    for key, word in (("undone", "undid"), ("left_behind", "left")):
+        value = row.get(key)
+        items = json.loads(value) if isinstance(value, str) else value
+        if items:
+            text += f", {word} " + " ".join(f"#{i['operation'] if isinstance(i, dict) else i}"
+                                             for i in items)
+    return text

@@ -66,6 +66,9 @@ AS_WRITTEN = Derived()
 class Operation:
     name: ClassVar[str]
     reversible: ClassVar[bool] = True
+    # it deletes rows or values (drop_table, drop_column): its reverse restores the structure
+    # only, so a failed revision's undo (runner.runtime.undo) stops there
+    deletes_data: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)

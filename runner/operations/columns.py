@@ -106,6 +106,7 @@ class AddColumn(Operation):
 
 class DropColumn(Operation):
     name = "drop_column"
+    deletes_data = True
 
     @property
     def drops_column(self) -> str:

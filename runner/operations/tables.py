@@ -77,6 +77,7 @@ def comment_statements(table: Any, dialect: Any) -> list[Any]:
 
 class DropTable(Operation):
     name = "drop_table"
+    deletes_data = True
 
     def state_forwards(self, state: SchemaState) -> None:
         name, schema = self.args["table_name"], self.schema

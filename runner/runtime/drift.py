@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from runner.errors import RevisionsChanged
+from runner.errors import MigrationError, RevisionsChanged
 from runner.revisions.checksum import Checksum, checksum, first_change
 from runner.runtime.history import HistoryTable, now
 from runner.runtime.transactions import transaction
@@ -37,6 +37,7 @@ class AppliedHistory:
         self.graph = graph
         self.allow_changed = allow_changed
         self.reason: str | None = None  # said on every row of this run (--allow-changed)
+        self.dealt_with: list[str] = []  # repair: revisions whose failure's leftovers it cleared
         self._checksums: dict[str, Checksum] = {}
 
     def checksum(self, rev_id: str) -> Checksum:
@@ -93,11 +94,24 @@ class AppliedHistory:
 
     # -- as the run goes ---------------------------------------------------------------------
     def step(self, connection: Any, step: Any, started: Any, outcome: str = "success",
-             failed_operation: int | None = None) -> None:
-        """The row of a step that ran (upgrade or downgrade)."""
+             failed_operation: int | None = None, partial: dict | None = None) -> None:
+        """The row of a step that ran (upgrade or downgrade); `partial`: what a failure where DDL
+        commits itself completed, undid and left (runner.runtime.undo.Undo.record)."""
         rev_id = step.revision.revision
         self.table.write(connection, rev_id, "upgrade" if step.is_upgrade else "downgrade",
-                         self.checksum(rev_id), started, outcome, failed_operation, self.reason)
+                         self.checksum(rev_id), started, outcome, failed_operation, self.reason,
+                         partial)
+
+    def refuse_left_behind(self, connection: Any, steps: list, caller_transaction: bool = False) -> None:
+        """Refuse a run with a step of a revision whose failure left operations in the database
+        that could not be undone, until `repair` says they were dealt with: running it again
+        would fail on them, or run its operations twice."""
+        left = self.table.left_behind(connection)
+        _end_read(connection, caller_transaction)
+        for step in steps:
+            row = left.get(step.revision.revision)
+            if row is not None:
+                raise left_behind_refusal(row)
 
     def stamped(self, connection: Any, before: tuple[str, ...], after: tuple[str, ...],
                 started: Any) -> None:
@@ -113,7 +127,8 @@ class AppliedHistory:
                                  reason="stamped below: no longer applied")
 
     def repair(self, connection: Any, rev_id: str, reason: str | None) -> None:
-        """Accept today's file of `rev_id`: its checksum becomes the one compared with."""
+        """Accept today's file of `rev_id`: its checksum becomes the one compared with, and what
+        a failure of it left behind counts as dealt with (the row is its latest)."""
         self.table.write(connection, rev_id, "repair", self.checksum(rev_id), now(), reason=reason)
 
 
@@ -134,7 +149,23 @@ def refusal(changed: list[Changed]) -> RevisionsChanged:
              "with `yamig repair --reason ...`; --allow-changed runs this once anyway")
 
 
+def left_behind_refusal(row: dict) -> MigrationError:
+    """The error naming the revision, what its failure left in the database, and repair."""
+    rev_id = row["revision"]
+    lines = [f"  operation {item['operation'] + 1}, {item['name']}: {item['why']}"
+             + "".join(f"\n      {statement}" for statement in item["statements"])
+             for item in row["left_behind"]]
+    return MigrationError(
+        f"revision {rev_id} failed on this database (its {row['direction']} at {_at(row)} UTC) "
+        "and left operations that could not be undone:\n" + "\n".join(lines),
+        hint=f"undo them by hand (or finish the revision by hand and `yamig stamp {rev_id}`), then "
+             f"say so with `yamig repair {rev_id} --reason ...`; until then runs of {rev_id} are refused")
+
+
 def _when(row: dict) -> str:
+    return f"checksum of its {row['direction']} at {_at(row)} UTC"
+
+
+def _at(row: dict) -> str:
     started = row["started_at"]
-    text = started.strftime("%Y-%m-%d %H:%M:%S") if hasattr(started, "strftime") else str(started)
-    return f"checksum of its {row['direction']} at {text} UTC"
+    return started.strftime("%Y-%m-%d %H:%M:%S") if hasattr(started, "strftime") else str(started)

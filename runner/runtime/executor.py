@@ -1,7 +1,7 @@
 """Running a plan against a database: the version table, transactions, locking.
 
 One transaction per revision by default (all in one with
-`transaction_per_migration = false`). A connection handed in through
+`transaction_per_migration = false`, where DDL is transactional). A connection handed in through
 `config.attributes["connection"]` is used inside the caller's transaction,
 each revision in a savepoint, so a failure never leaves half a revision.
 """
@@ -19,6 +19,7 @@ from runner.errors import MigrationError
 from runner.runtime.context import parts_of
 from runner.runtime.online import OnlineContext
 from runner.runtime.transactions import transaction, transactional_ddl
+from runner.runtime.undo import undo_failed
 from runner.runtime.version_table import VersionTable
 from runner.sql.dialects import impl_for
 
@@ -41,11 +42,14 @@ def migrate(connection: sa.Connection, config, plan, ops_for, history=None, grap
         current = version_table.heads(connection)
         if not caller_transaction and connection.in_transaction():
             connection.commit()
+        if not per_migration and not caller_transaction:
+            per_migration = _ddl_commits_itself(connection)
         steps = plan(current)
         own = per_migration and not caller_transaction
         prepared = [(step, _parts(connection, step, ops_for(step), own)) for step in steps]
         if history is not None:  # after planning and preparing: a refused run changes nothing
             history.prepare(connection, current, caller_transaction)
+            history.refuse_left_behind(connection, steps, caller_transaction)
         # In one transaction whose DDL rolls back too, only the net change of the version rows
         # is written. Where DDL commits by itself (MySQL), each revision's row still matters.
         net = not per_migration and bool(steps) and transactional_ddl(connection)
@@ -54,22 +58,55 @@ def migrate(connection: sa.Connection, config, plan, ops_for, history=None, grap
                                 history=history, graph=graph)
         try:
             context.run_steps(prepared, per_migration)
-        except MigrationError:
-            if history is not None and context.failed is not None:
-                _record_failure(connection, history, context.failed, prepared)
+        except MigrationError as err:
+            undone = _undo(connection, context, prepared, graph)
+            if undone is not None:
+                err.hint = undone.hint()
+            if history is not None and (context.failed is not None or undone is not None):
+                _record_failure(connection, history, context, prepared, undone)
             raise
     return steps
 
 
-def _record_failure(connection: sa.Connection, history, failed, prepared) -> None:
+def _ddl_commits_itself(connection: sa.Connection) -> bool:
+    """Where each DDL statement commits (MySQL), one transaction for the whole run would hold
+    only the version rows, and a failure would roll back those of revisions whose DDL stays:
+    each revision gets its own transaction there (asked in one, as SQLite's answer depends on it)."""
+    with transaction(connection):
+        return not transactional_ddl(connection)
+
+
+def _step_ops(step, prepared) -> list:
+    return [o for s, parts in prepared if s is step for part, _ in parts for o in part]
+
+
+def _undo(connection: sa.Connection, context: OnlineContext, prepared, graph):
+    """Where DDL commits itself, undo what the failed step ran (runtime.undo); None elsewhere."""
+    if context.step is None:
+        return None
+    try:
+        return undo_failed(connection, context, _step_ops(context.step, prepared), graph)
+    except Exception as err:  # the run's own error matters more; the history row says what ran
+        log.warning("could not undo what revision %s ran: %s", context.step.revision.revision, err)
+        return None
+
+
+def _record_failure(connection: sa.Connection, history, context: OnlineContext, prepared,
+                    undone) -> None:
     """The failed step's history row, after its rollback, in a transaction of its own (where
-    DDL is not transactional, what ran of it remains, and this row says where it stopped)."""
-    step, op, started = failed
-    ops = [o for s, parts in prepared if s is step for part, _ in parts for o in part]
+    DDL is not transactional, with what ran of it, what was undone and what is left)."""
+    if context.failed is not None:
+        step, op, started = context.failed
+    else:  # an operation refused before its statements (undone is not None)
+        step, op, started = undone.step, None, context.started
+    ops = _step_ops(step, prepared)
     index = next((i for i, o in enumerate(ops) if o is op), None)
+    partial = None
+    if undone is not None:
+        index, partial = undone.failed_index, undone.record()
     try:
         with transaction(connection):
-            history.step(connection, step, started, "failed", index)
+            history.step(connection, step, started, "failed", index, partial)
     except sa.exc.DBAPIError as err:  # the run's own error matters more
         log.warning("could not record the failure in %s: %s", history.table.name, err)
 
@@ -147,7 +184,9 @@ def _lock_conflicts(connection: sa.Connection) -> Iterator[None]:
 
 def repair(connection: sa.Connection, config, history, targets: list[str], reason: str | None) -> list[str]:
     """Accept today's files of applied revisions (`targets`: identifiers; none: every changed
-    one) with a `repair` row each, under the run's lock. Returns the ids accepted."""
+    one, and every one whose failure left operations behind) with a `repair` row each, under
+    the run's lock; `history.dealt_with` names those whose left-behind operations the row
+    clears. Returns the ids accepted."""
     version_table = VersionTable(config.version_table, config.version_table_schema)
     caller_transaction = connection.in_transaction()
     with _lock_conflicts(connection), lock(connection, config):
@@ -156,15 +195,17 @@ def repair(connection: sa.Connection, config, history, targets: list[str], reaso
             connection.commit()
         history.prepare(connection, current, caller_transaction, check=False)
         applied = history.applied(current)
+        left = history.table.left_behind(connection)  # failures that left operations (runtime.undo)
         if targets:
             ids = [rev_id for target in targets for rev_id in history.graph.resolve(target, current)]
             for rev_id in ids:
-                if rev_id not in applied:
+                if rev_id not in applied and rev_id not in left:
                     raise MigrationError(f"revision {rev_id} is not applied to this database: there "
                                          "is nothing to accept", hint="repair takes applied revisions")
         else:
-            ids = [c.revision.revision for c in history.changed(connection, current)]
+            ids = [c.revision.revision for c in history.changed(connection, current)] + list(left)
         ids = list(dict.fromkeys(ids))
+        history.dealt_with = [rev_id for rev_id in ids if rev_id in left]
         if not caller_transaction and connection.in_transaction():
             connection.commit()
         with transaction(connection):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import getpass
+import json
 import socket
 from typing import Any
 
@@ -18,7 +19,8 @@ import sqlalchemy as sa
 
 DIRECTIONS = ("upgrade", "downgrade", "stamp", "baseline", "repair")
 COLUMNS = ("id", "revision", "direction", "checksum", "operations", "started_at", "finished_at",
-           "duration_ms", "outcome", "failed_operation", "yamig_version", "run_by", "reason")
+           "duration_ms", "outcome", "failed_operation", "completed", "undone", "left_behind",
+           "yamig_version", "run_by", "reason")
 
 
 def now() -> datetime.datetime:
@@ -57,6 +59,11 @@ class HistoryTable:
             sa.Column("duration_ms", sa.Integer, nullable=False),
             sa.Column("outcome", sa.String(16), nullable=False),  # success, failed
             sa.Column("failed_operation", sa.Integer),  # index in its section, when it failed
+            # where DDL commits itself (runner.runtime.undo), JSON: the indexes of the operations
+            # that had run before the failure, those undone (in that order), and what is left
+            sa.Column("completed", sa.Text),
+            sa.Column("undone", sa.Text),
+            sa.Column("left_behind", sa.Text),          # [{operation, name, statements, why}]
             sa.Column("yamig_version", sa.String(32), nullable=False),
             sa.Column("run_by", sa.String(255), nullable=False),  # OS user@host
             sa.Column("reason", sa.Text),               # repair's reason, --allow-changed, ...
@@ -91,10 +98,32 @@ class HistoryTable:
                 found[row["revision"]] = row
         return found
 
+    def left_behind(self, connection: sa.Connection) -> dict[str, dict[str, Any]]:
+        """Per revision whose latest row is a failure that left operations in the database (DDL
+        that commits itself, not undone), that row, `left_behind` read back: nothing has said
+        it was dealt with since (repair, stamp, or a run of it)."""
+        if not self.exists(connection):
+            return {}
+        c = self.table.c
+        failed = connection.execute(sa.select(c.id, c.revision).where(c.left_behind.is_not(None))).all()
+        if not failed:
+            return {}
+        revisions = {row.revision for row in failed}
+        latest = dict(connection.execute(sa.select(c.revision, sa.func.max(c.id))
+                                         .where(c.revision.in_(revisions)).group_by(c.revision)).all())
+        ids = [row.id for row in failed if latest.get(row.revision) == row.id]
+        found = {}
+        for row in connection.execute(sa.select(self.table).where(c.id.in_(ids))) if ids else ():
+            found[row.revision] = {**row._mapping, "left_behind": json.loads(row.left_behind)}
+        return found
+
     def write(self, connection: sa.Connection, revision: str, direction: str, checksum: Any,
               started: datetime.datetime, outcome: str = "success",
-              failed_operation: int | None = None, reason: str | None = None) -> None:
-        """One row; `checksum` a runner.revisions.checksum.Checksum, or None."""
+              failed_operation: int | None = None, reason: str | None = None,
+              partial: dict[str, Any] | None = None) -> None:
+        """One row; `checksum` a runner.revisions.checksum.Checksum, or None; `partial` the
+        failure's `completed`, `undone` and `left_behind` (runner.runtime.undo), as JSON."""
+        partial = partial or {}
         if self._insert is None:
             self._insert = self.table.insert()
         finished = now()
@@ -105,5 +134,7 @@ class HistoryTable:
             "started_at": started, "finished_at": finished,
             "duration_ms": max(0, int((finished - started).total_seconds() * 1000)),
             "outcome": outcome, "failed_operation": failed_operation,
+            **{key: None if partial.get(key) is None else json.dumps(partial[key])
+               for key in ("completed", "undone", "left_behind")},
             "yamig_version": yamig_version(), "run_by": self._who, "reason": reason,
         })

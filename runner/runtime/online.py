@@ -24,7 +24,10 @@ class OnlineContext(MigrationContext):
     (runner.runtime.drift.AppliedHistory) gets each step's row in the transaction of its
     version rows; a failed step is kept in `failed` (step, operation, started) for the caller
     to record once the rollback is done. With the revision `graph`, `defined_table` answers
-    as offline."""
+    as offline. For what a rollback does not undo (runner.runtime.undo) it keeps the running
+    `step`, the version rows before it (`rows_before`), whether the step's rollback undoes its
+    DDL, its `completed` groups (operations, the statements they ran) and the statements the
+    failing group `ran` before it failed."""
 
     def __init__(self, connection: Any, version_table: Any = None, current: tuple[str, ...] = (),
                  net: bool = False, whole_run: bool = False, history: Any = None,
@@ -41,12 +44,23 @@ class OnlineContext(MigrationContext):
         self.history = history
         self.started: Any = None  # when the running step began
         self.failed: tuple[Any, Any, Any] | None = None
+        self.step: Any = None  # the step running, until its version rows are written
+        self.rollback_undoes_ddl = True
+        self.rows_before = current
+        self.completed: list[tuple[list, list]] = []
+        self.ran: list = []
 
     def emit(self, statement: Any) -> None:
         if isinstance(statement, tuple):  # (statement, parameter sets): an executemany
             self.connection.execute(*statement)
         else:
             self.connection.execute(statement)
+        self.ran.append(statement)
+
+    def applied(self, ops: list) -> None:
+        super().applied(ops)
+        self.completed.append((ops, self.ran))
+        self.ran = []
 
     # -- the schema before the operation -----------------------------------------------------
     def column_types(self, table: str, schema: str | None) -> dict[str, Any]:
@@ -87,6 +101,8 @@ class OnlineContext(MigrationContext):
         from runner.runtime.history import now
 
         self.started = now()
+        self.step, self.completed, self.ran = step, [], []
+        self.rollback_undoes_ddl = transactional_ddl(self.connection)  # asked in the step's transaction
         revision = step.revision
         if step.is_upgrade:
             log.info("Running upgrade %s -> %s, %s", ", ".join(revision.down_revision),
@@ -104,6 +120,7 @@ class OnlineContext(MigrationContext):
 
     def record(self, step: Any) -> None:
         """The step's version rows (or, `net`, what they will be) and its history row."""
+        self.step, self.rows_before = None, step.rows_after
         if self.net:
             self._rows_after = step.rows_after
         elif not self.version_table.write(self.connection, step):
