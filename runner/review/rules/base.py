@@ -28,7 +28,8 @@ class Rule:
 
 
 # A safety check: an operation, the schema state just before it and the Context; a reference
-# check (runner.review.rules.replay) takes no Context.
+# check (runner.review.rules.replay) takes no Context; a limit check (the database's limits,
+# which the checks before a run apply too) takes the operation and the Context.
 Check = Callable[..., Iterator[Found]]
 
 
@@ -66,6 +67,11 @@ class Context:
     def copies_table_to_text(self) -> bool:
         """VARCHAR to TEXT copies the table (MySQL and MariaDB)."""
         return self._impl.text_widening_rewrites
+
+    def type_problems(self, text: str) -> list[tuple[str, int]]:
+        """What the database refuses in a column type: (reason, offset in `text`); see
+        DefaultImpl.type_problems."""
+        return self._impl.type_problems(text)
 
     # -- the revision so far --------------------------------------------------------------------------
     def existing(self, table: str, schema: str | None) -> bool:
