@@ -20,8 +20,8 @@ TYPE_REWRITE = Rule("type-rewrite", "warning", "the database rewrites the whole 
 
 DIALECT_TYPE = Rule("dialect-type", "error", "the database refuses the type (too long, unnamed, "
                     "or one it does not have): the run stops at that statement, after the ones "
-                    "before it have run", "use a type within the database's limits (the message "
-                    "says which); validate.dialect names the production database")
+                    "before it have run", "use a type the database takes (the message says what it "
+                    "refuses); validate.dialect names the production database when the URL does not")
 
 RULES = (DIALECT_TYPE, TYPE_NARROWING, TYPE_REWRITE)
 
