@@ -235,26 +235,25 @@ def _offline_dialect(name: str) -> Any:
     return make_url(f"{name}://").get_dialect()(paramstyle="named")
 
 
-def string_length_problems(spec: TypeSpec, title: str, limits: dict[type, int | None],
+def string_length_problems(spec: TypeSpec, title: str, limits: dict[type, int],
                            needs_length: bool = False, note: str = "") -> list[tuple[str, int | str | None]]:
     """A string or binary type's length against `limits`: SQLAlchemy class -> the longest length
-    the database `title` takes (None: no limit), the first class the type is a subclass of
-    deciding, so the narrower classes go first. `needs_length`: a VARCHAR without one is
-    refused. `note` says why, after the limit."""
+    the database `title` takes, the first class the type is a subclass of deciding, so the
+    narrower classes go first. `needs_length`: a VARCHAR without one is refused. `note` says
+    why, after the limit."""
     cls = spec.sqlalchemy_class()
     if issubclass(cls, (sa.Text, sa.Enum)):  # TEXT and CLOB have no length; an Enum is judged apart
         return []
-    found = [(n,) for base, n in limits.items() if issubclass(cls, base)]
-    if not found:
+    limit = next((n for base, n in limits.items() if issubclass(cls, base)), None)
+    if limit is None:
         return []
-    limit = found[0][0]
     given = spec.argument("length")
     if given is None or given[1] is None:
         if needs_length and issubclass(cls, sa.String) and not issubclass(cls, (sa.CHAR, sa.NCHAR)):
             return [(f"{title} has no VARCHAR without a length: write {spec.qualname}(n)", None)]
         return []
     key, length = given
-    if limit is not None and isinstance(length, int) and length > limit:
+    if isinstance(length, int) and length > limit:
         return [(f"length {length}: {spec.qualname} holds at most {limit} on {title}{note}", key)]
     return []
 

@@ -35,7 +35,7 @@ class OracleImpl(DefaultImpl):
         """VARCHAR2 needs a length, up to 4000 (MAX_STRING_SIZE STANDARD, the default; String and
         Unicode are VARCHAR2 here), NVARCHAR2 and CHAR up to 2000, NCHAR up to 1000, RAW up to
         2000; NUMBER up to 38 digits."""
-        limits: dict[type, int | None] = {sa.NCHAR: 1000, sa.NVARCHAR: 2000, sa.CHAR: 2000,
+        limits: dict[type, int] = {sa.NCHAR: 1000, sa.NVARCHAR: 2000, sa.CHAR: 2000,
                                           sa.String: 4000}
         if spec.name == "RAW":
             limits = {spec.sqlalchemy_class(): 2000}
