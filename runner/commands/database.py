@@ -96,8 +96,9 @@ def _known_rows(graph, plan):
     return checked
 
 
-def _checked(config: Config, graph, plan, ops_for, check: bool):
-    """The plan, refused before anything runs when the replay finds errors in the steps to run."""
+def _checked(config: Config, graph, plan, ops_for, check: bool, dialect):
+    """The plan, refused before anything runs when the replay finds errors in the steps to run
+    (on the SQLAlchemy dialect that `dialect()` names: the types must be within its limits)."""
     if not check:
         return plan
 
@@ -107,7 +108,7 @@ def _checked(config: Config, graph, plan, ops_for, check: bool):
             from runner.review.findings import disabled_rules
             from runner.review.semantics import check_run, run_refused
 
-            errors = check_run(graph, current, steps, ops_for, disabled_rules(config))
+            errors = check_run(graph, current, steps, ops_for, disabled_rules(config), dialect())
             if errors:
                 raise run_refused(errors)
         return steps
@@ -116,10 +117,11 @@ def _checked(config: Config, graph, plan, ops_for, check: bool):
 
 def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, start,
              check: bool = True, allow_changed: bool = False) -> None:
-    plan = _checked(config, graph, _known_rows(graph, plan), ops_for, check)
+    plan = _known_rows(graph, plan)
     if sql:
-        from runner.runtime.offline import run_offline
+        from runner.runtime.offline import dialect_for, run_offline
 
+        plan = _checked(config, graph, plan, ops_for, check, lambda: dialect_for(config.url).name)
         run_offline(config, graph, plan, ops_for, start, tag)
         return
     from runner.runtime.drift import AppliedHistory
@@ -127,6 +129,7 @@ def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, s
     from runner.runtime.executor import migrate
 
     with connect(config) as connection:
+        plan = _checked(config, graph, plan, ops_for, check, lambda: connection.dialect.name)
         migrate(connection, config, plan, ops_for, AppliedHistory(config, graph, allow_changed),
                 graph=graph)
 

@@ -231,9 +231,14 @@ def check_type(operation: Operation, type_text: Any, *keys: Any) -> None:
         parse_type(type_text)
         check_arguments(type_text)
     except TypeGrammarError as exc:
-        location = operation.arg_location(*keys)
-        offset = getattr(exc, "offset", None)
-        if offset and location.count(":") >= 2:
-            path, line, column = location.rsplit(":", 2)
-            location = f"{path}:{line}:{int(column) + offset}"
-        raise RevisionFileError(exc.message, location=location, hint=exc.hint) from None
+        raise RevisionFileError(exc.message, location=type_location(operation, exc.offset, *keys),
+                                hint=exc.hint) from None
+
+
+def type_location(operation: Operation, offset: int, *keys: Any) -> str:
+    """Where the character `offset` of the type string at `keys` is written: file:line:column."""
+    location = operation.arg_location(*keys)
+    if offset and location.count(":") >= 2:
+        path, line, column = location.rsplit(":", 2)
+        location = f"{path}:{line}:{int(column) + offset}"
+    return location

@@ -52,17 +52,20 @@ def check_semantics(graph, collector: Collector, dialect: str | None) -> None:
 
 
 def check_run(graph, current: tuple[str, ...], steps: list, ops_for,
-              disabled: set[str] = frozenset()) -> list:
+              disabled: set[str] = frozenset(), dialect: str | None = None) -> list:
     """The error findings of the operations a run is about to apply (`ops_for(step)`), each checked
     against the schema as the revisions describe it at that point: replayed from base to the
     database's revisions `current`, then step by step.
 
     Upgrade operations get validate's `state` and `foreign-key` checks, downgrade operations (as
-    in validate) the `state` one: what cannot work on the schema the revisions build. The safety
-    rules are left out: they judge the data and locks of a production database, which is
-    validate's business in CI, and a run on a database they do not fit is not wrong.
+    in validate) the `state` one: what cannot work on the schema the revisions build. Both get
+    the checks against the limits of the database `dialect` runs on (`dialect-type`): what it
+    refuses fails halfway through the run. The safety rules are left out: they judge the data
+    and locks of a production database, which is validate's business in CI, and a run on a
+    database they do not fit is not wrong.
     """
     collector = Collector(set(disabled))
+    context = rules.Context(dialect)
     paused = gc.isenabled()
     gc.disable()  # as in check_semantics
     try:
@@ -72,8 +75,9 @@ def check_run(graph, current: tuple[str, ...], steps: list, ops_for,
             ops = ops_for(step)
             if step.is_upgrade:
                 for op in ops:
-                    check_operation(op, state, None, collector)
+                    check_operation(op, state, context, collector, safety=False)
             else:
+                check_limits(ops, context, collector)
                 apply_downgrade(ops, state, collector)
     finally:
         if paused:
@@ -109,6 +113,8 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
             except MigrationError as err:
                 irreversible = err
         confused = check_operation(op, state, context, collector) or confused
+    if written is not None:
+        check_limits(written, context, collector)  # a written downgrade runs what it says too
     if irreversible is not None:
         collector.add("irreversible", irreversible.location, irreversible.message)
         return
@@ -129,13 +135,16 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
     state.opaque = False
 
 
-def check_operation(op, state: SchemaState, context: rules.Context | None, collector: Collector) -> bool:
+def check_operation(op, state: SchemaState, context: rules.Context | None, collector: Collector,
+                    safety: bool = True) -> bool:
     """Check one upgrade operation against the state just before it, then apply it; True when
-    what it names did not match the state. Without a `context`, the safety rules are left out."""
+    what it names did not match the state. Without a `context`, the database's limits and the
+    safety rules are left out; with `safety` False, the safety rules only."""
     allow = op.allow
     pending = [] if state.opaque else list(rules.references(op, state))
     if context is not None:
-        for rule, location, message in rules.safety(op, state, context):
+        check_limits([op], context, collector)
+        for rule, location, message in (rules.safety(op, state, context) if safety else ()):
             collector.add(rule, location, message, allow)
     opaque = state.opaque
     start = len(state.problems)
@@ -151,6 +160,13 @@ def check_operation(op, state: SchemaState, context: rules.Context | None, colle
     if context is not None:
         context.applied(op)
     return bool(problems)
+
+
+def check_limits(ops: list, context: rules.Context, collector: Collector) -> None:
+    """The operations against the database's limits (runner.review.rules.limits)."""
+    for op in ops:
+        for rule, location, message in rules.limits(op, context):
+            collector.add(rule, location, message, op.allow)
 
 
 def apply_downgrade(ops: list, state: SchemaState, collector: Collector) -> None:

@@ -24,7 +24,7 @@ from typing import Any, Union
 from runner.errors import RevisionFileError
 
 __all__ = ["DIALECTS", "DIALECT_TYPES", "ENUM_TYPES", "GENERIC_TYPES", "OPTION_PREFIXES", "TypeGrammarError",
-           "TypeSpec", "check_arguments", "parse_type"]
+           "TypeSpec", "check_arguments", "parse_type", "type_positions"]
 
 # -- the names a type may have -------------------------------------------------------------------
 # Generated once from SQLAlchemy 2.1 (the TypeEngine subclasses that `sqlalchemy.types` and each
@@ -183,6 +183,23 @@ class TypeSpec:
     def __hash__(self) -> int:
         return hash(self._key)
 
+    def sqlalchemy_class(self) -> type:
+        """The SQLAlchemy class this type names (imports SQLAlchemy)."""
+        return _resolve(self.dialect, self.name)
+
+    def argument(self, name: str) -> tuple[int | str, Value] | None:
+        """The constructor's argument `name` as written: (its position or its keyword, the value);
+        None when not given. Positions are read from the constructor (imports SQLAlchemy)."""
+        for key, value in self.kwargs:
+            if key == name:
+                return key, value
+        positional = _positional(self.dialect, self.name)
+        if name in positional:
+            index = positional.index(name)
+            if index < len(self.args):
+                return index, self.args[index]
+        return None
+
     def to_sqlalchemy(self) -> Any:
         """A new SQLAlchemy TypeEngine instance for this type (imports SQLAlchemy)."""
         cls = _resolve(self.dialect, self.name)
@@ -244,6 +261,26 @@ def _resolve(dialect: str | None, name: str) -> type:
         raise TypeGrammarError(f"type {qualname} is not available in the installed "
                                f"SQLAlchemy {sqlalchemy.__version__}", hint="upgrade SQLAlchemy")
     return cls
+
+
+@lru_cache(maxsize=512)
+def _positional(dialect: str | None, name: str) -> tuple[str, ...]:
+    """The names of a type's constructor parameters that a positional argument can fill, in order."""
+    import inspect
+
+    cls = _resolve(dialect, name)
+    if cls.__init__ is object.__init__:
+        return ()
+    try:
+        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return ()
+    names = []
+    for param in parameters:
+        if param.kind not in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            break
+        names.append(param.name)
+    return tuple(names)
 
 
 def _parameters(cls: type, enum_kwargs: frozenset[str] | None = None) -> list[str]:
@@ -342,13 +379,15 @@ their dimensions, and a parser without a bound recurses until Python gives up.""
 
 
 class _Parser:
-    __slots__ = ("text", "tokens", "i", "depth")
+    __slots__ = ("text", "tokens", "i", "depth", "path", "positions")
 
     def __init__(self, text: str):
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
         self.depth = 0
+        self.path: tuple[int | str, ...] = ()  # where the value being parsed is (type_positions)
+        self.positions: dict[tuple[int | str, ...], int] = {}
 
     def error(self, message: str, offset: int, hint: str | None = None) -> TypeGrammarError:
         return TypeGrammarError(message, offset=offset, text=self.text, hint=hint)
@@ -382,6 +421,7 @@ class _Parser:
             raise self.error(f"types nest more than {MAX_NESTING} deep at offset {start} of "
                              f"'{self.text[:60]}...'", start,
                              hint="ARRAY(Integer, dimensions=2) is a two-dimensional array")
+        self.positions[self.path] = start
         try:
             return self.type_body(kind, name, start)
         finally:
@@ -422,12 +462,12 @@ class _Parser:
                     if any(k == value for k, _ in kwargs):
                         raise self.error(f"argument '{value}' given twice in '{self.text}'", pos)
                     self.i += 2
-                    kwargs.append((value, self.value()))
+                    kwargs.append((value, self.argument(value)))
                 else:
                     if kwargs:
                         raise self.error(f"positional argument after keyword arguments at offset {pos} "
                                          f"of '{self.text}'", pos)
-                    args.append(self.value())
+                    args.append(self.argument(len(args)))
                 kind, value, pos = self.peek()
                 if value == ",":
                     self.i += 1
@@ -438,6 +478,16 @@ class _Parser:
                     raise self.unexpected("',' or ')'")
             self.i += 1
         return TypeSpec(name, dialect, tuple(args), tuple(kwargs))
+
+    def argument(self, key: int | str) -> Value:
+        """An argument's value, its offset kept under its path (its position or keyword)."""
+        outer = self.path
+        self.path = outer + (key,)
+        self.positions[self.path] = self.peek()[2]
+        try:
+            return self.value()
+        finally:
+            self.path = outer
 
     def value(self) -> Value:
         kind, value, pos = self.peek()
@@ -509,6 +559,16 @@ def _suggest(dialect: str | None, name: str) -> str | None:
 @lru_cache(maxsize=8192)
 def _parse(text: str) -> TypeSpec:
     return _Parser(text).parse()
+
+
+@lru_cache(maxsize=1024)
+def type_positions(text: str) -> dict[tuple[int | str, ...], int]:
+    """Where each part of a type string starts (0-based offsets): () is the type, (0,) its first
+    positional argument, ("name",) its `name=` value, (0, "length") a keyword of the type that
+    is its first argument. For pointing a finding into the string; `text` must parse."""
+    parser = _Parser(text)
+    parser.parse()
+    return parser.positions
 
 
 def parse_type(text: Any) -> TypeSpec:

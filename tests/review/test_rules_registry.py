@@ -14,7 +14,7 @@ def test_every_rule_is_declared_once():
 
 def test_checks_name_operations():
     for family in rules.FAMILIES:
-        for table in ("SAFETY", "REFERENCES"):
+        for table in ("SAFETY", "REFERENCES", "LIMITS"):
             assert set(getattr(family, table, {})) <= set(REGISTRY), (family.__name__, table)
 
 

@@ -5,6 +5,9 @@ hint says so and how to drop it, a rerun drops and rebuilds it (saying so) rathe
 from __future__ import annotations
 
 import logging
+import signal
+import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +17,7 @@ from runner.errors import MigrationError
 from runner.sql.dialects import impl_for
 
 from ..helpers import revision_text, write_project
+from .runners import finish, start, wait_until
 
 BASE = revision_text("r1", None, """
     - create_table:
@@ -121,3 +125,63 @@ def test_build_check_fails_on_an_invalid_index(tmp_path, postgres_url):
             assert impl.index_validity(conn, "ix_nope", None) is None
     finally:
         engine.dispose()
+
+
+WAITING_BUILD = ("SELECT pid, wait_event_type, wait_event FROM pg_stat_activity WHERE datname = "
+                 "current_database() AND query LIKE 'CREATE UNIQUE INDEX CONCURRENTLY%'")
+
+
+def test_killed_build_is_rebuilt_on_rerun(tmp_path, postgres_url):
+    """The real case: `yamig upgrade head` (a process of its own) builds the index CONCURRENTLY,
+    which waits for an old snapshot another connection holds; the runner is killed (-9) there.
+    The server does not notice a client gone while its backend waits on a lock (nothing reads
+    the socket; client_connection_check_interval is off by default): the backend would go on
+    and finish the build once the snapshot is released. So the build's backend is terminated,
+    as a DBA (or a deploy's timeout) does, which aborts the build and leaves the index INVALID.
+    The rerun drops it, builds it again and records r2, once."""
+    config = project(tmp_path, postgres_url, if_not_exists=False)
+    command.upgrade(config, "r1")
+    execute(postgres_url, "UPDATE t SET code = 'b' WHERE id = 2")  # unique: the build can succeed
+    holder = sa.create_engine(postgres_url, isolation_level="REPEATABLE READ")
+    try:
+        with holder.connect() as snapshot:
+            snapshot.execute(sa.text("SELECT count(*) FROM t")).scalar()  # the snapshot is taken
+            runner = start(Path(config.config_file_name), "upgrade", "head")
+            watcher = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+            try:
+                with watcher.connect() as conn:
+                    def waiting():
+                        row = conn.execute(sa.text(WAITING_BUILD)).first()
+                        return row if row is not None and row.wait_event_type == "Lock" else None
+
+                    build = wait_until(waiting, what="the CONCURRENTLY build to wait for the snapshot")
+                    runner.kill()
+                    code, _ = finish(runner)
+                    assert code == -signal.SIGKILL
+                    time.sleep(0.5)
+                    still = conn.execute(sa.text(WAITING_BUILD)).first()
+                    assert still is not None and still.pid == build.pid, still  # its backend waits on
+                    assert conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": build.pid}).scalar()
+                    wait_until(lambda: conn.execute(sa.text(WAITING_BUILD)).first() is None,
+                               what="the build's backend to end")
+            finally:
+                watcher.dispose()
+            snapshot.rollback()  # the snapshot is released
+    finally:
+        holder.dispose()
+    assert state(postgres_url) == (False, ["r1"])
+
+    rerun = start(Path(config.config_file_name), "upgrade", "head")
+    code, err = finish(rerun)
+    assert code == 0 and REBUILT in err, err
+    assert state(postgres_url) == (True, ["r2"])
+    engine = sa.create_engine(postgres_url)
+    try:
+        with engine.connect() as conn:
+            indexes = conn.execute(sa.text("SELECT count(*) FROM pg_class WHERE relname = 'ix_t_code'"))
+            assert indexes.scalar() == 1
+            history = conn.execute(sa.text("SELECT direction, outcome FROM yamig_history "
+                                           "WHERE revision = 'r2' ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert history == [("upgrade", "success")]  # recorded once: the killed run left no row

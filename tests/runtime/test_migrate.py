@@ -259,13 +259,15 @@ def test_per_revision_transactions_write_each_revision_as_alembic_does(shop, db_
 # PostgreSQL; tests/test_user_trial.py until issue 13): each failed before its fix.
 def test_what_the_dialect_cannot_compile_is_an_error_at_the_operation(tmp_path, postgres_url):
     """An Enum without a name is fine on SQLite, but PostgreSQL needs one for its type: the
-    CompileError came out as `yamig: internal error`, without the file or a rollback."""
+    CompileError came out as `yamig: internal error`, without the file or a rollback. (The
+    checks before a run refuse it now, as `dialect-type`: runtime/test_run_check.py; this is
+    the run behind them, with --no-check or for what they do not know.)"""
     enum = revision_text("a2", "a1", """
         - add_column: {table_name: account, column: {name: kind, type: "Enum('a', 'b')"}}
     """)
     cfg = write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_enum.yaml": enum}, postgres_url)
     with pytest.raises(MigrationError) as err:
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "head", check=False)
     assert "a2_enum.yaml:4:5: add_column failed in revision a2: " in str(err.value)
     assert "Enum type requires a name" in str(err.value)
     with sa.create_engine(postgres_url).connect() as conn:

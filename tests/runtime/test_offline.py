@@ -422,12 +422,17 @@ def test_oracle_add_column_has_no_column_keyword(tmp_path):
 
 def test_what_the_dialect_cannot_compile_offline_is_an_error_at_the_operation(tmp_path):
     """As online (runtime/test_migrate.py): what the dialect cannot compile (an Enum without a
-    name on PostgreSQL) is an error at its operation in a `--sql` script too."""
+    name on PostgreSQL) is an error at its operation in a `--sql` script too (behind the checks
+    before a run, which refuse this one as `dialect-type`)."""
     enum = revision_text("a2", "a1", """
         - add_column: {table_name: account, column: {name: kind, type: "Enum('a', 'b')"}}
     """)
+    def unchecked(config, target, sql):
+        command.upgrade(config, target, sql=sql, check=False)
+
     with pytest.raises(MigrationError) as err:
-        offline_script(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_enum.yaml": enum}, "postgresql://")
+        offline_script(tmp_path, {"a1_account.yaml": ACCOUNT, "a2_enum.yaml": enum}, "postgresql://",
+                       run=unchecked)
     assert "a2_enum.yaml:4:5: add_column cannot be written for this database: " in str(err.value)
     assert "Enum type requires a name" in str(err.value)
 

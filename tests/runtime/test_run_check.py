@@ -174,3 +174,45 @@ def test_allowed_and_disabled_rules_do_not_stop_a_run(tmp_path, sqlite_url):
     with pytest.raises(MigrationError) as info:
         command.upgrade(config, "head")
     assert info.value.message.startswith("drop_column failed in revision c3")
+
+
+TAGS = revision_text("c3", "b2", """
+    - add_column: {table_name: account, column: {name: tags, type: ARRAY(Integer)}}
+""")
+UNNAMED_ENUM = revision_text("c3", "b2", """
+    - add_column: {table_name: account, column: {name: state, type: "Enum('open', 'paid')"}}
+""")
+
+
+def test_a_type_the_database_refuses_stops_the_run_before_the_first(project, capsys, sqlite_url):
+    """SQLite has no ARRAY: the third revision would fail at its statement, after the first two."""
+    project({"a1_account.yaml": ACCOUNT, "b2_invoice.yaml": INVOICE, "c3_tags.yaml": TAGS})
+    code, out, err = run(capsys, "upgrade", "head")
+    assert (code, out) == (1, "")
+    assert err.startswith("versions/c3_tags.yaml:4:66: error dialect-type: account.tags is ARRAY(Integer): "
+                          "SQLite has no ARRAY type"), err
+    assert schema(sqlite_url) == (set(), [])
+
+
+def test_the_script_is_refused_for_the_database_of_the_url(tmp_path, monkeypatch, capsys):
+    """--sql checks against the dialect it prints for: PostgreSQL's enum needs a name."""
+    write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "b2_invoice.yaml": INVOICE,
+                             "c3_state.yaml": UNNAMED_ENUM}, "postgresql://db.example/app")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "upgrade", "--sql", "head")
+    assert (code, out) == (1, "")
+    assert err.startswith("versions/c3_state.yaml:4:68: error dialect-type: account.state is "
+                          "Enum('open', 'paid'): PostgreSQL makes an enum a type of its own"), err
+    write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "b2_invoice.yaml": INVOICE,
+                             "c3_state.yaml": UNNAMED_ENUM}, "sqlite://")
+    code, out, _ = run(capsys, "upgrade", "--sql", "head")  # a VARCHAR and a CHECK there
+    assert code == 0 and "state VARCHAR(4)" in out
+
+
+def test_postgresql_refuses_an_unnamed_enum_before_anything_runs(tmp_path, monkeypatch, capsys, postgres_url):
+    write_project(tmp_path, {"a1_account.yaml": ACCOUNT, "b2_invoice.yaml": INVOICE,
+                             "c3_state.yaml": UNNAMED_ENUM}, postgres_url)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "upgrade", "head")
+    assert code == 1 and "error dialect-type: account.state is Enum('open', 'paid')" in err, err
+    assert schema(postgres_url) == (set(), [])

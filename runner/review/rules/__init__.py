@@ -2,7 +2,8 @@
 
 A family module declares each of its rules once (a Rule: id, severity, reason, fix) in its
 `RULES`, beside the checks that find them; its safety checks in `SAFETY` and the replay's
-reference checks in `REFERENCES` (operation name: check). This module only gathers them, in
+reference checks in `REFERENCES` and its checks against the database's limits in `LIMITS`
+(operation name: check). This module only gathers them, in
 FAMILIES' order: the order of SARIF's rule table, and of the checks one operation runs (so of
 its findings). A new rule touches its family module (and its case in tests/validate_corpus/).
 """
@@ -26,7 +27,7 @@ from runner.review.rules import (
 from runner.review.rules.base import Check, Context, Found, Rule
 from runner.review.rules.raw_sql import data_only
 
-__all__ = ["RULES", "Context", "Found", "Rule", "data_only", "references", "safety"]
+__all__ = ["RULES", "Context", "Found", "Rule", "data_only", "limits", "references", "safety"]
 
 FAMILIES = (files, graph, replay, drops, renames, defaults, constraints, types, indexes, raw_sql)
 
@@ -43,6 +44,7 @@ def _by_operation(table: str) -> dict[str, tuple[Check, ...]]:
 
 _SAFETY = _by_operation("SAFETY")
 _REFERENCES = _by_operation("REFERENCES")
+_LIMITS = _by_operation("LIMITS")
 
 
 def safety(op, state, ctx: Context) -> Iterator[Found]:
@@ -55,3 +57,10 @@ def references(op, state) -> Iterator[Found]:
     """The reference checks' findings for one operation, against the state just before it."""
     for found_by in _REFERENCES.get(op.name, ()):
         yield from found_by(op, state)
+
+
+def limits(op, ctx: Context) -> Iterator[Found]:
+    """What the database refuses in one operation (a type beyond its limits): the findings that
+    upgrade's checks before a run share with validate."""
+    for found_by in _LIMITS.get(op.name, ()):
+        yield from found_by(op, ctx)

@@ -28,7 +28,8 @@ class Rule:
 
 
 # A safety check: an operation, the schema state just before it and the Context; a reference
-# check (runner.review.rules.replay) takes no Context.
+# check (runner.review.rules.replay) takes no Context; a limit check (the database's limits,
+# which the checks before a run apply too) takes the operation and the Context.
 Check = Callable[..., Iterator[Found]]
 
 
@@ -37,6 +38,7 @@ class Context:
     added (no deployed code uses them yet); and what the production database does."""
 
     def __init__(self, dialect: str | None):
+        self._dialect = dialect
         self._traits = traits_for(dialect)  # no dialect named: a shared server, as the default
         self.created: set[tuple[str | None, str]] = set()
         self.added: set[tuple[str | None, str, str]] = set()  # columns: no code reads them yet
@@ -66,6 +68,16 @@ class Context:
     def copies_table_to_text(self) -> bool:
         """VARCHAR to TEXT copies the table (MySQL and MariaDB)."""
         return self._traits.text_widening_rewrites
+
+    def type_problems(self, text: str) -> list[tuple[str, int]]:
+        """What the database refuses in a column type: (reason, offset in `text`); see
+        DefaultImpl.type_problems. Only a named dialect judges (it needs SQLAlchemy, so a
+        validate with no dialect stays free of it)."""
+        if not self._traits.names:
+            return []
+        from runner.sql.dialects import impl_for
+
+        return impl_for(self._dialect).type_problems(text)
 
     # -- the revision so far --------------------------------------------------------------------------
     def existing(self, table: str, schema: str | None) -> bool:

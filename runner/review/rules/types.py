@@ -1,5 +1,6 @@
-"""The type rules: alter_column's type changes that lose data (narrowing) or rewrite the table;
-and the coarse type families a foreign key's two sides must share (runner.review.rules.replay)."""
+"""The type rules: column types the database refuses (its limits, which upgrade checks too);
+alter_column's type changes that lose data (narrowing) or rewrite the table; and the coarse
+type families a foreign key's two sides must share (runner.review.rules.replay)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,39 @@ TYPE_REWRITE = Rule("type-rewrite", "warning", "the database rewrites the whole 
                     "add a column of the new type, backfill it in batches, then switch over; or "
                     "allow: [type-rewrite] for a small table")
 
-RULES = (TYPE_NARROWING, TYPE_REWRITE)
+DIALECT_TYPE = Rule("dialect-type", "error", "the database refuses the type (too long, unnamed, "
+                    "or one it does not have): the run stops at that statement, after the ones "
+                    "before it have run", "use a type the database takes (the message says what it "
+                    "refuses); validate.dialect names the production database when the URL does not")
+
+RULES = (DIALECT_TYPE, TYPE_NARROWING, TYPE_REWRITE)
+
+
+def _types_refused(op, ctx: Context, columns: list[tuple[str, Any, tuple]]) -> Iterator[Found]:
+    """(column, its type string, the keys of the type in the operation's arguments)."""
+    from runner.operations.base import type_location
+
+    table = op.args["table_name"]
+    for column, text, keys in columns:
+        if isinstance(text, str):
+            for reason, offset in ctx.type_problems(text):
+                yield ("dialect-type", type_location(op, offset, *keys),
+                       f"{table}.{column} is {text}: {reason}")
+
+
+def _create_table_types(op, ctx) -> Iterator[Found]:
+    yield from _types_refused(op, ctx, [(c.get("name"), c.get("type"), ("columns", i, "type"))
+                                        for i, c in enumerate(op.args.get("columns", []))])
+
+
+def _add_column_types(op, ctx) -> Iterator[Found]:
+    column = op.args["column"]
+    yield from _types_refused(op, ctx, [(column.get("name"), column.get("type"), ("column", "type"))])
+
+
+def _alter_column_types(op, ctx) -> Iterator[Found]:
+    if "type" in op.args:
+        yield from _types_refused(op, ctx, [(op.args["column_name"], op.args["type"], ("type",))])
 
 
 def _alter_column(op, state, ctx) -> Iterator[Found]:
@@ -108,3 +141,5 @@ def _arg(spec, position: int, keyword: str) -> Any:
 
 
 SAFETY = {"alter_column": _alter_column}
+LIMITS = {"create_table": _create_table_types, "add_column": _add_column_types,
+          "alter_column": _alter_column_types}

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache, lru_cache
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
 from runner.config import DEFAULT_LOCK_TIMEOUT
+from runner.schema.types import TypeGrammarError, TypeSpec, parse_type, type_positions
 from runner.sql.ddl import AddColumn, DropColumn, RenameTable, quoted_table
 from runner.sql.ddl_alter import (
     NOT_GIVEN,
@@ -36,6 +38,7 @@ class DefaultImpl(Traits):
     """A dialect's capabilities and behaviours; `impl_for(dialect)` gives one bound to the
     SQLAlchemy dialect (or to a bare name, where only the class's knowledge is needed). Its
     `names` and the review's facts come from its Traits (runner.sql.dialects.traits)."""
+    title: ClassVar[str] = "this database"  # how messages name it
 
     # -- transactions ---------------------------------------------------------------------------
     transactional_ddl: ClassVar[bool] = False  # a rollback undoes DDL
@@ -144,6 +147,24 @@ class DefaultImpl(Traits):
         database can look the name up (SQL Server); None where it cannot."""
         return None
 
+    # -- column types (validate, and the checks before a run) ----------------------------------
+    def type_problems(self, text: str) -> list[tuple[str, int]]:
+        """Why this database refuses a column type that SQLAlchemy builds (a VARCHAR longer than
+        it stores, an Enum PostgreSQL cannot name): (reason, the offset in `text` of what is
+        wrong), so that validate, not the middle of a run, says so. Only the generic types and
+        this dialect's own (`postgresql.JSONB` on PostgreSQL) are judged."""
+        try:
+            spec = parse_type(text)
+        except TypeGrammarError:
+            return []  # the contract reports it
+        return [(reason, type_positions(text).get(path, 0))
+                for reason, path in _judged(type(self), self.name, spec)]
+
+    def type_limits(self, spec: TypeSpec) -> list[tuple[str, int | str | None]]:
+        """What this database refuses in one type, its nested types aside: (reason, the argument
+        it is about as TypeSpec.argument gives it, or None for the type itself)."""
+        return []
+
     # -- autogenerate -----------------------------------------------------------------------
     def normalise_type(self, text: str) -> str:
         """One spelling for a type's DDL (upper case, one space, this dialect's equivalents)."""
@@ -157,6 +178,92 @@ class DefaultImpl(Traits):
                                 ) -> str | None:
         """The name the database gives an unnamed constraint (None: not known in advance)."""
         return None
+
+
+@lru_cache(maxsize=4096)
+def _judged(cls: type[DefaultImpl], name: str, spec: TypeSpec) -> tuple[tuple[str, tuple], ...]:
+    """DefaultImpl.type_problems with paths (type_positions' keys) instead of offsets: each type
+    the dialect may judge against its limits; then, if they pass, the whole type compiled for the
+    dialect, for what SQLAlchemy itself refuses there."""
+    impl = cls(name)
+    found: list[tuple[str, tuple]] = []
+    own = True
+
+    def visit(node: TypeSpec, path: tuple) -> None:
+        nonlocal own
+        if node.dialect is not None and node.dialect not in cls.names:
+            own = False  # another database's type: not this one's to judge
+            return
+        for reason, key in impl.type_limits(node):
+            found.append((reason, path if key is None else path + (key,)))
+        for key, value in [*enumerate(node.args), *node.kwargs]:
+            if isinstance(value, TypeSpec):
+                visit(value, path + (key,))
+
+    visit(spec, ())
+    if not found and own and cls.names:
+        reason = _compile_problem(name, spec, impl.title)
+        if reason:
+            found.append((reason, ()))
+    return tuple(found)
+
+
+def _compile_problem(name: str, spec: TypeSpec, title: str) -> str | None:
+    """Why SQLAlchemy cannot write the type's DDL for the dialect `name` (None: it can)."""
+    from sqlalchemy.exc import CompileError, UnsupportedCompilationError
+
+    try:
+        spec.to_sqlalchemy().compile(dialect=_offline_dialect(name))
+    except UnsupportedCompilationError:
+        return f"{title} has no {spec.qualname} type (SQLAlchemy cannot write it there)"
+    except CompileError as err:
+        return f"SQLAlchemy cannot write it for {title}: {err}"
+    return None
+
+
+@cache
+def _offline_dialect(name: str) -> Any:
+    """A dialect instance for `name` with no driver and no connection (its type compiler only)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(f"{name}://").get_dialect()(paramstyle="named")
+
+
+def string_length_problems(spec: TypeSpec, title: str, limits: dict[type, int],
+                           needs_length: bool = False, note: str = "") -> list[tuple[str, int | str | None]]:
+    """A string or binary type's length against `limits`: SQLAlchemy class -> the longest length
+    the database `title` takes, the first class the type is a subclass of deciding, so the
+    narrower classes go first. `needs_length`: a VARCHAR without one is refused. `note` says
+    why, after the limit."""
+    cls = spec.sqlalchemy_class()
+    if issubclass(cls, (sa.Text, sa.Enum)):  # TEXT and CLOB have no length; an Enum is judged apart
+        return []
+    limit = next((n for base, n in limits.items() if issubclass(cls, base)), None)
+    if limit is None:
+        return []
+    given = spec.argument("length")
+    if given is None or given[1] is None:
+        if needs_length and issubclass(cls, sa.String) and not issubclass(cls, (sa.CHAR, sa.NCHAR)):
+            return [(f"{title} has no VARCHAR without a length: write {spec.qualname}(n)", None)]
+        return []
+    key, length = given
+    if isinstance(length, int) and length > limit:
+        return [(f"length {length}: {spec.qualname} holds at most {limit} on {title}{note}", key)]
+    return []
+
+
+def precision_problems(spec: TypeSpec, title: str, precision: int, scale: int | None = None
+                       ) -> list[tuple[str, int | str | None]]:
+    """A NUMERIC/DECIMAL's precision (and scale) against the database's largest."""
+    if not issubclass(spec.sqlalchemy_class(), sa.Numeric) or issubclass(spec.sqlalchemy_class(), sa.Float):
+        return []
+    found: list[tuple[str, int | str | None]] = []
+    for name, limit in (("precision", precision), ("scale", scale)):
+        given = spec.argument(name)
+        if limit is not None and given is not None and isinstance(given[1], int) and given[1] > limit:
+            found.append((f"{name} {given[1]}: {spec.qualname} allows at most {limit} on {title}",
+                          given[0]))
+    return found
 
 
 def default_alter_column(change: ColumnChange, **override: Any) -> list[AlterColumn]:

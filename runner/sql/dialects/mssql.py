@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
+from runner.schema.types import TypeSpec
 from runner.sql.ddl import AddColumn, RenameTable, quoted_table
 from runner.sql.ddl_alter import (
     NOT_GIVEN,
@@ -30,6 +31,8 @@ from runner.sql.dialects.base import (
     default_alter_column,
     default_text,
     literal,
+    precision_problems,
+    string_length_problems,
     type_text,
 )
 from runner.sql.dialects.traits import MSSQLTraits
@@ -44,6 +47,7 @@ class MSSQLDropForeignKey(AlterColumn):
 
 
 class MSSQLImpl(DefaultImpl, MSSQLTraits):
+    title = "SQL Server"
     transactional_ddl = True
     batch_separator = "GO"
     begin_text = "BEGIN TRANSACTION"
@@ -52,6 +56,13 @@ class MSSQLImpl(DefaultImpl, MSSQLTraits):
     alter_column_needs_existing = True  # ALTER COLUMN restates the type and NULL / NOT NULL
     drops_foreign_key_first = True
     identity_insert = True
+
+    def type_limits(self, spec: TypeSpec) -> list[tuple[str, int | str | None]]:
+        """VARCHAR, CHAR and the binary types up to 8000 bytes, NVARCHAR and NCHAR up to 4000
+        characters (no length: VARCHAR(max), as SQLAlchemy writes it); DECIMAL up to 38 digits."""
+        found = string_length_problems(spec, self.title, {sa.Unicode: 4000, sa.String: 8000,
+                                                          sa.VARBINARY: 8000, sa.BINARY: 8000})
+        return found + precision_problems(spec, self.title, 38)
 
     def prepare_offline_dialect(self, dialect: Any) -> None:
         """A connection would report the default schema; comments need it."""

@@ -17,8 +17,18 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import sqltypes
 
 from runner.config import DEFAULT_LOCK_TIMEOUT
+from runner.schema.types import TypeSpec
 from runner.sql.ddl_alter import NOT_GIVEN, AlterColumn, ColumnChange, ColumnDefault, NeedsExistingType
-from runner.sql.dialects.base import DefaultImpl, alter_table, column, default_text, literal, type_text
+from runner.sql.dialects.base import (
+    DefaultImpl,
+    alter_table,
+    column,
+    default_text,
+    literal,
+    precision_problems,
+    string_length_problems,
+    type_text,
+)
 from runner.sql.dialects.locking import wait_for
 from runner.sql.dialects.traits import MySQLTraits
 
@@ -28,6 +38,9 @@ LOCK_NAME_LIMIT = 64  # characters in a GET_LOCK name (MySQL 5.7 refuses a longe
 LOCK_CONFLICTS = (1205, 1213)
 _HOLDER = sa.text("SELECT user, host, db, command, time FROM information_schema.processlist "
                   "WHERE id = :id")
+
+_ROW_BYTES = 65535  # a VARCHAR's bytes, and a whole row's, less TEXT and BLOB
+_CHARACTER_BYTES = {"latin1": 1, "ascii": 1, "binary": 1, "ucs2": 2, "utf8": 3, "utf8mb3": 3}  # else 4
 
 
 class MySQLModifyColumn(AlterColumn):
@@ -111,6 +124,30 @@ class MySQLImpl(DefaultImpl, MySQLTraits):
         deadlock (1213): another connection's lock was in the way."""
         args = getattr(getattr(error, "orig", error), "args", ())
         return bool(args) and args[0] in LOCK_CONFLICTS
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return "MariaDB" if self.is_mariadb else "MySQL"
+    def type_limits(self, spec: TypeSpec) -> list[tuple[str, int | str | None]]:
+        """A VARCHAR needs a length, and fits in 65535 bytes: 16383 characters of utf8mb4 (the
+        default character set), 21845 of NATIONAL VARCHAR's utf8; CHAR and BINARY up to 255;
+        ENUM and SET values up to 255 characters, distinct under the default case-insensitive
+        collation, at most 65535 of them (SET: 64); DECIMAL(65, 30) at most."""
+        cls = spec.sqlalchemy_class()
+        if spec.name == "SET":
+            return _value_problems(spec, self.title, 64)
+        if issubclass(cls, sa.Enum):  # native_enum=False: a VARCHAR as long as the longest value
+            return _value_problems(spec, self.title, 65535) if _native(spec) else []
+        charset = spec.argument("charset")
+        charset_name = "latin1" if spec.argument("ascii") == ("ascii", True) else (
+            str(charset[1]).lower() if charset else "utf8mb4")
+        national = issubclass(cls, sa.NVARCHAR)
+        width = 3 if national else _CHARACTER_BYTES.get(charset_name, 4)
+        note = (f" ({_ROW_BYTES} bytes, {width} a character of {'utf8' if national else charset_name})"
+                if issubclass(cls, sa.String) and not issubclass(cls, (sa.CHAR, sa.NCHAR)) else "")
+        found = string_length_problems(spec, self.title, {
+            sa.NCHAR: 255, sa.CHAR: 255, sa.String: _ROW_BYTES // width, sa.BINARY: 255,
+            sa.VARBINARY: _ROW_BYTES}, needs_length=True, note=note)
+        return found + precision_problems(spec, self.title, 65, 30)
 
     def execute_names(self) -> set[str]:
         """`mysql` includes MariaDB; `mariadb` is MariaDB only."""
@@ -142,6 +179,37 @@ class MySQLImpl(DefaultImpl, MySQLTraits):
         comment = change.comment if change.comment is not NOT_GIVEN else change.existing_comment
         return [cls(change, new_name=change.new_name or change.column_name, type_=type_,
                     nullable=nullable, default=default, comment=comment)]
+
+
+def _native(spec: TypeSpec) -> bool:
+    given = spec.argument("native_enum")
+    return given is None or given[1] is not False
+
+
+def _value_problems(spec: TypeSpec, title: str, most: int) -> list[tuple[str, int | str | None]]:
+    """An ENUM's or SET's values: at most `most` of them, each up to 255 characters, and no two
+    the same but for case or trailing spaces unless the collation is binary (MySQL refuses
+    them as duplicates, and strips the spaces)."""
+    found: list[tuple[str, int | str | None]] = []
+    if len(spec.args) > most:
+        found.append((f"it has {len(spec.args)} values; {title} takes at most {most}", None))
+    collation, binary = spec.argument("collation"), spec.argument("binary")
+    case_blind = not ((binary and binary[1] is True) or
+                      (collation and str(collation[1]).lower().endswith("_bin")))
+    seen: dict[str, str] = {}
+    for i, value in enumerate(spec.args):
+        if not isinstance(value, str):
+            continue
+        if len(value) > 255:
+            found.append((f"the value '{value[:20]}...' is {len(value)} characters; {title} "
+                          "takes at most 255", i))
+        key = value.rstrip(" ")
+        key = key.lower() if case_blind else key
+        if key in seen:
+            found.append((f"the values '{seen[key]}' and '{value}' are the same to {title} (its "
+                          "collation ignores case, and trailing spaces are dropped)", i))
+        seen.setdefault(key, value)
+    return found
 
 
 def _colspec(element, compiler) -> str:

@@ -14,9 +14,15 @@ from sqlalchemy.ext.compiler import compiles
 
 from runner.config import DEFAULT_LOCK_TIMEOUT
 from runner.schema.constraints import postgresql_default_name
+from runner.schema.types import TypeSpec
 from runner.sql.ddl import RenameTable
 from runner.sql.ddl_alter import ColumnChange, ColumnType
-from runner.sql.dialects.base import DefaultImpl, default_alter_column, rename_table_unqualified
+from runner.sql.dialects.base import (
+    DefaultImpl,
+    default_alter_column,
+    rename_table_unqualified,
+    string_length_problems,
+)
 from runner.sql.dialects.locking import since, wait_for
 from runner.sql.dialects.traits import PostgresqlTraits
 
@@ -28,7 +34,14 @@ _HOLDER = sa.text(
     "AND l.classid::bigint = :c AND l.objid::bigint = :o AND l.objsubid = 1 LIMIT 1")
 
 
+def _native(spec: TypeSpec) -> bool:
+    """Whether an Enum is the database's own enum type (native_enum=False makes it a VARCHAR)."""
+    given = spec.argument("native_enum")
+    return given is None or given[1] is not False
+
+
 class PostgresqlImpl(DefaultImpl, PostgresqlTraits):
+    title = "PostgreSQL"
     transactional_ddl = True
     script_transactions = True
     default_schema = "public"
@@ -36,6 +49,22 @@ class PostgresqlImpl(DefaultImpl, PostgresqlTraits):
     type_equivalents = {"FLOAT": "DOUBLE PRECISION", "FLOAT(53)": "DOUBLE PRECISION",
                         "DOUBLE": "DOUBLE PRECISION", "TIMESTAMP": "TIMESTAMP WITHOUT TIME ZONE",
                         "TIME": "TIME WITHOUT TIME ZONE", "DECIMAL": "NUMERIC"}
+
+    def type_limits(self, spec: TypeSpec) -> list[tuple[str, int | str | None]]:
+        """VARCHAR(n) and CHAR(n) up to 10485760; a native enum is a type of its own (CREATE TYPE),
+        so it needs a name, and each of its labels fits in 63 bytes. (NUMERIC's precision up to
+        1000 and the fractional seconds up to 6 are every database's limits: types.check_arguments.)"""
+        found = string_length_problems(spec, self.title, {sa.String: 10485760})
+        if issubclass(spec.sqlalchemy_class(), sa.Enum) and _native(spec):
+            name = spec.argument("name")
+            if name is None or not name[1]:
+                found.append(("PostgreSQL makes an enum a type of its own (CREATE TYPE), which needs a "
+                              "name: add name='...' (or native_enum=False for a VARCHAR)", None))
+            for i, label in enumerate(spec.args):
+                if isinstance(label, str) and len(label.encode()) > 63:
+                    found.append((f"the label '{label[:20]}...' is {len(label.encode())} bytes; "
+                                  "PostgreSQL takes at most 63", i))
+        return found
 
     @contextmanager
     def lock(self, connection: Any, name: str, timeout: float = DEFAULT_LOCK_TIMEOUT) -> Iterator[None]:

@@ -27,6 +27,7 @@ _IMMEDIATE = "yamig.begin_immediate"  # connection.info: this run's transactions
 
 
 class SQLiteImpl(DefaultImpl, SQLiteTraits):
+    title = "SQLite"
     transactional_ddl = True  # inside the driver's transaction: see transactional_ddl_on
     script_transactions = True  # yamig runs SQLite in transactions online too (Alembic prints none)
     default_schema = "main"
