@@ -42,7 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("schema.constraints",),              # above ddl: autoincrement_column builds a column with it
     ("sql.ddl",),
     ("schema.state",),
-    ("schema.references", "schema.typerender"),
+    ("schema.references", "schema.typerender", "schema.signatures"),  # signatures: writes types' snapshot
     ("schema.types",),
     ("graph", "autogenerate.models", "revisions.hooks",
      "revisions.filenames", "revisions.emit", "directives"),

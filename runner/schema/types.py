@@ -16,15 +16,18 @@ and `Integer()` is the same as `Integer`.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Union
 
 from runner.errors import RevisionFileError
 
-__all__ = ["DIALECTS", "DIALECT_TYPES", "ENUM_TYPES", "GENERIC_TYPES", "OPTION_PREFIXES", "TypeGrammarError",
-           "TypeSpec", "check_arguments", "parse_type", "type_positions"]
+__all__ = ["DIALECTS", "DIALECT_TYPES", "ENUM_TYPES", "GENERIC_TYPES", "OPTION_PREFIXES", "SIGNATURES_FILE",
+           "TypeGrammarError", "TypeSpec", "check_arguments", "parse_type", "sqlalchemy_class",
+           "type_positions"]
 
 # -- the names a type may have -------------------------------------------------------------------
 # Generated once from SQLAlchemy 2.1 (the TypeEngine subclasses that `sqlalchemy.types` and each
@@ -185,11 +188,11 @@ class TypeSpec:
 
     def sqlalchemy_class(self) -> type:
         """The SQLAlchemy class this type names (imports SQLAlchemy)."""
-        return _resolve(self.dialect, self.name)
+        return sqlalchemy_class(self.dialect, self.name)
 
     def argument(self, name: str) -> tuple[int | str, Value] | None:
         """The constructor's argument `name` as written: (its position or its keyword, the value);
-        None when not given. Positions are read from the constructor (imports SQLAlchemy)."""
+        None when not given. Positions are read from the constructors' snapshot."""
         for key, value in self.kwargs:
             if key == name:
                 return key, value
@@ -202,36 +205,16 @@ class TypeSpec:
 
     def to_sqlalchemy(self) -> Any:
         """A new SQLAlchemy TypeEngine instance for this type (imports SQLAlchemy)."""
-        cls = _resolve(self.dialect, self.name)
+        cls = sqlalchemy_class(self.dialect, self.name)
         args = [_to_sqlalchemy(a) for a in self.args]
         kwargs = {k: _to_sqlalchemy(v) for k, v in self.kwargs}
         enum_kwargs = _ENUM_KWARGS.get((self.dialect, self.name))
         try:
             if enum_kwargs is not None:  # these swallow unknown keywords: a typo would vanish
-                for key in kwargs:
-                    if key not in enum_kwargs:
-                        raise TypeError(f"got an unexpected keyword argument '{key}'")
+                _check_enum_keywords(kwargs, enum_kwargs)
             return cls(*args, **kwargs)
         except TypeError as exc:
-            reason = re.sub(r"^[\w.]*\(\) ", "", str(exc))
-            accepted = _accepted(cls, enum_kwargs)
-            if accepted == "no arguments":
-                raise TypeGrammarError(f"{self.qualname} takes no arguments, got '{self}'",
-                                       text=str(self), hint=f"write {self.qualname}") from None
-            unexpected = re.search(r"unexpected keyword argument '(\w+)'", reason)
-            close = difflib.get_close_matches(unexpected.group(1), _parameters(cls, enum_kwargs),
-                                              n=1) if unexpected else []
-            if unexpected:
-                reason = f"unknown argument '{unexpected.group(1)}'"
-                if close:
-                    reason += f" (did you mean '{close[0]}'?)"
-            elif re.search(r"positional arguments? but \d+ (were|was) given", reason):
-                reason = f"too many positional arguments ({len(args)})"
-            raise TypeGrammarError(
-                f"bad arguments for {self.qualname} in '{self}': {reason}; "
-                f"{self.qualname} takes {accepted}",
-                text=str(self),
-            ) from None
+            raise _constructor_error(self, str(exc), enum_kwargs) from None
         except ValueError as exc:
             raise TypeGrammarError(f"bad arguments for {self.qualname} in '{self}': {exc}",
                                    text=str(self)) from None
@@ -242,13 +225,42 @@ class TypeSpec:
             raise
 
 
+def _check_enum_keywords(kwargs: Any, enum_kwargs: frozenset[str]) -> None:
+    for key in kwargs:
+        if key not in enum_kwargs:
+            raise TypeError(f"got an unexpected keyword argument '{key}'")
+
+
+def _constructor_error(spec: TypeSpec, message: str, enum_kwargs: frozenset[str] | None) -> TypeGrammarError:
+    """The constructor's TypeError said as what the type takes, the one wording for a real call
+    (to_sqlalchemy) and for validate's call of the snapshot (check_arguments)."""
+    reason = re.sub(r"^[\w.]*\(\) ", "", message)
+    names = _parameters(spec.dialect, spec.name, enum_kwargs)
+    if not names:
+        return TypeGrammarError(f"{spec.qualname} takes no arguments, got '{spec}'",
+                                text=str(spec), hint=f"write {spec.qualname}")
+    unexpected = re.search(r"unexpected keyword argument '(\w+)'", reason)
+    close = difflib.get_close_matches(unexpected.group(1), names, n=1) if unexpected else []
+    if unexpected:
+        reason = f"unknown argument '{unexpected.group(1)}'"
+        if close:
+            reason += f" (did you mean '{close[0]}'?)"
+    elif re.search(r"positional arguments? but \d+ (were|was) given", reason):
+        reason = f"too many positional arguments ({len(spec.args)})"
+    return TypeGrammarError(
+        f"bad arguments for {spec.qualname} in '{spec}': {reason}; "
+        f"{spec.qualname} takes ({', '.join(names)})",
+        text=str(spec),
+    )
+
+
 def _to_sqlalchemy(value: Value) -> Any:
     return value.to_sqlalchemy() if isinstance(value, TypeSpec) else value
 
 
 @lru_cache(maxsize=512)
-def _resolve(dialect: str | None, name: str) -> type:
-    """The SQLAlchemy class for a known name, looked up once."""
+def sqlalchemy_class(dialect: str | None, name: str) -> type:
+    """The SQLAlchemy class for a known name, looked up once (imports SQLAlchemy)."""
     import importlib
 
     module_name = f"sqlalchemy.dialects.{_MODULE.get(dialect, dialect)}" if dialect else "sqlalchemy.types"
@@ -257,62 +269,97 @@ def _resolve(dialect: str | None, name: str) -> type:
     if cls is None:
         import sqlalchemy
 
-        qualname = f"{dialect}.{name}" if dialect else name
-        raise TypeGrammarError(f"type {qualname} is not available in the installed "
-                               f"SQLAlchemy {sqlalchemy.__version__}", hint="upgrade SQLAlchemy")
+        raise _not_available(dialect, name, sqlalchemy.__version__)
     return cls
+
+
+def _not_available(dialect: str | None, name: str, version: str) -> TypeGrammarError:
+    qualname = f"{dialect}.{name}" if dialect else name
+    return TypeGrammarError(f"type {qualname} is not available in the installed "
+                            f"SQLAlchemy {version}", hint="upgrade SQLAlchemy")
 
 
 @lru_cache(maxsize=512)
 def _positional(dialect: str | None, name: str) -> tuple[str, ...]:
-    """The names of a type's constructor parameters that a positional argument can fill, in order."""
-    import inspect
-
-    cls = _resolve(dialect, name)
-    if cls.__init__ is object.__init__:
-        return ()
-    try:
-        parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
-    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
-        return ()
+    """The names of a type's constructor parameters that a positional argument can fill, in order
+    (from the snapshot below: no SQLAlchemy import)."""
     names = []
-    for param in parameters:
-        if param.kind not in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+    for param, kind, _, _ in _signature(dialect, name)["params"]:
+        if kind not in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD"):
             break
-        names.append(param.name)
+        names.append(param)
     return tuple(names)
 
 
-def _parameters(cls: type, enum_kwargs: frozenset[str] | None = None) -> list[str]:
-    """The public parameters of a type's constructor, `*name` / `**name` for the variadic ones."""
-    import inspect
+# -- what SQLAlchemy's constructors take, without importing it -------------------------------------
 
-    if cls.__init__ is object.__init__:
-        return []
-    try:
-        signature = inspect.signature(cls.__init__)
-    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
-        return []
+SIGNATURES_FILE = Path(__file__).with_name("type_signatures.json")
+"""A snapshot of each type's constructor, written by runner.schema.signatures from the installed
+SQLAlchemy (a test fails when they differ): validate checks type arguments against it, since
+importing SQLAlchemy would cost a graph-only command several times its own run."""
+
+
+@lru_cache(maxsize=1)
+def _snapshot() -> dict[str, Any]:
+    return json.loads(SIGNATURES_FILE.read_text(encoding="utf-8"))
+
+
+def _signature(dialect: str | None, name: str) -> dict[str, Any]:
+    """`{"params": [[name, kind, has default, annotation], ...], "base": ..., ...}` of a type."""
+    snapshot = _snapshot()
+    entry = snapshot["types"][dialect or ""].get(name)
+    if entry is None:
+        raise _not_available(dialect, name, snapshot["sqlalchemy"])
+    return entry
+
+
+_UNSET = object()
+
+
+@lru_cache(maxsize=512)
+def _stand_in(dialect: str | None, name: str) -> Any:
+    """A function with the constructor's parameters (less `self`) that returns those given: called
+    as the constructor would be, Python raises the constructor's own TypeErrors."""
+    parts: list[str] = []
+    star = False
+    params = _signature(dialect, name)["params"]
+    for i, (param, kind, default, _) in enumerate(params):
+        if not param.isidentifier():  # pragma: no cover - the snapshot is ours
+            raise ValueError(f"bad parameter name {param!r} in {SIGNATURES_FILE.name}")
+        if kind == "KEYWORD_ONLY" and not star:
+            parts.append("*")
+            star = True
+        if kind == "VAR_POSITIONAL":
+            parts.append(f"*{param}")
+            star = True
+        elif kind == "VAR_KEYWORD":
+            parts.append(f"**{param}")
+        else:
+            parts.append(f"{param}=__unset" if default else param)
+        if kind == "POSITIONAL_ONLY" and (i + 1 == len(params) or params[i + 1][1] != kind):
+            parts.append("/")
+    namespace: dict[str, Any] = {}
+    exec(f"def {name}({', '.join(parts)}):\n    return dict(locals())",  # noqa: S102 - names checked above
+         {"__unset": _UNSET}, namespace)
+    return namespace[name]
+
+
+def _parameters(dialect: str | None, name: str, enum_kwargs: frozenset[str] | None = None) -> list[str]:
+    """The public parameters of a type's constructor, `*name` / `**name` for the variadic ones."""
     names = []
-    for i, param in enumerate(signature.parameters.values()):
-        if i == 0 or param.name.startswith("_"):
+    for param, kind, _, _ in _signature(dialect, name)["params"]:
+        if param.startswith("_"):
             continue
-        if param.kind is param.VAR_POSITIONAL:
-            names.append(f"*{param.name}")
-        elif param.kind is param.VAR_KEYWORD:
+        if kind == "VAR_POSITIONAL":
+            names.append(f"*{param}")
+        elif kind == "VAR_KEYWORD":
             if enum_kwargs is None:
-                names.append(f"**{param.name}")
+                names.append(f"**{param}")
             else:
                 names += sorted(k for k in enum_kwargs if k not in names)
         else:
-            names.append(param.name)
+            names.append(param)
     return names
-
-
-def _accepted(cls: type, enum_kwargs: frozenset[str] | None = None) -> str:
-    """`(length, collation, collation_schema)`: what a type's constructor takes."""
-    names = _parameters(cls, enum_kwargs)
-    return f"({', '.join(names)})" if names else "no arguments"
 
 
 _ENUM_COMMON = frozenset({"name", "schema", "native_enum", "create_constraint", "create_type",
@@ -590,40 +637,69 @@ _RANGES: dict[str, tuple[int, int | None]] = {
 
 
 def check_arguments(text: str) -> None:
-    """What parse_type cannot see: the arguments against the real constructor (`Integer(5)`:
-    Integer takes none), their kinds from its annotations (`String('x')`), and the limits every
-    database enforces (`String(-1)`, `Numeric(10, 12)`, an `Enum()` without values), so that
-    validate refuses what would fail halfway through a run. Imports SQLAlchemy."""
+    """What parse_type cannot see: the arguments against the constructor (`Integer(5)`: Integer
+    takes none), their kinds from its annotations (`String('x')`), and the limits every database
+    enforces (`String(-1)`, `Numeric(10, 12)`, an `Enum()` without values), so that validate
+    refuses what would fail halfway through a run. Reads the constructors from SIGNATURES_FILE,
+    never importing SQLAlchemy."""
     _checked(text)
 
 
 @lru_cache(maxsize=4096)
 def _checked(text: str) -> None:
     spec = parse_type(text)
-    spec.to_sqlalchemy()  # unknown, missing and surplus arguments, as the constructor says them
+    _call(spec)  # unknown, missing and surplus arguments, as the constructor says them
     _check_spec(spec, text)
 
 
-def _check_spec(spec: TypeSpec, text: str) -> None:
-    import inspect
+def _call(spec: TypeSpec) -> None:
+    """Raises as to_sqlalchemy would for a bad call: inner types first, as it builds them."""
+    for value in list(spec.args) + [v for _, v in spec.kwargs]:
+        if isinstance(value, TypeSpec):
+            _call(value)
+    _bind(spec)
 
-    cls = _resolve(spec.dialect, spec.name)
+
+def _bind(spec: TypeSpec) -> dict[str, Value]:
+    """The arguments as the constructor binds them (those given, by parameter name)."""
+    entry = _signature(spec.dialect, spec.name)
+    enum_kwargs = _ENUM_KWARGS.get((spec.dialect, spec.name))
+    try:
+        if enum_kwargs is not None:
+            _check_enum_keywords(dict(spec.kwargs), enum_kwargs)
+            return {}
+        given = _stand_in(spec.dialect, spec.name)(*spec.args, **dict(spec.kwargs))
+        bound = {k: v for k, v in given.items() if v is not _UNSET}
+        unknown = entry.get("unknown_keyword")
+        for param, kind, _, _ in entry["params"]:
+            if kind == "VAR_KEYWORD" and unknown is not None:
+                for key in bound.pop(param):  # what **kw hands on to classes that do not take it
+                    if key not in entry["passes_on"]:
+                        raise TypeError(unknown.replace("{name}", key))
+    except TypeError as exc:
+        raise _constructor_error(spec, str(exc), enum_kwargs) from None
+    item = bound.get("item_type")
+    if entry["base"] == "ARRAY" and isinstance(item, TypeSpec) \
+            and entry["arrays"][0] in _signature(item.dialect, item.name).get("arrays", ()):
+        raise TypeGrammarError(f"bad arguments for {spec.qualname} in '{spec}': Do not nest ARRAY types; "
+                               "ARRAY(basetype) handles multi-dimensional arrays of basetype", text=str(spec))
+    return bound
+
+
+def _check_spec(spec: TypeSpec, text: str) -> None:
     for value in list(spec.args) + [v for _, v in spec.kwargs]:
         if isinstance(value, TypeSpec):
             _check_spec(value, text)
     if (spec.dialect, spec.name) in _ENUM_KWARGS:
         _check_enum(spec, text)
         return
-    try:
-        bound = inspect.signature(cls.__init__).bind(None, *spec.args, **dict(spec.kwargs))
-    except (TypeError, ValueError):  # variadic or unreadable: the constructor accepted it
-        return
-    parameters = inspect.signature(cls.__init__).parameters
-    for name, value in bound.arguments.items():
-        param = parameters[name]
-        if value is None or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+    entry = _signature(spec.dialect, spec.name)
+    bound = _bind(spec)
+    kinds = {param: (kind, annotation) for param, kind, _, annotation in entry["params"]}
+    for name, value in bound.items():
+        kind, annotation = kinds[name]
+        if value is None or kind in ("VAR_POSITIONAL", "VAR_KEYWORD"):
             continue
-        annotation = str(param.annotation)
         if annotation == "bool" and not isinstance(value, bool):
             raise _bad(spec, text, f"{name} is {_value_text(value)}, not True or False")
         if "TypeEngine" in annotation and not isinstance(value, TypeSpec):
@@ -637,19 +713,18 @@ def _check_spec(spec: TypeSpec, text: str) -> None:
             if wants_int or name in _RANGES:
                 raise _bad(spec, text, f"{name} is {_value_text(value)}, not a whole number")
             continue
-        low, high = _range(cls, name, bound.arguments)
+        low, high = _range(entry["base"], name, bound)
         if low is not None and value < low or high is not None and value > high:
             span = f"from {low} to {high}" if high is not None else f"{low} or more"
             raise _bad(spec, text, f"{name} is {value}; it must be {span}")
 
 
-def _range(cls: type, name: str, arguments: dict) -> tuple[int | None, int | None]:
-    import sqlalchemy as sa
-
+def _range(base: str | None, name: str, arguments: dict) -> tuple[int | None, int | None]:
+    """`base`: the snapshot's numeric base of the type (Float, Numeric) or None."""
     if name == "precision":
-        if issubclass(cls, sa.Float):
+        if base == "Float":
             return 1, 53
-        if issubclass(cls, sa.Numeric):
+        if base == "Numeric":
             return 1, 1000
         return 0, 6  # fractional seconds of TIME, TIMESTAMP, DATETIME
     if name == "scale":

@@ -19,8 +19,8 @@ from runner.schema.types import (
     GENERIC_TYPES,
     TypeGrammarError,
     TypeSpec,
-    _resolve,
     parse_type,
+    sqlalchemy_class,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -273,10 +273,10 @@ def test_constructor_errors_say_what_the_type_takes(text, message):
 
 def test_every_name_in_the_tables_resolves_to_a_sqlalchemy_type():
     for name in GENERIC_TYPES:
-        assert issubclass(_resolve(None, name), sa.types.TypeEngine), name
+        assert issubclass(sqlalchemy_class(None, name), sa.types.TypeEngine), name
     for dialect in DIALECTS:
         for name in DIALECT_TYPES[dialect]:
-            assert issubclass(_resolve(dialect, name), sa.types.TypeEngine), (dialect, name)
+            assert issubclass(sqlalchemy_class(dialect, name), sa.types.TypeEngine), (dialect, name)
     assert set(DIALECTS) == {"postgresql", "mysql", "mariadb", "sqlite", "mssql", "oracle"}
 
 
