@@ -32,7 +32,9 @@ from runner.schema.state import SchemaState, TableState
 Key = tuple  # (schema, table name)
 
 
-def check_semantics(graph, collector: Collector, dialect: str | None) -> None:
+def check_semantics(graph, collector: Collector, dialect: str | None, judge_types: bool = True) -> None:
+    """validate's replay; `judge_types`: the dialect-type rule judges the types against
+    `dialect` too (it needs SQLAlchemy: validate asks it only for a named validate.dialect)."""
     from runner.revisions.checks import operations
 
     state = SchemaState()
@@ -45,7 +47,7 @@ def check_semantics(graph, collector: Collector, dialect: str | None) -> None:
                 state.opaque = True  # what the unreadable revision does is unknown from here on
                 continue
             _replay(rev, operations(rev, "upgrade") or [], operations(rev, "downgrade"), state,
-                    collector, dialect)
+                    collector, dialect, judge_types)
     finally:
         if paused:
             gc.enable()
@@ -98,11 +100,11 @@ def run_refused(errors: list, shown: int = 10) -> MigrationError:
 
 
 def _replay(rev, ops: list, written: list | None, state: SchemaState, collector: Collector,
-            dialect: str | None) -> None:
+            dialect: str | None, judge_types: bool = True) -> None:
     touched = _touched(ops + (written or []), state)
     before = _snapshot(state, touched)
     was_opaque = state.opaque
-    context = rules.Context(dialect)
+    context = rules.Context(dialect, judge_types)
     undo: list[list] = []
     irreversible: MigrationError | None = None
     confused = False  # an operation did not match the state: comparing afterwards would only echo it

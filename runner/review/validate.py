@@ -86,7 +86,8 @@ def _findings(config, named: list[Path] | None) -> list[Finding]:
     if graph is not None:
         from runner.review.semantics import check_semantics
 
-        check_semantics(graph, collector, _dialect_name(config))
+        named = config.get_main_option("validate.dialect")  # types are judged for a named one only
+        check_semantics(graph, collector, _dialect_name(config), judge_types=bool(named))
     return collector.findings
 
 

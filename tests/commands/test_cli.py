@@ -493,3 +493,15 @@ def test_a_command_is_offered_from_its_command_line_alone(shop, capsys, monkeypa
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "    greet               Say hello.\n" in capsys.readouterr().out
+
+
+def test_validate_imports_no_sqlalchemy_for_a_postgresql_url(shop):
+    """validate is a graph-only command: with a PostgreSQL URL its rules read the dialect's traits
+    and judge no types (validate.dialect asks for that), so SQLAlchemy is never imported."""
+    ini = shop / "yamig.ini"
+    ini.write_text(ini.read_text().replace("sqlalchemy.url = ", "sqlalchemy.url = postgresql://h/db\n#"))
+    code = ("import sys; from runner.cli import main; rc = main(['-q', 'validate']); "
+            "print(rc, sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=shop, capture_output=True, text=True)
+    assert result.stdout.splitlines()[-1].split(" ", 1)[1] == "[]", result.stdout + result.stderr
+    assert "add-foreign-key" in result.stdout  # the PostgreSQL rules did judge the revisions

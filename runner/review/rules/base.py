@@ -37,8 +37,9 @@ class Context:
     """What the revision did so far: the tables it created (they are empty) and the columns it
     added (no deployed code uses them yet); and what the production database does."""
 
-    def __init__(self, dialect: str | None):
+    def __init__(self, dialect: str | None, judge_types: bool = True):
         self._dialect = dialect
+        self._judge_types = judge_types  # type_problems judges (it imports SQLAlchemy)
         self._traits = traits_for(dialect)  # no dialect named: a shared server, as the default
         self.created: set[tuple[str | None, str]] = set()
         self.added: set[tuple[str | None, str, str]] = set()  # columns: no code reads them yet
@@ -73,7 +74,7 @@ class Context:
         """What the database refuses in a column type: (reason, offset in `text`); see
         DefaultImpl.type_problems. Only a named dialect judges (it needs SQLAlchemy, so a
         validate with no dialect stays free of it)."""
-        if not self._traits.names:
+        if not self._traits.names or not self._judge_types:
             return []
         from runner.sql.dialects import impl_for
 
