@@ -134,7 +134,7 @@ class AlterColumn(Operation):
         """existing_* that contradict the state would make MySQL restate the column wrongly."""
         where = f"{table}.{column['name']}"
         given = self.args.get("existing_type")
-        if given is not None and _compiled(given) != _compiled(column["type"]):
+        if given is not None and not _same_type(given, column["type"]):
             state.problem(self.location, f"existing_type {given} does not match {where}, "
                                          f"which is {column['type']} at this point")
         nullable = column.get("nullable", not column.get("primary_key", False))
@@ -261,6 +261,21 @@ class AlterColumn(Operation):
 
 
 _ABSENT = object()
+
+
+def _same_type(one: str, other: str) -> bool:
+    """Whether two type strings name one type: as written or parsed (no SQLAlchemy: validate's
+    replay asks), else as generic SQL, so String(50) and VARCHAR(50) are one type."""
+    from runner.schema.types import TypeGrammarError, parse_type
+
+    if one == other:
+        return True
+    try:
+        if parse_type(one) == parse_type(other):
+            return True
+    except TypeGrammarError:
+        pass
+    return _compiled(one) == _compiled(other)
 
 
 def _compiled(type_text: str) -> str:
