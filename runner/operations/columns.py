@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from runner.errors import MigrationError
 from runner.operations.base import Derived, Operation, check_type
 from runner.schema.constraints import forget_implied_names, remember_implied_names, written_name
+from runner.schema.key_indexes import forget_key_indexes
 from runner.schema.state import SchemaState, TableState
 
 if TYPE_CHECKING:
@@ -119,6 +120,7 @@ class DropColumn(Operation):
             state.problem(self.location, f"column {table.name}.{name} does not exist at this point")
         table.columns.pop(name, None)
         forget_implied_names(table, name)
+        forget_key_indexes(table, dropped_column=name)
         from runner.operations.tables import drop_named_types
 
         drop_named_types(state, self.derived.owned_types)

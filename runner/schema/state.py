@@ -30,6 +30,9 @@ class TableState:
     # (PostgreSQL's <table>_pkey, <table>_<col>_key, <table>_<col>_fkey), fixed when it was made:
     # renaming the table or the column later does not rename the constraint
     implied_names: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
+    # name -> columns of the indexes a drop_index made for a foreign key it left without one, on
+    # a database that needs an index for each key (InnoDB; runner.schema.key_indexes)
+    key_indexes: dict[str, list[str]] = field(default_factory=dict)
 
     def implied_index_name(self, column: str) -> str:
         """The name of the index that `column`'s `index: true` makes on this table."""

@@ -55,6 +55,8 @@ class DefaultImpl:
     named_enum_types: ClassVar[bool] = False  # a named Enum is a type of its own (CREATE TYPE)
     drop_constraint_needs_type: ClassVar[bool] = False  # DROP names the kind (DROP FOREIGN KEY)
     drops_foreign_key_first: ClassVar[bool] = False  # a column's foreign key blocks its drop
+    # each foreign key needs an index: the database makes one, and refuses to drop the last (InnoDB)
+    foreign_keys_make_index: ClassVar[bool] = False
     identity_insert: ClassVar[bool] = False  # explicit values for an IDENTITY column need telling
     # autogenerate: the spellings of one type that reflection and the models' DDL give
     type_equivalents: ClassVar[dict[str, str]] = {}

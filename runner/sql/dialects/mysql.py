@@ -35,6 +35,7 @@ class MySQLImpl(DefaultImpl):
     alter_column_needs_existing = True
     drop_constraint_needs_type = True
     drops_foreign_key_first = True
+    foreign_keys_make_index = True
     text_widening_rewrites = True
 
     @property
