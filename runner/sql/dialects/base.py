@@ -57,6 +57,7 @@ class DefaultImpl:
     drops_foreign_key_first: ClassVar[bool] = False  # a column's foreign key blocks its drop
     # each foreign key needs an index: the database makes one, and refuses to drop the last (InnoDB)
     foreign_keys_make_index: ClassVar[bool] = False
+    drops_checks_first: ClassVar[bool] = False  # a check that names a column blocks its drop
     identity_insert: ClassVar[bool] = False  # explicit values for an IDENTITY column need telling
     # autogenerate: the spellings of one type that reflection and the models' DDL give
     type_equivalents: ClassVar[dict[str, str]] = {}

@@ -36,6 +36,7 @@ class MySQLImpl(DefaultImpl):
     drop_constraint_needs_type = True
     drops_foreign_key_first = True
     foreign_keys_make_index = True
+    drops_checks_first = True
     text_widening_rewrites = True
 
     @property
