@@ -67,6 +67,10 @@ class Context:
         """VARCHAR to TEXT copies the table (MySQL and MariaDB)."""
         return self._impl.text_widening_rewrites
 
+    def type_problems(self, type_text: str) -> list[str]:
+        """Why the database refuses a column type as written (MySQL: VARCHAR without a length)."""
+        return self._impl.type_problems(type_text) if isinstance(type_text, str) else []
+
     # -- the revision so far --------------------------------------------------------------------------
     def existing(self, table: str, schema: str | None) -> bool:
         return (schema, table) not in self.created

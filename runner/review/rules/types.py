@@ -1,5 +1,6 @@
-"""The type rules: alter_column's type changes that lose data (narrowing) or rewrite the table;
-and the coarse type families a foreign key's two sides must share (runner.review.rules.replay)."""
+"""The type rules: column types the database refuses as written; alter_column's type changes
+that lose data (narrowing) or rewrite the table; and the coarse type families a foreign key's
+two sides must share (runner.review.rules.replay)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,35 @@ TYPE_REWRITE = Rule("type-rewrite", "warning", "the database rewrites the whole 
                     "add a column of the new type, backfill it in batches, then switch over; or "
                     "allow: [type-rewrite] for a small table")
 
-RULES = (TYPE_NARROWING, TYPE_REWRITE)
+TYPE_NOT_SUPPORTED = Rule("type-not-supported", "error", "the database refuses the column type as "
+                          "written: the statement that creates or changes the column fails",
+                          "give the type what the database needs, e.g. String(255) on MySQL and "
+                          "MariaDB, whose VARCHAR has no default length")
+
+RULES = (TYPE_NOT_SUPPORTED, TYPE_NARROWING, TYPE_REWRITE)
+
+
+def _types(op, ctx, where: tuple[Any, ...], type_text: Any) -> Iterator[Found]:
+    for problem in ctx.type_problems(type_text):
+        yield ("type-not-supported", op.arg_location(*where), problem)
+
+
+def _create_table(op, state, ctx) -> Iterator[Found]:
+    for i, column in enumerate(op.args.get("columns") or []):
+        if isinstance(column, dict):
+            yield from _types(op, ctx, ("columns", i, "type"), column.get("type"))
+
+
+def _add_column(op, state, ctx) -> Iterator[Found]:
+    column = op.args.get("column")
+    if isinstance(column, dict):
+        yield from _types(op, ctx, ("column", "type"), column.get("type"))
 
 
 def _alter_column(op, state, ctx) -> Iterator[Found]:
     args = op.args
+    if "type" in args:
+        yield from _types(op, ctx, ("type",), args["type"])
     name, column = args["table_name"], args["column_name"]
     if "type" not in args or not ctx.existing(name, args.get("schema")):
         return
@@ -107,4 +132,4 @@ def _arg(spec, position: int, keyword: str) -> Any:
     return dict(spec.kwargs).get(keyword)
 
 
-SAFETY = {"alter_column": _alter_column}
+SAFETY = {"alter_column": _alter_column, "create_table": _create_table, "add_column": _add_column}

@@ -153,6 +153,12 @@ class DefaultImpl:
         database can look the name up (SQL Server); None where it cannot."""
         return None
 
+    # -- review -------------------------------------------------------------------------------
+    def type_problems(self, type_text: str) -> list[str]:
+        """Why this database refuses a column type as written (MySQL: VARCHAR without a length);
+        [] when it takes it, or when the type does not parse (its own error says so)."""
+        return []
+
     # -- autogenerate -----------------------------------------------------------------------
     def normalise_type(self, text: str) -> str:
         """One spelling for a type's DDL (upper case, one space, this dialect's equivalents)."""

@@ -7,6 +7,7 @@ here are registered as the elements' defaults, not under `"mysql"` (which MariaD
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy.ext.compiler import compiles
@@ -47,6 +48,10 @@ class MySQLImpl(DefaultImpl):
         """`mysql` includes MariaDB; `mariadb` is MariaDB only."""
         return {self.name, "mysql", "mariadb"} if self.is_mariadb else {self.name}
 
+    def type_problems(self, type_text: str) -> list[str]:
+        """MySQLImpl: what its DDL compiler refuses (a VARCHAR needs a length)."""
+        return list(_type_problems(type_text))
+
     def alter_column_statements(self, change: ColumnChange) -> list[AlterColumn]:
         """MySQLImpl: CHANGE for a rename, MODIFY for the rest, ALTER COLUMN for a default alone."""
         type_ = change.type_ if change.type_ is not None else change.existing_type
@@ -73,6 +78,26 @@ class MySQLImpl(DefaultImpl):
         comment = change.comment if change.comment is not NOT_GIVEN else change.existing_comment
         return [cls(change, new_name=change.new_name or change.column_name, type_=type_,
                     nullable=nullable, default=default, comment=comment)]
+
+
+@functools.lru_cache(maxsize=1024)
+def _type_problems(type_text: str) -> tuple[str, ...]:
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import mysql
+
+    from runner.schema.types import TypeGrammarError, parse_type
+
+    try:
+        type_ = parse_type(type_text).to_sqlalchemy()
+    except (TypeGrammarError, TypeError, ValueError):
+        return ()
+    try:
+        mysql.dialect().type_compiler.process(type_)
+    except sa.exc.UnsupportedCompilationError:
+        return ()  # another dialect's type: not this question
+    except sa.exc.CompileError as err:
+        return (f"{type_text} on MySQL and MariaDB: {err}",)
+    return ()
 
 
 def _colspec(element, compiler) -> str:
