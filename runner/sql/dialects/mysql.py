@@ -8,6 +8,7 @@ here are registered as the elements' defaults, not under `"mysql"` (which MariaD
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from sqlalchemy.ext.compiler import compiles
@@ -48,6 +49,14 @@ class MySQLImpl(DefaultImpl):
         """`mysql` includes MariaDB; `mariadb` is MariaDB only."""
         return {self.name, "mysql", "mariadb"} if self.is_mariadb else {self.name}
 
+    def normalise_type(self, text: str) -> str:
+        """MySQLImpl: Boolean is TINYINT(1), and an integer's display width (INT(11), which
+        MariaDB reflects) is no part of the type."""
+        text = super().normalise_type(text)
+        if text in ("BOOL", "BOOLEAN", "TINYINT(1)"):
+            return "TINYINT(1)"
+        return _INTEGER_WIDTH.sub(lambda m: _INTEGER_NAMES.get(m[1], m[1]), text)
+
     def type_problems(self, type_text: str) -> list[str]:
         """MySQLImpl: what its DDL compiler refuses (a VARCHAR needs a length)."""
         return list(_type_problems(type_text))
@@ -78,6 +87,10 @@ class MySQLImpl(DefaultImpl):
         comment = change.comment if change.comment is not NOT_GIVEN else change.existing_comment
         return [cls(change, new_name=change.new_name or change.column_name, type_=type_,
                     nullable=nullable, default=default, comment=comment)]
+
+
+_INTEGER_WIDTH = re.compile(r"^(TINYINT|SMALLINT|MEDIUMINT|INT|INTEGER|BIGINT)(?:\(\d+\))?(?=\s|$)")
+_INTEGER_NAMES = {"INT": "INTEGER"}
 
 
 @functools.lru_cache(maxsize=1024)
