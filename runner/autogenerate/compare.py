@@ -266,8 +266,11 @@ class Normaliser:
         default_ddl = normalise_default(default_ddl)
         if default_ddl and default_ddl.startswith("nextval(") and column.primary_key:
             default_ddl = None  # PostgreSQL's SERIAL: the models' autoincrement
+        type_ddl = self.impl.normalise_type(type_ddl)
+        if default_ddl is not None:
+            default_ddl = self.impl.normalise_default(default_ddl, type_ddl)
         return ColumnShape(
-            name=column.name, type=self.impl.normalise_type(type_ddl),
+            name=column.name, type=type_ddl,
             type_text=column.info.get("yamig_type") or _render(type_),
             nullable=bool(column.nullable), default=default_ddl,
             default_value=server_default_value(column.server_default) if default_ddl else None,

@@ -168,6 +168,11 @@ class DefaultImpl:
         text = re.sub(r",\s*", ", ", text)
         return self.type_equivalents.get(text, text)
 
+    def normalise_default(self, text: str, type_text: str) -> str:
+        """One spelling for a column's default (already folded: compare.normalise_default) of a
+        column of type `type_text` (normalise_type's), where this dialect reflects it differently."""
+        return text
+
     def default_constraint_name(self, table: str, kind: str, columns: list[str] | tuple[str, ...]
                                 ) -> str | None:
         """The name the database gives an unnamed constraint (None: not known in advance)."""

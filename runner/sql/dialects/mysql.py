@@ -7,6 +7,7 @@ here are registered as the elements' defaults, not under `"mysql"` (which MariaD
 
 from __future__ import annotations
 
+import decimal
 import functools
 import re
 from typing import Any
@@ -55,7 +56,20 @@ class MySQLImpl(DefaultImpl):
         text = super().normalise_type(text)
         if text in ("BOOL", "BOOLEAN", "TINYINT(1)"):
             return "TINYINT(1)"
+        if text == "LONGTEXT CHARACTER SET UTF8MB4 COLLATE UTF8MB4_BIN":
+            return "JSON"  # MariaDB's JSON, as it reflects
+        text = re.sub(r"^NUMERIC\b", "DECIMAL", text)
         return _INTEGER_WIDTH.sub(lambda m: _INTEGER_NAMES.get(m[1], m[1]), text)
+
+    def normalise_default(self, text: str, type_text: str) -> str:
+        """MySQLImpl: MariaDB reflects CURRENT_TIMESTAMP as current_timestamp(), a Boolean's
+        true as 1, and a DECIMAL's 0 as 0.00."""
+        text = re.sub(r"\bcurrent_timestamp\(\)", "current_timestamp", text)
+        if type_text == "TINYINT(1)":
+            return {"true": "1", "false": "0"}.get(text, text)
+        if type_text.startswith("DECIMAL") and re.fullmatch(r"-?\d+(\.\d+)?", text):
+            return f"{decimal.Decimal(text).normalize():f}"
+        return text
 
     def type_problems(self, type_text: str) -> list[str]:
         """MySQLImpl: what its DDL compiler refuses (a VARCHAR needs a length)."""
