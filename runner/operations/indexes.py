@@ -24,9 +24,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("runner")
 
 
-def check_dialect_options(op: Operation) -> None:
-    """Each `<dialect>_<option>` must be one SQLAlchemy's dialect takes for an index: a misspelt
-    one would otherwise fail deep in SQLAlchemy, or be dropped without a word."""
+def check_dialect_options(op: Operation, kind: str = "index") -> None:
+    """Each `<dialect>_<option>` must be one SQLAlchemy's dialect takes for an index (or a
+    table): a misspelt one would otherwise fail deep in SQLAlchemy, or be dropped without a word."""
     keys = [key for key in op.args if key.startswith(OPTION_PREFIXES)]
     if not keys:
         return
@@ -37,18 +37,19 @@ def check_dialect_options(op: Operation) -> None:
 
     from runner.errors import RevisionFileError
 
+    element = {"index": sa.Index, "table": sa.Table}[kind]
     for key in keys:
         dialect, _, option = key.partition("_")
         accepted = next((sorted(args) for cls, args in registry.load(dialect).construct_arguments or []
-                         if cls is sa.Index), [])
-        if option not in accepted:
+                         if cls is element), [])
+        if option not in accepted and "*" not in accepted:  # "*": any (MySQL's table options)
             known = [f"{dialect}_{name}" for name in accepted]
             close = difflib.get_close_matches(key, known, n=1)
             raise RevisionFileError(
                 f"{op.name} takes no option `{key}`: SQLAlchemy's {dialect} dialect does not know it",
                 location=op.key_location(key),
                 hint=f"did you mean `{close[0]}`?" if close else
-                     f"{dialect} index options: " + (", ".join(known) or "none"))
+                     f"{dialect} {kind} options: " + (", ".join(known) or "none"))
 
 
 class CreateIndex(Operation):

@@ -23,6 +23,7 @@ class TableState:
     constraints: list[dict[str, Any]] = field(default_factory=list)
     indexes: dict[str, dict[str, Any]] = field(default_factory=dict)
     comment: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # create_table's mysql_engine, ...
     known: bool = True  # False when the table only shows up through operations on it
     # indexes that a column's `index: true` made, named for good when a rename changed that name
     pinned_indexes: set[str] = field(default_factory=set)
@@ -56,6 +57,7 @@ class TableState:
             args["constraints"] = copy.deepcopy(self.constraints)
         if self.comment is not None:
             args["comment"] = self.comment
+        args.update(copy.deepcopy(self.options))
         if self.schema is not None:
             args["schema"] = self.schema
         return args
