@@ -123,8 +123,9 @@ SQLITE_CONSTRAINT = ("SQLite cannot add or drop a constraint in place (Alembic r
 # made (runner.schema.key_indexes); an Alembic user on MariaDB writes that create_index:
 MARIADB_FK_INDEX = 'op.create_index("account_id", "item", ["account_id"])\n'
 
-MARIADB_UNNAMED_FK = ("MariaDB refuses to drop a column its foreign key uses (error 1553), and the key "
-                      "has no name in the revisions: MariaDB named it item_ibfk_1 itself")
+MARIADB_UNNAMED_FK = ("MariaDB refuses to drop a column its foreign key uses (error 1553): Alembic's body "
+                      "fails the same way, and yamig drops a column's key first only in a derived "
+                      "downgrade (of the add_column that made it)")
 
 
 # -- the cases -----------------------------------------------------------------------------------

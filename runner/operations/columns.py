@@ -196,9 +196,9 @@ class DropColumn(Operation):
         import sqlalchemy as sa
 
         name = self.derived.foreign_key_name
-        unnamed = impl.drop_unnamed_foreign_key(change) if name is None else None
-        if unnamed is not None:
-            return [unnamed]
+        unnamed = impl.drop_unnamed_foreign_key(change) if name is None else []
+        if unnamed:
+            return unnamed
         if name is None:
             raise MigrationError(
                 f"cannot derive the downgrade of add_column {self.args['table_name']}."

@@ -322,8 +322,6 @@ def state_knows_postgresql_names() -> bool:
 
 # what yamig cannot do on MariaDB yet, case by case
 MARIADB_PENDING = {
-    "add_columns": "the derived downgrade cannot drop a column's unnamed foreign key: MariaDB named "
-                   "it <table>_ibfk_<n> itself",
     "foreign_keys": "DROP FOREIGN KEY leaves the index InnoDB made for the key, which the models lack",
     "unique_constraints": "MariaDB reflects a unique constraint as a unique index too: a dropped one "
                           "shows as an index",

@@ -148,10 +148,10 @@ class DefaultImpl:
         """What must go before DROP COLUMN (SQL Server: the column's DEFAULT constraint)."""
         return []
 
-    def drop_unnamed_foreign_key(self, change: ColumnChange) -> Any | None:
-        """A statement that drops the column's foreign key the database named itself, where the
-        database can look the name up (SQL Server); None where it cannot."""
-        return None
+    def drop_unnamed_foreign_key(self, change: ColumnChange) -> list[Any]:
+        """The statements that drop the column's foreign key the database named itself, where the
+        database can look the name up (SQL Server, MariaDB); [] where it cannot."""
+        return []
 
     # -- review -------------------------------------------------------------------------------
     def type_problems(self, type_text: str) -> list[str]:

@@ -33,6 +33,15 @@ class MySQLChangeColumn(MySQLModifyColumn):
     """CHANGE old new <spec>: the same restatement under a (possibly) new name."""
 
 
+class MariaDBFindForeignKey(AlterColumn):
+    """SET @yamig_drop_fk to the DROP FOREIGN KEY of the column's key, which MariaDB named
+    itself (<table>_ibfk_<n>): looked up in information_schema."""
+
+
+class MariaDBExecute(AlterColumn):
+    """EXECUTE IMMEDIATE what MariaDBFindForeignKey found (MariaDB's, not MySQL's)."""
+
+
 class MySQLImpl(DefaultImpl):
     names = ("mysql", "mariadb")
     alter_column_needs_existing = True
@@ -70,6 +79,10 @@ class MySQLImpl(DefaultImpl):
         if type_text.startswith("DECIMAL") and re.fullmatch(r"-?\d+(\.\d+)?", text):
             return f"{decimal.Decimal(text).normalize():f}"
         return text
+
+    def drop_unnamed_foreign_key(self, change: ColumnChange) -> list[Any]:
+        """MariaDB: look the name up and drop the key by it (MySQL has no EXECUTE IMMEDIATE)."""
+        return [MariaDBFindForeignKey(change), MariaDBExecute(change)] if self.is_mariadb else []
 
     def type_problems(self, type_text: str) -> list[str]:
         """MySQLImpl: what its DDL compiler refuses (a VARCHAR needs a length)."""
@@ -146,3 +159,19 @@ def _modify(element, compiler, **kw) -> str:
 def _change(element, compiler, **kw) -> str:
     return (f"{alter_table(compiler, element)} CHANGE {column(compiler, element.column_name)} "
             f"{column(compiler, element.new_name)} {_colspec(element, compiler)}")
+
+
+@compiles(MariaDBFindForeignKey)
+def _find_foreign_key(element, compiler, **kw) -> str:
+    schema = literal(compiler, element.schema) if element.schema else "DATABASE()"
+    drop = literal(compiler, f"{alter_table(compiler, element)} DROP FOREIGN KEY `")
+    return (f"SET @yamig_drop_fk = (SELECT COALESCE(MAX(CONCAT({drop}, CONSTRAINT_NAME, '`')), 'DO 0') "
+            f"FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = {schema} "
+            f"AND TABLE_NAME = {literal(compiler, element.table_name)} "
+            f"AND COLUMN_NAME = {literal(compiler, element.column_name)} "
+            f"AND REFERENCED_TABLE_NAME IS NOT NULL)")
+
+
+@compiles(MariaDBExecute)
+def _execute(element, compiler, **kw) -> str:
+    return "EXECUTE IMMEDIATE @yamig_drop_fk"
