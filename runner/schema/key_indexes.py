@@ -7,6 +7,7 @@ one (MariaDB's error 1553). On such a database a drop_index first makes the inde
 have made for the key, under its name (TableState.key_indexes remembers it, on every dialect:
 only those that need the index make it), and a create_index that serves the key drops it
 again, as InnoDB drops its own: the database ends as if the dropped index had never been made.
+A drop_constraint of a key drops the index that was there only for the key (key_index_of).
 """
 
 from __future__ import annotations
@@ -89,3 +90,19 @@ def forget_key_indexes(table: TableState, columns: list[Any] | None = None,
         name for name, key in table.key_indexes.items() if dropped_column in key]
     for name in gone:
         del table.key_indexes[name]
+
+
+def key_index_of(table: TableState, key_name: str) -> str | None:
+    """The index that goes with the foreign key `key_name` once it is dropped: the one a drop_index
+    made for it, or else, when no index the state knows serves it, the one InnoDB made (InnoDB
+    keeps it after DROP FOREIGN KEY, an index the revisions never made)."""
+    indexes = index_columns(table)
+    for name, key in foreign_keys(table):
+        if name != key_name:
+            continue
+        made = key_index_name(name, key)
+        if made in table.key_indexes:
+            return made
+        if not any(_leads(key, cols) for cols in indexes.values()):
+            return made
+    return None

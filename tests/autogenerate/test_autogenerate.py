@@ -322,7 +322,6 @@ def state_knows_postgresql_names() -> bool:
 
 # what yamig cannot do on MariaDB yet, case by case
 MARIADB_PENDING = {
-    "foreign_keys": "DROP FOREIGN KEY leaves the index InnoDB made for the key, which the models lack",
     "unique_constraints": "MariaDB reflects a unique constraint as a unique index too: a dropped one "
                           "shows as an index",
 }

@@ -3,7 +3,7 @@
 InnoDB makes the index for a key itself, drops it when another index serves the key, and
 refuses to drop the last index that serves one (error 1553). A drop_index that would leave a key
 without one first makes the index InnoDB would have made; a later index that serves the key
-drops it again (runner.schema.key_indexes).
+drops it again, and dropping the key drops it too (runner.schema.key_indexes).
 """
 
 from __future__ import annotations
@@ -90,3 +90,16 @@ def test_the_script_says_the_same(tmp_path, capsys):
         capsys.readouterr()
         command.upgrade(config, "r1:r2", sql=True)
         assert "fk_item_account" not in capsys.readouterr().out
+
+
+def test_dropping_a_key_drops_the_index_that_was_only_for_it(tmp_path, mariadb_url):
+    config = project(tmp_path, mariadb_url, """
+        - drop_index: {index_name: ix_item_account, table_name: item}
+        - drop_constraint: {constraint_name: fk_item_account, table_name: item, type: foreignkey}
+        """)
+    command.upgrade(config, "head")
+    assert indexes(mariadb_url) == [("ix_item_owner", ("owner_id", "kind"))]
+    command.downgrade(config, "r1")
+    assert indexes(mariadb_url) == [("ix_item_account", ("account_id",)),
+                                    ("ix_item_owner", ("owner_id", "kind"))]
+    command.downgrade(config, "base")
