@@ -251,7 +251,7 @@ def test_same_schema_as_alembic(case: Case, databases, tmp_path):
     alembic_url, yamig_url = make(), make()
     run_alembic(alembic_url, STARTS[case.before][0])
     before = snapshot(alembic_url)
-    body = case.alembic_sqlite if backend == "sqlite" and case.alembic_sqlite else case.alembic
+    body = {"sqlite": case.alembic_sqlite, "mariadb": case.alembic_mysql}.get(backend) or case.alembic
     run_alembic(alembic_url, body)
     after = snapshot(alembic_url)
     assert after != before, "the case changes nothing"
@@ -276,7 +276,8 @@ def test_same_sql_as_alembic(case: Case, dialect: str, tmp_path, capsys):
     if differs is not None:
         assert ours == differs.statements, differs.reason
         return
-    assert ours == statements(alembic_offline(dialect, case.alembic))
+    body = case.alembic_mysql if dialect == "mysql" and case.alembic_mysql else case.alembic
+    assert ours == statements(alembic_offline(dialect, body))
 
 
 DOWNGRADES = [pytest.param(case, dialect, id=f"{case.id}-{dialect}", marks=[

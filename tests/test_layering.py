@@ -38,7 +38,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("revisions.checks",),                # the contract: the only module that parses operation lists
     ("operations",),
     ("sql.dialects",),                    # each dialect's impl and spellings; operations ask impl_for
-    ("sql.ddl_alter", "sql.rebuild", "schema.renames"),
+    ("sql.ddl_alter", "sql.rebuild", "schema.renames", "schema.key_indexes"),
     ("schema.constraints",),              # above ddl: autoincrement_column builds a column with it
     ("sql.ddl",),
     ("schema.state",),

@@ -218,7 +218,7 @@ class Normaliser:
         columns = {c.name: self.column(c) for c in table.columns if keep(name, c.name)}
         indexes = {}
         for index in table.indexes:
-            if index.name and keep(name, index.name):
+            if index.name and keep(name, index.name) and not self.key_index(table, index):
                 indexes[index.name] = IndexShape(
                     index.name, tuple(self.expression(e) for e in index.expressions),
                     bool(index.unique), dict(index.dialect_kwargs), index)
@@ -241,6 +241,16 @@ class Normaliser:
         return TableShape(name, schema, columns, primary_key, indexes, uniques, fks, checks,
                           comment or None, table)
 
+    def key_index(self, table: Any, index: Any) -> bool:
+        """The index InnoDB makes for a foreign key (named after the constraint or its first
+        column), left out on both sides as Alembic's MySQL impl does: the state and models do
+        not hold it (runner.schema.key_indexes)."""
+        if not self.impl.foreign_keys_make_index or index.unique:
+            return False
+        columns = [getattr(e, "name", None) for e in index.expressions]
+        return any([c.name for c in fk.columns] == columns and index.name in (fk.name, columns[0])
+                   for fk in table.foreign_key_constraints)
+
     def column(self, column: Any) -> ColumnShape:
         type_ = column.type
         try:
@@ -256,8 +266,11 @@ class Normaliser:
         default_ddl = normalise_default(default_ddl)
         if default_ddl and default_ddl.startswith("nextval(") and column.primary_key:
             default_ddl = None  # PostgreSQL's SERIAL: the models' autoincrement
+        type_ddl = self.impl.normalise_type(type_ddl)
+        if default_ddl is not None:
+            default_ddl = self.impl.normalise_default(default_ddl, type_ddl)
         return ColumnShape(
-            name=column.name, type=self.impl.normalise_type(type_ddl),
+            name=column.name, type=type_ddl,
             type_text=column.info.get("yamig_type") or _render(type_),
             nullable=bool(column.nullable), default=default_ddl,
             default_value=server_default_value(column.server_default) if default_ddl else None,

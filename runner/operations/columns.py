@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from runner.errors import MigrationError
 from runner.operations.base import Derived, Operation, check_type
 from runner.schema.constraints import forget_implied_names, remember_implied_names, written_name
+from runner.schema.key_indexes import forget_key_indexes
 from runner.schema.state import SchemaState, TableState
 
 if TYPE_CHECKING:
@@ -120,6 +121,7 @@ class DropColumn(Operation):
             state.problem(self.location, f"column {table.name}.{name} does not exist at this point")
         table.columns.pop(name, None)
         forget_implied_names(table, name)
+        forget_key_indexes(table, dropped_column=name)
         from runner.operations.tables import drop_named_types
 
         drop_named_types(state, self.derived.owned_types)
@@ -162,8 +164,30 @@ class DropColumn(Operation):
         change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
         statements: list[Any] = impl.before_drop_column(change, self.args)  # SQL Server: its DEFAULT
         statements += self._drop_foreign_key(impl, change)
+        statements += self._drop_checks(context)
         return [*statements, ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
                 *impl.drop_named_types(ddl.sqlalchemy_types(self.derived.owned_types))]
+
+    def _drop_checks(self, context: MigrationContext) -> list[Any]:
+        """MariaDB refuses to drop a column that a check on other columns too names (error 1054):
+        drop the named checks that name it first. The state forgets them with the column (as
+        PostgreSQL drops them), and a derived downgrade adds them back."""
+        if not context.impl.drops_checks_first:
+            return []
+        table = context.defined_table(self.args["table_name"], self.schema)
+        checks = [c for c in (table.constraints if table is not None else [])
+                  if "check" in c and written_name(c) and involves(c, self.args["column_name"])]
+        if not checks:
+            return []
+        import sqlalchemy as sa
+
+        stub = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
+        statements = []
+        for check in checks:
+            constraint = sa.CheckConstraint("", name=written_name(check))
+            stub.append_constraint(constraint)
+            statements.append(sa.schema.DropConstraint(constraint))
+        return statements
 
     def _drop_foreign_key(self, impl: Any, change: Any) -> list[Any]:
         """MySQL and SQL Server refuse to drop a column a foreign key uses: drop that key first,
@@ -173,9 +197,9 @@ class DropColumn(Operation):
         import sqlalchemy as sa
 
         name = self.derived.foreign_key_name
-        unnamed = impl.drop_unnamed_foreign_key(change) if name is None else None
-        if unnamed is not None:
-            return [unnamed]
+        unnamed = impl.drop_unnamed_foreign_key(change) if name is None else []
+        if unnamed:
+            return unnamed
         if name is None:
             raise MigrationError(
                 f"cannot derive the downgrade of add_column {self.args['table_name']}."

@@ -21,6 +21,7 @@ from runner.schema.constraints import (
     remove_constraint,
     written_name,
 )
+from runner.schema.key_indexes import key_index_of
 from runner.schema.references import ForeignKeyRef, qualified
 from runner.schema.state import SchemaState, TableState
 
@@ -175,6 +176,7 @@ class DropConstraint(Operation):
         kind = KINDS[constraint_kind(found)]
         if self.args.get("type") and self.args["type"] != kind:
             state.problem(self.location, f"constraint {name} is of type {kind}, not {self.args['type']}")
+        table.key_indexes.pop(key_index_of(table, name) or "", None)
         remove_constraint(table, name)
 
     def rebuild_error(self, table: TableState) -> str | None:
@@ -218,7 +220,23 @@ class DropConstraint(Operation):
         }
         constraint = factories[kind]()
         table.append_constraint(constraint)
-        return [sa.schema.DropConstraint(constraint)]
+        return [sa.schema.DropConstraint(constraint), *self._drop_key_index(context, kind)]
+
+    def _drop_key_index(self, context: MigrationContext, kind: str | None) -> list[Any]:
+        """InnoDB keeps the index it made for a foreign key after DROP FOREIGN KEY: drop it too,
+        as the state has no such index (runner.schema.key_indexes)."""
+        if kind != "foreignkey" or not context.impl.foreign_keys_make_index:
+            return []
+        defined = context.defined_table(self.args["table_name"], self.schema)
+        name = key_index_of(defined, self.args["constraint_name"]) if defined is not None else None
+        if name is None:
+            return []
+        import sqlalchemy as sa
+
+        from runner.sql.ddl import stub_table
+
+        stub = stub_table(self.args["table_name"], self.schema, [])
+        return [sa.schema.DropIndex(sa.Index(name, _table=stub))]
 
 
 def refuse_on_sqlite(op: Operation, table: str, impl: Any) -> None:

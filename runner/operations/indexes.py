@@ -8,6 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError
 from runner.operations.base import Operation
+from runner.schema.key_indexes import (
+    forget_key_indexes,
+    key_index_name,
+    key_indexes_replaced,
+    keys_left_without_index,
+    remember_key_indexes,
+)
 from runner.schema.state import SchemaState, implied_index_prefix
 from runner.schema.types import OPTION_PREFIXES
 
@@ -17,9 +24,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("runner")
 
 
-def check_dialect_options(op: Operation) -> None:
-    """Each `<dialect>_<option>` must be one SQLAlchemy's dialect takes for an index: a misspelt
-    one would otherwise fail deep in SQLAlchemy, or be dropped without a word."""
+def check_dialect_options(op: Operation, kind: str = "index") -> None:
+    """Each `<dialect>_<option>` must be one SQLAlchemy's dialect takes for an index (or a
+    table): a misspelt one would otherwise fail deep in SQLAlchemy, or be dropped without a word."""
     keys = [key for key in op.args if key.startswith(OPTION_PREFIXES)]
     if not keys:
         return
@@ -30,18 +37,19 @@ def check_dialect_options(op: Operation) -> None:
 
     from runner.errors import RevisionFileError
 
+    element = {"index": sa.Index, "table": sa.Table}[kind]
     for key in keys:
         dialect, _, option = key.partition("_")
         accepted = next((sorted(args) for cls, args in registry.load(dialect).construct_arguments or []
-                         if cls is sa.Index), [])
-        if option not in accepted:
+                         if cls is element), [])
+        if option not in accepted and "*" not in accepted:  # "*": any (MySQL's table options)
             known = [f"{dialect}_{name}" for name in accepted]
             close = difflib.get_close_matches(key, known, n=1)
             raise RevisionFileError(
                 f"{op.name} takes no option `{key}`: SQLAlchemy's {dialect} dialect does not know it",
                 location=op.key_location(key),
                 hint=f"did you mean `{close[0]}`?" if close else
-                     f"{dialect} index options: " + (", ".join(known) or "none"))
+                     f"{dialect} {kind} options: " + (", ".join(known) or "none"))
 
 
 class CreateIndex(Operation):
@@ -61,6 +69,7 @@ class CreateIndex(Operation):
                 if isinstance(column, str) and column not in table.columns:
                     state.problem(self.location, f"column {table.name}.{column} does not exist")
         if implied is None:
+            forget_key_indexes(table, self.args.get("columns") or [])
             state.add_index(table, name, copy.deepcopy(self.args))
 
     def reverse(self, state: SchemaState) -> list[Operation]:
@@ -75,7 +84,7 @@ class CreateIndex(Operation):
         the dialect's check that the build made a valid index."""
         from runner.sql.ddl import create_index
 
-        statements = [create_index(self.args)]
+        statements = [create_index(self.args), *_drop_replaced_key_indexes(context, self.args)]
         if context.index_valid(self.args["index_name"], self.schema) is False:
             log.warning("index %s is INVALID, left by a build that did not finish: dropping it and "
                         "building it again", self.args["index_name"])
@@ -111,10 +120,14 @@ class DropIndex(Operation):
         name = self.args["index_name"]
         table = state.find_index(name, self.schema)
         if table is not None:
+            remember_key_indexes(table, name)
             state.remove_index(table, name)
             return
         implied = _implied_index(state, self.args)
         if implied is not None:
+            table = state.table(self.args.get("table_name") or "", self.schema)
+            if table is not None:
+                remember_key_indexes(table, name)
             implied["index"] = False
             implied.pop("unique", None)  # unique and index made one unique index, now gone
         elif not state.opaque and not self.args.get("if_exists"):
@@ -154,7 +167,49 @@ class DropIndex(Operation):
 
         table = stub_table(self.args.get("table_name") or "_", self.schema, [])
         index = sa.Index(self.args["index_name"], _table=table, **dialect_options(self.args))
-        return [sa.schema.DropIndex(index, if_exists=bool(self.args.get("if_exists")))]
+        return [*_remake_key_indexes(context, self.args),
+                sa.schema.DropIndex(index, if_exists=bool(self.args.get("if_exists")))]
+
+
+def _defined_index_table(context: MigrationContext, args: dict[str, Any]) -> Any:
+    """The table (in the state before the operation) of the index `args` names, where the
+    dialect needs an index for each foreign key; None elsewhere, or when the state lacks it."""
+    if not context.impl.foreign_keys_make_index:
+        return None
+    name = args.get("table_name")
+    if name is None:
+        state = context.state
+        found = state.find_index(args["index_name"], args.get("schema")) if state is not None else None
+        name = found.name if found is not None else None
+    return context.defined_table(name, args.get("schema")) if name else None
+
+
+def _remake_key_indexes(context: MigrationContext, args: dict[str, Any]) -> list[Any]:
+    """InnoDB refuses to drop the last index a foreign key uses (MariaDB's error 1553): first
+    make the index it would have made for the key itself, under its name."""
+    table = _defined_index_table(context, args)
+    if table is None:
+        return []
+    from runner.sql.ddl import create_index
+
+    return [create_index({"index_name": key_index_name(name, columns), "table_name": table.name,
+                          "columns": columns, "schema": table.schema})
+            for name, columns in keys_left_without_index(table, args["index_name"])]
+
+
+def _drop_replaced_key_indexes(context: MigrationContext, args: dict[str, Any]) -> list[Any]:
+    """After a new index that serves a foreign key, the index a drop_index made for the key goes,
+    as InnoDB drops the one it made itself (runner.schema.key_indexes)."""
+    table = _defined_index_table(context, args)
+    if table is None:
+        return []
+    import sqlalchemy as sa
+
+    from runner.sql.ddl import stub_table
+
+    stub = stub_table(table.name, table.schema, [])
+    return [sa.schema.DropIndex(sa.Index(name, _table=stub))
+            for name in key_indexes_replaced(table, list(args.get("columns") or []))]
 
 
 def _implied_index(state: SchemaState, args: dict[str, Any]) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from runner.operations.base import Derived, Operation, check_type
 from runner.schema.constraints import remember_implied_names
 from runner.schema.state import SchemaState, TableState, named_type
+from runner.schema.types import OPTION_PREFIXES
 
 if TYPE_CHECKING:
     from runner.runtime.context import MigrationContext
@@ -17,8 +18,11 @@ class CreateTable(Operation):
     name = "create_table"
 
     def validate(self) -> None:
+        from runner.operations.indexes import check_dialect_options
+
         for i, column in enumerate(self.args.get("columns", [])):
             check_type(self, column.get("type"), "columns", i, "type")
+        check_dialect_options(self, "table")
 
     def state_forwards(self, state: SchemaState) -> None:
         name, schema = self.args["table_name"], self.schema
@@ -30,6 +34,7 @@ class CreateTable(Operation):
             columns={c["name"]: copy.deepcopy(c) for c in self.args.get("columns", [])},
             constraints=copy.deepcopy(self.args.get("constraints") or []),
             comment=self.args.get("comment"),
+            options={k: v for k, v in self.args.items() if k.startswith(OPTION_PREFIXES)},
         )
         remember_implied_names(table)
         state.add_table(table)

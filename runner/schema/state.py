@@ -23,6 +23,7 @@ class TableState:
     constraints: list[dict[str, Any]] = field(default_factory=list)
     indexes: dict[str, dict[str, Any]] = field(default_factory=dict)
     comment: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # create_table's mysql_engine, ...
     known: bool = True  # False when the table only shows up through operations on it
     # indexes that a column's `index: true` made, named for good when a rename changed that name
     pinned_indexes: set[str] = field(default_factory=set)
@@ -30,6 +31,9 @@ class TableState:
     # (PostgreSQL's <table>_pkey, <table>_<col>_key, <table>_<col>_fkey), fixed when it was made:
     # renaming the table or the column later does not rename the constraint
     implied_names: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict)
+    # name -> columns of the indexes a drop_index made for a foreign key it left without one, on
+    # a database that needs an index for each key (InnoDB; runner.schema.key_indexes)
+    key_indexes: dict[str, list[str]] = field(default_factory=dict)
 
     def implied_index_name(self, column: str) -> str:
         """The name of the index that `column`'s `index: true` makes on this table."""
@@ -53,6 +57,7 @@ class TableState:
             args["constraints"] = copy.deepcopy(self.constraints)
         if self.comment is not None:
             args["comment"] = self.comment
+        args.update(copy.deepcopy(self.options))
         if self.schema is not None:
             args["schema"] = self.schema
         return args

@@ -107,7 +107,7 @@ def build_table(metadata: sa.MetaData, args: dict[str, Any]) -> sa.Table:
     columns = [build_column(c) for c in args.get("columns", [])]
     constraints = [build_constraint(c) for c in args.get("constraints", []) or []]
     table = sa.Table(args["table_name"], metadata, *columns, *constraints,
-                     schema=args.get("schema"), comment=args.get("comment"))
+                     schema=args.get("schema"), comment=args.get("comment"), **dialect_options(args))
     ensure_fk_targets(metadata, table)
     return table
 
@@ -147,7 +147,7 @@ def ensure_fk_targets(metadata: sa.MetaData, table: sa.Table) -> None:
 # -- indexes ---------------------------------------------------------------------------------
 
 def dialect_options(args: dict[str, Any]) -> dict[str, Any]:
-    """The `<dialect>_<option>` arguments of an index, as SQLAlchemy's Index takes them."""
+    """The `<dialect>_<option>` arguments of an index or a table, as SQLAlchemy takes them."""
     options = {}
     for key, value in args.items():
         if key.startswith(OPTION_PREFIXES):

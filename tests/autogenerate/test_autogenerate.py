@@ -22,7 +22,7 @@ from runner.config import Config
 from runner.operations import REGISTRY
 from runner.revisions.loader import load_revision_file
 
-from ..helpers import revision_text, validate_code, write_project
+from ..helpers import EVERY_DATABASE, revision_text, validate_code, write_project
 
 # Each case: the schema before (upgrade operations of the first revision), the models after
 # (Python over `sa` and `metadata`), and the operations autogenerate must write for it.
@@ -320,11 +320,20 @@ def state_knows_postgresql_names() -> bool:
     return not state.problems
 
 
+# what yamig cannot do on MariaDB yet, case by case
+MARIADB_PENDING = {
+    "unique_constraints": "MariaDB reflects a unique constraint as a unique index too: a dropped one "
+                          "shows as an index",
+}
+
+
 def runnable(case: str, dialect: str) -> str | None:
     """Why `case` cannot run on this branch and dialect, or None."""
     spec = CASES[case]
     if dialect not in spec.get("dialects", {dialect}):
         return f"{dialect} has nothing to compare for {case}"
+    if dialect == "mysql" and case in MARIADB_PENDING:
+        return f"not on MariaDB yet: {MARIADB_PENDING[case]}"
     missing = missing_operations(spec["ops"])
     if missing:
         return f"needs {', '.join(missing)}, not merged on this branch yet"
@@ -406,6 +415,7 @@ def run_case(tmp_path, url: str, cases: list[str]) -> str:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_each_difference(tmp_path, db_url, case):
     reason = runnable(case, sa.engine.make_url(db_url).get_backend_name())
     if reason:
@@ -413,6 +423,7 @@ def test_each_difference(tmp_path, db_url, case):
     run_case(tmp_path, db_url, [case])
 
 
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_every_difference_at_once(tmp_path, db_url):
     dialect = sa.engine.make_url(db_url).get_backend_name()
     cases = [c for c in CASES if runnable(c, dialect) is None]
@@ -420,7 +431,7 @@ def test_every_difference_at_once(tmp_path, db_url):
     lines = text.splitlines()
     ops = [line.strip()[2:].split(":")[0] for line in lines if line.startswith("  - ")]
     # a person's order: new tables (referenced first), then changes to existing tables, drops last
-    assert ops.index("create_table") < ops.index("add_column")
+    assert ops.index("create_table") < ops.index("add_column" if "add_column" in ops else "alter_column")
     assert lines.index("      table_name: nt_parent") < lines.index("      table_name: nt_child")
     assert ops[-2:] == ["drop_table", "drop_table"]
     assert "drop_table: {table_name: dt_child}" in lines[-5] or "dt_child" in "\n".join(lines[-6:-3])

@@ -13,7 +13,7 @@ import pytest
 
 from runner.cli import main
 
-from ..helpers import revision_text, write_project
+from ..helpers import EVERY_DATABASE, revision_text, write_project
 
 BEFORE = """
 - create_table:
@@ -112,12 +112,14 @@ def run(capsys, *argv):
     return code, out, err
 
 
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_agreeing_models_exit_0(project, capsys):
     models(project, SAME)
     assert run(capsys, "check") == (0, "No new upgrade operations detected.\n", "")
     assert run(capsys, "check", "--offline") == (0, "No new upgrade operations detected.\n", "")
 
 
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_differences_exit_1_grouped_by_table(project, capsys):
     models(project, CHANGED)
     code, out, err = run(capsys, "check")
@@ -127,6 +129,7 @@ def test_differences_exit_1_grouped_by_table(project, capsys):
     assert run(capsys, "check", "--offline")[:2] == (1, REPORT)
 
 
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_autogenerate_from_the_shell_then_check_passes(project, capsys):
     models(project, CHANGED)
     code, out, _ = run(capsys, "revision", "--autogenerate", "-m", "sync", "--rev-id", "b2")

@@ -19,6 +19,7 @@ from runner import command
 from runner.config import Config
 
 from ..conftest import SAMPLE
+from ..helpers import EVERY_DATABASE
 
 HEAD = "e1f2a3b4c514"
 
@@ -51,6 +52,7 @@ def columns(url: str, table: str) -> list[str]:
         engine.dispose()
 
 
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_data_migration_counts_existing_items_and_its_downgrade(shop, db_url):
     command.upgrade(shop, "e5f6a7b8c908")
     query(db_url, "INSERT INTO customer (id, email, name) VALUES (1, 'a@example.com', 'A')")
@@ -79,6 +81,7 @@ def inspector_view(url: str, table: str) -> tuple:
         engine.dispose()
 
 
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_alter_column_and_rename_table_keep_rows_keys_and_references(shop, db_url):
     command.upgrade(shop, "f1a2b3c4d509")
     query(db_url, "INSERT INTO customer (id, email, name) VALUES (1, 'a@example.com', 'A')")
@@ -102,6 +105,7 @@ def test_alter_column_and_rename_table_keep_rows_keys_and_references(shop, db_ur
     assert inspector_view(db_url, "product")[0]["name"]["type"].length == 200
 
 
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_shipping_methods_constraints_and_comment(shop, db_url):
     command.upgrade(shop, "head")
     rows = query(db_url, "SELECT code, fee FROM shipping_method ORDER BY id")
@@ -120,7 +124,7 @@ def test_shipping_methods_constraints_and_comment(shop, db_url):
             assert insp.get_table_comment("product")["text"] == "what the shop sells"
     engine.dispose()
     assert query(db_url, "SELECT count(*) FROM product") == [(3,)]   # SQLite rebuilt it, rows kept
-    with pytest.raises(sa.exc.IntegrityError):
+    with pytest.raises((sa.exc.IntegrityError, sa.exc.OperationalError)):  # MariaDB: 4025
         query(db_url, "UPDATE product SET price = -1")
 
     command.downgrade(shop, "b8c9d0e1f211")   # derived, then written (bulk_insert)
@@ -132,6 +136,7 @@ def test_shipping_methods_constraints_and_comment(shop, db_url):
     engine.dispose()
 
 
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_composite_index_and_renamed_column(shop, db_url):
     command.upgrade(shop, "d0e1f2a3b413")
     query(db_url, "INSERT INTO customer (id, email, name) VALUES (1, 'a@example.com', 'A')")
@@ -140,12 +145,18 @@ def test_composite_index_and_renamed_column(shop, db_url):
     orders = columns(db_url, "orders")
     assert "ordered_at" in orders and "placed_at" not in orders
     assert query(db_url, "SELECT count(*) FROM orders WHERE ordered_at IS NOT NULL") == [(1,)]
-    assert inspector_view(db_url, "orders")[1] == ["ix_orders_customer_status"]
+    assert orders_indexes(db_url) == ["ix_orders_customer_status"]
     command.downgrade(shop, "d0e1f2a3b413")   # derived: the old name and index come back
     assert "placed_at" in columns(db_url, "orders")
-    assert inspector_view(db_url, "orders")[1] == ["ix_orders_customer_id"]
+    assert orders_indexes(db_url) == ["ix_orders_customer_id"]
 
 
+def orders_indexes(url: str) -> list[str]:
+    """Without the index InnoDB makes for fk_orders_shipping_method (MariaDB)."""
+    return [name for name in inspector_view(url, "orders")[1] if name != "fk_orders_shipping_method"]
+
+
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
 def test_head_and_back_to_base(shop, db_url):
     command.upgrade(shop, "head")
     assert query(db_url, "SELECT version_num FROM alembic_version") == [(HEAD,)]

@@ -58,6 +58,9 @@ class DefaultImpl(Traits):
     named_enum_types: ClassVar[bool] = False  # a named Enum is a type of its own (CREATE TYPE)
     drop_constraint_needs_type: ClassVar[bool] = False  # DROP names the kind (DROP FOREIGN KEY)
     drops_foreign_key_first: ClassVar[bool] = False  # a column's foreign key blocks its drop
+    # each foreign key needs an index: the database makes one, and refuses to drop the last (InnoDB)
+    foreign_keys_make_index: ClassVar[bool] = False
+    drops_checks_first: ClassVar[bool] = False  # a check that names a column blocks its drop
     identity_insert: ClassVar[bool] = False  # explicit values for an IDENTITY column need telling
     # autogenerate: the spellings of one type that reflection and the models' DDL give
     type_equivalents: ClassVar[dict[str, str]] = {}
@@ -142,10 +145,10 @@ class DefaultImpl(Traits):
         """What must go before DROP COLUMN (SQL Server: the column's DEFAULT constraint)."""
         return []
 
-    def drop_unnamed_foreign_key(self, change: ColumnChange) -> Any | None:
-        """A statement that drops the column's foreign key the database named itself, where the
-        database can look the name up (SQL Server); None where it cannot."""
-        return None
+    def drop_unnamed_foreign_key(self, change: ColumnChange) -> list[Any]:
+        """The statements that drop the column's foreign key the database named itself, where the
+        database can look the name up (SQL Server, MariaDB); [] where it cannot."""
+        return []
 
     # -- column types (validate, and the checks before a run) ----------------------------------
     def type_problems(self, text: str) -> list[tuple[str, int]]:
@@ -173,6 +176,11 @@ class DefaultImpl(Traits):
         text = " ".join(text.upper().split()).replace("( ", "(").replace(" )", ")")
         text = re.sub(r",\s*", ", ", text)
         return self.type_equivalents.get(text, text)
+
+    def normalise_default(self, text: str, type_text: str) -> str:
+        """One spelling for a column's default (already folded: compare.normalise_default) of a
+        column of type `type_text` (normalise_type's), where this dialect reflects it differently."""
+        return text
 
     def default_constraint_name(self, table: str, kind: str, columns: list[str] | tuple[str, ...]
                                 ) -> str | None:

@@ -98,9 +98,9 @@ class MSSQLImpl(DefaultImpl, MSSQLTraits):
         """SQL Server refuses to drop a column with a DEFAULT constraint (mssql_drop_default)."""
         return [MSSQLDropDefault(change)] if args.get("mssql_drop_default") else []
 
-    def drop_unnamed_foreign_key(self, change: ColumnChange) -> Any | None:
+    def drop_unnamed_foreign_key(self, change: ColumnChange) -> list[Any]:
         """Alembic's mssql_drop_foreign_key."""
-        return MSSQLDropForeignKey(change)
+        return [MSSQLDropForeignKey(change)]
 
 
 compiles(AddColumn, "mssql")(add_column_bare)

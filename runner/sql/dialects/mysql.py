@@ -7,7 +7,9 @@ here are registered as the elements' defaults, not under `"mysql"` (which MariaD
 
 from __future__ import annotations
 
+import decimal
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -57,10 +59,21 @@ class MySQLChangeColumn(MySQLModifyColumn):
     """CHANGE old new <spec>: the same restatement under a (possibly) new name."""
 
 
+class MariaDBFindForeignKey(AlterColumn):
+    """SET @yamig_drop_fk to the DROP FOREIGN KEY of the column's key, which MariaDB named
+    itself (<table>_ibfk_<n>): looked up in information_schema."""
+
+
+class MariaDBExecute(AlterColumn):
+    """EXECUTE IMMEDIATE what MariaDBFindForeignKey found (MariaDB's, not MySQL's)."""
+
+
 class MySQLImpl(DefaultImpl, MySQLTraits):
     alter_column_needs_existing = True
     drop_constraint_needs_type = True
     drops_foreign_key_first = True
+    foreign_keys_make_index = True
+    drops_checks_first = True
 
     @property
     def is_mariadb(self) -> bool:
@@ -153,6 +166,31 @@ class MySQLImpl(DefaultImpl, MySQLTraits):
         """`mysql` includes MariaDB; `mariadb` is MariaDB only."""
         return {self.name, "mysql", "mariadb"} if self.is_mariadb else {self.name}
 
+    def normalise_type(self, text: str) -> str:
+        """MySQLImpl: Boolean is TINYINT(1), and an integer's display width (INT(11), which
+        MariaDB reflects) is no part of the type."""
+        text = super().normalise_type(text)
+        if text in ("BOOL", "BOOLEAN", "TINYINT(1)"):
+            return "TINYINT(1)"
+        if text == "LONGTEXT CHARACTER SET UTF8MB4 COLLATE UTF8MB4_BIN":
+            return "JSON"  # MariaDB's JSON, as it reflects
+        text = re.sub(r"^NUMERIC\b", "DECIMAL", text)
+        return _INTEGER_WIDTH.sub(lambda m: _INTEGER_NAMES.get(m[1], m[1]), text)
+
+    def normalise_default(self, text: str, type_text: str) -> str:
+        """MySQLImpl: MariaDB reflects CURRENT_TIMESTAMP as current_timestamp(), a Boolean's
+        true as 1, and a DECIMAL's 0 as 0.00."""
+        text = re.sub(r"\bcurrent_timestamp\(\)", "current_timestamp", text)
+        if type_text == "TINYINT(1)":
+            return {"true": "1", "false": "0"}.get(text, text)
+        if type_text.startswith("DECIMAL") and re.fullmatch(r"-?\d+(\.\d+)?", text):
+            return f"{decimal.Decimal(text).normalize():f}"
+        return text
+
+    def drop_unnamed_foreign_key(self, change: ColumnChange) -> list[Any]:
+        """MariaDB: look the name up and drop the key by it (MySQL has no EXECUTE IMMEDIATE)."""
+        return [MariaDBFindForeignKey(change), MariaDBExecute(change)] if self.is_mariadb else []
+
     def alter_column_statements(self, change: ColumnChange) -> list[AlterColumn]:
         """MySQLImpl: CHANGE for a rename, MODIFY for the rest, ALTER COLUMN for a default alone."""
         type_ = change.type_ if change.type_ is not None else change.existing_type
@@ -212,6 +250,10 @@ def _value_problems(spec: TypeSpec, title: str, most: int) -> list[tuple[str, in
     return found
 
 
+_INTEGER_WIDTH = re.compile(r"^(TINYINT|SMALLINT|MEDIUMINT|INT|INTEGER|BIGINT)(?:\(\d+\))?(?=\s|$)")
+_INTEGER_NAMES = {"INT": "INTEGER"}
+
+
 def _colspec(element, compiler) -> str:
     spec = f"{type_text(compiler, element.type_)} {'NULL' if element.nullable else 'NOT NULL'}"
     if element.default is not NOT_GIVEN and element.default is not None:
@@ -231,3 +273,19 @@ def _modify(element, compiler, **kw) -> str:
 def _change(element, compiler, **kw) -> str:
     return (f"{alter_table(compiler, element)} CHANGE {column(compiler, element.column_name)} "
             f"{column(compiler, element.new_name)} {_colspec(element, compiler)}")
+
+
+@compiles(MariaDBFindForeignKey)
+def _find_foreign_key(element, compiler, **kw) -> str:
+    schema = literal(compiler, element.schema) if element.schema else "DATABASE()"
+    drop = literal(compiler, f"{alter_table(compiler, element)} DROP FOREIGN KEY `")
+    return (f"SET @yamig_drop_fk = (SELECT COALESCE(MAX(CONCAT({drop}, CONSTRAINT_NAME, '`')), 'DO 0') "
+            f"FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = {schema} "
+            f"AND TABLE_NAME = {literal(compiler, element.table_name)} "
+            f"AND COLUMN_NAME = {literal(compiler, element.column_name)} "
+            f"AND REFERENCED_TABLE_NAME IS NOT NULL)")
+
+
+@compiles(MariaDBExecute)
+def _execute(element, compiler, **kw) -> str:
+    return "EXECUTE IMMEDIATE @yamig_drop_fk"
