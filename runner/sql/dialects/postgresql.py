@@ -118,6 +118,22 @@ class PostgresqlImpl(DefaultImpl, PostgresqlTraits):
         def _application_name(_dialect, _record, _args, params):
             params.setdefault("application_name", "yamig")
 
+        @event.listens_for(engine, "connect")
+        def _notice_a_dead_client(dbapi_connection, _record):
+            """A backend waiting on a lock reads nothing from its socket, so a runner killed while
+            a CONCURRENTLY build waits would leave the build going on, to finish unrecorded (the
+            rerun then fails on an index that exists). From PostgreSQL 14 the server can check
+            the client while it waits: then the killed build aborts, INVALID, which the rerun
+            drops and builds again."""
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT current_setting('server_version_num')::int")
+                if cursor.fetchone()[0] >= 140000:
+                    cursor.execute("SET client_connection_check_interval = 1000")
+            finally:
+                cursor.close()
+            dbapi_connection.commit()
+
     def runs_outside_transaction(self, args: dict[str, Any]) -> bool:
         """CREATE / DROP INDEX CONCURRENTLY refuses to run inside a transaction."""
         return bool(args.get("postgresql_concurrently"))
