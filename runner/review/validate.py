@@ -168,6 +168,7 @@ def _check_files(directories: list[Path], named: list[Path], collector: Collecto
             for error in err.errors:
                 collector.add("schema", error.location, error.message, fix=error.hint)
             revision.invalid = True
+        _repeated_references(revision, collector)
         name = os.path.basename(revision.path)
         expected = follows(config, revision.revision, name)
         if expected:
@@ -302,6 +303,21 @@ def _why_unreachable(rev: Revision, by_id: dict[str, Revision], reached: set[str
                 seen.add(parent)
                 todo.append(by_id[parent])
     return "it is part of a cycle, or descends from one"
+
+
+def _repeated_references(revision: Revision, collector) -> None:
+    """`down_revision: [a1, a1]`: the loader keeps one (as Alembic's dedupe_tuple); say so."""
+    data = revision.data if isinstance(revision.data, dict) else {}
+    for key in ("down_revision", "depends_on", "branch_labels"):
+        written = data.get(key)
+        if not isinstance(written, list):
+            continue
+        seen: set = set()
+        for index, value in enumerate(written):
+            if isinstance(value, str) and value in seen:
+                collector.add("repeated-reference", revision.where(key, index),
+                              f"{key} lists {value} twice; it counts once")
+            seen.add(value)
 
 
 # -- configuration and git -----------------------------------------------------------------------

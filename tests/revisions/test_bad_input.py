@@ -148,3 +148,24 @@ def test_the_cache_keeps_a_file_rewritten_with_the_same_bytes(tmp_path):
         loader.load_revision_file = real
         loader._FOLDERS.clear()
     assert parsed == []
+
+
+def test_duplicate_parents_run_as_in_alembic(tmp_path):
+    """`down_revision: [a1, a1]` is one parent, as Alembic's dedupe_tuple makes it: upgrade runs
+    it (no schema error), and validate warns at the repeat."""
+    import sqlalchemy as sa
+
+    from runner import command
+    from runner.review.validate import _findings
+    from tests.helpers import write_project
+
+    config = write_project(tmp_path, {"a1_x.yaml": revision_text("a1", None),
+                                      "b2_x.yaml": "revision: b2\ndown_revision: [a1, a1]\nupgrade: []\n"},
+                           url=f"sqlite:///{tmp_path / 'db.sqlite'}")
+    command.upgrade(config, "head")
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == ["b2"]
+    engine.dispose()
+    found = [(f.rule, f.location.split(":")[1]) for f in _findings(config, None)]
+    assert found == [("repeated-reference", "2")]

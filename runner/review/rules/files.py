@@ -13,6 +13,8 @@ RULES = (
     Rule("alembic-scripts", "error", "the versions folder holds Alembic .py revision scripts, which "
          "yamig does not read (a warning when YAML revisions are there too)",
          "convert them to YAML revisions, keeping their revision ids"),
+    Rule("repeated-reference", "warning", "a revision id or label is listed twice in down_revision, "
+         "depends_on or branch_labels: it counts once, as in Alembic", "list it once"),
     Rule("unknown-rule", "warning", "validate.disable or an allow: list names no rule, so it silences "
          "nothing", "use one of the rule ids listed in the README"),
 )
