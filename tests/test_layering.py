@@ -44,7 +44,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("schema.state",),
     ("schema.references", "schema.typerender", "schema.signatures"),  # signatures: writes types' snapshot
     ("schema.types",),
-    ("graph", "autogenerate.models", "revisions.hooks",
+    ("graph", "autogenerate.models", "revisions.hooks", "revisions.files", "revisions.document",
      "revisions.filenames", "revisions.emit", "directives"),
     ("config",),
     ("__init__", "revisions.revision", "errors", "masking", "templates", *(PACKAGE_DOCSTRINGS := (

@@ -144,7 +144,8 @@ def _check_files(directories: list[Path], named: list[Path], collector: Collecto
     """
     from runner.revisions.checks import check_revision
     from runner.revisions.filenames import file_template, follows
-    from runner.revisions.loader import find_revision_files, load_revisions
+    from runner.revisions.files import find_revision_files
+    from runner.revisions.loader import load_revisions
 
     revisions: list[Revision] = []
     notes: list = []

@@ -13,7 +13,8 @@ from runner.graph import RevisionGraph
 from runner.operations import AS_WRITTEN, REGISTRY, Derived, Operation, from_dict
 from runner.revisions import emit
 from runner.revisions.checks import operations
-from runner.revisions.loader import load_revisions, parse_document
+from runner.revisions.document import parse_document
+from runner.revisions.loader import load_revisions
 from runner.schema.state import SchemaState
 
 from ..conftest import SAMPLE

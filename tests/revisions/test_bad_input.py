@@ -12,7 +12,8 @@ import pytest
 from runner.errors import RevisionFileError
 from runner.graph import RevisionGraph
 from runner.revisions import loader
-from runner.revisions.loader import load_revision_file, load_revisions, parse_document
+from runner.revisions.document import parse_document
+from runner.revisions.loader import load_revision_file, load_revisions
 from tests.helpers import revision_text
 
 BOMB = """revision: b1

@@ -8,7 +8,8 @@ import pytest
 
 from runner import command
 from runner.errors import RevisionFileError
-from runner.revisions.loader import find_revision_files, load_revision_file, load_revisions
+from runner.revisions.files import find_revision_files
+from runner.revisions.loader import load_revision_file, load_revisions
 
 from ..helpers import write_project
 
@@ -216,7 +217,8 @@ def test_the_single_cache_file_of_older_versions_is_replaced_by_the_folder(tmp_p
 def test_paths_are_shown_as_one_by_one(path):
     """The per-load path display (folders outside the working directory computed once) shows
     every path exactly as the plain function does."""
-    from runner.revisions.loader import _display_path, _Shown
+    from runner.revisions.files import display_path as _display_path
+    from runner.revisions.loader import _Shown
 
     shown = _Shown()
     assert shown(path) == _display_path(path)
@@ -279,7 +281,7 @@ def test_alembic_scripts_are_reported_not_read_as_an_empty_history(tmp_path, mon
 def test_a_tab_in_the_indentation_is_named(upgrade, where):
     """PyYAML says "found character that cannot start any token", which does not tell a user
     whose editor inserted a tab what to do."""
-    from runner.revisions.loader import parse_document
+    from runner.revisions.document import parse_document
 
     with pytest.raises(RevisionFileError) as err:
         parse_document("revision: a\ndown_revision: null\n" + upgrade, "r1_x.yaml")
