@@ -123,9 +123,9 @@ SQLITE_CONSTRAINT = ("SQLite cannot add or drop a constraint in place (Alembic r
 # made (runner.schema.key_indexes); an Alembic user on MariaDB writes that create_index:
 MARIADB_FK_INDEX = 'op.create_index("account_id", "item", ["account_id"])\n'
 
-MARIADB_UNNAMED_FK = ("MariaDB refuses to drop a column its foreign key uses (error 1553): Alembic's body "
-                      "fails the same way, and yamig drops a column's key first only in a derived "
-                      "downgrade (of the add_column that made it)")
+MYSQL_UNNAMED_FK = ("MySQL refuses to drop a column its foreign key uses (error 1553): yamig drops the "
+                    "key first, looked up by the name the database gave it (<table>_ibfk_<n>), where "
+                    "an Alembic user writes a drop_constraint of that name")
 
 
 # -- the cases -----------------------------------------------------------------------------------
@@ -455,10 +455,21 @@ CASES = [
                  "FROM item;",
                  "DROP TABLE item;",
                  "ALTER TABLE _yamig_tmp_item RENAME TO item;"]),
+            "mysql": Differs(MYSQL_UNNAMED_FK, [
+                "CREATE INDEX account_id ON item (account_id);",
+                "DROP INDEX ix_item_account_id ON item;",
+                "SET @yamig_ddl = (SELECT COALESCE(MAX(CONCAT('ALTER TABLE item DROP FOREIGN KEY `', "
+                "CONSTRAINT_NAME, '`')), 'DO 0') FROM information_schema.KEY_COLUMN_USAGE WHERE "
+                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'item' AND COLUMN_NAME = 'account_id' AND "
+                "REFERENCED_TABLE_NAME IS NOT NULL);",
+                "PREPARE yamig_ddl FROM @yamig_ddl;",
+                "EXECUTE yamig_ddl;",
+                "DEALLOCATE PREPARE yamig_ddl;",
+                "ALTER TABLE item DROP COLUMN account_id;"]),
         },
         alembic_mysql=MARIADB_FK_INDEX + 'op.drop_index("ix_item_account_id", "item")\n'
+                                         'op.drop_constraint("item_ibfk_1", "item", type_="foreignkey")\n'
                                          'op.drop_column("item", "account_id")',
-        xfail={"online-mariadb": MARIADB_UNNAMED_FK},
     ),
     Case(
         "create_index_unique_and_composite",
@@ -497,6 +508,16 @@ CASES = [
         'op.create_index("ix_item_account_incl", "item", ["account_id"], postgresql_include=["price"])',
         "- create_index: {index_name: ix_item_account_incl, table_name: item, columns: [account_id], "
         "postgresql_include: [price]}",
+    ),
+    Case(
+        "drop_column_mssql_drop_foreign_key",
+        'op.drop_index("ix_item_account_id", "item")\n'
+        'op.drop_column("item", "account_id", mssql_drop_foreign_key=True)',
+        """
+        - drop_index: {index_name: ix_item_account_id, table_name: item}
+        - drop_column: {table_name: item, column_name: account_id, mssql_drop_foreign_key: true}
+        """,
+        backends=(), dialects=("mssql",),
     ),
     Case(
         "create_index_mssql_include",

@@ -163,56 +163,88 @@ class DropColumn(Operation):
         impl = context.impl
         change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
         statements: list[Any] = impl.before_drop_column(change, self.args)  # SQL Server: its DEFAULT
-        statements += self._drop_foreign_key(impl, change)
+        statements += self._drop_foreign_key(context, change)
         statements += self._drop_checks(context)
         return [*statements, ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
                 *impl.drop_named_types(ddl.sqlalchemy_types(self.derived.owned_types))]
 
     def _drop_checks(self, context: MigrationContext) -> list[Any]:
         """MariaDB refuses to drop a column that a check on other columns too names (error 1054):
-        drop the named checks that name it first. The state forgets them with the column (as
-        PostgreSQL drops them), and a derived downgrade adds them back."""
+        drop the checks that name it first, by name, or looked up where the database named them.
+        The state forgets them with the column (as PostgreSQL drops them), and a derived
+        downgrade adds the named ones back."""
         if not context.impl.drops_checks_first:
             return []
         table = context.defined_table(self.args["table_name"], self.schema)
         checks = [c for c in (table.constraints if table is not None else [])
-                  if "check" in c and written_name(c) and involves(c, self.args["column_name"])]
+                  if "check" in c and involves(c, self.args["column_name"])]
         if not checks:
             return []
         import sqlalchemy as sa
 
+        from runner.sql import ddl_alter
+
         stub = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
         statements = []
         for check in checks:
-            constraint = sa.CheckConstraint("", name=written_name(check))
-            stub.append_constraint(constraint)
-            statements.append(sa.schema.DropConstraint(constraint))
+            if written_name(check):
+                constraint = sa.CheckConstraint("", name=written_name(check))
+                stub.append_constraint(constraint)
+                statements.append(sa.schema.DropConstraint(constraint))
+        if any(not written_name(c) for c in checks):
+            change = ddl_alter.ColumnChange(self.args["table_name"], self.args["column_name"], self.schema)
+            statements += context.impl.drop_unnamed_checks(change)
         return statements
 
-    def _drop_foreign_key(self, impl: Any, change: Any) -> list[Any]:
+    def _drop_foreign_key(self, context: MigrationContext, change: Any) -> list[Any]:
         """MySQL and SQL Server refuse to drop a column a foreign key uses: drop that key first,
-        as an Alembic downgrade does (PostgreSQL, Oracle and SQLite drop it with the column)."""
-        if not self.derived.drops_foreign_key or not impl.drops_foreign_key_first:
+        as an Alembic downgrade does (PostgreSQL, Oracle and SQLite drop it with the column).
+        A written drop_column on MySQL drops the keys the replayed state gives the column."""
+        impl = context.impl
+        if not impl.drops_foreign_key_first:
+            return []
+        if self.derived.drops_foreign_key:
+            names: list[str | None] = [self.derived.foreign_key_name]
+        elif self.derived_from is None and impl.drops_column_foreign_keys:
+            names = column_foreign_keys(context.defined_table(self.args["table_name"], self.schema),
+                                        self.args["column_name"])
+        else:
             return []
         import sqlalchemy as sa
 
-        name = self.derived.foreign_key_name
-        unnamed = impl.drop_unnamed_foreign_key(change) if name is None else []
-        if unnamed:
-            return unnamed
-        if name is None:
-            raise MigrationError(
-                f"cannot derive the downgrade of add_column {self.args['table_name']}."
-                f"{self.args['column_name']} on {impl.name}: its foreign key has no name, and "
-                "the database named it itself",
-                location=self.location,
-                hint="give the column's foreign_key a `name`, or write a `downgrade:` that drops it "
-                     "by the name the database gave it",
-            )
-        table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
-        constraint = sa.ForeignKeyConstraint([], [], name=name)
-        table.append_constraint(constraint)
-        return [sa.schema.DropConstraint(constraint)]
+        statements: list[Any] = []
+        for name in dict.fromkeys(names):
+            if name is None:
+                unnamed = impl.drop_unnamed_foreign_key(change)
+                if not unnamed:
+                    raise MigrationError(
+                        f"cannot derive the downgrade of add_column {self.args['table_name']}."
+                        f"{self.args['column_name']} on {impl.name}: its foreign key has no name, "
+                        "and the database named it itself",
+                        location=self.location,
+                        hint="give the column's foreign_key a `name`, or write a `downgrade:` that "
+                             "drops it by the name the database gave it",
+                    )
+                statements += unnamed
+                continue
+            table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
+            constraint = sa.ForeignKeyConstraint([], [], name=name)
+            table.append_constraint(constraint)
+            statements.append(sa.schema.DropConstraint(constraint))
+        return statements
+
+
+def column_foreign_keys(table: Any, column: str) -> list[str | None]:
+    """The names (None: the database's own) of the foreign keys a table's `column` is part of."""
+    if table is None:
+        return []
+    found = []
+    fk = table.columns.get(column, {}).get("foreign_key")
+    if fk:
+        found.append(fk.get("name"))
+    found += [written_name(c) for c in table.constraints
+              if "foreign_key" in c and column in c["foreign_key"]["columns"]]
+    return found
 
 
 def unique_name(table: str, column: dict[str, Any]) -> str:

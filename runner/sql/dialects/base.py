@@ -61,6 +61,9 @@ class DefaultImpl(Traits):
     # each foreign key needs an index: the database makes one, and refuses to drop the last (InnoDB)
     foreign_keys_make_index: ClassVar[bool] = False
     drops_checks_first: ClassVar[bool] = False  # a check that names a column blocks its drop
+    # a written drop_column drops its column's foreign keys first, which the database requires
+    # and Alembic's op has no flag for (SQL Server keeps Alembic's mssql_drop_foreign_key)
+    drops_column_foreign_keys: ClassVar[bool] = False
     identity_insert: ClassVar[bool] = False  # explicit values for an IDENTITY column need telling
     # autogenerate: the spellings of one type that reflection and the models' DDL give
     type_equivalents: ClassVar[dict[str, str]] = {}
@@ -147,7 +150,12 @@ class DefaultImpl(Traits):
 
     def drop_unnamed_foreign_key(self, change: ColumnChange) -> list[Any]:
         """The statements that drop the column's foreign key the database named itself, where the
-        database can look the name up (SQL Server, MariaDB); [] where it cannot."""
+        database can look the name up (SQL Server, MySQL, MariaDB); [] where it cannot."""
+        return []
+
+    def drop_unnamed_checks(self, change: ColumnChange) -> list[Any]:
+        """The statements that drop the checks naming the column that the database named itself,
+        where they block its drop (MySQL, MariaDB)."""
         return []
 
     # -- column types (validate, and the checks before a run) ----------------------------------

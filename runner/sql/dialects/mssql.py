@@ -95,8 +95,10 @@ class MSSQLImpl(DefaultImpl, MSSQLTraits):
         return out
 
     def before_drop_column(self, change: ColumnChange, args: dict[str, Any]) -> list[Any]:
-        """SQL Server refuses to drop a column with a DEFAULT constraint (mssql_drop_default)."""
-        return [MSSQLDropDefault(change)] if args.get("mssql_drop_default") else []
+        """SQL Server refuses to drop a column with a DEFAULT constraint (mssql_drop_default) or
+        a foreign key (mssql_drop_foreign_key), as Alembic's flags say."""
+        return [*([MSSQLDropDefault(change)] if args.get("mssql_drop_default") else []),
+                *([MSSQLDropForeignKey(change)] if args.get("mssql_drop_foreign_key") else [])]
 
     def drop_unnamed_foreign_key(self, change: ColumnChange) -> list[Any]:
         """Alembic's mssql_drop_foreign_key."""

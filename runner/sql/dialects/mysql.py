@@ -59,13 +59,23 @@ class MySQLChangeColumn(MySQLModifyColumn):
     """CHANGE old new <spec>: the same restatement under a (possibly) new name."""
 
 
-class MariaDBFindForeignKey(AlterColumn):
-    """SET @yamig_drop_fk to the DROP FOREIGN KEY of the column's key, which MariaDB named
-    itself (<table>_ibfk_<n>): looked up in information_schema."""
+class MySQLFindForeignKey(AlterColumn):
+    """SET @yamig_ddl to the DROP FOREIGN KEY of the column's key, which the database named
+    itself (<table>_ibfk_<n>): looked up in information_schema (`DO 0` when there is none)."""
 
 
-class MariaDBExecute(AlterColumn):
-    """EXECUTE IMMEDIATE what MariaDBFindForeignKey found (MariaDB's, not MySQL's)."""
+class MySQLFindChecks(AlterColumn):
+    """SET @yamig_ddl to one ALTER TABLE that drops the checks naming the column, which the
+    database named itself (MariaDB: CONSTRAINT_<n>, MySQL: <table>_chk_<n>)."""
+
+    mariadb: bool
+
+
+class MySQLRunFound(AlterColumn):
+    """Run what a MySQLFind* statement put in @yamig_ddl: MariaDB's EXECUTE IMMEDIATE, or
+    MySQL's PREPARE (the statement, EXECUTE and DEALLOCATE, by `step`)."""
+
+    step: str
 
 
 class MySQLImpl(DefaultImpl, MySQLTraits):
@@ -74,6 +84,7 @@ class MySQLImpl(DefaultImpl, MySQLTraits):
     drops_foreign_key_first = True
     foreign_keys_make_index = True
     drops_checks_first = True
+    drops_column_foreign_keys = True
 
     @property
     def is_mariadb(self) -> bool:
@@ -188,8 +199,17 @@ class MySQLImpl(DefaultImpl, MySQLTraits):
         return text
 
     def drop_unnamed_foreign_key(self, change: ColumnChange) -> list[Any]:
-        """MariaDB: look the name up and drop the key by it (MySQL has no EXECUTE IMMEDIATE)."""
-        return [MariaDBFindForeignKey(change), MariaDBExecute(change)] if self.is_mariadb else []
+        """Look the name up and drop the key by it: the same statements online and in `--sql`."""
+        return [MySQLFindForeignKey(change), *self._run_found(change)]
+
+    def drop_unnamed_checks(self, change: ColumnChange) -> list[Any]:
+        """Look up the checks that name the column and drop them by the names found."""
+        return [MySQLFindChecks(change, mariadb=self.is_mariadb), *self._run_found(change)]
+
+    def _run_found(self, change: ColumnChange) -> list[Any]:
+        if self.is_mariadb:
+            return [MySQLRunFound(change, step="IMMEDIATE")]
+        return [MySQLRunFound(change, step=step) for step in ("PREPARE", "EXECUTE", "DEALLOCATE")]
 
     def alter_column_statements(self, change: ColumnChange) -> list[AlterColumn]:
         """MySQLImpl: CHANGE for a rename, MODIFY for the rest, ALTER COLUMN for a default alone."""
@@ -275,17 +295,36 @@ def _change(element, compiler, **kw) -> str:
             f"{column(compiler, element.new_name)} {_colspec(element, compiler)}")
 
 
-@compiles(MariaDBFindForeignKey)
+@compiles(MySQLFindForeignKey)
 def _find_foreign_key(element, compiler, **kw) -> str:
     schema = literal(compiler, element.schema) if element.schema else "DATABASE()"
     drop = literal(compiler, f"{alter_table(compiler, element)} DROP FOREIGN KEY `")
-    return (f"SET @yamig_drop_fk = (SELECT COALESCE(MAX(CONCAT({drop}, CONSTRAINT_NAME, '`')), 'DO 0') "
+    return (f"SET @yamig_ddl = (SELECT COALESCE(MAX(CONCAT({drop}, CONSTRAINT_NAME, '`')), 'DO 0') "
             f"FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = {schema} "
             f"AND TABLE_NAME = {literal(compiler, element.table_name)} "
             f"AND COLUMN_NAME = {literal(compiler, element.column_name)} "
             f"AND REFERENCED_TABLE_NAME IS NOT NULL)")
 
 
-@compiles(MariaDBExecute)
-def _execute(element, compiler, **kw) -> str:
-    return "EXECUTE IMMEDIATE @yamig_drop_fk"
+@compiles(MySQLFindChecks)
+def _find_checks(element, compiler, **kw) -> str:
+    """The checks of the table whose clause names the column as the server writes it (`col`).
+    Joined on the table too: MariaDB's generated names (CONSTRAINT_1) repeat across tables."""
+    schema = literal(compiler, element.schema) if element.schema else "DATABASE()"
+    alter = literal(compiler, f"{alter_table(compiler, element)} ")
+    named = literal(compiler, f"`{element.column_name}`")
+    return (f"SET @yamig_ddl = (SELECT COALESCE(CONCAT({alter}, GROUP_CONCAT(CONCAT("
+            f"'DROP CONSTRAINT `', tc.CONSTRAINT_NAME, '`') SEPARATOR ', ')), 'DO 0') "
+            f"FROM information_schema.TABLE_CONSTRAINTS tc "
+            f"JOIN information_schema.CHECK_CONSTRAINTS cc "
+            f"ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME"
+            f"{' AND cc.TABLE_NAME = tc.TABLE_NAME' if element.mariadb else ''} "
+            f"WHERE tc.CONSTRAINT_TYPE = 'CHECK' AND tc.TABLE_SCHEMA = {schema} "
+            f"AND tc.TABLE_NAME = {literal(compiler, element.table_name)} "
+            f"AND LOCATE({named}, cc.CHECK_CLAUSE) > 0)")
+
+
+@compiles(MySQLRunFound)
+def _run_found(element, compiler, **kw) -> str:
+    return {"IMMEDIATE": "EXECUTE IMMEDIATE @yamig_ddl", "PREPARE": "PREPARE yamig_ddl FROM @yamig_ddl",
+            "EXECUTE": "EXECUTE yamig_ddl", "DEALLOCATE": "DEALLOCATE PREPARE yamig_ddl"}[element.step]
