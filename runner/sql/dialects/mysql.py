@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import decimal
 import hashlib
+import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import sqltypes
 
@@ -142,6 +144,22 @@ class MySQLImpl(DefaultImpl, MySQLTraits):
                 connection.rollback()
             connection.execute(sa.text("SELECT RELEASE_LOCK(:k)"), {"k": key})
             done()
+
+    def prepare_engine(self, engine: Any, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        """A statement waits for another connection's lock at most `lock_timeout` seconds, as the
+        run's lock does: DDL waits for a metadata lock (lock_wait_timeout, a year by default,
+        so an ALTER behind an idle transaction would hang the run and queue every query on the
+        table behind it), data statements for row locks (innodb_lock_wait_timeout)."""
+        seconds = max(1, min(math.ceil(lock_timeout), 31536000))
+
+        @event.listens_for(engine, "connect")
+        def _lock_waits(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute(f"SET SESSION lock_wait_timeout = {seconds}, "
+                               f"innodb_lock_wait_timeout = {seconds}")
+            finally:
+                cursor.close()
 
     def is_lock_conflict(self, error: Any) -> bool:
         """A lock wait timeout (1205: a row lock, or a metadata lock, which DDL waits for) or a
