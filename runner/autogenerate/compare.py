@@ -311,6 +311,23 @@ class Normaliser:
         return self.impl.default_constraint_name(table.name, "check", columns)
 
 
+def unique_constraints_as_written(database: dict, revisions: dict) -> None:
+    """Where the database keeps a unique constraint as a unique index and cannot tell them
+    apart (MySQL and MariaDB reflect both as an index), take the revisions' word for which one
+    each is, so a dropped constraint is dropped as one, as `check --offline` says."""
+    for key, table in database.items():
+        written = revisions.get(key)
+        if written is None:
+            continue
+        constraints = {u.name: u for u in written.uniques if u.name}
+        for name, index in list(table.indexes.items()):
+            unique = constraints.get(name)
+            if index.unique and unique is not None and unique.columns == index.columns \
+                    and name not in written.indexes:
+                del table.indexes[name]
+                table.uniques.append(UniqueShape(name, index.columns, index.source))
+
+
 def _constraint_order(constraint: Any) -> tuple:
     return (type(constraint).__name__, given_name(constraint) or "",
             tuple(c.name for c in getattr(constraint, "columns", ())))

@@ -27,6 +27,7 @@ from runner.autogenerate.compare import (
     model_tables,
     server_default_value,
     state_tables,
+    unique_constraints_as_written,
 )
 from runner.autogenerate.diff import Difference, differences, report
 from runner.directives import OperationList, RevisionDirective
@@ -80,8 +81,11 @@ def compare(config, graph, target: tuple[str, ...], offline: bool) -> Comparison
         if not config.attributes.get("connection") and connection.in_transaction():
             connection.rollback()
     state = state_at(graph, target)
+    revisions = normaliser.shapes(state_tables(state))
+    if impl_for(dialect).unique_constraints_are_indexes:
+        unique_constraints_as_written(database, revisions)
     return Comparison(config, metadata, dialect, False, differences(models, database), models, database,
-                      opaque=state.opaque, revisions=normaliser.shapes(state_tables(state)))
+                      opaque=state.opaque, revisions=revisions)
 
 
 def _compare_offline(config, graph, target, metadata, filters) -> Comparison:
@@ -114,7 +118,10 @@ def check_database(config, graph) -> None:
         if not config.attributes.get("connection") and connection.in_transaction():
             connection.rollback()
     state = state_at(graph, rows)
-    found = differences(live, normaliser.shapes(state_tables(state)))
+    revisions = normaliser.shapes(state_tables(state))
+    if impl_for(connection.dialect).unique_constraints_are_indexes:
+        unique_constraints_as_written(live, revisions)
+    found = differences(live, revisions)
     at = ", ".join(sorted(rows)) or "base"
     if not found:
         config.print_stdout("The database matches its revisions at %s.", at)

@@ -321,10 +321,7 @@ def state_knows_postgresql_names() -> bool:
 
 
 # what yamig cannot do on MariaDB yet, case by case
-MARIADB_PENDING = {
-    "unique_constraints": "MariaDB reflects a unique constraint as a unique index too: a dropped one "
-                          "shows as an index",
-}
+MARIADB_PENDING: dict[str, str] = {}
 
 
 def runnable(case: str, dialect: str) -> str | None:

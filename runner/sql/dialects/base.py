@@ -64,6 +64,8 @@ class DefaultImpl(Traits):
     # a written drop_column drops its column's foreign keys first, which the database requires
     # and Alembic's op has no flag for (SQL Server keeps Alembic's mssql_drop_foreign_key)
     drops_column_foreign_keys: ClassVar[bool] = False
+    # a unique constraint is a unique index, and reflects as one (MySQL, MariaDB)
+    unique_constraints_are_indexes: ClassVar[bool] = False
     identity_insert: ClassVar[bool] = False  # explicit values for an IDENTITY column need telling
     # autogenerate: the spellings of one type that reflection and the models' DDL give
     type_equivalents: ClassVar[dict[str, str]] = {}

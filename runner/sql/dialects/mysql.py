@@ -87,6 +87,7 @@ class MySQLImpl(DefaultImpl, MySQLTraits):
     foreign_keys_make_index = True
     drops_checks_first = True
     drops_column_foreign_keys = True
+    unique_constraints_are_indexes = True
 
     @property
     def is_mariadb(self) -> bool:

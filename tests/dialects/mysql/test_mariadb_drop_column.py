@@ -122,8 +122,9 @@ def test_a_check_the_database_named_does_not_block_drop_column(tmp_path, mariadb
     them: yamig looks it up and drops it first."""
     config = write_project(tmp_path, {
         "r1_start.yaml": revision_text("r1", None, KEYED),
-        "r2_drop.yaml": revision_text("r2", "r1", "- drop_column: {table_name: pet, column_name: hi}",
-                                      downgrade="- add_column: {table_name: pet, column: {name: hi, type: Integer}}"),
+        "r2_drop.yaml": revision_text(
+            "r2", "r1", "- drop_column: {table_name: pet, column_name: hi}",
+            downgrade="- add_column: {table_name: pet, column: {name: hi, type: Integer}}"),
     }, mariadb_url)
     engine = sa.create_engine(mariadb_url)
     try:

@@ -18,7 +18,8 @@ def test_ddl_behind_a_metadata_lock_gives_up_after_lock_timeout(tmp_path, mariad
         "r1.yaml": revision_text("r1", None, """
             - create_table: {table_name: t, columns: [{name: id, type: Integer, primary_key: true}]}
             """),
-        "r2.yaml": revision_text("r2", "r1", "- add_column: {table_name: t, column: {name: v, type: Integer}}"),
+        "r2.yaml": revision_text("r2", "r1",
+                                 "- add_column: {table_name: t, column: {name: v, type: Integer}}"),
     }, mariadb_url)
     ini = tmp_path / "yamig.ini"
     ini.write_text(ini.read_text() + "lock_timeout = 1\n")
