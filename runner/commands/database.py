@@ -127,9 +127,11 @@ def _migrate(config: Config, graph, sql: bool, tag: str | None, plan, ops_for, s
     from runner.runtime.drift import AppliedHistory
     from runner.runtime.engine import connect
     from runner.runtime.executor import migrate
+    from runner.sql.dialects import impl_for
 
     with connect(config) as connection:
-        plan = _checked(config, graph, plan, ops_for, check, lambda: connection.dialect.name)
+        plan = _checked(config, graph, plan, ops_for, check,
+                        lambda: impl_for(connection.dialect).traits_name)
         migrate(connection, config, plan, ops_for, AppliedHistory(config, graph, allow_changed),
                 graph=graph)
 

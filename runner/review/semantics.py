@@ -145,7 +145,7 @@ def check_operation(op, state: SchemaState, context: rules.Context | None, colle
     allow = op.allow
     pending = [] if state.opaque else list(rules.references(op, state))
     if context is not None:
-        check_limits([op], context, collector)
+        check_limits([op], context, collector, state)
         for rule, location, message in (rules.safety(op, state, context) if safety else ()):
             collector.add(rule, location, message, allow)
     opaque = state.opaque
@@ -164,10 +164,10 @@ def check_operation(op, state: SchemaState, context: rules.Context | None, colle
     return bool(problems)
 
 
-def check_limits(ops: list, context: rules.Context, collector: Collector) -> None:
+def check_limits(ops: list, context: rules.Context, collector: Collector, state=None) -> None:
     """The operations against the database's limits (runner.review.rules.limits)."""
     for op in ops:
-        for rule, location, message in rules.limits(op, context):
+        for rule, location, message in rules.limits(op, context, state):
             collector.add(rule, location, message, op.allow)
 
 

@@ -8,13 +8,13 @@ from sqlalchemy.engine import make_url
 
 from runner.sql.dialects import IMPLS, DefaultImpl, impl_for
 from runner.sql.dialects.mssql import MSSQLImpl
-from runner.sql.dialects.mysql import MySQLImpl
+from runner.sql.dialects.mysql import MariaDBImpl, MySQLImpl
 from runner.sql.dialects.oracle import OracleImpl
 from runner.sql.dialects.postgresql import PostgresqlImpl
 from runner.sql.dialects.sqlite import SQLiteImpl
 
 CLASSES = {"postgresql": PostgresqlImpl, "sqlite": SQLiteImpl, "mysql": MySQLImpl,
-           "mariadb": MySQLImpl, "mssql": MSSQLImpl, "oracle": OracleImpl}
+           "mariadb": MariaDBImpl, "mssql": MSSQLImpl, "oracle": OracleImpl}
 
 
 def dialect(name: str):
@@ -33,10 +33,11 @@ def test_a_name_and_a_sqlalchemy_dialect_find_the_same_impl(name):
     assert by_name.dialect is None and by_dialect.dialect is not None
 
 
-def test_mariadb_is_served_by_the_mysql_class():
-    assert type(impl_for("mariadb")) is MySQLImpl
+def test_mariadb_is_served_by_the_mysql_module():
+    assert isinstance(impl_for("mariadb"), MySQLImpl)
     mysql_on_mariadb = dialect("mysql")
     mysql_on_mariadb.is_mariadb = True  # what a mysql:// connection to MariaDB reports
+    assert type(impl_for(mysql_on_mariadb)) is MariaDBImpl
     assert impl_for(mysql_on_mariadb).execute_names() == {"mysql", "mariadb"}
     assert impl_for("mariadb").execute_names() == {"mysql", "mariadb"}
     assert impl_for("mysql").execute_names() == {"mysql"}
@@ -126,4 +127,4 @@ def test_each_impl_answers_its_traits():
 
     for name, cls in IMPLS.items():
         assert issubclass(cls, traits_for(name)) and name in TRAITS, name
-    assert traits_for("mariadb") is traits_for("mysql") and traits_for(None).names == ()
+    assert issubclass(traits_for("mariadb"), traits_for("mysql")) and traits_for(None).names == ()

@@ -3,7 +3,7 @@
 A family module declares each of its rules once (a Rule: id, severity, reason, fix) in its
 `RULES`, beside the checks that find them; its safety checks in `SAFETY` and the replay's
 reference checks in `REFERENCES` and its checks against the database's limits in `LIMITS`
-(operation name: check). This module only gathers them, in
+(and `KEY_LIMITS`, which read the state) (operation name: check). This module only gathers them, in
 FAMILIES' order: the order of SARIF's rule table, and of the checks one operation runs (so of
 its findings). A new rule touches its family module (and its case in tests/validate_corpus/).
 """
@@ -19,6 +19,7 @@ from runner.review.rules import (
     files,
     graph,
     indexes,
+    keys,
     raw_sql,
     renames,
     replay,
@@ -29,7 +30,7 @@ from runner.review.rules.raw_sql import data_only
 
 __all__ = ["RULES", "Context", "Found", "Rule", "data_only", "limits", "references", "safety"]
 
-FAMILIES = (files, graph, replay, drops, renames, defaults, constraints, types, indexes, raw_sql)
+FAMILIES = (files, graph, replay, drops, renames, defaults, constraints, types, keys, indexes, raw_sql)
 
 RULES: dict[str, Rule] = {rule.id: rule for family in FAMILIES for rule in family.RULES}
 
@@ -45,6 +46,7 @@ def _by_operation(table: str) -> dict[str, tuple[Check, ...]]:
 _SAFETY = _by_operation("SAFETY")
 _REFERENCES = _by_operation("REFERENCES")
 _LIMITS = _by_operation("LIMITS")
+_KEY_LIMITS = _by_operation("KEY_LIMITS")
 
 
 def safety(op, state, ctx: Context) -> Iterator[Found]:
@@ -59,8 +61,12 @@ def references(op, state) -> Iterator[Found]:
         yield from found_by(op, state)
 
 
-def limits(op, ctx: Context) -> Iterator[Found]:
-    """What the database refuses in one operation (a type beyond its limits): the findings that
+def limits(op, ctx: Context, state=None) -> Iterator[Found]:
+    """What the database refuses in one operation (a type beyond its limits; with the `state`
+    just before it, an index key too long for the columns' types): the findings that
     upgrade's checks before a run share with validate."""
     for found_by in _LIMITS.get(op.name, ()):
         yield from found_by(op, ctx)
+    if state is not None and not state.opaque:
+        for found_by in _KEY_LIMITS.get(op.name, ()):
+            yield from found_by(op, state, ctx)

@@ -70,6 +70,21 @@ class Context:
         """VARCHAR to TEXT copies the table (MySQL and MariaDB)."""
         return self._traits.text_widening_rewrites
 
+    @property
+    def index_key_bytes(self) -> int | None:
+        """The longest index key the database takes, in bytes (None: no limit judged)."""
+        return self._traits.index_key_bytes
+
+    @property
+    def long_single_keys_shortened(self) -> bool:
+        """A key too long on one column is cut to a prefix or hashed, not refused (MariaDB)."""
+        return self._traits.long_single_keys_shortened
+
+    @property
+    def text_keys_need_length(self) -> bool:
+        """An index on a TEXT or BLOB column needs a prefix length (MySQL)."""
+        return self._traits.text_keys_need_length
+
     def type_problems(self, text: str) -> list[tuple[str, int]]:
         """What the database refuses in a column type: (reason, offset in `text`); see
         DefaultImpl.type_problems. Only a named dialect judges (it needs SQLAlchemy, so a

@@ -5,7 +5,7 @@ Each module defines one DefaultImpl subclass (base.py) that inherits its dialect
 (`@compiles`). The modules are imported on the first `impl_for`, all of them, so a new dialect
 is one new module (and its Traits); importing this package alone, as `validate` does to reach
 traits.py, loads no SQLAlchemy. A dialect no module names gets DefaultImpl; MariaDB is served
-by the MySQL module.
+by the MySQL module (MariaDBImpl, also for a `mysql` dialect connected to a MariaDB server).
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ def impl_for(dialect: Any) -> DefaultImpl:
     from runner.sql.dialects.base import DefaultImpl
 
     name = dialect if isinstance(dialect, str) else dialect.name
+    if getattr(dialect, "is_mariadb", False):  # SQLAlchemy's mysql dialect on a MariaDB server
+        name = "mariadb"
     return _IMPLS.get(name, DefaultImpl)(dialect)
 
 

@@ -77,6 +77,12 @@ class DefaultImpl(Traits):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
 
+    @property
+    def traits_name(self) -> str:
+        """The name the review's traits know this database by (`mariadb` for SQLAlchemy's
+        mysql dialect on a MariaDB server)."""
+        return self.names[0] if self.names else self.name
+
     # -- the run (runner.runtime) ---------------------------------------------------------------
     def transactional_ddl_on(self, connection: Any) -> bool:
         """Whether a rollback undoes DDL on this connection (SQLite: depends on the driver's state)."""

@@ -34,7 +34,7 @@ from runner.sql.dialects.base import (
     type_text,
 )
 from runner.sql.dialects.locking import wait_for
-from runner.sql.dialects.traits import MySQLTraits
+from runner.sql.dialects.traits import MariaDBTraits, MySQLTraits
 
 LOCK_NAME_LIMIT = 64  # characters in a GET_LOCK name (MySQL 5.7 refuses a longer one)
 # the errors of a statement another connection's lock held up: ER_LOCK_WAIT_TIMEOUT (a row lock
@@ -256,6 +256,11 @@ class MySQLImpl(DefaultImpl, MySQLTraits):
         comment = change.comment if change.comment is not NOT_GIVEN else change.existing_comment
         return [cls(change, new_name=change.new_name or change.column_name, type_=type_,
                     nullable=nullable, default=default, comment=comment)]
+
+
+class MariaDBImpl(MySQLImpl, MariaDBTraits):
+    """MariaDB: MySQL's impl (`is_mariadb` picks the few spellings that differ) with MariaDB's
+    traits for the review."""
 
 
 def _native(spec: TypeSpec) -> bool:

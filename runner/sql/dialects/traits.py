@@ -20,6 +20,10 @@ class Traits:
     volatile_default_rewrites: ClassVar[bool] = False  # ADD COLUMN with now()/random() rewrites rows
     text_widening_rewrites: ClassVar[bool] = False  # VARCHAR(n) to TEXT copies the table
     numeric_widening_in_place: ClassVar[bool] = False  # more precision at one scale rewrites nothing
+    index_key_bytes: ClassVar[int | None] = None  # the longest index key it takes, in bytes
+    # a key too long on one column is cut to a prefix (unique: a hash) instead of refused
+    long_single_keys_shortened: ClassVar[bool] = False
+    text_keys_need_length: ClassVar[bool] = False  # an index on TEXT/BLOB needs a prefix length
 
 
 class PostgresqlTraits(Traits):
@@ -35,8 +39,19 @@ class SQLiteTraits(Traits):
 
 
 class MySQLTraits(Traits):
-    names = ("mysql", "mariadb")
+    names = ("mysql",)
     text_widening_rewrites = True
+    index_key_bytes = 3072  # InnoDB's DYNAMIC rows, the default since MySQL 5.7 and MariaDB 10.2
+    text_keys_need_length = True
+
+
+class MariaDBTraits(MySQLTraits):
+    """MariaDB keeps MySQL's limits but, from 10.4, indexes a prefix of a single long column
+    (a hash for a unique one) where MySQL refuses it."""
+
+    names = ("mariadb",)
+    long_single_keys_shortened = True
+    text_keys_need_length = False
 
 
 class MSSQLTraits(Traits):
@@ -47,7 +62,11 @@ class OracleTraits(Traits):
     names = ("oracle",)
 
 
-TRAITS: dict[str, type[Traits]] = {name: cls for cls in Traits.__subclasses__() for name in cls.names}
+def _all(cls: type[Traits]) -> list[type[Traits]]:
+    return [cls, *(found for sub in cls.__subclasses__() for found in _all(sub))]
+
+
+TRAITS: dict[str, type[Traits]] = {name: cls for cls in _all(Traits) for name in cls.names}
 
 
 def traits_for(name: str | None) -> type[Traits]:

@@ -8,6 +8,7 @@ drops it again, and dropping the key drops it too (runner.schema.key_indexes).
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from runner import command
@@ -103,3 +104,30 @@ def test_dropping_a_key_drops_the_index_that_was_only_for_it(tmp_path, mariadb_u
     assert indexes(mariadb_url) == [("ix_item_account", ("account_id",)),
                                     ("ix_item_owner", ("owner_id", "kind"))]
     command.downgrade(config, "base")
+
+
+def test_an_index_key_too_long_is_refused_before_anything_runs(tmp_path, mariadb_url):
+    """MariaDB refuses a key of several columns over 3072 bytes (error 1071) after the DDL
+    before it has committed: upgrade says so first, at the index, and runs nothing."""
+    from runner.errors import MigrationError
+
+    config = write_project(tmp_path, {
+        "r1.yaml": revision_text("r1", None, """
+            - create_table:
+                table_name: doc
+                columns:
+                  - {name: id, type: Integer, primary_key: true}
+                  - {name: title, type: String(500)}
+                  - {name: slug, type: String(500)}
+            - create_index: {index_name: ix_doc_title_slug, table_name: doc, columns: [title, slug]}
+            """),
+    }, mariadb_url)
+    with pytest.raises(MigrationError) as refused:
+        command.upgrade(config, "head")
+    assert "index-key-length" in str(refused.value) and "r1.yaml:10:" in refused.value.location
+    engine = sa.create_engine(mariadb_url)
+    try:
+        with engine.connect() as conn:
+            assert sa.inspect(conn).get_table_names() == []
+    finally:
+        engine.dispose()
