@@ -188,6 +188,19 @@ def rebuild_statements(before: TableState, after: TableState, renames: dict[str,
     return statements
 
 
+def adopt_naming(table: TableState, naming: dict[str, str]) -> None:
+    """A reflected table under the config's naming convention: the names it has are the
+    database's, final (the convention is not applied to them again); new ones get named."""
+    table.naming = naming
+    for spec in table.constraints:
+        if isinstance(spec.get("name"), str):
+            spec["name"] = {"f": spec["name"]}
+    for column in table.columns.values():
+        fk = column.get("foreign_key")
+        if fk and isinstance(fk.get("name"), str):
+            fk["name"] = {"f": fk["name"]}
+
+
 def _name_constraints(args: dict[str, Any], table: TableState) -> None:
     """Each constraint of the rebuilt table under the name the database has for it (the naming
     convention's, made under the table's name, not the temporary one's): final names, with a
