@@ -18,8 +18,11 @@ import sqlalchemy as sa
 from runner import command
 from runner.errors import MigrationError
 
-from .helpers import revision_text, write_project, validate_code
-from .test_alembic_equivalence import _alembic_namespace, databases, snapshot, statements  # noqa: F401
+from . import test_alembic_equivalence as equivalence
+from .helpers import revision_text, validate_code, write_project
+from .test_alembic_equivalence import _alembic_namespace, snapshot, statements
+
+databases = equivalence.databases  # the fixture: fresh databases on each backend
 
 CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -210,7 +210,7 @@ class DropIndex(Operation):
                                      location=self.location, hint="give index_name")
             name = {"f": found}
         index = sa.Index(sqlalchemy_name(name), _table=table, **dialect_options(self.args))
-        return [*_remake_key_indexes(context, self.args),
+        return [*_remake_key_indexes(context, {**self.args, "index_name": final(name)}),
                 sa.schema.DropIndex(index, if_exists=bool(self.args.get("if_exists")))]
 
 

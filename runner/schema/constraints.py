@@ -220,7 +220,7 @@ def dropped_name(table: TableState, written: Any, type_: str | None,
             return final(written)
         return database_name(table.naming, kind, written, table=table.name, schema=table.schema) \
             or final(written)
-    if kind is None:
+    if kind is None or table.naming is None:  # without a convention, each database names its own
         return None
     found = [spec for spec in [*table.constraints, *implied_constraints(table)]
              if constraint_kind(spec) == kind and (columns is None or
