@@ -60,7 +60,7 @@ START_YAML = f"""
     constraints:
       - {{check: total >= 0, name: positive}}
       - {{unique: [account_id, code]}}
-- create_index: {{table_name: invoice, columns: [code]}}
+- create_index: {{index_name: null, table_name: invoice, columns: [code]}}
 - create_index: {{index_name: {{f: {LONG}}}, table_name: invoice, columns: [total, code]}}
 """
 
@@ -85,11 +85,11 @@ op.drop_index("ix_invoice_code", "invoice")
 """
 CHANGE_YAML = """
 - add_column: {table_name: account, column: {name: nick, type: String(20)}}
-- create_unique_constraint: {table_name: account, columns: [nick]}
+- create_unique_constraint: {constraint_name: null, table_name: account, columns: [nick]}
 - create_check_constraint: {constraint_name: short, table_name: account, condition: length(nick) < 20}
-- drop_constraint: {table_name: invoice, type: unique}
+- drop_constraint: {constraint_name: null, table_name: invoice, type: unique}
 - drop_constraint: {constraint_name: positive, table_name: invoice, type: check}
-- drop_index: {table_name: invoice, columns: [code]}
+- drop_index: {index_name: null, table_name: invoice, columns: [code]}
 """
 
 
@@ -184,7 +184,7 @@ def test_unnamed_drop_without_convention_is_a_positioned_error(tmp_path):
     config = write_project(tmp_path, {
         "r1_a.yaml": revision_text("r1", None, """
             - create_table: {table_name: t, columns: [{name: a, type: Integer, unique: true}]}
-            - drop_constraint: {table_name: t, type: unique}
+            - drop_constraint: {constraint_name: null, table_name: t, type: unique}
         """)})
     assert validate_code(config) != 0
     with pytest.raises(MigrationError, match=r"r1_a\.yaml:\d+:\d+.*|naming_convention"):
