@@ -400,6 +400,34 @@ class Config:
         return seconds
 
     @property
+    def naming_convention(self) -> dict[str, str] | None:
+        """The `[naming_convention]` section (SQLAlchemy's keys ix, uq, ck, fk, pk; `%%(table_name)s`
+        written as in the ini's other values), or None when there is none; a wrong key or token
+        is a positioned error."""
+        section = "naming_convention"
+        if not self.parser.has_section(section):
+            return None
+        from runner.schema.naming import KEYS, check_template
+
+        defaults = self.parser.defaults()
+        convention: dict[str, str] = {}
+        for key in self.parser.options(section):
+            if key in defaults and self._line_of(section, key) is None:
+                continue  # [DEFAULT]'s `here` and -x values show up in every section
+            if key not in KEYS:
+                raise ConfigError(f"[{section}] has no key {key!r}",
+                                  location=self.location_of(section, key),
+                                  hint="its keys are SQLAlchemy's: " + ", ".join(KEYS))
+            value = self._value(section, key).strip()
+            problem = check_template(value)
+            if problem:
+                raise ConfigError(f"[{section}] {key}: {problem}", location=self.location_of(section, key),
+                                  hint="tokens are SQLAlchemy's, e.g. %%(table_name)s, %%(column_0_name)s, "
+                                       "%%(referred_table_name)s, %%(constraint_name)s")
+            convention[key] = value
+        return convention
+
+    @property
     def databases(self) -> list[str]:
         """The sections of a several-database project (the multidb template), in order."""
         value = self.get_main_option("databases") or ""

@@ -42,12 +42,14 @@ LAYERS: list[tuple[str, ...]] = [
     ("schema.constraints",),              # above ddl: autoincrement_column builds a column with it
     ("sql.ddl",),
     ("schema.state",),
-    ("schema.references", "schema.typerender", "schema.signatures"),  # signatures: writes types' snapshot
+    # signatures: writes types' snapshot
+    ("schema.references", "schema.typerender", "schema.signatures"),
     ("schema.types",),
     ("graph", "autogenerate.models", "revisions.hooks", "revisions.files", "revisions.document",
      "revisions.filenames", "revisions.emit", "directives"),
     ("config",),
-    ("__init__", "revisions.revision", "errors", "masking", "templates", *(PACKAGE_DOCSTRINGS := (
+    ("__init__", "revisions.revision", "errors", "schema.naming", "masking", "templates",
+     *(PACKAGE_DOCSTRINGS := (
         "schema", "revisions", "runtime", "sql", "review", "autogenerate"))),
 ]
 

@@ -85,7 +85,9 @@ def load_graph(config: Config) -> RevisionGraph:
     from runner.graph import RevisionGraph
     from runner.revisions.loader import load_revisions
 
-    return RevisionGraph(load_revisions(config.version_locations))
+    graph = RevisionGraph(load_revisions(config.version_locations))
+    graph.naming = config.naming_convention
+    return graph
 
 
 def describer_for(graph: RevisionGraph):

@@ -32,6 +32,9 @@ class RevisionGraph:
     """The revisions as a graph, Alembic's identifier grammar over it, and the plans built
     from both (one class, as Alembic's RevisionMap: every rule walks the same nodes)."""
 
+    # the config's naming convention (runner.schema.naming), for the replays over this graph
+    naming: dict[str, str] | None = None
+
     def __init__(self, revisions: Sequence[Revision], problems: list[Problem] | None = None):
         """`problems` None: a broken graph raises GraphError on its first problem. A list: every
         problem is appended as (rule, location, message), for `yamig validate`, and the graph keeps

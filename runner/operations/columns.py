@@ -80,7 +80,7 @@ class AddColumn(Operation):
 
         dialect = context.dialect
         impl = context.impl
-        metadata = sa.MetaData()
+        metadata = context.metadata()
         column = ddl.build_column(self.args["column"])
         table = sa.Table(self.args["table_name"], metadata, column, schema=self.schema)
         ddl.ensure_fk_targets(metadata, table)

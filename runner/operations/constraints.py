@@ -16,8 +16,11 @@ from runner.operations.base import Operation
 from runner.schema.constraints import (
     KINDS,
     constraint_kind,
+    constraint_name,
+    dropped_name,
     find_constraint,
     implied_constraints,
+    remember_name,
     remove_constraint,
     written_name,
 )
@@ -44,11 +47,16 @@ class _CreateConstraint(Operation):
 
     def spec(self) -> dict[str, Any]:
         """The constraint in create_table's shape."""
-        return {self.kind: list(self.args["columns"]), "name": self.args["constraint_name"]}
+        return {self.kind: list(self.args["columns"]), **self.written()}
+
+    def written(self) -> dict[str, Any]:
+        """`name:` as written (a name or `{f: name}`); nothing when unnamed (the convention's)."""
+        name = self.args.get("constraint_name")
+        return {"name": name} if name else {}
 
     def state_forwards(self, state: SchemaState) -> None:
         table = state.require_table(self.table_name, self.schema, self)
-        name = self.args["constraint_name"]
+        name = constraint_name(self.spec(), table)
         if find_constraint(table, name) is not None:
             state.problem(self.location, f"constraint {name} already exists on table {table.name}")
         elif self.kind == "primary_key" and any("primary_key" in c for c in
@@ -65,10 +73,14 @@ class _CreateConstraint(Operation):
                     # and gives a key added later no sequence: a re-created table must not either
                     table.columns[column].setdefault("autoincrement", False)
         table.constraints.append(self.spec())
+        remember_name(table, self.spec())
 
     def reverse(self, state: SchemaState) -> list[Operation]:
-        args = {"constraint_name": self.args["constraint_name"], "table_name": self.table_name,
-                "type": KINDS[self.kind]}
+        table = state.table(self.table_name, self.schema) or \
+            TableState(name=self.table_name, schema=self.schema, naming=state.naming)
+        args = {"constraint_name": drop_name(self.args.get("constraint_name"),
+                                             constraint_name(self.spec(), table), table),
+                "table_name": self.table_name, "type": KINDS[self.kind]}
         if self.schema:
             args["schema"] = self.schema
         return [self.derive(DropConstraint, args)]
@@ -79,7 +91,7 @@ class _CreateConstraint(Operation):
         from runner.sql.ddl import build_constraint, ensure_fk_targets
 
         refuse_on_sqlite(self, self.table_name, context.impl)
-        metadata = sa.MetaData()
+        metadata = context.metadata()
         columns = [sa.Column(c, sa.types.NULLTYPE) for c in self.columns()]
         table = sa.Table(self.table_name, metadata, *columns, schema=self.schema)
         constraint = build_constraint(self.spec())
@@ -106,7 +118,7 @@ class CreateCheckConstraint(_CreateConstraint):
         return []
 
     def spec(self) -> dict[str, Any]:
-        return {"check": self.args["condition"], "name": self.args["constraint_name"]}
+        return {"check": self.args["condition"], **self.written()}
 
 
 class CreateForeignKey(_CreateConstraint):
@@ -142,7 +154,7 @@ class CreateForeignKey(_CreateConstraint):
         for option in ("ondelete", "onupdate", "deferrable", "initially"):
             if self.args.get(option) is not None:
                 fk[option] = self.args[option]
-        return {"foreign_key": fk, "name": self.args["constraint_name"]}
+        return {"foreign_key": fk, **self.written()}
 
     def state_forwards(self, state: SchemaState) -> None:
         super().state_forwards(state)
@@ -165,9 +177,18 @@ class DropConstraint(Operation):
     name = "drop_constraint"
     needs_rebuild_on_sqlite = True
 
+    def dropped(self, table: TableState) -> str | None:
+        """The database's name of the constraint this drops (runner.schema.constraints.dropped_name)."""
+        return dropped_name(table, self.args.get("constraint_name"), self.args.get("type"),
+                            self.args.get("columns"))
+
     def state_forwards(self, state: SchemaState) -> None:
         table = state.require_table(self.args["table_name"], self.schema, self)
-        name = self.args["constraint_name"]
+        name = self.dropped(table)
+        if name is None:
+            if table.known and not state.opaque:
+                state.problem(self.location, self._unnamed_problem(table))
+            return
         found = find_constraint(table, name)
         if found is None:
             if table.known and not state.opaque:
@@ -179,18 +200,32 @@ class DropConstraint(Operation):
         table.key_indexes.pop(key_index_of(table, name) or "", None)
         remove_constraint(table, name)
 
+    def _unnamed_problem(self, table: TableState) -> str:
+        if self.args.get("type") is None:
+            return "an unnamed drop_constraint needs its `type` to find the constraint"
+        if table.naming is None:
+            return ("drop_constraint has no constraint_name, and the config has no [naming_convention] "
+                    "to name the constraint by")
+        return (f"table {table.name} has no single {self.args['type']} constraint"
+                + (f" on {', '.join(self.args['columns'])}" if self.args.get("columns") else "")
+                + " for this unnamed drop_constraint: give constraint_name (or columns)")
+
     def rebuild_error(self, table: TableState) -> str | None:
         """On SQLite a rebuild stands in for DROP CONSTRAINT, which fails on a name the table lacks."""
-        if find_constraint(table, self.args["constraint_name"]) is None:
-            return f"table {table.name} has no constraint named {self.args['constraint_name']}"
+        name = self.dropped(table)
+        if name is None:
+            return self._unnamed_problem(table)
+        if find_constraint(table, name) is None:
+            return f"table {table.name} has no constraint named {name}"
         return None
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         table = state.table(self.args["table_name"], self.schema)
-        found = find_constraint(table, self.args["constraint_name"]) if table is not None else None
+        name = self.dropped(table) if table is not None else None
+        found = find_constraint(table, name) if name is not None else None
         if found is None:
             raise MigrationError(
-                f"cannot derive the downgrade of drop_constraint {self.args['constraint_name']}: "
+                f"cannot derive the downgrade of drop_constraint {name or '(unnamed)'}: "
                 f"the revisions before it do not define that constraint on {self.args['table_name']}",
                 location=self.location,
                 hint="write a `downgrade:` with the create_* operation that restores it",
@@ -209,8 +244,8 @@ class DropConstraint(Operation):
                 location=self.location,
                 hint="add `type: foreignkey`, `unique`, `check` or `primary`",
             )
-        table = sa.Table(self.args["table_name"], sa.MetaData(), schema=self.schema)
-        name = self.args["constraint_name"]
+        table = sa.Table(self.args["table_name"], context.metadata(), schema=self.schema)
+        name = self._ddl_name(context)
         factories = {
             "foreignkey": lambda: sa.ForeignKeyConstraint([], [], name=name),
             "primary": lambda: sa.PrimaryKeyConstraint(name=name),
@@ -222,13 +257,31 @@ class DropConstraint(Operation):
         table.append_constraint(constraint)
         return [sa.schema.DropConstraint(constraint), *self._drop_key_index(context, kind)]
 
+    def _ddl_name(self, context: MigrationContext) -> Any:
+        """The name for DROP CONSTRAINT: as written (SQLAlchemy applies the convention to a plain
+        one, as Alembic's); unnamed, the state's constraint's, final (SQLAlchemy's conv)."""
+        from runner.sql.ddl import sqlalchemy_name
+
+        written = self.args.get("constraint_name")
+        if written:
+            return sqlalchemy_name(written)
+        defined = context.defined_table(self.args["table_name"], self.schema)
+        name = self.dropped(defined) if defined is not None else None
+        if name is None:
+            raise MigrationError(
+                self._unnamed_problem(defined) if defined is not None else
+                f"drop_constraint has no constraint_name, and table {self.args['table_name']} is not "
+                "defined by the revisions before it, so its constraint cannot be named",
+                location=self.location, hint="give constraint_name")
+        return sqlalchemy_name({"f": name})
+
     def _drop_key_index(self, context: MigrationContext, kind: str | None) -> list[Any]:
         """InnoDB keeps the index it made for a foreign key after DROP FOREIGN KEY: drop it too,
         as the state has no such index (runner.schema.key_indexes)."""
         if kind != "foreignkey" or not context.impl.foreign_keys_make_index:
             return []
         defined = context.defined_table(self.args["table_name"], self.schema)
-        name = key_index_of(defined, self.args["constraint_name"]) if defined is not None else None
+        name = key_index_of(defined, self.dropped(defined) or "") if defined is not None else None
         if name is None:
             return []
         import sqlalchemy as sa
@@ -237,6 +290,14 @@ class DropConstraint(Operation):
 
         stub = stub_table(self.args["table_name"], self.schema, [])
         return [sa.schema.DropIndex(sa.Index(name, _table=stub))]
+
+
+def drop_name(written: Any, database: str, table: TableState) -> Any:
+    """How a derived operation names a constraint: as written without a convention, else the
+    database's name, final (`{f: name}`), so the convention is not applied again."""
+    if table.naming is None:
+        return written if written else database
+    return {"f": database}
 
 
 def refuse_on_sqlite(op: Operation, table: str, impl: Any) -> None:
@@ -255,7 +316,7 @@ def refuse_on_sqlite(op: Operation, table: str, impl: Any) -> None:
 def create_operation(spec: dict[str, Any], table: TableState) -> tuple[type[Operation], dict[str, Any]]:
     """The create_* operation (class and arguments) that adds `spec` to `table`."""
     kind = constraint_kind(spec)
-    name = written_name(spec)
+    name = drop_name(written_name(spec), constraint_name(spec, table), table)
     schema = {"schema": table.schema} if table.schema else {}
     if kind == "check":
         return CreateCheckConstraint, {"constraint_name": name, "table_name": table.name,

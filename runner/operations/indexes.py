@@ -15,6 +15,7 @@ from runner.schema.key_indexes import (
     keys_left_without_index,
     remember_key_indexes,
 )
+from runner.schema.naming import database_name, final
 from runner.schema.state import SchemaState, implied_index_prefix
 from runner.schema.types import OPTION_PREFIXES
 
@@ -60,8 +61,8 @@ class CreateIndex(Operation):
 
     def state_forwards(self, state: SchemaState) -> None:
         table = state.require_table(self.args["table_name"], self.schema, self)
-        name = self.args["index_name"]
-        implied = _implied_index(state, self.args)
+        name = index_name(table, self.args)
+        implied = _implied_index(state, {**self.args, "index_name": name})
         if (implied or state.find_index(name, self.schema)) and not self.args.get("if_not_exists"):
             state.problem(self.location, f"index {name} already exists at this point")
         if table.known and not state.opaque:
@@ -70,10 +71,17 @@ class CreateIndex(Operation):
                     state.problem(self.location, f"column {table.name}.{column} does not exist")
         if implied is None:
             forget_key_indexes(table, self.args.get("columns") or [])
-            state.add_index(table, name, copy.deepcopy(self.args))
+            spec = copy.deepcopy(self.args)
+            if table.naming is not None:  # the database's name, final: re-created exactly
+                spec["index_name"] = {"f": name}
+            state.add_index(table, name, spec)
 
     def reverse(self, state: SchemaState) -> list[Operation]:
-        args = {"index_name": self.args["index_name"], "table_name": self.args["table_name"]}
+        table = state.table(self.args["table_name"], self.schema)
+        name = self.args.get("index_name")
+        if table is not None and table.naming is not None:
+            name = {"f": index_name(table, self.args)}
+        args = {"index_name": name, "table_name": self.args["table_name"]}
         if self.schema:
             args["schema"] = self.schema
         return [self.derive(DropIndex, args)]
@@ -82,14 +90,17 @@ class CreateIndex(Operation):
         """The CREATE INDEX; before it, the DROP of an INVALID index of that name (a build that
         failed or was killed left it, and IF NOT EXISTS would take it as done); after it, online,
         the dialect's check that the build made a valid index."""
+        from runner.schema.state import TableState
         from runner.sql.ddl import create_index
 
-        statements = [create_index(self.args), *_drop_replaced_key_indexes(context, self.args)]
-        if context.index_valid(self.args["index_name"], self.schema) is False:
+        name = index_name(TableState(self.args["table_name"], self.schema, naming=context.naming), self.args)
+        statements = [create_index(self.args, context.naming),
+                      *_drop_replaced_key_indexes(context, self.args)]
+        if context.index_valid(name, self.schema) is False:
             log.warning("index %s is INVALID, left by a build that did not finish: dropping it and "
                         "building it again", self.args["index_name"])
             statements.insert(0, self._drop_invalid())
-        check = None if context.as_sql else context.impl.index_build_check(self.args)
+        check = None if context.as_sql else context.impl.index_build_check({**self.args, "index_name": name})
         return statements + ([check] if check is not None else [])
 
     def left_behind(self, context: MigrationContext) -> str | None:
@@ -116,14 +127,33 @@ class CreateIndex(Operation):
 class DropIndex(Operation):
     name = "drop_index"
 
+    def dropped(self, state: SchemaState) -> str | None:
+        """The database's name of the index this drops: the convention's for a plain name with
+        %(constraint_name)s; unnamed, the one index of the table on `columns`."""
+        table = state.table(self.args.get("table_name") or "", self.schema)
+        written = self.args.get("index_name")
+        if table is None or table.naming is None:
+            return final(written)
+        if written:
+            return index_name(table, self.args)
+        columns = list(self.args.get("columns") or [])
+        found = [n for n, ix in table.indexes.items() if list(ix.get("columns") or []) == columns]
+        found += [table.implied_index_name(c) for c in columns[:1]
+                  if len(columns) == 1 and table.columns.get(c, {}).get("index")]
+        return found[0] if len(found) == 1 else None
+
     def state_forwards(self, state: SchemaState) -> None:
-        name = self.args["index_name"]
+        name = self.dropped(state)
+        if name is None:
+            state.problem(self.location, "an unnamed drop_index needs a [naming_convention] in the config "
+                                         "and the `columns` of exactly one index of the table")
+            return
         table = state.find_index(name, self.schema)
         if table is not None:
             remember_key_indexes(table, name)
             state.remove_index(table, name)
             return
-        implied = _implied_index(state, self.args)
+        implied = _implied_index(state, {**self.args, "index_name": name})
         if implied is not None:
             table = state.table(self.args.get("table_name") or "", self.schema)
             if table is not None:
@@ -141,11 +171,12 @@ class DropIndex(Operation):
         return {(table.schema, table.name)} if table is not None else set()
 
     def reverse(self, state: SchemaState) -> list[Operation]:
-        table = state.find_index(self.args["index_name"], self.schema)
-        implied = _implied_index(state, self.args) if table is None else None
+        name = self.dropped(state) or ""
+        table = state.find_index(name, self.schema)
+        implied = _implied_index(state, {**self.args, "index_name": name}) if table is None else None
         if implied is not None:
-            args = {"index_name": self.args["index_name"], "table_name": self.args["table_name"],
-                    "columns": [implied["name"]]}
+            args = {"index_name": {"f": name} if state.naming else name,
+                    "table_name": self.args["table_name"], "columns": [implied["name"]]}
             if implied.get("unique"):
                 args["unique"] = True
             if self.schema:
@@ -153,21 +184,33 @@ class DropIndex(Operation):
             return [self.derive(CreateIndex, args)]
         if table is None:
             raise MigrationError(
-                f"cannot derive the downgrade of drop_index {self.args['index_name']}: "
+                f"cannot derive the downgrade of drop_index {name or '(unnamed)'}: "
                 "the revisions before it do not create that index",
                 location=self.location,
                 hint="write a `downgrade:` with the create_index that restores it",
             )
-        return [self.derive(CreateIndex, copy.deepcopy(table.indexes[self.args["index_name"]]))]
+        args = copy.deepcopy(table.indexes[name])
+        if table.naming is not None:
+            args["index_name"] = {"f": name}
+        return [self.derive(CreateIndex, args)]
 
     def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
 
-        from runner.sql.ddl import dialect_options, stub_table
+        from runner.sql.ddl import dialect_options, sqlalchemy_name, stub_table
 
-        table = stub_table(self.args.get("table_name") or "_", self.schema, [])
-        index = sa.Index(self.args["index_name"], _table=table, **dialect_options(self.args))
-        return [*_remake_key_indexes(context, self.args),
+        table = stub_table(self.args.get("table_name") or "_", self.schema, [], context.naming)
+        name = self.args.get("index_name")
+        if not name:
+            state = context.state
+            found = self.dropped(state) if state is not None else None
+            if found is None:
+                raise MigrationError("drop_index has no index_name, and the revisions before it do not "
+                                     "name a single index of the table on its `columns`",
+                                     location=self.location, hint="give index_name")
+            name = {"f": found}
+        index = sa.Index(sqlalchemy_name(name), _table=table, **dialect_options(self.args))
+        return [*_remake_key_indexes(context, {**self.args, "index_name": final(name)}),
                 sa.schema.DropIndex(index, if_exists=bool(self.args.get("if_exists")))]
 
 
@@ -210,6 +253,17 @@ def _drop_replaced_key_indexes(context: MigrationContext, args: dict[str, Any]) 
     stub = stub_table(table.name, table.schema, [])
     return [sa.schema.DropIndex(sa.Index(name, _table=stub))
             for name in key_indexes_replaced(table, list(args.get("columns") or []))]
+
+
+def index_name(table: Any, args: dict[str, Any]) -> str:
+    """The database's name of the index create_index's (or drop_index's) `args` make: as
+    written, or through the table's naming convention (runner.schema.naming)."""
+    written = args.get("index_name")
+    if table is None or table.naming is None:
+        return final(written) or ""
+    columns = [c for c in args.get("columns") or [] if isinstance(c, str)]
+    return database_name(table.naming, "index", written, table=table.name, schema=table.schema,
+                         columns=columns) or final(written) or ""
 
 
 def _implied_index(state: SchemaState, args: dict[str, Any]) -> dict[str, Any] | None:

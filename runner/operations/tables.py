@@ -35,6 +35,7 @@ class CreateTable(Operation):
             constraints=copy.deepcopy(self.args.get("constraints") or []),
             comment=self.args.get("comment"),
             options={k: v for k, v in self.args.items() if k.startswith(OPTION_PREFIXES)},
+            naming=state.naming,
         )
         remember_implied_names(table)
         state.add_table(table)
@@ -53,7 +54,7 @@ class CreateTable(Operation):
         from runner.sql.ddl import build_table
 
         dialect = context.dialect
-        table = build_table(sa.MetaData(), self.args)
+        table = build_table(context.metadata(), self.args)
         creates = self.derived.creates_types
         impl = context.impl
         statements: list[Any] = impl.create_named_types([c.type for c in table.columns]) if creates else []

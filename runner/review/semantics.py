@@ -37,7 +37,7 @@ def check_semantics(graph, collector: Collector, dialect: str | None, judge_type
     `dialect` too (it needs SQLAlchemy: validate asks it only for a named validate.dialect)."""
     from runner.revisions.checks import operations
 
-    state = SchemaState()
+    state = SchemaState(naming=graph.naming)
     paused = gc.isenabled()
     gc.disable()  # thousands of small dicts and no cycles: the cyclic GC would only rescan them
     try:

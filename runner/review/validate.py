@@ -84,6 +84,8 @@ def _findings(config, named: list[Path] | None) -> list[Finding]:
     revisions = _check_files(project, named or [], collector, config)
     graph = _check_graph(revisions, collector)
     if graph is not None:
+        graph.naming = config.naming_convention
+    if graph is not None:
         from runner.review.semantics import check_semantics
 
         named = config.get_main_option("validate.dialect")  # types are judged for a named one only

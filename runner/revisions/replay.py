@@ -20,7 +20,7 @@ def replay(graph, current: tuple[str, ...], state: SchemaState | None = None
     rows) from an empty database, the state as it is just before the operation; the operation
     is applied once the caller asks for the next one. One row target at a time, each plan
     starting where the previous one ended, so every revision applies once."""
-    state = SchemaState() if state is None else state
+    state = SchemaState(naming=graph.naming) if state is None else state
     rows: tuple[str, ...] = ()
     for row in current:
         for step in graph.upgrade_plan(rows, row):
@@ -32,7 +32,7 @@ def replay(graph, current: tuple[str, ...], state: SchemaState | None = None
 
 def state_at(graph, current: tuple[str, ...]) -> SchemaState:
     """The schema once `current` and everything it needs are applied."""
-    state = SchemaState()
+    state = SchemaState(naming=graph.naming)
     for _ in replay(graph, current, state):
         pass
     return state

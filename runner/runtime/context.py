@@ -46,8 +46,20 @@ class MigrationContext:
         self.impl = impl_for(dialect)  # what this database does (runner.sql.dialects)
         # the revisions and the version rows the run starts from, for defined_table
         self._graph, self.current = graph, current
+        # the config's naming convention (runner.schema.naming), None without one
+        self.naming = getattr(graph, "naming", None)
+        if self.naming is not None:
+            from runner.schema.naming import convention_of
+
+            self.naming = convention_of(self.naming)
         self._state: SchemaState | None = None
         self._pending: list = []
+
+    def metadata(self) -> Any:
+        """A MetaData for an operation's statements: it names by the config's naming convention."""
+        from runner.sql.ddl import naming_metadata
+
+        return naming_metadata(self.naming)
 
     # -- the schema before the operation -----------------------------------------------------
     def column_types(self, table: str, schema: str | None) -> dict[str, Any]:

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from runner.schema.naming import database_name, final, is_final
+from runner.schema.references import ForeignKeyRef
 from runner.schema.state import TableState
 
 # create_table's constraint key -> drop_constraint's `type`
@@ -19,8 +21,23 @@ KINDS = {"primary_key": "primary", "unique": "unique", "check": "check", "foreig
 
 
 def written_name(spec: dict[str, Any]) -> str | None:
-    """The name a constraint is given where it is written (a column's foreign key may carry one)."""
-    return spec.get("name") or spec.get("foreign_key", {}).get("name")
+    """The name a constraint is given where it is written (a column's foreign key may carry one),
+    as text (`{f: name}` is name)."""
+    return final(spec.get("name") or spec.get("foreign_key", {}).get("name"))
+
+
+def convention_name(spec: dict[str, Any], table: TableState, written: Any = None) -> str | None:
+    """The name the table's naming convention gives `spec` (written `written`: None, a name or
+    `{f: name}`), under the table's current name; None without a convention for it."""
+    kind, parts = constraint_key(spec)
+    columns: list[str] = [] if kind == "check" else list(parts)
+    referred_table, referred_columns = None, []
+    if kind == "foreign_key":
+        targets = [ForeignKeyRef.parse(r) for r in spec["foreign_key"]["references"]]
+        referred_table, referred_columns = targets[0].table, [t.column for t in targets]
+    return database_name(table.naming, kind, written, table=table.name, schema=table.schema,
+                         columns=columns, referred_table=referred_table,
+                         referred_columns=referred_columns)
 
 
 def constraint_kind(spec: dict[str, Any]) -> str:
@@ -56,7 +73,11 @@ def constraint_key(spec: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
 
 
 def _default_name(spec: dict[str, Any], table: TableState) -> str:
-    """PostgreSQL's name for `spec` under the table's current name."""
+    """The convention's name for `spec` under the table's current name, else PostgreSQL's."""
+    if table.naming is not None:
+        name = convention_name(spec, table)
+        if name is not None:
+            return name
     kind, parts = constraint_key(spec)
     return postgresql_default_name(table.name, kind,
                                    columns_named(parts[0], table.columns) if kind == "check" else parts)
@@ -85,7 +106,10 @@ def columns_named(condition: str, columns: Iterable[str]) -> list[str]:
 def constraint_name(spec: dict[str, Any], table: TableState) -> str:
     """A constraint's name: the one written, else the one the database gave it when it was made
     (remember_implied_names), else PostgreSQL's name for it under the table's current name."""
-    return written_name(spec) or table.implied_names.get(constraint_key(spec)) or _default_name(spec, table)
+    written = spec.get("name") or spec.get("foreign_key", {}).get("name")
+    if written and table.naming is not None and not is_final(written):
+        return convention_name(spec, table, written) or final(written)
+    return final(written) or table.implied_names.get(constraint_key(spec)) or _default_name(spec, table)
 
 
 def remember_implied_names(table: TableState, columns: list[str] | None = None) -> None:
@@ -183,3 +207,28 @@ def remove_constraint(table: TableState, name: str) -> None:
                 column["primary_key"] = False
                 column["nullable"] = False  # dropping the key leaves the column NOT NULL
         return
+
+
+def dropped_name(table: TableState, written: Any, type_: str | None,
+                 columns: list[str] | None = None) -> str | None:
+    """The database's name of the constraint a drop_constraint means: a name as the convention
+    makes it (a plain one through %(constraint_name)s); unnamed, the one constraint of `type_`
+    (on `columns`, when given) the table has. None when none matches, or several do."""
+    kind = next((k for k, t in KINDS.items() if t == type_), None)
+    if written:
+        if table.naming is None or is_final(written) or kind is None:
+            return final(written)
+        return database_name(table.naming, kind, written, table=table.name, schema=table.schema) \
+            or final(written)
+    if kind is None or table.naming is None:  # without a convention, each database names its own
+        return None
+    found = [spec for spec in [*table.constraints, *implied_constraints(table)]
+             if constraint_kind(spec) == kind and (columns is None or
+                                                   list(constraint_key(spec)[1]) == list(columns))]
+    return constraint_name(found[0], table) if len(found) == 1 else None
+
+
+def remember_name(table: TableState, spec: dict[str, Any]) -> None:
+    """Fix the name of an unnamed constraint just added to the table (it keeps it through renames)."""
+    if not written_name(spec):
+        table.implied_names[constraint_key(spec)] = _default_name(spec, table)

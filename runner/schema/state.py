@@ -34,9 +34,19 @@ class TableState:
     # name -> columns of the indexes a drop_index made for a foreign key it left without one, on
     # a database that needs an index for each key (InnoDB; runner.schema.key_indexes)
     key_indexes: dict[str, list[str]] = field(default_factory=dict)
+    # the config's naming convention when the table was made (runner.schema.naming), which names
+    # its unnamed constraints and indexes; None: the database's own names
+    naming: dict[str, str] | None = None
 
     def implied_index_name(self, column: str) -> str:
         """The name of the index that `column`'s `index: true` makes on this table."""
+        if self.naming is not None:
+            from runner.schema.naming import database_name
+
+            name = database_name(self.naming, "index", None, table=self.name, schema=self.schema,
+                                 columns=[column])
+            if name is not None:
+                return name
         return implied_index_name(self.name, self.schema, column)
 
     def __deepcopy__(self, memo: dict) -> TableState:
@@ -88,7 +98,9 @@ class SchemaState:
     """Tables by (schema, name). `opaque` is set once raw SQL ran: from then on,
     a missing table or column may simply be one the SQL created."""
 
-    def __init__(self) -> None:
+    def __init__(self, naming: dict[str, str] | None = None) -> None:
+        # the config's naming convention (runner.schema.naming.convention_of), given to new tables
+        self.naming = None if naming is None else _convention(naming)
         self.tables: dict[tuple[str | None, str], TableState] = {}
         self.opaque = False
         self.problems: list[Problem] = []
@@ -104,6 +116,7 @@ class SchemaState:
         revision touches, semantics._snapshot), so this is for callers that want two states.
         """
         other = SchemaState()
+        other.naming = self.naming
         for table in self.tables.values():
             other.add_table(copy.deepcopy(table))
         other.opaque = self.opaque
@@ -145,7 +158,7 @@ class SchemaState:
         if table is None:
             if not self.opaque:
                 self.problem(where, f"table {qualified(name, schema)} does not exist at this point")
-            table = TableState(name=name, schema=schema, known=False)
+            table = TableState(name=name, schema=schema, known=False, naming=self.naming)
             self.add_table(table)
         return table
 
@@ -155,6 +168,12 @@ class SchemaState:
     def find_index(self, name: str, schema: str | None = None) -> TableState | None:
         table = self._index_tables.get((schema, name))
         return table if table is not None and name in table.indexes else None
+
+
+def _convention(naming: dict[str, str]) -> dict[str, str]:
+    from runner.schema.naming import convention_of
+
+    return convention_of(naming)
 
 
 def named_type(type_text: Any) -> tuple[str | None, str] | None:

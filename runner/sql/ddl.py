@@ -65,6 +65,24 @@ def _not_registered(element: AlterTable, compiler, **kw) -> str:
 
 # -- building Table and Column objects from the revision's plain data ---------------------
 
+def naming_metadata(naming: dict[str, str] | None) -> sa.MetaData:
+    """A MetaData that names unnamed constraints and indexes by the config's convention, as
+    Alembic's operations do with target_metadata's (SQLAlchemy's own naming, and shortening)."""
+    from runner.schema.naming import convention_of
+
+    return sa.MetaData(naming_convention=convention_of(naming)) if naming is not None else sa.MetaData()
+
+
+def sqlalchemy_name(name: Any) -> Any:
+    """A revision's name for SQLAlchemy: `{f: x}` is final (`conv`, Alembic's op.f), shortened to
+    the dialect's limit; a plain name goes through a convention with %(constraint_name)s."""
+    if isinstance(name, dict):
+        from sqlalchemy.sql.elements import conv
+
+        return conv(name["f"])
+    return name or None
+
+
 def server_default(value: Any) -> Any:
     """The contract's server_default: a literal (string, number, boolean) or {sql: expr}."""
     if value is None:
@@ -84,7 +102,7 @@ def build_column(spec: dict[str, Any]) -> sa.Column:
     fk = spec.get("foreign_key")
     if fk:
         args.append(sa.ForeignKey(fk["column"], ondelete=fk.get("ondelete"),
-                                  onupdate=fk.get("onupdate"), name=fk.get("name"),
+                                  onupdate=fk.get("onupdate"), name=sqlalchemy_name(fk.get("name")),
                                   deferrable=fk.get("deferrable"), initially=fk.get("initially")))
     primary_key = bool(spec.get("primary_key", False))
     kwargs: dict[str, Any] = {
@@ -114,7 +132,7 @@ def build_table(metadata: sa.MetaData, args: dict[str, Any]) -> sa.Table:
 
 def build_constraint(spec: dict[str, Any]) -> sa.Constraint:
     """A table-level constraint of create_table: primary_key, unique, check or foreign_key."""
-    name = spec.get("name")
+    name = sqlalchemy_name(spec.get("name"))
     if "primary_key" in spec:
         return sa.PrimaryKeyConstraint(*spec["primary_key"], name=name)
     if "unique" in spec:
@@ -123,7 +141,7 @@ def build_constraint(spec: dict[str, Any]) -> sa.Constraint:
         return sa.CheckConstraint(spec["check"], name=name)
     fk = spec["foreign_key"]
     return sa.ForeignKeyConstraint(
-        fk["columns"], fk["references"], name=name or fk.get("name"),
+        fk["columns"], fk["references"], name=name or sqlalchemy_name(fk.get("name")),
         ondelete=fk.get("ondelete"), onupdate=fk.get("onupdate"),
         deferrable=fk.get("deferrable"), initially=fk.get("initially"),
     )
@@ -157,18 +175,19 @@ def dialect_options(args: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def stub_table(name: str, schema: str | None, names: list[str]) -> sa.Table:
+def stub_table(name: str, schema: str | None, names: list[str],
+               naming: dict[str, str] | None = None) -> sa.Table:
     """A table with just the columns a statement names, for SQLAlchemy to render them from."""
-    return sa.Table(name, sa.MetaData(), *[sa.Column(c, sa.types.NULLTYPE) for c in names],
+    return sa.Table(name, naming_metadata(naming), *[sa.Column(c, sa.types.NULLTYPE) for c in names],
                     schema=schema)
 
 
-def create_index(args: dict[str, Any]) -> sa.schema.CreateIndex:
+def create_index(args: dict[str, Any], naming: dict[str, str] | None = None) -> sa.schema.CreateIndex:
     """CREATE INDEX from create_index's arguments (also how a rebuild re-creates an index)."""
     columns = args.get("columns", [])
-    table = stub_table(args["table_name"], args.get("schema"), _named_columns(args))
+    table = stub_table(args["table_name"], args.get("schema"), _named_columns(args), naming)
     expressions = [table.c[c] if isinstance(c, str) else sa.text(c["sql"]) for c in columns]
-    index = sa.Index(args["index_name"], *expressions, unique=bool(args.get("unique")),
+    index = sa.Index(sqlalchemy_name(args.get("index_name")), *expressions, unique=bool(args.get("unique")),
                      _table=table, **dialect_options(args))
     return sa.schema.CreateIndex(index, if_not_exists=bool(args.get("if_not_exists")))
 

@@ -115,7 +115,7 @@ def _applied(op: Any, before: TableState, renames: dict[str, str]) -> TableState
         from runner.errors import MigrationError
 
         raise MigrationError(error, location=op.location, hint="check the name against the table")
-    state = SchemaState()
+    state = SchemaState(naming=before.naming)
     state.add_table(copy.deepcopy(before))
     getattr(op, "rebuild_forwards", op.state_forwards)(state)  # what the rebuilt table has
     after = state.table(op.args.get("new_table_name") or before.name, before.schema)
@@ -156,6 +156,8 @@ def rebuild_statements(before: TableState, after: TableState, renames: dict[str,
 
     temp = f"_yamig_tmp_{after.name}"[:60]
     args = after.definition()
+    if after.naming is not None:
+        _name_constraints(args, after)
     args["table_name"] = temp
     for column in args["columns"]:
         column.pop("index", None)  # indexes are re-created under their own names below
@@ -177,13 +179,47 @@ def rebuild_statements(before: TableState, after: TableState, renames: dict[str,
         statements.append(new_table.insert().from_select(targets, sa.select(*sources)))
     statements.append(sa.schema.DropTable(sa.Table(before.name, sa.MetaData(), schema=before.schema)))
     statements.append(RenameTable(temp, after.name, after.schema))
-    statements += [create_index(index) for index in after.indexes.values()]
+    statements += [create_index(index, after.naming) for index in after.indexes.values()]
     for name, spec in after.columns.items():
         if spec.get("index"):
-            statements.append(create_index({"index_name": after.implied_index_name(name),
+            statements.append(create_index({"index_name": {"f": after.implied_index_name(name)},
                                             "table_name": after.name, "columns": [name],
                                             "schema": after.schema}))
     return statements
+
+
+def adopt_naming(table: TableState, naming: dict[str, str]) -> None:
+    """A reflected table under the config's naming convention: the names it has are the
+    database's, final (the convention is not applied to them again); new ones get named."""
+    table.naming = naming
+    for spec in table.constraints:
+        if isinstance(spec.get("name"), str):
+            spec["name"] = {"f": spec["name"]}
+    for column in table.columns.values():
+        fk = column.get("foreign_key")
+        if fk and isinstance(fk.get("name"), str):
+            fk["name"] = {"f": fk["name"]}
+
+
+def _name_constraints(args: dict[str, Any], table: TableState) -> None:
+    """Each constraint of the rebuilt table under the name the database has for it (the naming
+    convention's, made under the table's name, not the temporary one's): final names, with a
+    column's key and unique constraint as table-level ones so they can carry theirs."""
+    from runner.schema.constraints import constraint_name, implied_specs
+
+    constraints = []
+    for spec in args.get("constraints", []):
+        constraints.append({**spec, "name": {"f": constraint_name(spec, table)}})
+    columns = {c["name"]: c for c in args["columns"]}
+    for kind, names, spec in implied_specs(table):
+        name = {"f": constraint_name(spec, table)}
+        if kind == "foreign_key":
+            columns[names[0]]["foreign_key"] = {**columns[names[0]]["foreign_key"], "name": name}
+            continue
+        if kind == "unique":  # a key's columns keep primary_key: the named constraint takes them over
+            columns[names[0]].pop("unique", None)
+        constraints.append({kind: list(names), "name": name})
+    args["constraints"] = constraints
 
 
 def reflect_table(connection: sa.Connection, name: str, schema: str | None = None) -> TableState | None:

@@ -54,7 +54,8 @@ def _drop_constraint(op, state, ctx) -> Iterator[Found]:
     args = op.args
     name, schema = args["table_name"], args.get("schema")
     table = state.table(name, schema)
-    spec = find_constraint(table, args["constraint_name"]) if table is not None else None
+    dropped = op.dropped(table) if table is not None else None
+    spec = find_constraint(table, dropped) if dropped is not None else None
     key = (spec or {}).get("primary_key") or (spec or {}).get("unique")
     if not key:
         return

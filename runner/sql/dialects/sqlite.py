@@ -109,7 +109,10 @@ class SQLiteImpl(DefaultImpl, SQLiteTraits):
 
         def before_of(op: Any) -> Any:
             name = rebuild.table_name_of(op)
-            return context.table(name, op.schema) if name else None
+            table = context.table(name, op.schema) if name else None
+            if table is not None and table.naming is None and context.naming is not None:
+                rebuild.adopt_naming(table, context.naming)  # reflected: new constraints get named
+            return table
 
         return rebuild.batched_statements(ops, before_of, lambda op: op.ddl(context),
                                           context.refuse_rebuild)
