@@ -502,6 +502,9 @@ CASES = [
         - create_index: {index_name: ix_item_note_hash, table_name: item, columns: [note],
                          postgresql_using: hash}
         """,
+        # MySQL refuses an index on TEXT without a prefix (error 1170): yamig says so before the
+        # script (index-key-length), where Alembic prints the CREATE INDEX that fails
+        dialects=tuple(d for d in DIALECTS if d != "mysql"),
     ),
     Case(
         "create_index_postgresql_include",
