@@ -180,6 +180,8 @@ def parse_operations(revision: Revision, section: str) -> list[Operation] | None
     items = revision.data.get(section)
     if items is None:
         return None if section not in revision.data else []
+    if section == "downgrade" and not isinstance(items, list):
+        return None  # `downgrade: irreversible` (Revision.irreversible): no operations to run
     return [_from_item(item, ("allow",), revision, (section, index)) for index, item in enumerate(items)]
 
 

@@ -107,9 +107,10 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
     context = rules.Context(dialect, judge_types)
     undo: list[list] = []
     irreversible: MigrationError | None = None
+    declared = rev.irreversible  # `downgrade: irreversible`: nothing to derive or compare
     confused = False  # an operation did not match the state: comparing afterwards would only echo it
     for op in ops:
-        if written is None and irreversible is None:
+        if written is None and irreversible is None and declared is None:
             try:
                 undo.append(op.reverse(state))
             except MigrationError as err:
@@ -117,6 +118,11 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
         confused = check_operation(op, state, context, collector) or confused
     if written is not None:
         check_limits(written, context, collector)  # a written downgrade runs what it says too
+    if declared is not None:
+        collector.add("irreversible-revision", rev.where("downgrade"),
+                      f"revision {rev.revision} is declared irreversible"
+                      + (f": {declared}" if declared else "") + "; downgrade refuses to run it")
+        return
     if irreversible is not None:
         collector.add("irreversible", irreversible.location, irreversible.message)
         return

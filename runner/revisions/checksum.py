@@ -55,6 +55,10 @@ def checksum(revision: Revision) -> Checksum:
     digests: dict[str, list[str] | None] = {}
     for section in SECTIONS:
         ops = operations(revision, section)
+        if section == "downgrade" and revision.irreversible is not None:
+            sections[section] = {"irreversible": revision.irreversible}
+            digests[section] = None
+            continue
         if ops is None:
             sections[section] = digests[section] = None
             continue
