@@ -147,7 +147,13 @@ def check_operation(op, state: SchemaState, context: rules.Context | None, colle
                     safety: bool = True) -> bool:
     """Check one upgrade operation against the state just before it, then apply it; True when
     what it names did not match the state. Without a `context`, the database's limits and the
-    safety rules are left out; with `safety` False, the safety rules only."""
+    safety rules are left out; with `safety` False, the safety rules only. An autocommit_block's
+    operations are checked one by one."""
+    if op.contents:
+        confused = False
+        for inner in op.contents:
+            confused = check_operation(inner, state, context, collector, safety) or confused
+        return confused
     allow = op.allow
     pending = [] if state.opaque else list(rules.references(op, state))
     if context is not None:
@@ -172,7 +178,7 @@ def check_operation(op, state: SchemaState, context: rules.Context | None, colle
 
 def check_limits(ops: list, context: rules.Context, collector: Collector) -> None:
     """The operations against the database's limits (runner.review.rules.limits)."""
-    for op in ops:
+    for op in (inner for op in ops for inner in (op.contents or (op,))):
         for rule, location, message in rules.limits(op, context):
             collector.add(rule, location, message, op.allow)
 

@@ -100,6 +100,9 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
     current = graph.resolve(start) if start and start != "base" else ()
     steps = plan(current)
     prepared = [(step, ops_for(step)) for step in steps]
+    for _, ops in prepared:  # what the script cannot hold (run_python without sql), before printing
+        for op in ops:
+            op.refuse_offline()
     script = _script(config, tag)  # after planning: a refused run prints nothing
     version_table = VersionTable(config.version_table, config.version_table_schema)
     context = OfflineContext(script, graph, current, version_table)
