@@ -178,7 +178,7 @@ def check_operation(op, state: SchemaState, context: rules.Context | None, colle
 
 def check_limits(ops: list, context: rules.Context, collector: Collector) -> None:
     """The operations against the database's limits (runner.review.rules.limits)."""
-    for op in (inner for op in ops for inner in (op.contents or (op,))):
+    for op in (inner for each in ops for inner in (each.contents or (each,))):
         for rule, location, message in rules.limits(op, context):
             collector.add(rule, location, message, op.allow)
 

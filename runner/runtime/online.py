@@ -189,7 +189,8 @@ class OnlineContext(MigrationContext):
                     f"before this command. {fix} and run the command again")
         if committed:
             return (f"the operations of {rev_id} before its autocommit part (an autocommit_block, or a "
-                    f"postgresql_concurrently index) were committed (it runs outside a transaction) and the version table does not record {rev_id}; "
+                    f"postgresql_concurrently index) were committed (it runs outside a transaction) "
+                    f"and the version table does not record {rev_id}; "
                     f"{fix.lower()}, undo or finish what ran by hand, then run the command again")
         if transactional_ddl(connection):
             return (f"the {verb} of {rev_id} was rolled back; the database and its version table are "

@@ -86,7 +86,8 @@ def test_failure_after_the_concurrent_index(tmp_path, postgres_url):
     message = str(info.value)
     assert message.startswith(f"{tmp_path}/versions/r2.yaml:7:5: execute failed in revision r2: ")
     assert ("the operations of r2 before its autocommit part (an autocommit_block, or a "
-            "postgresql_concurrently index) were committed (it runs outside a transaction) and the version table does not record r2") in message
+            "postgresql_concurrently index) were committed (it runs outside a transaction) and the "
+            "version table does not record r2") in message
     schema, rows, data = _read(postgres_url)
     assert schema["indexes"] == {"ix_t_code": ["code"]} and schema["valid"]["ix_t_code"] is True
     assert schema["columns"] == ["id", "code", "note"]   # committed before the index
