@@ -345,3 +345,28 @@ def test_autocommit_block_validate(tmp_path, capsys):
     assert sorted(found) == ["r2.yaml:5:9", "r3.yaml:5:9"]
     assert found["r3.yaml:5:9"].endswith("an autocommit_block cannot hold another autocommit_block")
     assert " state: " in found["r2.yaml:5:9"] and "nope" in found["r2.yaml:5:9"]
+
+
+def test_autocommit_block_script_as_alembic(tmp_path):
+    """The revision's lines of `--sql`, transaction frame included, are Alembic's for the same body
+    in `with op.get_context().autocommit_block():` (Alembic prints COMMIT; before, BEGIN; after)."""
+    from ..test_alembic_equivalence import alembic_offline
+
+    revisions = {"r1.yaml": BASE, "r2.yaml": revision_text("r2", "r1", """
+        - add_column: {table_name: t, column: {name: n, type: Integer}}
+        - autocommit_block:
+            - create_index: {index_name: ix_t_code, table_name: t, columns: [code], postgresql_concurrently: true}
+            - execute: "VACUUM t"
+        - drop_column: {table_name: t, column_name: n}
+        """)}
+    ours = _statements(offline_script(tmp_path, revisions, "postgresql://", "r1:r2"))
+    theirs = _statements(alembic_offline("postgresql", """
+        op.add_column("t", sa.Column("n", sa.Integer))
+        with op.get_context().autocommit_block():
+            op.create_index("ix_t_code", "t", ["code"], postgresql_concurrently=True)
+            op.execute("VACUUM t")
+        op.drop_column("t", "n")
+        """))
+    assert ours[0] == "BEGIN;" and ours[-2:] == [
+        "UPDATE alembic_version SET version_num='r2' WHERE alembic_version.version_num = 'r1';", "COMMIT;"]
+    assert ours[1:-2] == theirs
