@@ -120,6 +120,9 @@ class PythonCall:
 
     op: RunPython
 
+    def __str__(self) -> str:  # what runtime.undo says it ran
+        return f"run_python {self.op.args['function']}"
+
     def __call__(self, connection: Any, direction: str, config: Any) -> None:
         op = self.op
         path = op.args["function"]

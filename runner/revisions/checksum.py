@@ -46,6 +46,8 @@ def canonical(data: Any) -> str:
 def _operation_data(op: Any) -> dict[str, Any]:
     data = op.to_dict()
     data.pop("allow", None)
+    if op.contents:  # an autocommit_block: its operations' `allow` is left out too
+        data[op.name] = [_operation_data(inner) for inner in op.contents]
     return data
 
 

@@ -55,7 +55,8 @@ class OnlineContext(MigrationContext):
 
     def emit(self, statement: Any) -> None:
         if isinstance(statement, PythonCall):  # run_python: the function, in this transaction
-            statement(self.connection, "upgrade" if self.step is None or self.step.is_upgrade
+            # no step: runtime.undo undoing a failed step's operations
+            statement(self.connection, "upgrade" if self.step is not None and self.step.is_upgrade
                       else "downgrade", self.config)
         elif isinstance(statement, tuple):  # (statement, parameter sets): an executemany
             self.connection.execute(*statement)

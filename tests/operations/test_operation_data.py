@@ -73,8 +73,8 @@ EVERY = {
                              postgresql_concurrently: true}
             - allow: [index-not-concurrently]
               create_index: {index_name: ix_bill_id, table_name: bill, columns: [id]}
-        - run_python: {function: "app.data:fill", reverse: "app.data:empty", sql: "UPDATE bill SET amount = 'y'",
-                       reverse_sql: "UPDATE bill SET amount = 'x'"}
+        - run_python: {function: "app.data:fill", reverse: "app.data:empty",
+                       sql: "UPDATE bill SET amount = 'y'", reverse_sql: "UPDATE bill SET amount = 'x'"}
     """),
 }
 

@@ -3,8 +3,6 @@ PostgreSQL and MariaDB: the schema and rows read back, the version rows, the exa
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 import sqlalchemy as sa
 
@@ -85,7 +83,8 @@ def test_irreversible_revision_refused_before_anything_runs(tmp_path, db_url):
     command.upgrade(config, "head")
     with pytest.raises(MigrationError) as err:
         command.downgrade(config, "r1")
-    assert said(err.value) == f"{tmp_path}/versions/r2.yaml:6:3: revision r2 is irreversible: codes are recomputed"
+    assert said(err.value) == (f"{tmp_path}/versions/r2.yaml:6:3: revision r2 is irreversible: codes are "
+                               "recomputed")
     assert err.value.hint.startswith("nothing was run")
     assert _read(db_url) == (["ix_t_code"], ["r3"], [(1, "r2 upgrade True")])  # r3's downgrade did not run
     command.downgrade(config, "r2")  # a downgrade that stops after it is fine
@@ -246,7 +245,8 @@ def test_autocommit_block_commits_what_came_before(tmp_path, db_url):
 def test_autocommit_block_derived_downgrade(tmp_path, postgres_url):
     config = _project(tmp_path, postgres_url, """
         - autocommit_block:
-            - create_index: {index_name: ix_t_code, table_name: t, columns: [code], postgresql_concurrently: true}
+            - create_index: {index_name: ix_t_code, table_name: t, columns: [code],
+                             postgresql_concurrently: true}
             - add_column: {table_name: t, column: {name: n, type: Integer}}
         """)
     command.upgrade(config, "head")
@@ -282,7 +282,8 @@ def test_autocommit_block_offline_derived_reverse(tmp_path):
     revisions = {"r1.yaml": BASE, "r2.yaml": revision_text("r2", "r1", """
         - add_column: {table_name: t, column: {name: n, type: Integer}}
         - autocommit_block:
-            - create_index: {index_name: ix_t_code, table_name: t, columns: [code], postgresql_concurrently: true}
+            - create_index: {index_name: ix_t_code, table_name: t, columns: [code],
+                             postgresql_concurrently: true}
             - create_index: {index_name: ix_t_n, table_name: t, columns: [n], postgresql_concurrently: true}
         """)}
     down = offline_script(tmp_path, revisions, "postgresql://", "r2:r1", run=command.downgrade)
@@ -303,7 +304,8 @@ def test_consecutive_concurrent_indexes_share_one_autocommit_part(tmp_path):
     them; Alembic, with both in one autocommit_block, prints none."""
     revisions = {"r1.yaml": BASE, "r2.yaml": revision_text("r2", "r1", """
         - create_index: {index_name: ix_t_code, table_name: t, columns: [code], postgresql_concurrently: true}
-        - create_index: {index_name: ix_t_id_code, table_name: t, columns: [id, code], postgresql_concurrently: true}
+        - create_index: {index_name: ix_t_id_code, table_name: t, columns: [id, code],
+                         postgresql_concurrently: true}
         """)}
     assert _statements(offline_script(tmp_path, revisions, "postgresql://", "r1:r2")) == [
         "BEGIN;",
@@ -355,7 +357,8 @@ def test_autocommit_block_script_as_alembic(tmp_path):
     revisions = {"r1.yaml": BASE, "r2.yaml": revision_text("r2", "r1", """
         - add_column: {table_name: t, column: {name: n, type: Integer}}
         - autocommit_block:
-            - create_index: {index_name: ix_t_code, table_name: t, columns: [code], postgresql_concurrently: true}
+            - create_index: {index_name: ix_t_code, table_name: t, columns: [code],
+                             postgresql_concurrently: true}
             - execute: "VACUUM t"
         - drop_column: {table_name: t, column_name: n}
         """)}
