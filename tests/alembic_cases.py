@@ -428,6 +428,22 @@ CASES = [
         backends=("postgresql",), dialects=("postgresql",),
     ),
     Case(
+        "autocommit_block_two_indexes",
+        """
+        with op.get_context().autocommit_block():
+            op.create_index("ix_item_price", "item", ["price"], postgresql_concurrently=True)
+            op.create_index("ix_item_note_price", "item", ["price", "id"], postgresql_concurrently=True)
+        """,
+        """
+        - autocommit_block:
+            - create_index: {index_name: ix_item_price, table_name: item, columns: [price],
+                             postgresql_concurrently: true}
+            - create_index: {index_name: ix_item_note_price, table_name: item, columns: [price, id],
+                             postgresql_concurrently: true}
+        """,
+        backends=("postgresql",), dialects=("postgresql",),
+    ),
+    Case(
         "drop_column_plain",
         'op.drop_column("item", "note")',
         "- drop_column: {table_name: item, column_name: note}",

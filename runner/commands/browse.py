@@ -103,7 +103,7 @@ def show(config: Config, rev: str) -> None:
     describer = describer_for(graph)
     ids = sorted(current_rows_of(config)) if rev == "current" else graph.resolve(rev)
     for rev_id in ids:
-        config.print_stdout(describer.log_entry(graph.revisions[rev_id]))
+        config.print_stdout(describer.log_entry(graph.revisions[rev_id], body=True))
 
 
 @command_line("Review revision files without a database.",

@@ -58,8 +58,10 @@ class Describer:
             text += f", {rev.message or ''}"
         return text
 
-    def log_entry(self, rev: Revision) -> str:
-        """Alembic's verbose form: Rev, Parent/Merges, dependencies, branches, Path, message."""
+    def log_entry(self, rev: Revision, body: bool = False) -> str:
+        """Alembic's verbose form: Rev, Parent/Merges, dependencies, branches, Path, message;
+        `body`: also what the revision's body says of it (`downgrade: irreversible`), which
+        reads the file past its header."""
         entry = "Rev: " + rev.revision
         entry += " (head)" if self.is_head(rev) else ""
         entry += " (branchpoint)" if self.is_branch_point(rev) else ""
@@ -74,6 +76,8 @@ class Describer:
         labels = sorted(self.labels(rev.revision))
         if labels:
             entry += f"Branch names: {', '.join(labels)}\n"
+        if body and rev.irreversible is not None:
+            entry += "Downgrade: irreversible" + (f" ({rev.irreversible})" if rev.irreversible else "") + "\n"
         entry += f"Path: {rev.path}\n"
         entry += "\n" + "\n".join(f"    {line}" for line in (rev.message or "").splitlines()) + "\n"
         return entry

@@ -69,6 +69,8 @@ class Operation:
     # it deletes rows or values (drop_table, drop_column): its reverse restores the structure
     # only, so a failed revision's undo (runner.runtime.undo) stops there
     deletes_data: ClassVar[bool] = False
+    # the argument a list written as the operation's value is (autocommit_block: its operations)
+    list_argument: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -141,6 +143,15 @@ class Operation:
             return {(self.args.get("schema"), self.args["table_name"])}
         return set()
 
+    @property
+    def contents(self) -> tuple[Operation, ...]:
+        """The operations an autocommit_block holds, run outside a transaction; () for any other."""
+        return ()
+
+    def refuse_offline(self) -> None:
+        """Raise MigrationError if `--sql` cannot print this operation (run_python without `sql`):
+        asked of every operation of a run before the script's first line."""
+
     def runs_outside_transaction(self, dialect: Any) -> bool:
         """PostgreSQL builds or drops an index CONCURRENTLY only outside a transaction: the
         executor commits before it and begins again after it, as Alembic's autocommit_block,
@@ -180,16 +191,19 @@ def parse_operations(revision: Revision, section: str) -> list[Operation] | None
     items = revision.data.get(section)
     if items is None:
         return None if section not in revision.data else []
-    return [_from_item(item, ("allow",), revision, (section, index)) for index, item in enumerate(items)]
+    if section == "downgrade" and not isinstance(items, list):
+        return None  # `downgrade: irreversible` (Revision.irreversible): no operations to run
+    return [from_item(item, ("allow",), revision, (section, index)) for index, item in enumerate(items)]
 
 
 def from_dict(data: dict[str, Any]) -> Operation:
     """The operation that Operation.to_dict() wrote (a derived one's `derived:` included)."""
-    return _from_item(data, ("allow", "derived"), None, ())
+    return from_item(data, ("allow", "derived"), None, ())
 
 
-def _from_item(item: Any, extras: tuple[str, ...], revision: Revision | None, path: tuple) -> Operation:
-    """One list item: `{name: args}` with the `extras` keys beside the name."""
+def from_item(item: Any, extras: tuple[str, ...], revision: Revision | None, path: tuple) -> Operation:
+    """One list item at `path` of `revision`: `{name: args}` with the `extras` keys beside the
+    name (an autocommit_block parses the items it holds with it too)."""
     def where(*keys: Any) -> str:
         return revision.where(*path, *keys) if revision is not None else "<generated>"
 
@@ -207,6 +221,8 @@ def _from_item(item: Any, extras: tuple[str, ...], revision: Revision | None, pa
     args = item[name]
     if isinstance(args, str) and name == "execute":
         args = {"sqltext": args}
+    elif isinstance(args, list) and cls.list_argument:
+        args = {cls.list_argument: args}
     derived = Derived.from_dict(item["derived"]) if "derived" in item else AS_WRITTEN
     operation = cls(args if isinstance(args, dict) else {}, revision=revision, path=path,
                     allow=tuple(item.get("allow", ())), derived=derived)

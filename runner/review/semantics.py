@@ -107,9 +107,10 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
     context = rules.Context(dialect, judge_types)
     undo: list[list] = []
     irreversible: MigrationError | None = None
+    declared = rev.irreversible  # `downgrade: irreversible`: nothing to derive or compare
     confused = False  # an operation did not match the state: comparing afterwards would only echo it
     for op in ops:
-        if written is None and irreversible is None:
+        if written is None and irreversible is None and declared is None:
             try:
                 undo.append(op.reverse(state))
             except MigrationError as err:
@@ -117,6 +118,11 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
         confused = check_operation(op, state, context, collector) or confused
     if written is not None:
         check_limits(written, context, collector)  # a written downgrade runs what it says too
+    if declared is not None:
+        collector.add("irreversible-revision", rev.where("downgrade"),
+                      f"revision {rev.revision} is declared irreversible"
+                      + (f": {declared}" if declared else "") + "; downgrade refuses to run it")
+        return
     if irreversible is not None:
         collector.add("irreversible", irreversible.location, irreversible.message)
         return
@@ -141,7 +147,13 @@ def check_operation(op, state: SchemaState, context: rules.Context | None, colle
                     safety: bool = True) -> bool:
     """Check one upgrade operation against the state just before it, then apply it; True when
     what it names did not match the state. Without a `context`, the database's limits and the
-    safety rules are left out; with `safety` False, the safety rules only."""
+    safety rules are left out; with `safety` False, the safety rules only. An autocommit_block's
+    operations are checked one by one."""
+    if op.contents:
+        confused = False
+        for inner in op.contents:
+            confused = check_operation(inner, state, context, collector, safety) or confused
+        return confused
     allow = op.allow
     pending = [] if state.opaque else list(rules.references(op, state))
     if context is not None:
@@ -166,7 +178,7 @@ def check_operation(op, state: SchemaState, context: rules.Context | None, colle
 
 def check_limits(ops: list, context: rules.Context, collector: Collector, state=None) -> None:
     """The operations against the database's limits (runner.review.rules.limits)."""
-    for op in ops:
+    for op in (inner for each in ops for inner in (each.contents or (each,))):
         for rule, location, message in rules.limits(op, context, state):
             collector.add(rule, location, message, op.allow)
 

@@ -175,6 +175,12 @@ def _allow_misplaced(revision: Revision, path: tuple) -> RevisionFileError:
 
 
 def _schema_error(revision: Revision, error, path: tuple, where: str) -> RevisionFileError:
+    if path == ("downgrade",) and error.validator in ("type", "pattern"):
+        return RevisionFileError(
+            f"`downgrade` is {_kind(error.instance)}; expected a list of operations, `irreversible`, "
+            "or {irreversible: <why>}", location=revision.where(*path),
+            hint="`downgrade: irreversible` says the revision cannot be downgraded; omit `downgrade` "
+                 "to derive it from `upgrade`")
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return RevisionFileError(f"missing required key `{missing}`{_in(where)}",

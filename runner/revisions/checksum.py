@@ -46,6 +46,8 @@ def canonical(data: Any) -> str:
 def _operation_data(op: Any) -> dict[str, Any]:
     data = op.to_dict()
     data.pop("allow", None)
+    if op.contents:  # an autocommit_block: its operations' `allow` is left out too
+        data[op.name] = [_operation_data(inner) for inner in op.contents]
     return data
 
 
@@ -55,6 +57,10 @@ def checksum(revision: Revision) -> Checksum:
     digests: dict[str, list[str] | None] = {}
     for section in SECTIONS:
         ops = operations(revision, section)
+        if section == "downgrade" and revision.irreversible is not None:
+            sections[section] = {"irreversible": revision.irreversible}
+            digests[section] = None
+            continue
         if ops is None:
             sections[section] = digests[section] = None
             continue

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from runner.errors import MigrationError
 from runner.operations import Operation
 from runner.revisions.checks import operations
 from runner.revisions.replay import replay
+from runner.revisions.revision import Revision
 from runner.schema.state import SchemaState
 
 
 def downgrade_operations(graph, revision_ids: Iterable[str]) -> dict[str, list[Operation]]:
-    """The downgrade operations of each revision: as written, or derived."""
+    """The downgrade operations of each revision: as written, or derived. A revision whose file
+    says `downgrade: irreversible` refuses the whole plan, before anything runs."""
     result: dict[str, list[Operation]] = {}
     pending = set()
     for rev_id in revision_ids:
+        if graph.revisions[rev_id].irreversible is not None:
+            raise irreversible_error(graph.revisions[rev_id])
         written = operations(graph.revisions[rev_id], "downgrade")
         if written is not None:
             result[rev_id] = written
@@ -47,3 +52,12 @@ def reverse_operations(ops: list[Operation], state: SchemaState) -> list[Operati
         undo.append(op.reverse(state))
         op.state_forwards(state)
     return [op for group in reversed(undo) for op in group]
+
+
+def irreversible_error(revision: Revision) -> MigrationError:
+    """The refusal of a downgrade through a revision its file declares irreversible."""
+    reason = revision.irreversible
+    return MigrationError(
+        f"revision {revision.revision} is irreversible" + (f": {reason}" if reason else ""),
+        location=revision.where("downgrade"),
+        hint="nothing was run; downgrade to a revision after it, or restore the database from a backup")

@@ -102,6 +102,18 @@ class Revision:
         return f"{self.path}:{pos[0]}:{pos[1]}" if pos else self.path
 
     @property
+    def irreversible(self) -> str | None:
+        """The reason given by `downgrade: irreversible` ("" when none) or
+        `downgrade: {irreversible: why}`; None when the file does not say the revision is
+        irreversible. Such a revision is never downgraded: there is nothing to derive either."""
+        down = self.data.get("downgrade")
+        if down == "irreversible":
+            return ""
+        if isinstance(down, dict) and isinstance(down.get("irreversible"), str):
+            return down["irreversible"]
+        return None
+
+    @property
     def is_base(self) -> bool:
         return not self.down_revision
 

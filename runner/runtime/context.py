@@ -133,7 +133,7 @@ class MigrationContext:
         return nullcontext()
 
     def outside_transaction(self) -> AbstractContextManager[Any]:
-        """Around a part that must run outside a transaction (postgresql_concurrently)."""
+        """Around a part that runs outside a transaction (an autocommit_block's operations)."""
         return nullcontext()
 
     def announce(self, step: Any) -> None:
@@ -153,7 +153,7 @@ class MigrationContext:
 
     def failure(self, step: Any, group: list, err: Exception, committed: bool) -> Exception:
         """The error of a statement of `group` that failed; `committed`: parts of this step
-        before it were committed already (they ran around a postgresql_concurrently index)."""
+        before it were committed already (they ran before an autocommit part)."""
         return err
 
     def run_steps(self, prepared: list, per_migration: bool) -> None:
@@ -190,15 +190,24 @@ class MigrationContext:
 
 
 def parts_of(dialect: Any, ops: list) -> list[tuple[list, bool]]:
-    """A step's operations in parts, (ops, outside), each op that must run outside a
-    transaction alone, as Alembic's autocommit_block: what comes before it is committed first,
-    the rest runs in a new transaction with the version rows."""
-    if not any(op.runs_outside_transaction(dialect) for op in ops):
-        return [(ops, False)]
+    """A step's operations in parts, (ops, outside), as Alembic's autocommit_block: what comes
+    before an autocommit_block (or an op that must run outside a transaction, a
+    postgresql_concurrently index) is committed first, the block's operations run outside one,
+    the rest in a new transaction with the version rows. Consecutive outside operations share
+    one part, as in one Alembic block: no empty transaction between them. The parts start and
+    end with a transaction's part (maybe empty): the step is announced and recorded there."""
     parts: list[tuple[list, bool]] = [([], False)]
     for op in ops:
-        if op.runs_outside_transaction(dialect):
-            parts += [([op], True), ([], False)]
-        else:
+        outside = list(op.contents) if op.contents else (
+            [op] if op.runs_outside_transaction(dialect) else None)
+        if outside is None:
+            if parts[-1][1]:
+                parts.append(([], False))
             parts[-1][0].append(op)
+            continue
+        if not parts[-1][1]:
+            parts.append(([], True))
+        parts[-1][0].extend(outside)
+    if parts[-1][1]:
+        parts.append(([], False))
     return parts

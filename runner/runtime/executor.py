@@ -55,7 +55,7 @@ def migrate(connection: sa.Connection, config, plan, ops_for, history=None, grap
         net = not per_migration and bool(steps) and transactional_ddl(connection)
         context = OnlineContext(connection, version_table, current, net=net,
                                 whole_run=not per_migration and not caller_transaction,
-                                history=history, graph=graph)
+                                history=history, graph=graph, config=config)
         try:
             context.run_steps(prepared, per_migration)
         except MigrationError as err:
@@ -112,17 +112,20 @@ def _record_failure(connection: sa.Connection, history, context: OnlineContext, 
 
 
 def _parts(connection: sa.Connection, step, ops, own_transactions: bool) -> list:
-    """The step's parts (runtime.context.parts_of). A part outside a transaction needs a
+    """The step's parts (runtime.context.parts_of). A part outside a transaction (an
+    autocommit_block, a postgresql_concurrently index) needs a
     transaction per revision that yamig owns; otherwise it is refused before anything runs."""
     parts = parts_of(connection.dialect, ops)
     if len(parts) > 1 and not own_transactions:
         op = next(op for op in ops if op.runs_outside_transaction(connection.dialect))
+        what = op.name if op.contents else f"{op.name} with postgresql_concurrently"
         raise MigrationError(
-            f"{op.name} with postgresql_concurrently must run outside a transaction, and revision "
+            f"{what} must run outside a transaction, and revision "
             f"{step.revision.revision} runs inside one that yamig does not commit per revision",
             location=op.location,
             hint="set transaction_per_migration = true and do not pass a connection in a transaction, "
-                 "or leave postgresql_concurrently out")
+                 "or leave " + ("the autocommit_block" if op.contents else "postgresql_concurrently")
+                 + " out")
     return parts
 
 

@@ -100,6 +100,7 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
     current = graph.resolve(start) if start and start != "base" else ()
     steps = plan(current)
     prepared = [(step, ops_for(step)) for step in steps]
+    _refuse_unprintable(prepared)
     script = _script(config, tag)  # after planning: a refused run prints nothing
     version_table = VersionTable(config.version_table, config.version_table_schema)
     context = OfflineContext(script, graph, current, version_table)
@@ -110,6 +111,13 @@ def run_offline(config, graph, plan, ops_for, start: str | None, tag: str | None
         return
     context.run_steps([(step, parts_of(script.dialect, ops)) for step, ops in prepared],
                       config.transaction_per_migration)
+
+
+def _refuse_unprintable(prepared: list) -> None:
+    """What the script cannot hold (run_python without `sql`) refuses the run before it prints."""
+    for _, ops in prepared:
+        for op in ops:
+            op.refuse_offline()
 
 
 class OfflineContext(MigrationContext):

@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from runner.errors import MigrationError
+from runner.operations.flow import FunctionFailed, PythonCall
 from runner.runtime.context import MigrationContext
 from runner.runtime.transactions import autocommit, transaction, transactional_ddl
 from runner.schema.state import TableState
@@ -31,13 +32,15 @@ class OnlineContext(MigrationContext):
 
     def __init__(self, connection: Any, version_table: Any = None, current: tuple[str, ...] = (),
                  net: bool = False, whole_run: bool = False, history: Any = None,
-                 graph: Any = None) -> None:
+                 graph: Any = None, config: Any = None) -> None:
         from sqlalchemy import exc
 
         super().__init__(connection.dialect, as_sql=False, graph=graph, current=current)
         self.connection = connection
-        # CompileError: what this dialect cannot spell, e.g. a PostgreSQL Enum without a name
-        self.failures = (exc.DBAPIError, exc.CompileError)
+        self.config = config  # given to run_python's functions
+        # CompileError: what this dialect cannot spell, e.g. a PostgreSQL Enum without a name;
+        # FunctionFailed: run_python's function could not be imported, or raised
+        self.failures = (exc.DBAPIError, exc.CompileError, FunctionFailed)
         self.version_table = version_table
         self.net, self.whole_run = net, whole_run
         self._rows_after: tuple[str, ...] | None = None
@@ -51,7 +54,11 @@ class OnlineContext(MigrationContext):
         self.ran: list = []
 
     def emit(self, statement: Any) -> None:
-        if isinstance(statement, tuple):  # (statement, parameter sets): an executemany
+        if isinstance(statement, PythonCall):  # run_python: the function, in this transaction
+            # no step: runtime.undo undoing a failed step's operations
+            statement(self.connection, "upgrade" if self.step is not None and self.step.is_upgrade
+                      else "downgrade", self.config)
+        elif isinstance(statement, tuple):  # (statement, parameter sets): an executemany
             self.connection.execute(*statement)
         else:
             self.connection.execute(statement)
@@ -182,8 +189,9 @@ class OnlineContext(MigrationContext):
                     f"before {rev_id} included: the database and its version table are as they were "
                     f"before this command. {fix} and run the command again")
         if committed:
-            return (f"the operations of {rev_id} before its postgresql_concurrently index were committed "
-                    f"(it runs outside a transaction) and the version table does not record {rev_id}; "
+            return (f"the operations of {rev_id} before its autocommit part (an autocommit_block, or a "
+                    f"postgresql_concurrently index) were committed (it runs outside a transaction) "
+                    f"and the version table does not record {rev_id}; "
                     f"{fix.lower()}, undo or finish what ran by hand, then run the command again")
         if transactional_ddl(connection):
             return (f"the {verb} of {rev_id} was rolled back; the database and its version table are "

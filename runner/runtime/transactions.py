@@ -1,5 +1,6 @@
 """Transactions on a live connection: what a rollback undoes, a transaction or savepoint, and
-running outside one (postgresql_concurrently). The run loop (runtime.context) asks for them."""
+running outside one (autocommit_block, postgresql_concurrently). The run loop (runtime.context)
+asks for them."""
 
 from __future__ import annotations
 

@@ -114,7 +114,7 @@ def undo_failed(connection: Any, context: OnlineContext, ops: list, graph: Any) 
                        if ran.statements]
         return result
     reverses = _reverses(graph, context.rows_before, completed)
-    undoing = OnlineContext(connection, graph=graph, current=context.rows_before)
+    undoing = OnlineContext(connection, graph=graph, current=context.rows_before, config=context.config)
     undoing.applied([ran.op for ran in completed])  # the schema as it is now, for defined_table
     for position in range(len(completed) - 1, -1, -1):
         ran, reverse = completed[position], reverses[position]

@@ -68,6 +68,13 @@ EVERY = {
         - create_primary_key: {constraint_name: pk_x, table_name: extra, columns: [id]}
         - drop_column: {table_name: bill, column_name: state}
         - drop_table: {table_name: extra}
+        - autocommit_block:
+            - create_index: {index_name: ix_bill_amount, table_name: bill, columns: [amount],
+                             postgresql_concurrently: true}
+            - allow: [index-not-concurrently]
+              create_index: {index_name: ix_bill_id, table_name: bill, columns: [id]}
+        - run_python: {function: "app.data:fill", reverse: "app.data:empty",
+                       sql: "UPDATE bill SET amount = 'y'", reverse_sql: "UPDATE bill SET amount = 'x'"}
     """),
 }
 

@@ -85,8 +85,9 @@ def test_failure_after_the_concurrent_index(tmp_path, postgres_url):
         command.upgrade(config, "head")
     message = str(info.value)
     assert message.startswith(f"{tmp_path}/versions/r2.yaml:7:5: execute failed in revision r2: ")
-    assert ("the operations of r2 before its postgresql_concurrently index were committed (it runs "
-            "outside a transaction) and the version table does not record r2") in message
+    assert ("the operations of r2 before its autocommit part (an autocommit_block, or a "
+            "postgresql_concurrently index) were committed (it runs outside a transaction) and the "
+            "version table does not record r2") in message
     schema, rows, data = _read(postgres_url)
     assert schema["indexes"] == {"ix_t_code": ["code"]} and schema["valid"]["ix_t_code"] is True
     assert schema["columns"] == ["id", "code", "note"]   # committed before the index
@@ -183,7 +184,7 @@ def test_postgresql_concurrently_failing_says_what_was_committed(tmp_path, postg
     with pytest.raises(MigrationError) as err:
         command.upgrade(cfg, "head", check=False)  # the database's answer, not the replay's
     assert "a2_index.yaml:5:5: create_index failed in revision a2: " in str(err.value)
-    assert "before its postgresql_concurrently index were committed" in err.value.hint
+    assert "postgresql_concurrently index) were committed" in err.value.hint
     with sa.create_engine(postgres_url).connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "a1"
 

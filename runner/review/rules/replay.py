@@ -25,8 +25,11 @@ DOWNGRADE_MISMATCH = Rule("downgrade-mismatch", "error", "the downgrade does not
                           "make the downgrade undo exactly what the upgrade did")
 IRREVERSIBLE = Rule("irreversible", "error", "the revision cannot be downgraded",
                     "write a `downgrade:` list (`downgrade: []` if nothing needs undoing)")
+IRREVERSIBLE_REVISION = Rule("irreversible-revision", "warning", "the revision file says it cannot be "
+                             "downgraded (`downgrade: irreversible`)",
+                             "nothing to fix if that is meant; a downgrade through it is refused")
 
-RULES = (STATE, FOREIGN_KEY, DOWNGRADE_MISMATCH, IRREVERSIBLE)
+RULES = (STATE, FOREIGN_KEY, DOWNGRADE_MISMATCH, IRREVERSIBLE, IRREVERSIBLE_REVISION)
 
 
 def _create_table(op, state: SchemaState) -> Iterator[Found]:

@@ -62,6 +62,8 @@ class SQLiteImpl(DefaultImpl, SQLiteTraits):
 
         @event.listens_for(engine, "begin")
         def _explicit_begin(connection):
+            if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                return  # an autocommit_block: SQLAlchemy's autobegin, with each statement its own
             connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.info.get(_IMMEDIATE) else "BEGIN")
 
     @contextmanager
