@@ -171,13 +171,15 @@ class Renderer:
         before = state.table(table, schema) if state is not None else None
         if not needs_rebuild(op, before):
             return plain
-        recreate = ""
-        if op.name == "add_column":  # Alembic's batch adds a column in place unless told
-            names = _dialect_names(lambda impl: not impl.alters_constraints)
-            recreate = f', recreate="always" if op.get_context().dialect.name in {names!r} else "auto"'
-        head = f"with {_call('op.batch_alter_table', _py(table), *self.schema({'schema': schema}))[:-1]}" \
-               f"{recreate}) as batch_op:"
-        return [head, *("    " + line for line in batch_lines)]
+        if op.name != "add_column":
+            head = _call("op.batch_alter_table", _py(table), *self.schema({"schema": schema}))
+            return [f"with {head} as batch_op:", *("    " + line for line in batch_lines)]
+        # Alembic's batch adds a column in place unless told to rebuild, and only there
+        head = _call("op.batch_alter_table", _py(table), *self.schema({"schema": schema}),
+                     'recreate="always"')
+        names = _dialect_names(lambda impl: not impl.alters_constraints)
+        return [f"if op.get_context().dialect.name in {names!r}:", f"    with {head} as batch_op:",
+                *("        " + line for line in batch_lines), "else:", *("    " + line for line in plain)]
 
     def _create_table(self, args, op, state) -> list[str]:
         parts = [_py(args["table_name"]), *map(self.column, args.get("columns", [])),
@@ -209,9 +211,17 @@ class Renderer:
                       *self.schema(args))]
 
     def _add_column(self, args, op, state) -> list[str]:
+        from runner.operations.columns import unique_name
+
         column = self.column(args["column"])
-        return self._batched(op, state, args["table_name"], args.get("schema"),
-                             [f"batch_op.add_column({column})"],
+        rebuilt = [f"batch_op.add_column({column})"]
+        if args["column"].get("unique") and not args["column"].get("index"):
+            # yamig's rebuild names the new column's UNIQUE, as a batch block needs
+            spec = {k: v for k, v in args["column"].items() if k != "unique"}
+            rebuilt = [f"batch_op.add_column({self.column(spec)})",
+                       _call("batch_op.create_unique_constraint",
+                             _py(unique_name(args["table_name"], args["column"])), _py([spec["name"]]))]
+        return self._batched(op, state, args["table_name"], args.get("schema"), rebuilt,
                              [_call("op.add_column", _py(args["table_name"]), column, *self.schema(args))])
 
     def _drop_column(self, args, op, state) -> list[str]:

@@ -46,7 +46,7 @@ def export_history(graph, versions: Path) -> list[Path]:
                 script.undo.append(op.reverse(state))
             except MigrationError as error:
                 script.irreversible = _irreversible(error)
-        written = []
+    written = []
     states = _states_after(graph)
     for rev_id in graph.order:
         script = scripts.get(rev_id) or _Script(graph.revisions[rev_id])
@@ -75,7 +75,7 @@ def _where(revision) -> str:
 
 
 def _irreversible(error: MigrationError) -> str:
-    return str(error).splitlines()[0]
+    return error.message.splitlines()[0]
 
 
 def _downgrade(script: _Script, state: SchemaState) -> list[str]:
