@@ -20,7 +20,6 @@ from typing import Any
 from runner.errors import MigrationError
 from runner.schema.types import OPTION_PREFIXES, TypeSpec, parse_type
 
-_DIALECT_MODULE = {"mariadb": "mysql"}  # SQLAlchemy keeps MariaDB's types in its mysql module
 _FOREIGN_KEY_OPTIONS = ("ondelete", "onupdate", "deferrable", "initially")
 
 
@@ -51,7 +50,8 @@ class Renderer:
 
     def _spec(self, spec: TypeSpec) -> str:
         if spec.dialect:
-            module = _DIALECT_MODULE.get(spec.dialect, spec.dialect)
+            # the module SQLAlchemy keeps the type in (MariaDB's are in mysql)
+            module = spec.sqlalchemy_class().__module__.split(".")[2]
             self.imports.add(f"from sqlalchemy.dialects import {module}")
             head = f"{module}.{spec.name}"
         else:
