@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     _global_options(after.add_argument_group("global options"), after=True)
     for function in COMMANDS:
         line = function.command_line
-        sub = commands.add_parser(function.__name__, help=line.help, description=line.help,
+        sub = commands.add_parser(line.name or function.__name__, help=line.help, description=line.help,
                                   parents=[after])
         dests = tuple(sub.add_argument(*flags, **kwargs).dest for flags, kwargs in line.arguments)
         sub.set_defaults(cmd=(function.__name__, line, dests))

@@ -31,6 +31,7 @@ import pytest
 import sqlalchemy as sa
 
 from runner import command
+from runner.convert.inspected import snapshot
 
 from .alembic_cases import ALEMBIC_DOWNGRADES, BACKENDS, CASES, DOWNGRADE_XFAIL, STARTS, Case
 from .helpers import revision_text, write_project
@@ -108,86 +109,7 @@ def statements(script: str) -> list[str]:
     return found
 
 
-# -- reading a schema back ---------------------------------------------------------------------
-
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    text = re.sub(r"\s+", " ", str(value)).strip()
-    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
-        text = text[1:-1].strip()
-    return text
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            return False
-    return depth == 0
-
-
-def snapshot(url: str) -> dict:
-    """The schema as the inspector reads it, with what is incidental normalised away:
-    list order where the database does not define one, whitespace and outer parentheses
-    in SQL text, and the version table."""
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return _snapshot(sa.inspect(connection), connection.dialect)
-    finally:
-        engine.dispose()
-
-
-def _snapshot(insp, dialect) -> dict:
-    schema: dict = {}
-    schemas = [None]
-    if dialect.name == "postgresql":
-        schemas += sorted(s for s in insp.get_schema_names()
-                          if s not in ("public", "information_schema") and not s.startswith("pg_"))
-    for owner in schemas:
-        for name in sorted(insp.get_table_names(schema=owner)):
-            if name not in ("alembic_version", "yamig_history"):
-                schema[f"{owner}.{name}" if owner else name] = _table(insp, dialect, name, owner)
-    if dialect.name == "postgresql":
-        schema["<enums>"] = sorted((e["name"], tuple(e["labels"])) for e in insp.get_enums())
-    return schema
-
-
-def _table(insp, dialect, name: str, owner: str | None) -> dict:
-    kw = {"schema": owner}
-    pk = insp.get_pk_constraint(name, **kw)
-    table = {
-        "columns": [(c["name"], c["type"].compile(dialect=dialect), c["nullable"],
-                     _text(c.get("default")), c.get("comment")) for c in insp.get_columns(name, **kw)],
-        "primary_key": (pk.get("name"), tuple(pk.get("constrained_columns") or ())),
-        "indexes": sorted(_index(ix) for ix in insp.get_indexes(name, **kw)),
-        "unique": sorted((u["name"] or "", tuple(u["column_names"]))
-                         for u in insp.get_unique_constraints(name, **kw)),
-        "foreign_keys": sorted(
-            (fk["name"] or "", tuple(fk["constrained_columns"]), fk["referred_table"],
-             tuple(fk["referred_columns"]), sorted((fk.get("options") or {}).items()))
-            for fk in insp.get_foreign_keys(name, **kw)),
-        "checks": sorted((c["name"] or "", _text(c["sqltext"]))
-                         for c in insp.get_check_constraints(name, **kw)),
-    }
-    quoted = dialect.identifier_preparer.format_table(sa.table(name, schema=owner))
-    table["rows"] = sorted(map(repr, insp.bind.exec_driver_sql(f"SELECT * FROM {quoted}")))
-    if dialect.name == "sqlite":  # the inspector leaves out expression indexes there
-        table["index_sql"] = sorted(_text(sql) for sql, in insp.bind.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-            (name,)))
-    else:
-        table["comment"] = insp.get_table_comment(name, **kw)["text"]
-    return table
-
-
-def _index(ix: dict) -> tuple:
-    options = sorted((k, _text(v)) for k, v in (ix.get("dialect_options") or {}).items())
-    return (ix["name"], tuple(ix.get("column_names") or ()), tuple(map(_text, ix.get("expressions") or ())),
-            bool(ix.get("unique")), options)
-
+# -- reading a schema back: runner.convert.inspected.snapshot, which `convert --verify` compares too
 
 # -- databases ---------------------------------------------------------------------------------
 

@@ -22,6 +22,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("cli", "engine"),                    # engine: runner.runtime.engine's public spelling
     ("command",),
     ("commands",),                        # the commands by family, re-exported as runner.command
+    ("convert",),                         # Alembic histories into yamig, and verified against it
+    ("export",),                          # yamig histories back into Alembic scripts
     ("revisions.writer", "revisions.scaffold"),
     ("autogenerate.generate", "review.validate"),
     ("runtime.offline", "autogenerate.diff", "revisions.derive"),

@@ -22,12 +22,15 @@ class CommandLine:
     command may reach a database, so the config's [loggers] apply, as Alembic's env.py runs
     fileConfig), `gc` (False: read-only, its objects nearly all live until the process ends and
     the cyclic GC would only rescan them) and `answers` (errors that are the command's answer,
-    exiting 1: every other error then exits 2, as 1 means the answer)."""
+    exiting 1: every other error then exits 2, as 1 means the answer), and `name`: what `yamig`
+    calls it when not the function's name (`export-alembic`, a yamig command Alembic lacks)."""
 
     def __init__(self, help: str, *arguments: tuple[tuple[str, ...], dict],
-                 logging: bool | str = False, gc: bool = True, answers: tuple[type, ...] = ()):
+                 logging: bool | str = False, gc: bool = True, answers: tuple[type, ...] = (),
+                 name: str | None = None):
         self.help, self.arguments = help, arguments
         self.logging, self.gc, self.answers = logging, gc, answers
+        self.name = name
 
 
 def argument(*flags: str, **kwargs) -> tuple[tuple[str, ...], dict]:

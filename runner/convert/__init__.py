@@ -1,0 +1,1 @@
+"""Coming from Alembic: its histories read as yamig revisions, and verified against yamig."""
