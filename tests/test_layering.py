@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("cli", "engine"),                    # engine: runner.runtime.engine's public spelling
     ("command",),
     ("commands",),                        # the commands by family, re-exported as runner.command
+    ("convert",),                         # Alembic scripts read with ast into revisions
     ("revisions.writer", "revisions.scaffold"),
     ("autogenerate.generate", "review.validate"),
     ("runtime.offline", "autogenerate.diff", "revisions.derive"),
