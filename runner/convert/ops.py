@@ -17,6 +17,7 @@ from runner.convert.report import Problem, Unmappable, marker
 from runner.convert.types import TypeValue
 from runner.convert.values import (
     AutocommitBlock,
+    BatchOp,
     Connection,
     Dialects,
     Evaluator,
@@ -216,7 +217,7 @@ class Walker:
         if target is not None:
             if not isinstance(target, ast.Name):
                 raise Unmappable(st, "batch_alter_table(...) as ...", "a target that is not a name")
-            ev.scope[target.id] = _Batch(batch)
+            ev.scope[target.id] = BatchOp(batch)
         inner = self.body(st.body, ev, dialects, batch)
         # Alembic's rebuild: indexes dropped from the copy first, columns and constraints changed
         # in order, the new table's indexes created last
@@ -234,7 +235,7 @@ class Walker:
             owner = ev.value(func.value)
             if isinstance(owner, Ref) and owner.name == "alembic.op" and func.attr in SIGNATURES:
                 return self.operation(func.attr, SIGNATURES[func.attr], call, ev, dialects, None)
-            if isinstance(owner, _Batch) and func.attr in BATCH_SIGNATURES:
+            if isinstance(owner, BatchOp) and func.attr in BATCH_SIGNATURES:
                 return self.operation(func.attr, BATCH_SIGNATURES[func.attr], call, ev, dialects, owner.table)
             if isinstance(owner, TypeValue) and owner.enum is not None and func.attr in ("create", "drop"):
                 return self.enum(func.attr, owner, call, ev, dialects)
@@ -315,6 +316,8 @@ class Walker:
                 continue
             if not _known(name, key):
                 raise Unmappable(at, f"op.{name}({key}=...)", "yamig's operation has no such argument")
+            if value is None and key != "server_default":
+                continue  # Alembic's default for every argument but alter_column's server_default
             out[key] = _argument(name, key, value, at)
         if name == "alter_column":
             out = {k: v for k, v in out.items() if v is not False or k in ("nullable", "existing_nullable")}
@@ -348,14 +351,7 @@ class Walker:
         out = {"table_name": table.name, "rows": rows}
         if table.schema:
             out["schema"] = table.schema
-        return out
-
-
-class _Batch:
-    """The `batch_op` of a batch_alter_table block: its table."""
-
-    def __init__(self, table: dict):
-        self.table = table
+        return {"bulk_insert": out}
 
 
 def _bind(signature, args, kwargs, call, name) -> dict:

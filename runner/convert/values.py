@@ -51,6 +51,13 @@ class Dialects:
         return Dialects(frozenset(DIALECTS) - self.names)
 
 
+class BatchOp:
+    """The `batch_op` of a batch_alter_table block: its table."""
+
+    def __init__(self, table: dict):
+        self.table = table
+
+
 class AutocommitBlock:
     """op.get_context().autocommit_block()."""
 
@@ -154,14 +161,14 @@ class Evaluator:
     @staticmethod
     def _use(value, node):
         if isinstance(value, Poison):
-            raise Unmappable(node, f"uses {ast.unparse(node)}", f"its value could not be read ({value.what})")
+            raise Reported(node, f"uses {ast.unparse(node)}", f"its value could not be read ({value.what})")
         if isinstance(value, Unmappable):
             raise Reported(node, value.what, value.why)
         return value
 
     def ref(self, name: str, node: ast.AST):
         name = canonical(name)
-        if name in ("alembic.context", "alembic.op.get_context.__self__"):
+        if name == "alembic.context":
             return Context()
         mapped = self._mapped_type(name)
         if mapped is not None:
@@ -304,6 +311,10 @@ class Evaluator:
             base = self.value(func.value)
             if isinstance(base, Context) and func.attr == "autocommit_block":
                 return AutocommitBlock()
+            if isinstance(base, Context) and func.attr in ("get_context", "get_bind") and not node.args:
+                return Context() if func.attr == "get_context" else Connection()
+            if isinstance(base, BatchOp) and func.attr == "f":
+                return self.call_named("alembic.op.f", node)
             if isinstance(base, Ref):
                 return self.call_named(f"{base.name}.{func.attr}", node)
             if isinstance(base, Connection):

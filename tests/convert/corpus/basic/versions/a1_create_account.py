@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("balance", sa.Numeric(10, 2), server_default="0", nullable=False),
         sa.Column("active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.current_timestamp()),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_account")),
+        sa.PrimaryKeyConstraint("id", name="pk_account"),
         sa.UniqueConstraint("email", name="uq_account_email"),
         sa.CheckConstraint("balance >= 0", name="ck_account_balance"),
         sa.Index("ix_account_name", "name"),
@@ -38,10 +38,10 @@ def upgrade() -> None:
         sa.Column("status", sa.Enum("open", "paid", name="invoice_status"), nullable=False),
         sa.Column("note", sa.Text()),
     )
-    op.create_index(op.f("ix_invoice_account_id"), "invoice", ["account_id"], unique=False)
+    op.create_index("ix_invoice_account_id", "invoice", ["account_id"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_invoice_account_id"), table_name="invoice")
+    op.drop_index("ix_invoice_account_id", table_name="invoice")
     op.drop_table("invoice")
     op.drop_table(TABLE)
