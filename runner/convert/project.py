@@ -25,7 +25,7 @@ def convert_history(source: Path, out: Path, type_map: dict[str, str]) -> tuple[
     out.mkdir(parents=True, exist_ok=True)
     written, problems = [], []
     for path in scripts:
-        shown = os.path.relpath(path)
+        shown = os.path.relpath(path) if not Path(path).is_absolute() else str(path)
         script = read_script(path, shown)
         text, probe, found = convert_script(script, type_map)
         target = out / (path.stem + ".yaml")
