@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=50), nullable=False),
         sa.Column("email", sa.String(120), nullable=True, comment="where we write"),
         sa.Column("balance", sa.Numeric(10, 2), server_default="0", nullable=False),
-        sa.Column("active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.text("true"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.current_timestamp()),
         sa.PrimaryKeyConstraint("id", name="pk_account"),
         sa.UniqueConstraint("email", name="uq_account_email"),

@@ -16,8 +16,8 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("person", schema=None, recreate="auto") as batch_op:
-        batch_op.create_index("ix_person_email", ["email"], unique=True)
         batch_op.add_column(sa.Column("email", sa.String(length=100), nullable=True))
+        batch_op.create_index("ix_person_email", ["email"], unique=True)
         batch_op.alter_column("name", existing_type=sa.String(length=40), nullable=False,
                               existing_server_default=None)
         batch_op.drop_index("ix_person_old")
