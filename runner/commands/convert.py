@@ -70,7 +70,7 @@ def _verify(config: Config, source: Path, out: Path, url: str) -> None:
         from runner.convert.verify import verify_histories
     except ImportError:
         raise ConfigError("--verify is not available: runner.convert.verify is not in this build",
-                          hint="convert without --verify, then compare with `yamig upgrade` yourself") from None
+                          hint="convert without --verify; compare with `yamig upgrade` yourself") from None
     from runner.config import Config as ProjectConfig
 
     project = ProjectConfig(None)

@@ -130,7 +130,9 @@ class Walker:
                 raise Unmappable(st.test, f"if {ast.unparse(st.test)}",
                                  "a condition convert can read only on the dialect's name")
             inner = test if dialects is None else Dialects(test.names & dialects.names)
-            other = test.complement() if dialects is None else Dialects(test.complement().names & dialects.names)
+            other = test.complement()
+            if dialects is not None:
+                other = Dialects(other.names & dialects.names)
             return (self.body(st.body, ev, inner, batch) if inner.names else []) + \
                 (self.body(st.orelse, ev, other, batch) if other.names and st.orelse else [])
         if isinstance(st, ast.With):
@@ -138,7 +140,8 @@ class Walker:
         if isinstance(st, ast.For):
             return self.loop(st, ev, dialects, batch)
         if isinstance(st, ast.Raise):
-            raise Unmappable(st, "raise", "an error raised in the middle of a migration; convert does not run Python")
+            raise Unmappable(st, "raise",
+                             "an error raised in the middle of a migration; convert does not run Python")
         raise Unmappable(st, f"a Python {type(st).__name__} statement", "convert does not run Python")
 
     def assign(self, st, ev: Evaluator) -> list[dict]:
@@ -156,7 +159,8 @@ class Walker:
     def local_import(self, st, ev: Evaluator) -> list[dict]:
         for name in st.names:
             if isinstance(st, ast.Import):
-                ev.scope[name.asname or name.name.split(".")[0]] = Ref(name.name if name.asname else name.name.split(".")[0])
+                top = name.name.split(".")[0]
+                ev.scope[name.asname or top] = Ref(name.name if name.asname else top)
             elif st.module and not st.level:
                 ev.scope[name.asname or name.name] = ev.ref(f"{st.module}.{name.name}", st)
         return []
@@ -168,7 +172,8 @@ class Walker:
             raise Unmappable(st, f"for ... in {ast.unparse(st.iter)}", "a loop over rows or values "
                              f"convert cannot read ({error.why})") from None
         if not isinstance(items, list) or st.orelse:
-            raise Unmappable(st, f"for ... in {ast.unparse(st.iter)}", "a loop over something but a constant list")
+            raise Unmappable(st, f"for ... in {ast.unparse(st.iter)}",
+                             "a loop over something but a constant list")
         ops = []
         for item in items:
             ops += self._bind_target(st.target, item, ev)
@@ -179,7 +184,7 @@ class Walker:
         if isinstance(target, ast.Name):
             ev.scope[target.id] = item
         elif isinstance(target, ast.Tuple) and isinstance(item, list) and len(item) == len(target.elts):
-            for t, v in zip(target.elts, item):
+            for t, v in zip(target.elts, item, strict=False):
                 self._bind_target(t, v, ev)
         else:
             raise Unmappable(target, ast.unparse(target), "a loop target convert cannot bind")
@@ -190,7 +195,8 @@ class Walker:
             raise Unmappable(st, "with ...", "a with statement of several items")
         item = st.items[0]
         expr = item.context_expr
-        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "batch_alter_table":
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) \
+                and expr.func.attr == "batch_alter_table":
             owner = ev.value(expr.func.value)
             if isinstance(owner, Ref) and owner.name == "alembic.op":
                 return self.batch_block(st, expr, ev, dialects)
@@ -246,7 +252,8 @@ class Walker:
                                  "writes rows in Python), which convert does not run; write it as execute "
                                  "SQL or run_python")
         value = ev.value(call)  # a call for its effect: only one the evaluator knows raises here
-        raise Unmappable(call, ast.unparse(func) + "()", f"a call whose value ({type(value).__name__}) is dropped")
+        raise Unmappable(call, ast.unparse(func) + "()",
+                         f"a call whose value ({type(value).__name__}) is dropped")
 
     def inline(self, function: ast.FunctionDef, call: ast.Call, ev, dialects, batch) -> list[dict]:
         if function.name in self._inlining:
@@ -255,10 +262,11 @@ class Walker:
         params = [a.arg for a in function.args.args]
         defaults = function.args.defaults
         if function.args.vararg or function.args.kwarg or function.args.kwonlyargs or len(args) > len(params):
-            raise Unmappable(call, f"{function.name}()", "a call of the script's function with arguments convert cannot bind")
-        scope = dict(zip(params, args))
+            raise Unmappable(call, f"{function.name}()",
+                             "a call of the script's function with arguments convert cannot bind")
+        scope = dict(zip(params, args, strict=False))
         scope.update(kwargs)
-        for param, default in zip(params[len(params) - len(defaults):], defaults):
+        for param, default in zip(params[len(params) - len(defaults):], defaults, strict=False):
             if param not in scope:
                 scope[param] = ev.value(default)
         if set(scope) != set(params):
@@ -275,7 +283,8 @@ class Walker:
             raise Unmappable(call, f"{ast.unparse(call.func)}(checkfirst=True)",
                              f"{action}_enum has no if-exists form; drop checkfirst once the type is sure")
         if len(args) != 1 or not isinstance(args[0], Connection) or kwargs or not enum.enum.get("name"):
-            raise Unmappable(call, ast.unparse(call.func) + "()", "an enum type's create/drop convert cannot read")
+            raise Unmappable(call, ast.unparse(call.func) + "()",
+                             "an enum type's create/drop convert cannot read")
         self._no_dialects(dialects, f"{action}_enum", call)
         data = {"name": enum.enum["name"]}
         if action == "create":
@@ -293,7 +302,7 @@ class Walker:
     def operation(self, name: str, signature, call: ast.Call, ev: Evaluator, dialects, batch) -> list[dict]:
         args, kwargs, nodes = ev.arguments(call)
         bound = _bind(signature, args, kwargs, call, name)
-        for key, arg in zip(signature, call.args):
+        for key, arg in zip(signature, call.args, strict=False):
             nodes.setdefault(key.lstrip("*"), arg)
         if batch is not None:
             bound = _with_table(name, bound, batch)
@@ -326,12 +335,14 @@ class Walker:
     def execute(self, bound, nodes, call, dialects) -> dict:
         if set(bound) - {"sqltext"}:
             key = next(iter(set(bound) - {"sqltext"}))
-            raise Unmappable(nodes.get(key, call), f"op.execute({key}=...)", "yamig's execute has no such argument")
+            raise Unmappable(nodes.get(key, call), f"op.execute({key}=...)",
+                             "yamig's execute has no such argument")
         value = bound.get("sqltext")
         if isinstance(value, columns.SqlText):
             value = value.text
         if not isinstance(value, str):
-            raise Unmappable(call, "op.execute(...)", f"{ast.unparse(call.args[0]) if call.args else 'it'} is "
+            raise Unmappable(call, "op.execute(...)",
+                             f"{ast.unparse(call.args[0]) if call.args else 'it'} is "
                              "an SQL expression construct convert cannot render; write the SQL as a string")
         if dialects is not None and dialects.names != Dialects(frozenset()).complement().names:
             return {"execute": {"sqltext": value, "dialects": sorted(dialects.names)}}
@@ -340,9 +351,11 @@ class Walker:
     def bulk_insert(self, bound, nodes, call) -> dict:
         table, rows = bound.get("table"), bound.get("rows")
         if not isinstance(table, TableRef):
-            raise Unmappable(nodes.get("table", call), "op.bulk_insert(...)", "its table is not an sa.table(...)")
+            raise Unmappable(nodes.get("table", call), "op.bulk_insert(...)",
+                             "its table is not an sa.table(...)")
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise Unmappable(nodes.get("rows", call), "op.bulk_insert(...)", "its rows are not a list of mappings")
+            raise Unmappable(nodes.get("rows", call), "op.bulk_insert(...)",
+                             "its rows are not a list of mappings")
         for row in rows:
             for value in row.values():
                 if not isinstance(value, (str, int, float, bool)) and value is not None:
@@ -377,7 +390,8 @@ def _with_table(name: str, bound: dict, batch: dict) -> dict:
     """A batch_op call's arguments as the plain operation's."""
     out = dict(bound)
     if name == "create_foreign_key":
-        out = {"constraint_name": out.pop("constraint_name", None), "source_table": batch["table_name"], **out}
+        out = {"constraint_name": out.pop("constraint_name", None), "source_table": batch["table_name"],
+               **out}
         if batch["schema"]:
             out["source_schema"] = batch["schema"]
         return out
@@ -389,7 +403,8 @@ def _with_table(name: str, bound: dict, batch: dict) -> dict:
         out["schema"] = batch["schema"]
     for key in ("insert_before", "insert_after"):
         if out.get(key) is not None:
-            raise Unmappable(None, f"batch_op.{name}({key}=...)", "yamig adds a column last; it has no column order option")
+            raise Unmappable(None, f"batch_op.{name}({key}=...)",
+                             "yamig adds a column last; it has no column order option")
         out.pop(key, None)
     return out
 

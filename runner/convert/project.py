@@ -107,7 +107,7 @@ def _function(script: Script, name: str, walker: Walker, module: Evaluator) -> l
         return []
     if function.args.args or function.args.vararg or function.args.kwarg or function.args.kwonlyargs:
         walker.problems.append(Problem(script.shown, function.lineno, f"def {name}(...)",
-                                       "a function taking arguments (a multidb template?) convert cannot map"))
+                                       "a function taking arguments (multidb?) convert cannot map"))
         return []
     return walker.body(function.body, module.child({}))
 

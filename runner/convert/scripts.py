@@ -48,7 +48,7 @@ def _from_ini(ini: Path) -> list[Path]:
         raise ConfigError(f"{ini}: no script_location in [{section or 'alembic'}]",
                           hint="give the script_location folder or the versions folder instead")
     if ":" in location and not Path(location).is_absolute() and not re.match(r"^[A-Za-z]:", location):
-        raise ConfigError(f"{ini}: script_location {location!r} names a package, which convert does not import",
+        raise ConfigError(f"{ini}: script_location {location!r} names a package; convert imports none",
                           hint="give the script_location folder or the versions folder instead")
     base = ini.resolve().parent
     folders = [base / location / "versions"]
@@ -56,7 +56,8 @@ def _from_ini(ini: Path) -> list[Path]:
     if extra:
         separator = {"space": " ", "newline": "\n", ":": ":", ";": ";", ",": ","}.get(
             option("version_path_separator") or option("path_separator") or "", None)
-        folders = [base / p for p in (extra.split(separator) if separator else re.split(r"[,\s]+", extra)) if p]
+        parts = extra.split(separator) if separator else re.split(r"[,\s]+", extra)
+        folders = [base / p for p in parts if p]
     return folders
 
 
@@ -112,7 +113,8 @@ def read_script(path: Path, shown: str) -> Script:
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             for name in node.names:
                 script.aliases[name.asname or name.name] = f"{node.module}.{name.name}"
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
             script.constants[node.targets[0].id] = node.value
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             script.constants[node.target.id] = node.value

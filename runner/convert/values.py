@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from runner.convert import columns, types
 from runner.convert.report import Unmappable
-
-DIALECTS = ("postgresql", "mysql", "mariadb", "sqlite", "mssql", "oracle")
+from runner.schema.types import DIALECTS
 
 
 @dataclass(frozen=True)
@@ -206,14 +205,15 @@ class Evaluator:
         if isinstance(node, ast.Dict):
             if any(k is None for k in node.keys):
                 raise Unmappable(node, ast.unparse(node), "a ** item")
-            return {self._key(k): self.value(v) for k, v in zip(node.keys, node.values)}
+            return {self._key(k): self.value(v) for k, v in zip(node.keys, node.values, strict=False)}
         if isinstance(node, ast.Attribute):
             return self.attribute(node)
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
             left, right = self.value(node.left), self.value(node.right)
-            if all(isinstance(v, (str, int, float, list, tuple)) and not isinstance(v, bool) for v in (left, right)):
+            if all(isinstance(v, (str, int, float, list, tuple)) and not isinstance(v, bool)
+                   for v in (left, right)):
                 if isinstance(right, list) and isinstance(node.op, ast.Mod):
                     right = tuple(right)
                 try:
@@ -225,7 +225,8 @@ class Evaluator:
             operand = self.value(node.operand)
             if isinstance(node.op, ast.Not) and isinstance(operand, Dialects):
                 return operand.complement()
-            if isinstance(node.op, ast.USub) and isinstance(operand, (int, float)) and not isinstance(operand, bool):
+            if isinstance(node.op, ast.USub) and isinstance(operand, (int, float)) \
+                    and not isinstance(operand, bool):
                 return -operand
             raise Unmappable(node, ast.unparse(node), "an expression convert cannot compute")
         if isinstance(node, ast.Compare):
@@ -235,8 +236,10 @@ class Evaluator:
             if all(isinstance(p, Dialects) for p in parts):
                 combine = frozenset.intersection if isinstance(node.op, ast.And) else frozenset.union
                 return Dialects(combine(*(p.names for p in parts)))
-            raise Unmappable(node, ast.unparse(node), "a condition convert can read only on the dialect's name")
-        raise Unmappable(node, ast.unparse(node), f"a Python {type(node).__name__} expression convert does not run")
+            raise Unmappable(node, ast.unparse(node),
+                             "a condition convert can read only on the dialect's name")
+        raise Unmappable(node, ast.unparse(node),
+                         f"a Python {type(node).__name__} expression convert does not run")
 
     def _key(self, node):
         key = self.value(node)
@@ -263,13 +266,16 @@ class Evaluator:
         if isinstance(left, DialectName):
             if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, str):
                 names = {right}
-            elif isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, list) and all(isinstance(r, str) for r in right):
+            elif isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, list) \
+                    and all(isinstance(r, str) for r in right):
                 names = set(right)
             else:
-                raise Unmappable(node, ast.unparse(node), "a comparison of the dialect's name convert cannot read")
+                raise Unmappable(node, ast.unparse(node),
+                                 "a comparison of the dialect's name convert cannot read")
             unknown = names - set(DIALECTS)
             if unknown:
-                raise Unmappable(node, ast.unparse(node), f"dialect {sorted(unknown)[0]!r} is not one yamig runs on")
+                raise Unmappable(node, ast.unparse(node),
+                                 f"dialect {sorted(unknown)[0]!r} is not one yamig runs on")
             found = Dialects(frozenset(names))
             return found.complement() if isinstance(op, (ast.NotEq, ast.NotIn)) else found
         raise Unmappable(node, ast.unparse(node), "a comparison convert can read only on the dialect's name")
@@ -286,7 +292,8 @@ class Evaluator:
         if isinstance(base, Dialect) and attr == "name":
             return DialectName()
         if isinstance(base, Connection):
-            raise Unmappable(node, ast.unparse(node), "uses the database connection, which convert does not run")
+            raise Unmappable(node, ast.unparse(node),
+                             "uses the database connection, which convert does not run")
         raise Unmappable(node, ast.unparse(node), "an attribute convert cannot read")
 
     # -- calls -----------------------------------------------------------------------------

@@ -77,11 +77,11 @@ def test_unmappable_constructs_reported_exactly(tmp_path, capsys):
     where = "versions/u1_unmappable.py"
     assert code == 1
     assert [line.split(": ")[0] + ": " + line.split(": ")[1] for line in report[:-1]] == [
-        f"{where}:24: helpers.backfill_names()",    # the application's module
-        f"{where}:26: conn.execute",                # the connection used directly
-        f"{where}:27: for ... in rows",             # a loop over rows
-        f"{where}:29: Session()",                   # an ORM session
-        f"{where}:31: sa.func.now()",               # rendered per dialect
+        f"{where}:23: helpers.backfill_names()",    # the application's module
+        f"{where}:25: conn.execute",                # the connection used directly
+        f"{where}:26: for ... in rows",             # a loop over rows
+        f"{where}:28: Session()",                   # an ORM session
+        f"{where}:30: sa.func.now()",               # rendered per dialect
     ]
     assert report[-1] == "Converted 1 script into OUT; 5 constructs not converted"
     assert "application's module myapp.helpers" in report[0]

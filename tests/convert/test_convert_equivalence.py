@@ -12,7 +12,11 @@ import pytest
 from runner import command
 from runner.config import Config
 
-from ..test_alembic_equivalence import any_column_order, databases, snapshot  # noqa: F401 - a fixture
+from ..test_alembic_equivalence import (
+    any_column_order,
+    databases,  # noqa: F401 - a fixture the test takes
+    snapshot,
+)
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -63,7 +67,7 @@ def run_yamig(family: str, root: Path, url: str) -> None:
 
 @pytest.mark.parametrize("family, databases", [(f, b) for f, b in (p.values for p in PARAMS)],
                          ids=[p.id for p in PARAMS], indirect=["databases"])
-def test_converted_history_gives_alembics_schema(family, databases, tmp_path, capsys):
+def test_converted_history_gives_alembics_schema(family, databases, tmp_path, capsys):  # noqa: F811
     _, make = databases
     alembic_url, yamig_url = make(), make()
     run_alembic(family, tmp_path, alembic_url)

@@ -5,10 +5,10 @@ Revises:
 Create Date: 2024-07-01 08:00:00
 
 """
-from alembic import op
-import sqlalchemy as sa
-from myapp.db import types as apptypes
 import myapp.fields
+import sqlalchemy as sa
+from alembic import op
+from myapp.db import types as apptypes
 
 revision = "g1"
 down_revision = None

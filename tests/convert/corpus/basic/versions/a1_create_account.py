@@ -5,8 +5,8 @@ Revises:
 Create Date: 2024-01-02 10:00:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a1"

@@ -5,8 +5,8 @@ Revises:
 Create Date: 2024-02-01 09:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c1"
 down_revision = None

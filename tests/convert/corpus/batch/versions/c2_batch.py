@@ -5,8 +5,8 @@ Revises: c1
 Create Date: 2024-02-02 09:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c2"
 down_revision = "c1"

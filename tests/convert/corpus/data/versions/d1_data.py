@@ -5,9 +5,9 @@ Revises:
 Create Date: 2024-03-01 08:00:00
 
 """
-from alembic import op, context
 import sqlalchemy as sa
-from sqlalchemy.sql import table, column
+from alembic import context, op
+from sqlalchemy.sql import column, table
 
 revision = "d1"
 down_revision = None

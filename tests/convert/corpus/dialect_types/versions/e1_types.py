@@ -5,10 +5,10 @@ Revises:
 Create Date: 2024-04-01 08:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg
+from alembic import op
 from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "e1"

@@ -5,8 +5,8 @@ Revises:
 Create Date: 2024-05-01 08:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "f1"

@@ -5,8 +5,8 @@ Revises: f2
 Create Date: 2024-05-03 08:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "f3"
 down_revision = "f2"

@@ -5,8 +5,8 @@ Revises:
 Create Date: 2024-06-01 08:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "h1"
 down_revision = None

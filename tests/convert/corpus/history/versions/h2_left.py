@@ -5,8 +5,8 @@ Revises: h1
 Create Date: 2024-06-02 08:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "h2"
 down_revision = "h1"

@@ -5,12 +5,11 @@ Revises:
 Create Date: 2024-08-01 08:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
-from myapp.models import User
+from alembic import op
 from myapp import helpers
+from myapp.models import User
+from sqlalchemy.orm import Session
 
 revision = "u1"
 down_revision = None
