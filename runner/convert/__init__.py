@@ -1,1 +1,3 @@
-"""Coming from Alembic: its histories read as yamig revisions, and verified against yamig."""
+"""Coming from Alembic: `yamig convert` reads Alembic scripts with `ast` (never imported or
+run) and writes yamig revisions, what cannot be mapped faithfully reported and marked, never
+guessed; `verify` runs both histories and compares the schemas."""
