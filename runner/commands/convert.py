@@ -66,12 +66,8 @@ def convert(config: Config, source: str, out: str, types: list[str] | None = Non
 
 
 def _verify(config: Config, source: Path, out: Path, url: str) -> None:
-    try:
-        from runner.convert.verify import verify_histories
-    except ImportError:
-        raise ConfigError("--verify is not available: runner.convert.verify is not in this build",
-                          hint="convert without --verify; compare with `yamig upgrade` yourself") from None
     from runner.config import Config as ProjectConfig
+    from runner.convert.verify import verify_histories
 
     project = ProjectConfig(None)
     project.set_main_option("script_location", str(out.resolve().parent))

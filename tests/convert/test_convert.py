@@ -138,15 +138,3 @@ def test_history_keeps_ids_branches_merges_and_depends_on(tmp_path, capsys):
     assert merge.down_revision == ("h2", "h3") and merge.message == "merge left and right"
     assert audit.depends_on == ("h3",) and audit.branch_labels == ("audit",)
     assert base.branch_labels == ("core",)
-
-
-def test_verify_says_when_it_is_not_available(tmp_path, capsys):
-    try:
-        import runner.convert.verify  # noqa: F401
-    except ImportError:
-        code = main(["convert", str(CORPUS / "history" / "versions"), str(tmp_path / "v"),
-                     "--verify", "sqlite://"])
-        assert code == 1
-        assert "--verify is not available" in capsys.readouterr().err
-    else:
-        pytest.skip("runner.convert.verify is present: its own tests cover it")
