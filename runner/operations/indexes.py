@@ -98,29 +98,32 @@ class CreateIndex(Operation):
                       *_drop_replaced_key_indexes(context, self.args)]
         if context.index_valid(name, self.schema) is False:
             log.warning("index %s is INVALID, left by a build that did not finish: dropping it and "
-                        "building it again", self.args["index_name"])
-            statements.insert(0, self._drop_invalid())
+                        "building it again", name)
+            statements.insert(0, self._drop_invalid(name))
         check = None if context.as_sql else context.impl.index_build_check({**self.args, "index_name": name})
         return statements + ([check] if check is not None else [])
 
     def left_behind(self, context: MigrationContext) -> str | None:
         """A failed CONCURRENTLY build leaves its index, INVALID: said with how to drop it."""
-        name = self.args["index_name"]
-        if not self.runs_outside_transaction(context.dialect) or context.index_valid(name, self.schema) \
-                is not False:
+        from runner.schema.state import TableState
+
+        if not self.runs_outside_transaction(context.dialect):
             return None
-        drop = str(self._drop_invalid().compile(dialect=context.dialect)).strip()
+        name = index_name(TableState(self.args["table_name"], self.schema, naming=context.naming), self.args)
+        if context.index_valid(name, self.schema) is not False:
+            return None
+        drop = str(self._drop_invalid(name).compile(dialect=context.dialect)).strip()
         return (f"the failed build left index {name} behind, INVALID (unused by queries, still "
                 f"updated by writes): running the command again drops and rebuilds it, or drop it "
                 f"yourself with `{drop}`")
 
-    def _drop_invalid(self) -> Any:
+    def _drop_invalid(self, name: str) -> Any:
         import sqlalchemy as sa
 
         from runner.sql.ddl import dialect_options, stub_table
 
         table = stub_table(self.args["table_name"], self.schema, [])
-        index = sa.Index(self.args["index_name"], _table=table, **dialect_options(self.args))
+        index = sa.Index(sa.sql.elements.conv(name), _table=table, **dialect_options(self.args))
         return sa.schema.DropIndex(index, if_exists=True)
 
 

@@ -181,3 +181,21 @@ def test_killed_build_is_rebuilt_on_rerun(tmp_path, postgres_url):
     finally:
         engine.dispose()
     assert history == [("upgrade", "success")]  # recorded once: the killed run left no row
+
+
+def test_an_index_the_naming_convention_names_is_found_invalid_by_that_name(tmp_path, postgres_url):
+    """index_name: null under [naming_convention]: the failed build's hint and the rerun use the
+    name the convention gave it."""
+    config = write_project(tmp_path, {"r1.yaml": BASE, "r2.yaml": revision_text("r2", "r1", """
+        - create_index: {index_name: null, table_name: t, columns: [code], unique: true,
+                         postgresql_concurrently: true}
+        """, downgrade="[]")}, postgres_url)
+    ini = Path(config.config_file_name)
+    ini.write_text(ini.read_text() + "\n[naming_convention]\nix = ix_%%(table_name)s_%%(column_0_name)s\n")
+    config = type(config)(str(ini))
+    with pytest.raises(MigrationError) as info:
+        command.upgrade(config, "head")
+    assert info.value.hint.startswith("the failed build left index ix_t_code behind, INVALID")
+    execute(postgres_url, "UPDATE t SET code = 'b' WHERE id = 2")
+    command.upgrade(config, "head")
+    assert state(postgres_url) == (True, ["r2"])
