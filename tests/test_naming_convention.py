@@ -189,3 +189,23 @@ def test_unnamed_drop_without_convention_is_a_positioned_error(tmp_path):
     assert validate_code(config) != 0
     with pytest.raises(MigrationError, match=r"r1_a\.yaml:\d+:\d+.*|naming_convention"):
         command.upgrade(config, "head", sql=True)
+
+
+def test_check_db_knows_a_long_final_name_as_postgresql_keeps_it(tmp_path, postgres_url, capsys):
+    """An `{f: ...}` name over 63 characters is cut with an md5 suffix when the DDL is compiled:
+    check --db compares the replayed state's full name as the database keeps it."""
+    from runner import command
+    from tests.helpers import revision_text, write_project
+
+    long = "ix_" + "very_long_index_name_" * 4
+    config = write_project(tmp_path, {"r1.yaml": revision_text("r1", None, f"""
+        - create_table:
+            table_name: t
+            columns: [{{name: id, type: Integer, primary_key: true}}, {{name: code, type: String(10)}}]
+        - create_index: {{index_name: {{f: {long}}}, table_name: t, columns: [code]}}
+        - create_unique_constraint: {{constraint_name: {{f: uq_{long}}}, table_name: t, columns: [code]}}
+        """)}, postgres_url)
+    command.upgrade(config, "head")
+    capsys.readouterr()
+    command.check(config, database=True)
+    assert capsys.readouterr().out == "The database matches its revisions at r1.\n"

@@ -219,12 +219,13 @@ class Normaliser:
         indexes = {}
         for index in table.indexes:
             if index.name and keep(name, index.name) and not self.key_index(table, index):
-                indexes[index.name] = IndexShape(
-                    index.name, tuple(self.expression(e) for e in index.expressions),
+                indexes[self.shortened(index.name)] = IndexShape(
+                    self.shortened(index.name), tuple(self.expression(e) for e in index.expressions),
                     bool(index.unique), dict(index.dialect_kwargs), index)
         uniques, fks, checks = [], [], []
         for constraint in sorted(table.constraints, key=_constraint_order):
             cname = given_name(constraint)
+            cname = self.shortened(cname) if cname else cname
             if not keep(name, cname):
                 continue
             if isinstance(constraint, sa.UniqueConstraint):
@@ -240,6 +241,15 @@ class Normaliser:
         comment = table.comment if self.comments else None
         return TableShape(name, schema, columns, primary_key, indexes, uniques, fks, checks,
                           comment or None, table)
+
+    def shortened(self, name: str) -> str:
+        """A name as the database keeps it: one longer than the dialect's limit (an `{f: ...}`
+        name, a convention's) is cut as SQLAlchemy's compiler cuts it, so the state's and the
+        models' full names meet the reflected ones."""
+        from runner.schema.naming import shorten
+
+        limit = getattr(self.dialect, "max_identifier_length", None)
+        return shorten(str(name), limit) if limit else str(name)
 
     def key_index(self, table: Any, index: Any) -> bool:
         """The index InnoDB makes for a foreign key (named after the constraint or its first
