@@ -222,6 +222,22 @@ def unknown_operation(name: str, location: str) -> RevisionFileError:
     return RevisionFileError(f"unknown operation `{name}`", location=location, hint=hint)
 
 
+class ArgAt:
+    """Where an operation's argument is written, worked out only when a problem is reported
+    there (a state Problem's `where`): decoding a file's positions costs, and a replay of
+    thousands of revisions reports few. A derived operation reports at its upgrade's place."""
+
+    __slots__ = ("operation", "keys")
+
+    def __init__(self, operation: Operation, *keys: Any):
+        self.operation, self.keys = operation, keys
+
+    @property
+    def location(self) -> str:
+        op = self.operation
+        return op.location if op.derived_from is not None else op.arg_location(*self.keys)
+
+
 def check_type(operation: Operation, type_text: Any, *keys: Any) -> None:
     """A column type string must parse and its arguments suit the type's constructor and the
     databases' limits (schema.types.check_arguments); the error points into the string."""

@@ -6,7 +6,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError
-from runner.operations.base import Derived, Operation, check_type
+from runner.operations.base import ArgAt, Derived, Operation, check_type
 from runner.schema.constraints import forget_implied_names, remember_implied_names, written_name
 from runner.schema.key_indexes import forget_key_indexes
 from runner.schema.state import SchemaState, TableState
@@ -59,7 +59,7 @@ class AddColumn(Operation):
         remember_implied_names(table, [column["name"]])
         from runner.operations.tables import add_named_types
 
-        add_named_types(state, [column.get("type")])
+        add_named_types(state, [(column.get("type"), ArgAt(self, "column", "type"))])
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"table_name": self.args["table_name"], "column_name": self.args["column"]["name"]}
@@ -67,9 +67,12 @@ class AddColumn(Operation):
             args["schema"] = self.schema
         if self.args["column"].get("server_default") is not None:
             args["mssql_drop_default"] = True  # the default it adds would block the drop there
+        from runner.operations.tables import new_named_types
+
         foreign_key = self.args["column"].get("foreign_key")
         return [self.derive(DropColumn, args, Derived(
-            owned_types=(self.args["column"]["type"],), drops_foreign_key=bool(foreign_key),
+            owned_types=tuple(new_named_types(state, [self.args["column"]["type"]])),
+            drops_foreign_key=bool(foreign_key),
             foreign_key_name=foreign_key.get("name") if foreign_key else None))]
 
     def ddl(self, context: MigrationContext) -> list[Any]:
@@ -86,8 +89,10 @@ class AddColumn(Operation):
         ddl.ensure_fk_targets(metadata, table)
         inline = not impl.alters_constraints  # SQLite: the foreign key goes inline, UNIQUE an index
         indexes = sorted(table.indexes, key=lambda ix: ix.name or "")  # from `index: true`
+        from runner.operations.tables import create_types
+
         creates = self.derived.creates_types
-        statements: list[Any] = impl.create_named_types([column.type]) if creates else []
+        statements: list[Any] = create_types(context, [self.args["column"]["type"]]) if creates else []
         statements.append(ddl.AddColumn(table.name, column, self.schema, inline_references=inline))
         if not inline:
             for fk in sorted(column.foreign_keys, key=lambda f: f.target_fullname):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from runner.operations.base import Derived, Operation, check_type
+from runner.operations.base import ArgAt, Derived, Operation, check_type
 from runner.schema.constraints import remember_implied_names
-from runner.schema.state import SchemaState, TableState, named_type
+from runner.schema.references import qualified
+from runner.schema.state import SchemaState, TableState, enum_type_use, named_type
 from runner.schema.types import OPTION_PREFIXES
 
 if TYPE_CHECKING:
@@ -38,13 +39,14 @@ class CreateTable(Operation):
         )
         remember_implied_names(table)
         state.add_table(table)
-        add_named_types(state, [c.get("type") for c in self.args.get("columns", [])])
+        add_named_types(state, [(c.get("type"), ArgAt(self, "columns", i, "type"))
+                                for i, c in enumerate(self.args.get("columns", []))])
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"table_name": self.args["table_name"]}
         if self.schema:
             args["schema"] = self.schema
-        owned = tuple(c["type"] for c in self.args.get("columns", []))
+        owned = tuple(new_named_types(state, [c["type"] for c in self.args.get("columns", [])]))
         return [self.derive(DropTable, args, Derived(owned_types=owned))]
 
     def ddl(self, context: MigrationContext) -> list[Any]:
@@ -55,8 +57,8 @@ class CreateTable(Operation):
         dialect = context.dialect
         table = build_table(sa.MetaData(), self.args)
         creates = self.derived.creates_types
-        impl = context.impl
-        statements: list[Any] = impl.create_named_types([c.type for c in table.columns]) if creates else []
+        columns = self.args.get("columns", [])
+        statements: list[Any] = create_types(context, [c["type"] for c in columns]) if creates else []
         statements.append(sa.schema.CreateTable(table))
         statements += [sa.schema.CreateIndex(ix) for ix in sorted(table.indexes, key=_ix_name)]
         statements += comment_statements(table, dialect)
@@ -187,11 +189,66 @@ def _comment_operation(op: Operation, comment: str | None, existing: str | None)
     return op.derive(CreateTableComment, {**args, "comment": comment, "existing_comment": existing})
 
 
-def add_named_types(state: SchemaState, type_texts: list[Any]) -> None:
-    """The PostgreSQL enum types these column types create, now known to exist."""
-    state.named_types.update(key for key in map(named_type, type_texts) if key is not None)
+def add_named_types(state: SchemaState, uses: list[tuple[Any, Any]]) -> None:
+    """The named enum types these (column type, where written) use. A type that creates its enum
+    type makes it known, once: a second column (in the same revision or a later one) uses the
+    type that exists, as PostgreSQL needs; its values must then be the type's. One with
+    `create_type=False` needs the type to exist already."""
+    for text, where in uses:
+        use = enum_type_use(text)
+        if use is None:
+            continue
+        key, values, creates = use
+        known = state.named_types.get(key)
+        shown = qualified(key[1], key[0])
+        if known is None:
+            if creates:
+                state.named_types[key] = list(values)
+            elif not state.opaque:
+                state.problem(where, f"enum type {shown} does not exist at this point "
+                                     "(create_type=False uses an existing type: create it first, "
+                                     "with create_enum)")
+        elif creates and values != known and not state.opaque:
+            state.problem(where, f"enum type {shown} already exists at this point with the values "
+                                 f"{_values(known)}, not {_values(values)}: the column would use the "
+                                 "existing type (write the type's values, or another name)")
+
+
+def _values(values: list[str]) -> str:
+    return "(" + ", ".join(repr(v) for v in values) + ")"
+
+
+def new_named_types(state: SchemaState, type_texts: list[Any]) -> list[Any]:
+    """Those of these column types that make an enum type the state does not know yet, one per
+    type: the ones a derived downgrade drops (not one an earlier operation made)."""
+    found, seen = [], set()
+    for text in type_texts:
+        key = named_type(text)
+        if key is not None and key not in seen and key not in state.named_types:
+            seen.add(key)
+            found.append(text)
+    return found
+
+
+def create_types(context: MigrationContext, type_texts: list[Any]) -> list[Any]:
+    """CREATE TYPE for the enum types these column types make that do not exist yet (online the
+    database says, offline the replayed state), each once: several tables or columns of one
+    revision can share a type, and only the first creates it."""
+    from runner.sql.ddl import sqlalchemy_types
+
+    impl = context.impl
+    if not impl.named_enum_types:
+        return []
+    wanted, seen = [], set()
+    for text in type_texts:
+        key = named_type(text)
+        if key is not None and key not in seen and not context.type_exists(key):
+            seen.add(key)
+            wanted.append(text)
+    return impl.create_named_types(sqlalchemy_types(wanted))
 
 
 def drop_named_types(state: SchemaState, type_texts: list[Any]) -> None:
     """The enum types a derived downgrade drops along with what made them."""
-    state.named_types.difference_update(map(named_type, type_texts))
+    for key in map(named_type, type_texts):
+        state.named_types.pop(key, None)

@@ -186,7 +186,9 @@ def _literal(text: str | None) -> str:
 
 
 def _named_enum(type_: Any) -> bool:
-    return isinstance(type_, sa.Enum) and bool(type_.native_enum) and bool(type_.name)
+    """A native Enum with a name that makes its type (create_type=False uses an existing one)."""
+    return (isinstance(type_, sa.Enum) and bool(type_.native_enum) and bool(type_.name)
+            and getattr(type_, "create_type", True) is not False)
 
 
 compiles(RenameTable, "postgresql")(rename_table_unqualified)
