@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError, RevisionFileError
-from runner.operations.base import ArgAt, AS_WRITTEN, Derived, Operation, check_type
+from runner.operations.base import AS_WRITTEN, ArgAt, Derived, Operation, check_type
 from runner.schema.references import qualified
 from runner.schema.renames import rename_column, rename_table
 from runner.schema.state import SchemaState, TableState, named_type

@@ -41,7 +41,8 @@ def _enums(url: str) -> list:
 def test_a_shared_enum_is_created_once_online_and_dropped_by_the_derived_downgrade(tmp_path, postgres_url):
     config = write_project(tmp_path, {"a1_shared.yaml": SHARED}, postgres_url)
     command.upgrade(config, "head")
-    assert _enums(postgres_url) == ([("mood", ["happy", "sad"])], ["alembic_version", "person", "pet", "yamig_history"])
+    assert _enums(postgres_url) == ([("mood", ["happy", "sad"])],
+                                    ["alembic_version", "person", "pet", "yamig_history"])
     command.downgrade(config, "base")
     assert _enums(postgres_url) == ([], ["alembic_version", "yamig_history"])
 
