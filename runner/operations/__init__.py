@@ -1,6 +1,8 @@
 """One class per operation; importing this package registers them all."""
 
-from runner.operations import alter, columns, constraints, data, indexes, sql, tables  # noqa: F401  (registration)
+from runner.operations import (  # noqa: F401  (registration)
+    alter, columns, constraints, data, enums, indexes, sql, tables,
+)
 from runner.operations.base import (
     AS_WRITTEN,
     REGISTRY,

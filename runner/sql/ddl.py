@@ -52,11 +52,35 @@ class RenameTable(AlterTable):
         self.new_table_name = new_table_name
 
 
+class EnumTypeChange(DDLElement):
+    """ALTER TYPE on a named enum type (PostgreSQL's; runner.operations.enums)."""
+
+    inherit_cache = False
+
+    def __init__(self, name: str, schema: str | None):
+        self.name = name
+        self.schema = schema
+
+
+class AddEnumValue(EnumTypeChange):
+    def __init__(self, name: str, schema: str | None, value: str, before: str | None = None,
+                 after: str | None = None, if_not_exists: bool = False):
+        super().__init__(name, schema)
+        self.value, self.before, self.after, self.if_not_exists = value, before, after, if_not_exists
+
+
+class RenameEnumValue(EnumTypeChange):
+    def __init__(self, name: str, schema: str | None, old: str, new: str):
+        super().__init__(name, schema)
+        self.old, self.new = old, new
+
+
 def quoted_table(compiler, name: str, schema: str | None) -> str:
     quoted = compiler.preparer.quote(name)
     return f"{compiler.preparer.quote_schema(schema)}.{quoted}" if schema else quoted
 
 
+@compiles(EnumTypeChange)
 @compiles(AlterTable)
 def _not_registered(element: AlterTable, compiler, **kw) -> str:
     raise CompileError(f"{type(element).__name__} has no spelling yet: its compilers are registered "

@@ -68,6 +68,10 @@ EVERY = {
         - create_primary_key: {constraint_name: pk_x, table_name: extra, columns: [id]}
         - drop_column: {table_name: bill, column_name: state}
         - drop_table: {table_name: extra}
+        - create_enum: {name: tone, values: [low, high], schema: app}
+        - add_enum_value: {name: tone, value: mid, before: high, if_not_exists: true, schema: app}
+        - rename_enum_value: {name: tone, old: mid, new: middle, schema: app}
+        - drop_enum: {name: tone, schema: app}
     """),
 }
 
