@@ -1,7 +1,14 @@
 """One class per operation; importing this package registers them all."""
 
 from runner.operations import (  # noqa: F401  (registration)
-    alter, columns, constraints, data, enums, indexes, sql, tables,
+    alter,
+    columns,
+    constraints,
+    data,
+    enums,
+    indexes,
+    sql,
+    tables,
 )
 from runner.operations.base import (
     AS_WRITTEN,

@@ -231,8 +231,8 @@ def _enum_types(ops: list) -> set:
 def _type_differences(before: dict, after: dict, keys: set) -> list[str]:
     found = []
     for key in sorted(keys, key=lambda k: (k[0] or "", k[1])):
-        if before.get(key) == after.get(key) or (
-                key in before and key in after and [v for v in after[key] if v in before[key]] == before[key]):
+        old, new = before.get(key), after.get(key)
+        if old == new or (old is not None and new is not None and [v for v in new if v in old] == old):
             continue  # values added and left: no database can take one out again (add_enum_value)
         name = f"{key[0]}.{key[1]}" if key[0] else key[1]
         if key not in after:
