@@ -42,13 +42,16 @@ class Derived:
     - creates_types: False when it restores a dropped table or column (the drop, as written,
       left the enum types in place, as Alembic does);
     - drops_foreign_key, foreign_key_name: the column add_column made had a foreign key (so
-      named, or unnamed), which MySQL and SQL Server need dropped before the column.
+      named, or unnamed), which MySQL and SQL Server need dropped before the column;
+    - owned_sequences: the sequences (`[schema.]name`) of the columns the upgrade made, which it
+      created with them where the database has sequences; dropped too.
     """
 
     owned_types: tuple[str, ...] = ()
     creates_types: bool = True
     drops_foreign_key: bool = False
     foreign_key_name: str | None = None
+    owned_sequences: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The fields that differ from an operation as written (lists for tuples)."""

@@ -67,11 +67,12 @@ class AddColumn(Operation):
             args["schema"] = self.schema
         if self.args["column"].get("server_default") is not None:
             args["mssql_drop_default"] = True  # the default it adds would block the drop there
-        from runner.operations.tables import new_named_types
+        from runner.operations.tables import new_named_types, sequences
 
         foreign_key = self.args["column"].get("foreign_key")
         return [self.derive(DropColumn, args, Derived(
             owned_types=tuple(new_named_types(state, [self.args["column"]["type"]])),
+            owned_sequences=sequences([self.args["column"]]),
             drops_foreign_key=bool(foreign_key),
             foreign_key_name=foreign_key.get("name") if foreign_key else None))]
 
@@ -89,10 +90,12 @@ class AddColumn(Operation):
         ddl.ensure_fk_targets(metadata, table)
         inline = not impl.alters_constraints  # SQLite: the foreign key goes inline, UNIQUE an index
         indexes = sorted(table.indexes, key=lambda ix: ix.name or "")  # from `index: true`
-        from runner.operations.tables import create_types
+        from runner.operations.tables import create_sequences, create_types
 
         creates = self.derived.creates_types
         statements: list[Any] = create_types(context, [self.args["column"]["type"]]) if creates else []
+        if creates:
+            statements += create_sequences(context, [column])
         statements.append(ddl.AddColumn(table.name, column, self.schema, inline_references=inline))
         if not inline:
             for fk in sorted(column.foreign_keys, key=lambda f: f.target_fullname):
@@ -163,6 +166,8 @@ class DropColumn(Operation):
         return restored
 
     def ddl(self, context: MigrationContext) -> list[Any]:
+        import sqlalchemy as sa
+
         from runner.sql import ddl, ddl_alter
 
         impl = context.impl
@@ -170,8 +175,13 @@ class DropColumn(Operation):
         statements: list[Any] = impl.before_drop_column(change, self.args)  # SQL Server: its DEFAULT
         statements += self._drop_foreign_key(impl, change)
         statements += self._drop_checks(context)
-        return [*statements, ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
-                *impl.drop_named_types(ddl.sqlalchemy_types(self.derived.owned_types))]
+        statements += [ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
+                       *impl.drop_named_types(ddl.sqlalchemy_types(self.derived.owned_types))]
+        if context.dialect.supports_sequences:
+            from runner.operations.tables import sequence_of
+
+            statements += [sa.schema.DropSequence(sequence_of(n)) for n in self.derived.owned_sequences]
+        return statements
 
     def _drop_checks(self, context: MigrationContext) -> list[Any]:
         """MariaDB refuses to drop a column that a check on other columns too names (error 1054):

@@ -109,7 +109,8 @@ def build_column(spec: dict[str, Any]) -> sa.Column:
     if fk:
         args.append(sa.ForeignKey(fk["column"], ondelete=fk.get("ondelete"),
                                   onupdate=fk.get("onupdate"), name=fk.get("name"),
-                                  deferrable=fk.get("deferrable"), initially=fk.get("initially")))
+                                  deferrable=fk.get("deferrable"), initially=fk.get("initially"),
+                                  use_alter=bool(fk.get("use_alter"))))
     primary_key = bool(spec.get("primary_key", False))
     kwargs: dict[str, Any] = {
         "primary_key": primary_key,
@@ -123,7 +124,25 @@ def build_column(spec: dict[str, Any]) -> sa.Column:
     default = server_default(spec.get("server_default"))
     if default is not None:
         kwargs["server_default"] = default
+    args += generated(spec)
     return sa.Column(spec["name"], parse_type(spec["type"]).to_sqlalchemy(), *args, **kwargs)
+
+
+def generated(spec: dict[str, Any]) -> list[Any]:
+    """A column's `identity`, `computed` and `sequence` as SQLAlchemy's Identity, Computed and
+    Sequence: each dialect then writes what it has of them (GENERATED ... AS IDENTITY, GENERATED
+    ALWAYS AS (...), a CREATE SEQUENCE before the table and its nextval() as the default), as
+    with Alembic's op.create_table and op.add_column."""
+    found: list[Any] = []
+    if spec.get("identity") is not None:
+        found.append(sa.Identity(**spec["identity"]))
+    computed = spec.get("computed")
+    if computed is not None:
+        found.append(sa.Computed(sa.text(computed["sqltext"]), persisted=computed.get("persisted")))
+    sequence = spec.get("sequence")
+    if sequence is not None:
+        found.append(sa.Sequence(**sequence))
+    return found
 
 
 def build_table(metadata: sa.MetaData, args: dict[str, Any]) -> sa.Table:
@@ -150,6 +169,7 @@ def build_constraint(spec: dict[str, Any]) -> sa.Constraint:
         fk["columns"], fk["references"], name=name or fk.get("name"),
         ondelete=fk.get("ondelete"), onupdate=fk.get("onupdate"),
         deferrable=fk.get("deferrable"), initially=fk.get("initially"),
+        use_alter=bool(fk.get("use_alter")),
     )
 
 
