@@ -357,7 +357,7 @@ def sequences(columns: list[dict[str, Any]]) -> tuple[str, ...]:
     for column in columns:
         sequence = column.get("sequence")
         if sequence is not None:
-            found.append(f"{sequence['schema']}.{sequence['name']}" if sequence.get("schema") else sequence["name"])
+            found.append(qualified(sequence["name"], sequence.get("schema")))
     return tuple(found)
 
 
