@@ -64,7 +64,10 @@ EVERY = {
         - drop_index: {index_name: ix_invoice_total, table_name: bill}
         - create_table:
             table_name: extra
-            columns: [{name: id, type: Integer, primary_key: true}]
+            columns: [{name: id, type: Integer, primary_key: true, identity: {start: 2, always: true}},
+                      {name: n, type: Integer, sequence: {name: extra_n_seq, start: 10}},
+                      {name: twice, type: Integer, computed: {sqltext: "n * 2", persisted: true}},
+                      {name: up, type: Integer, foreign_key: {column: bill.id, name: fk_up, use_alter: true}}]
         - create_primary_key: {constraint_name: pk_x, table_name: extra, columns: [id]}
         - drop_column: {table_name: bill, column_name: state}
         - drop_table: {table_name: extra}
@@ -136,6 +139,7 @@ def test_the_cases_cover_every_operation_class_and_what_derived_ones_know(tmp_pa
     assert derived == {
         # only the enum types the upgrade made: a plain type makes nothing to drop
         ("drop_table", Derived(owned_types=("Enum('a', 'b', name='mood')",))),
+        ("drop_table", Derived(owned_sequences=("extra_n_seq",))),
         ("drop_column", Derived(drops_foreign_key=True, foreign_key_name="fk_invoice_account")),
         ("drop_column", Derived(drops_foreign_key=True)),
         ("drop_column", Derived(owned_types=("Enum('open', 'paid', name='state')",))),
@@ -156,5 +160,5 @@ def test_what_a_derived_downgrade_knows_is_part_of_its_data():
         "owned_types": ["Enum('a', name='e')"], "drops_foreign_key": True, "foreign_key_name": "fk_c"}}
     assert repr(drop) == ("<drop_column {'table_name': 't', 'column_name': 'c'} derived=Derived("
                           "owned_types=(\"Enum('a', name='e')\",), creates_types=True, "
-                          "drops_foreign_key=True, foreign_key_name='fk_c')>")
+                          "drops_foreign_key=True, foreign_key_name='fk_c', owned_sequences=())>")
     assert _written_and_read(drop) == drop and _written_and_read(plain) == plain
