@@ -29,10 +29,13 @@ class AddColumn(Operation):
         is all SQLAlchemy makes anyway). It takes a foreign key only inline (`CONSTRAINT name
         REFERENCES ...`), and SQLAlchemy's reflection, which yamig's later rebuilds and Alembic's
         autogenerate read, parses only table-level FOREIGN KEY clauses: a name or ON DELETE /
-        ON UPDATE / DEFERRABLE would be lost to every reader. A plain reference stays in place."""
+        ON UPDATE / DEFERRABLE would be lost to every reader. A plain reference stays in place.
+        A STORED generated column is refused too."""
         column = self.args["column"]
         if column.get("unique") and not column.get("index"):
             return True
+        if (column.get("computed") or {}).get("persisted"):
+            return True  # ADD COLUMN takes a VIRTUAL generated column only
         foreign_key = column.get("foreign_key") or {}
         return any(value is not None for key, value in foreign_key.items() if key != "column")
 

@@ -8,6 +8,8 @@ MySQL/MariaDB: the key is never made). yamig does what SQLAlchemy's create_all d
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import sqlalchemy as sa
 
@@ -83,3 +85,61 @@ def test_generated_columns_and_a_cycle_of_use_alter_keys_online(tmp_path, db_url
     command.downgrade(config, "base")  # derived: the cycle comes down, the sequence with it
     gone = _read(db_url)
     assert gone["tables"] == [] and gone.get("sequences", []) == []
+
+
+ADDED = {
+    "a1_table.yaml": revision_text("a1", None, """
+        - create_table:
+            table_name: line
+            columns:
+              - {name: id, type: Integer, primary_key: true}
+              - {name: price, type: Integer}
+              - {name: qty, type: Integer}
+        - bulk_insert: {table_name: line, rows: [{id: 1, price: 3, qty: 4}]}
+    """, downgrade="- drop_table: {table_name: line}"),
+    "b2_add.yaml": revision_text("b2", "a1", """
+        - add_column: {table_name: line, column: {name: total, type: Integer,
+                       computed: {sqltext: "price * qty", persisted: true}}}
+        - add_column: {table_name: line, column: {name: half, type: Integer,   # the database's kind
+                       computed: {sqltext: "price - 1"}}}
+        - add_column: {table_name: line, column: {name: number, type: Integer,
+                       sequence: {name: line_number_seq, start: 7}}}
+    """),
+}
+
+
+@pytest.mark.filterwarnings("ignore:Computed column line.half is being created as 'STORED'")
+@pytest.mark.parametrize("db_url", EVERY_DATABASE, indirect=True)
+def test_add_column_computed_and_sequence_online(tmp_path, db_url):
+    """SQLite adds no STORED generated column in place (only VIRTUAL ones): it rebuilds the table."""
+    config = write_project(tmp_path, ADDED, db_url)
+    command.upgrade(config, "head")
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert tuple(conn.exec_driver_sql("SELECT total, half FROM line").one()) == (12, 2)
+            if conn.dialect.supports_sequences:
+                assert "line_number_seq" in sa.inspect(conn).get_sequence_names()
+        command.downgrade(config, "a1")
+        with engine.connect() as conn:
+            assert [c["name"] for c in sa.inspect(conn).get_columns("line")] == ["id", "price", "qty"]
+            if conn.dialect.supports_sequences:
+                assert "line_number_seq" not in sa.inspect(conn).get_sequence_names()
+    finally:
+        engine.dispose()
+
+
+def test_offline_sequences_and_use_alter_keys_on_postgresql(tmp_path):
+    config = write_project(tmp_path, CYCLE, "postgresql://")
+    out = config.stdout = io.StringIO()
+    command.upgrade(config, "a1", sql=True)
+    lines = [line for line in out.getvalue().splitlines() if line.startswith(("CREATE", "ALTER"))]
+    assert lines == ["CREATE TABLE alembic_version (", "CREATE SEQUENCE a_number_seq START WITH 100;",
+                     "CREATE TABLE a (", "CREATE TABLE b (",
+                     "ALTER TABLE b ADD CONSTRAINT fk_b_a FOREIGN KEY(a_id) REFERENCES a (id);",
+                     "ALTER TABLE a ADD CONSTRAINT fk_a_b FOREIGN KEY(b_id) REFERENCES b (id);"]
+    out = config.stdout = io.StringIO()
+    command.downgrade(config, "a1:base", sql=True)
+    lines = [line for line in out.getvalue().splitlines() if line.startswith(("DROP", "ALTER"))]
+    assert lines == ["ALTER TABLE a DROP CONSTRAINT fk_a_b;", "DROP TABLE b;", "DROP TABLE a;",
+                     "DROP SEQUENCE a_number_seq;"]
