@@ -241,6 +241,21 @@ class ArgAt:
         return op.location if op.derived_from is not None else op.arg_location(*self.keys)
 
 
+def check_generated(operation: Operation, column: dict[str, Any], *keys: Any) -> None:
+    """A column has at most one of `identity`, `computed`, `sequence`, and none of them with a
+    `server_default` (the database makes the value; SQLAlchemy refuses the pair)."""
+    given = [key for key in ("identity", "computed", "sequence") if column.get(key) is not None]
+    if len(given) > 1:
+        raise RevisionFileError(f"column {column.get('name')} has both `{given[0]}` and `{given[1]}`",
+                                location=operation.key_location(*keys, given[1]),
+                                hint="a column's value comes from one of identity, computed, sequence")
+    if given and column.get("server_default") is not None:
+        raise RevisionFileError(f"column {column.get('name')} has both `{given[0]}` and `server_default`",
+                                location=operation.key_location(*keys, "server_default"),
+                                hint=f"the database makes the value of a column with `{given[0]}`: "
+                                     "leave server_default out")
+
+
 def check_type(operation: Operation, type_text: Any, *keys: Any) -> None:
     """A column type string must parse and its arguments suit the type's constructor and the
     databases' limits (schema.types.check_arguments); the error points into the string."""

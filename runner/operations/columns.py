@@ -6,7 +6,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError
-from runner.operations.base import ArgAt, Derived, Operation, check_type
+from runner.operations.base import ArgAt, Derived, Operation, check_generated, check_type
 from runner.schema.constraints import forget_implied_names, remember_implied_names, written_name
 from runner.schema.key_indexes import forget_key_indexes
 from runner.schema.state import SchemaState, TableState
@@ -20,6 +20,7 @@ class AddColumn(Operation):
 
     def validate(self) -> None:
         check_type(self, self.args["column"].get("type"), "column", "type")
+        check_generated(self, self.args["column"], "column")
 
     @property
     def needs_rebuild_on_sqlite(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from runner.operations.base import ArgAt, Derived, Operation, check_type
+from runner.operations.base import ArgAt, Derived, Operation, check_generated, check_type
 from runner.schema.constraints import remember_implied_names
 from runner.schema.references import qualified
 from runner.schema.state import SchemaState, TableState, enum_type_use, named_type
@@ -23,6 +23,7 @@ class CreateTable(Operation):
 
         for i, column in enumerate(self.args.get("columns", [])):
             check_type(self, column.get("type"), "columns", i, "type")
+            check_generated(self, column, "columns", i)
             if (column.get("foreign_key") or {}).get("use_alter") and not column["foreign_key"].get("name"):
                 raise _unnamed_use_alter(self.arg_location("columns", i, "foreign_key"))
         for i, constraint in enumerate(self.args.get("constraints") or []):
