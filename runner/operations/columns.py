@@ -63,7 +63,8 @@ class AddColumn(Operation):
         remember_implied_names(table, [column["name"]])
         from runner.operations.tables import add_named_types
 
-        add_named_types(state, [(column.get("type"), ArgAt(self, "column", "type"))])
+        add_named_types(state, [(column.get("type"), ArgAt(self, "column", "type"))],
+                        as_written=self.derived.creates_types)
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"table_name": self.args["table_name"], "column_name": self.args["column"]["name"]}

@@ -47,7 +47,8 @@ class CreateTable(Operation):
         remember_implied_names(table)
         state.add_table(table)
         add_named_types(state, [(c.get("type"), ArgAt(self, "columns", i, "type"))
-                                for i, c in enumerate(self.args.get("columns", []))])
+                                for i, c in enumerate(self.args.get("columns", []))],
+                        as_written=self.derived.creates_types)
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"table_name": self.args["table_name"]}
@@ -268,11 +269,12 @@ def _comment_operation(op: Operation, comment: str | None, existing: str | None)
     return op.derive(CreateTableComment, {**args, "comment": comment, "existing_comment": existing})
 
 
-def add_named_types(state: SchemaState, uses: list[tuple[Any, Any]]) -> None:
+def add_named_types(state: SchemaState, uses: list[tuple[Any, Any]], as_written: bool = True) -> None:
     """The named enum types these (column type, where written) use. A type that creates its enum
     type makes it known, once: a second column (in the same revision or a later one) uses the
-    type that exists, as PostgreSQL needs; its values must then be the type's. One with
-    `create_type=False` needs the type to exist already."""
+    type that exists, as PostgreSQL needs; its values must then be the type's, unless the
+    operation restores a dropped table or column (not `as_written`: the type it left behind may
+    have gained values since). One with `create_type=False` needs the type to exist already."""
     for text, where in uses:
         use = enum_type_use(text)
         if use is None:
@@ -287,7 +289,7 @@ def add_named_types(state: SchemaState, uses: list[tuple[Any, Any]]) -> None:
                 state.problem(where, f"enum type {shown} does not exist at this point "
                                      "(create_type=False uses an existing type: create it first, "
                                      "with create_enum)")
-        elif creates and values != known and not state.opaque:
+        elif creates and as_written and values != known and not state.opaque:
             state.problem(where, f"enum type {shown} already exists at this point with the values "
                                  f"{_values(known)}, not {_values(values)}: the column would use the "
                                  "existing type (write the type's values, or another name)")
