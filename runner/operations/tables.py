@@ -176,13 +176,12 @@ class DropTable(Operation):
         return statements
 
     def referencing_foreign_keys(self, context: MigrationContext) -> list[Any]:
-        """The derived downgrade of a create_table drops the `use_alter` foreign keys of other
-        tables that reference it first (their create_table added them by ALTER once this table
-        existed), as SQLAlchemy's drop_all does: a cycle of tables comes down in any order."""
+        """The `use_alter` foreign keys of other tables that reference this one are dropped first
+        (their create_table added them by ALTER once this table existed), as SQLAlchemy's
+        drop_all does, so a cycle of tables comes down in any order. The state keeps them, as
+        keys waiting for the table again: the create_table that brings it back adds them."""
         import sqlalchemy as sa
 
-        if self.derived_from is None:
-            return []  # a drop_table as written drops what it says, as Alembic's does
         state = context.state
         if state is None or not context.impl.alters_constraints:
             return []
