@@ -949,6 +949,105 @@ CASES = [
         - execute: {sqltext: "DROP INDEX ix_account_name", dialects: [postgresql, sqlite, mssql, oracle]}
         """,
     ),
+    # -- issue 15: enum types on their own, generated columns, use_alter keys ------------------
+    Case(
+        "enum_type_operations",
+        """
+        if dialect == "postgresql":
+            op.execute("CREATE TYPE mood AS ENUM ('happy', 'sad')")
+        op.create_table("person", sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("feeling", postgresql.ENUM("happy", "sad", name="mood", create_type=False)))
+        if dialect == "postgresql":
+            op.execute("ALTER TYPE mood ADD VALUE 'meh' AFTER 'happy'")
+            op.execute("ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'")
+        """,
+        """
+        - create_enum: {name: mood, values: [happy, sad]}
+        - create_table:
+            table_name: person
+            columns:
+              - {name: id, type: Integer, primary_key: true}
+              - {name: feeling, type: "postgresql.ENUM('happy', 'sad', name='mood', create_type=False)"}
+        - add_enum_value: {name: mood, value: meh, after: happy}
+        - rename_enum_value: {name: mood, old: sad, new: blue}
+        """,
+        before="empty",
+        downgrade="""
+        - drop_table: {table_name: person}
+        - drop_enum: {name: mood}
+        """,
+    ),
+    Case(
+        "enum_type_shared_by_two_tables",
+        """
+        op.create_table("person", sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("feeling", sa.Enum("happy", "sad", name="mood")))
+        op.create_table("pet", sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("feeling", sa.Enum("happy", "sad", name="mood", create_type=False)))
+        """,
+        """
+        - create_table:
+            table_name: person
+            columns:
+              - {name: id, type: Integer, primary_key: true}
+              - {name: feeling, type: "Enum('happy', 'sad', name='mood')"}
+        - create_table:   # the type exists by now: used, not created again
+            table_name: pet
+            columns:
+              - {name: id, type: Integer, primary_key: true}
+              - {name: feeling, type: "Enum('happy', 'sad', name='mood')"}
+        """,
+        before="empty",
+    ),
+    Case(
+        "generated_columns",
+        """
+        op.create_table("line", sa.Column("id", sa.Integer, sa.Identity(start=10), primary_key=True),
+                        sa.Column("price", sa.Integer), sa.Column("qty", sa.Integer),
+                        sa.Column("total", sa.Integer, sa.Computed("price * qty", persisted=True)))
+        """,
+        """
+        - create_table:
+            table_name: line
+            columns:
+              - {name: id, type: Integer, primary_key: true, identity: {start: 10}}
+              - {name: price, type: Integer}
+              - {name: qty, type: Integer}
+              - {name: total, type: Integer, computed: {sqltext: price * qty, persisted: true}}
+        """,
+        before="empty", dialects=("postgresql", "mysql", "mssql", "sqlite"),  # Oracle: no STORED
+    ),
+    Case(
+        "use_alter_cycle",
+        """
+        op.create_table("a", sa.Column("id", sa.Integer, primary_key=True), sa.Column("b_id", sa.Integer))
+        op.create_table("b", sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("a_id", sa.Integer, sa.ForeignKey("a.id", name="fk_b_a")))
+        op.create_foreign_key("fk_a_b", "a", "b", ["b_id"], ["id"])
+        """,
+        """
+        - create_table:
+            table_name: a
+            columns:
+              - {name: id, type: Integer, primary_key: true}
+              - {name: b_id, type: Integer}
+            constraints:
+              - {foreign_key: {columns: [b_id], references: [b.id], use_alter: true}, name: fk_a_b}
+        - create_table:
+            table_name: b
+            columns:
+              - {name: id, type: Integer, primary_key: true}
+              - {name: a_id, type: Integer, foreign_key: {column: a.id, name: fk_b_a}}
+        """,
+        before="empty", dialects=("postgresql", "mysql", "mssql", "oracle"),
+        # SQLite cannot ALTER a key in: the Alembic user writes it in CREATE TABLE, as yamig does
+        alembic_sqlite="""
+        op.create_table("a", sa.Column("id", sa.Integer, primary_key=True), sa.Column("b_id", sa.Integer),
+                        sa.ForeignKeyConstraint(["b_id"], ["b.id"], name="fk_a_b"))
+        op.create_table("b", sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("a_id", sa.Integer, sa.ForeignKey("a.id", name="fk_b_a")))
+        """,
+    ),
 ]
 
 
@@ -993,6 +1092,18 @@ ALEMBIC_DOWNGRADES = {
                           'if dialect == "mysql":  # InnoDB kept it (see drop_constraints)\n'
                           '    op.drop_index("fk_item_owner", "item")\n'
                           'op.drop_column("item", "owner_id")',
+    "generated_columns": 'op.drop_table("line")',
+    "use_alter_cycle": """
+        op.drop_constraint("fk_a_b", "a", type_="foreignkey")
+        op.drop_table("b")
+        op.drop_table("a")
+        """,
+    "enum_type_shared_by_two_tables": """
+        op.drop_table("pet")
+        op.drop_table("person")
+        if dialect == "postgresql":
+            op.execute("DROP TYPE mood")
+        """,
     "create_table_enum": """
         op.drop_table("ticket")
         if dialect == "postgresql":

@@ -352,6 +352,8 @@ def create_table_args(table: TableShape, leave_out: list | None = None) -> dict[
             references = [f"{_ref(fk)}.{c}" for c in fk.ref_columns]
             spec = {"columns": list(fk.columns), "references": references}
             spec.update(_actions(fk))
+            if getattr(fk.source, "use_alter", False) and given_name(fk.source):
+                spec["use_alter"] = True
             constraints.append(_named({"foreign_key": spec}, fk.source))
     for check in table.checks:
         constraints.append(_named({"check": _sql(check.source.sqltext)}, check.source))
@@ -385,12 +387,38 @@ def column_spec(table: TableShape, name: str, fk=None) -> dict[str, Any]:
         spec["server_default"] = server_default_value(column.server_default)
     if column.comment:
         spec["comment"] = column.comment
+    spec.update(generated_spec(column))
     if fk is not None:
         foreign: dict[str, Any] = {"column": f"{_ref(fk)}.{fk.ref_columns[0]}"}
         foreign.update(_actions(fk))
         if given_name(fk.source):
             foreign["name"] = given_name(fk.source)
+        if getattr(fk.source, "use_alter", False) and "name" in foreign:  # (it needs a name)
+            foreign["use_alter"] = True
         spec["foreign_key"] = foreign
+    return spec
+
+
+_SEQUENCE_OPTIONS = ("start", "increment", "minvalue", "maxvalue", "nominvalue", "nomaxvalue", "cycle",
+                     "cache", "order")
+
+
+def generated_spec(column: Any) -> dict[str, Any]:
+    """A model column's Identity, Computed and Sequence as `identity`, `computed`, `sequence`."""
+    spec: dict[str, Any] = {}
+    identity = column.identity
+    if identity is not None:
+        spec["identity"] = {k: getattr(identity, k) for k in ("always", "on_null", *_SEQUENCE_OPTIONS)
+                            if getattr(identity, k, None) not in (None, False)}
+    if column.computed is not None:
+        spec["computed"] = {"sqltext": str(column.computed.sqltext)}
+        if column.computed.persisted is not None:
+            spec["computed"]["persisted"] = bool(column.computed.persisted)
+    if isinstance(column.default, sa.Sequence):
+        sequence = column.default
+        spec["sequence"] = {"name": sequence.name, **({"schema": sequence.schema} if sequence.schema else {}),
+                            **{k: getattr(sequence, k) for k in _SEQUENCE_OPTIONS
+                               if getattr(sequence, k, None) not in (None, False)}}
     return spec
 
 

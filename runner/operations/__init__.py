@@ -5,6 +5,7 @@ from runner.operations import (  # noqa: F401  (registration)
     columns,
     constraints,
     data,
+    enums,
     flow,
     indexes,
     sql,

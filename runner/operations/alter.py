@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError, RevisionFileError
-from runner.operations.base import AS_WRITTEN, Derived, Operation, check_type
+from runner.operations.base import AS_WRITTEN, ArgAt, Derived, Operation, check_type
 from runner.schema.references import qualified
 from runner.schema.renames import rename_column, rename_table
 from runner.schema.state import SchemaState, TableState, named_type
@@ -106,7 +106,7 @@ class AlterColumn(Operation):
         table = state.require_table(self.args["table_name"], self.schema, self)
         drop_named_types(state, self.derived.owned_types)
         if "type" in self.args:
-            add_named_types(state, [self.args["type"]])
+            add_named_types(state, [(self.args["type"], ArgAt(self, "type"))])
         name = self.args["column_name"]
         column = table.columns.get(name)
         if column is None:

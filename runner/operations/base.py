@@ -42,13 +42,16 @@ class Derived:
     - creates_types: False when it restores a dropped table or column (the drop, as written,
       left the enum types in place, as Alembic does);
     - drops_foreign_key, foreign_key_name: the column add_column made had a foreign key (so
-      named, or unnamed), which MySQL and SQL Server need dropped before the column.
+      named, or unnamed), which MySQL and SQL Server need dropped before the column;
+    - owned_sequences: the sequences (`[schema.]name`) of the columns the upgrade made, which it
+      created with them where the database has sequences; dropped too.
     """
 
     owned_types: tuple[str, ...] = ()
     creates_types: bool = True
     drops_foreign_key: bool = False
     foreign_key_name: str | None = None
+    owned_sequences: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The fields that differ from an operation as written (lists for tuples)."""
@@ -236,6 +239,37 @@ def unknown_operation(name: str, location: str) -> RevisionFileError:
     close = difflib.get_close_matches(str(name), REGISTRY, n=1)  # a key may be null or a number
     hint = f"did you mean `{close[0]}`?" if close else "known operations: " + ", ".join(sorted(REGISTRY))
     return RevisionFileError(f"unknown operation `{name}`", location=location, hint=hint)
+
+
+class ArgAt:
+    """Where an operation's argument is written, worked out only when a problem is reported
+    there (a state Problem's `where`): decoding a file's positions costs, and a replay of
+    thousands of revisions reports few. A derived operation reports at its upgrade's place."""
+
+    __slots__ = ("operation", "keys")
+
+    def __init__(self, operation: Operation, *keys: Any):
+        self.operation, self.keys = operation, keys
+
+    @property
+    def location(self) -> str:
+        op = self.operation
+        return op.location if op.derived_from is not None else op.arg_location(*self.keys)
+
+
+def check_generated(operation: Operation, column: dict[str, Any], *keys: Any) -> None:
+    """A column has at most one of `identity`, `computed`, `sequence`, and none of them with a
+    `server_default` (the database makes the value; SQLAlchemy refuses the pair)."""
+    given = [key for key in ("identity", "computed", "sequence") if column.get(key) is not None]
+    if len(given) > 1:
+        raise RevisionFileError(f"column {column.get('name')} has both `{given[0]}` and `{given[1]}`",
+                                location=operation.key_location(*keys, given[1]),
+                                hint="a column's value comes from one of identity, computed, sequence")
+    if given and column.get("server_default") is not None:
+        raise RevisionFileError(f"column {column.get('name')} has both `{given[0]}` and `server_default`",
+                                location=operation.key_location(*keys, "server_default"),
+                                hint=f"the database makes the value of a column with `{given[0]}`: "
+                                     "leave server_default out")
 
 
 def check_type(operation: Operation, type_text: Any, *keys: Any) -> None:

@@ -6,7 +6,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError
-from runner.operations.base import Derived, Operation, check_type
+from runner.operations.base import ArgAt, Derived, Operation, check_generated, check_type
 from runner.schema.constraints import forget_implied_names, remember_implied_names, written_name
 from runner.schema.key_indexes import forget_key_indexes
 from runner.schema.state import SchemaState, TableState
@@ -20,6 +20,7 @@ class AddColumn(Operation):
 
     def validate(self) -> None:
         check_type(self, self.args["column"].get("type"), "column", "type")
+        check_generated(self, self.args["column"], "column")
 
     @property
     def needs_rebuild_on_sqlite(self) -> bool:
@@ -29,10 +30,13 @@ class AddColumn(Operation):
         is all SQLAlchemy makes anyway). It takes a foreign key only inline (`CONSTRAINT name
         REFERENCES ...`), and SQLAlchemy's reflection, which yamig's later rebuilds and Alembic's
         autogenerate read, parses only table-level FOREIGN KEY clauses: a name or ON DELETE /
-        ON UPDATE / DEFERRABLE would be lost to every reader. A plain reference stays in place."""
+        ON UPDATE / DEFERRABLE would be lost to every reader. A plain reference stays in place.
+        A STORED generated column is refused too."""
         column = self.args["column"]
         if column.get("unique") and not column.get("index"):
             return True
+        if (column.get("computed") or {}).get("persisted"):
+            return True  # ADD COLUMN takes a VIRTUAL generated column only
         foreign_key = column.get("foreign_key") or {}
         return any(value is not None for key, value in foreign_key.items() if key != "column")
 
@@ -59,7 +63,8 @@ class AddColumn(Operation):
         remember_implied_names(table, [column["name"]])
         from runner.operations.tables import add_named_types
 
-        add_named_types(state, [column.get("type")])
+        add_named_types(state, [(column.get("type"), ArgAt(self, "column", "type"))],
+                        as_written=self.derived.creates_types)
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         args = {"table_name": self.args["table_name"], "column_name": self.args["column"]["name"]}
@@ -67,9 +72,13 @@ class AddColumn(Operation):
             args["schema"] = self.schema
         if self.args["column"].get("server_default") is not None:
             args["mssql_drop_default"] = True  # the default it adds would block the drop there
+        from runner.operations.tables import new_named_types, sequences
+
         foreign_key = self.args["column"].get("foreign_key")
         return [self.derive(DropColumn, args, Derived(
-            owned_types=(self.args["column"]["type"],), drops_foreign_key=bool(foreign_key),
+            owned_types=tuple(new_named_types(state, [self.args["column"]["type"]])),
+            owned_sequences=sequences([self.args["column"]]),
+            drops_foreign_key=bool(foreign_key),
             foreign_key_name=foreign_key.get("name") if foreign_key else None))]
 
     def ddl(self, context: MigrationContext) -> list[Any]:
@@ -86,8 +95,12 @@ class AddColumn(Operation):
         ddl.ensure_fk_targets(metadata, table)
         inline = not impl.alters_constraints  # SQLite: the foreign key goes inline, UNIQUE an index
         indexes = sorted(table.indexes, key=lambda ix: ix.name or "")  # from `index: true`
+        from runner.operations.tables import create_sequences, create_types
+
         creates = self.derived.creates_types
-        statements: list[Any] = impl.create_named_types([column.type]) if creates else []
+        statements: list[Any] = create_types(context, [self.args["column"]["type"]]) if creates else []
+        if creates:
+            statements += create_sequences(context, [column])
         statements.append(ddl.AddColumn(table.name, column, self.schema, inline_references=inline))
         if not inline:
             for fk in sorted(column.foreign_keys, key=lambda f: f.target_fullname):
@@ -158,6 +171,8 @@ class DropColumn(Operation):
         return restored
 
     def ddl(self, context: MigrationContext) -> list[Any]:
+        import sqlalchemy as sa
+
         from runner.sql import ddl, ddl_alter
 
         impl = context.impl
@@ -165,8 +180,13 @@ class DropColumn(Operation):
         statements: list[Any] = impl.before_drop_column(change, self.args)  # SQL Server: its DEFAULT
         statements += self._drop_foreign_key(context, change)
         statements += self._drop_checks(context)
-        return [*statements, ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
-                *impl.drop_named_types(ddl.sqlalchemy_types(self.derived.owned_types))]
+        statements += [ddl.DropColumn(self.args["table_name"], self.args["column_name"], self.schema),
+                       *impl.drop_named_types(ddl.sqlalchemy_types(self.derived.owned_types))]
+        if context.dialect.supports_sequences:
+            from runner.operations.tables import sequence_of
+
+            statements += [sa.schema.DropSequence(sequence_of(n)) for n in self.derived.owned_sequences]
+        return statements
 
     def _drop_checks(self, context: MigrationContext) -> list[Any]:
         """MariaDB refuses to drop a column that a check on other columns too names (error 1054):

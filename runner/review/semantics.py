@@ -103,6 +103,7 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
             dialect: str | None, judge_types: bool = True) -> None:
     touched = _touched(ops + (written or []), state)
     before = _snapshot(state, touched)
+    types_before = _types(state)
     was_opaque = state.opaque
     context = rules.Context(dialect, judge_types)
     undo: list[list] = []
@@ -130,16 +131,18 @@ def _replay(rev, ops: list, written: list | None, state: SchemaState, collector:
     if confused or was_opaque or state.opaque or any(
             not t.known for t in [*before.values(), *_snapshot(state, touched, copied=False).values()]):
         return  # raw SQL or unknown tables: nothing reliable to compare with
-    after = _snapshot(state, touched)
+    after, types_after = _snapshot(state, touched), _types(state)
     apply_downgrade(down, state, collector)
     if not state.opaque:
         differences = _differences(before, _snapshot(state, touched, copied=False))
+        differences += _type_differences(types_before, state.named_types, _enum_types(ops))
         if differences:
             where = rev.where("downgrade") if written is not None else rev.where("upgrade")
             kind = "downgrade" if written is not None else "derived downgrade"
             collector.add("downgrade-mismatch", where,
                           f"after the {kind} of {rev.revision}, " + "; ".join(differences[:3]))
     _restore(state, touched, after)
+    state.named_types = types_after
     state.opaque = False
 
 
@@ -222,6 +225,35 @@ def _snapshot(state: SchemaState, keys: set[Key] | None, copied: bool = True) ->
     except ValueError:  # something that is not plain data: slower, but it copies anything
         copies = pickle.loads(pickle.dumps(fields, pickle.HIGHEST_PROTOCOL))
     return {key: TableState(**f) for key, f in zip(tables, copies, strict=True)}
+
+
+def _types(state: SchemaState) -> dict:
+    """A copy of the state's enum types (few: copied whole, unlike the tables)."""
+    return {key: list(values) for key, values in state.named_types.items()}
+
+
+def _enum_types(ops: list) -> set:
+    """The enum types the upgrade's enum operations name: those its downgrade must give back. (A
+    type a column made and a written drop_table left is harmless: the next upgrade uses it.)"""
+    from runner.operations.enums import EnumOperation
+
+    return {op.key for op in ops if isinstance(op, EnumOperation)}
+
+
+def _type_differences(before: dict, after: dict, keys: set) -> list[str]:
+    found = []
+    for key in sorted(keys, key=lambda k: (k[0] or "", k[1])):
+        old, new = before.get(key), after.get(key)
+        if old == new or (old is not None and new is not None and [v for v in new if v in old] == old):
+            continue  # values added and left: no database can take one out again (add_enum_value)
+        name = f"{key[0]}.{key[1]}" if key[0] else key[1]
+        if key not in after:
+            found.append(f"enum type {name} is missing")
+        elif key not in before:
+            found.append(f"enum type {name} is still there")
+        elif before[key] != after[key]:
+            found.append(f"enum type {name} has the values {tuple(after[key])}, was {tuple(before[key])}")
+    return found
 
 
 def _restore(state: SchemaState, keys: set[Key] | None, tables: dict[Key, TableState]) -> None:

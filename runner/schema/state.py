@@ -106,8 +106,9 @@ class SchemaState:
         self.problems: list[Problem] = []
         # index name -> its table, so finding an index does not scan every table
         self._index_tables: dict[tuple[str | None, str], TableState] = {}
-        # (schema, name) of the PostgreSQL enum types the revisions have created
-        self.named_types: set[tuple[str | None, str]] = set()
+        # (schema, name) -> the values, in order, of the enum types the revisions have created
+        # (a named Enum column, create_enum); PostgreSQL makes each a type of its own
+        self.named_types: dict[tuple[str | None, str], list[str]] = {}
 
     def copy(self) -> SchemaState:
         """An independent state: every table deep-copied (TableState.__deepcopy__ marshals it).
@@ -120,7 +121,7 @@ class SchemaState:
         for table in self.tables.values():
             other.add_table(copy.deepcopy(table))
         other.opaque = self.opaque
-        other.named_types = set(self.named_types)
+        other.named_types = {k: list(v) for k, v in self.named_types.items()}
         return other
 
     def add_table(self, table: TableState) -> None:
@@ -178,7 +179,15 @@ def _convention(naming: dict[str, str]) -> dict[str, str]:
 
 def named_type(type_text: Any) -> tuple[str | None, str] | None:
     """(schema, name) of the type of its own that a column type makes on PostgreSQL: a native
-    Enum with a name (`Enum('a', 'b', name='mood')`); None for any other type."""
+    Enum with a name (`Enum('a', 'b', name='mood')`); None for any other type, and for one
+    with `create_type=False`, which uses an existing type and never makes it."""
+    found = enum_type_use(type_text)
+    return None if found is None or not found[2] else found[0]
+
+
+def enum_type_use(type_text: Any) -> tuple[tuple[str | None, str], list[str], bool] | None:
+    """((schema, name), values, creates) of the named native enum type a column type uses;
+    `creates` is False for `create_type=False`. None for any other type."""
     if not isinstance(type_text, str) or "enum" not in type_text.lower():
         return None
     from runner.schema.types import ENUM_TYPES, TypeGrammarError, parse_type
@@ -189,9 +198,21 @@ def named_type(type_text: Any) -> tuple[str | None, str] | None:
         return None
     options = dict(spec.kwargs)
     if (spec.dialect, spec.name) not in ENUM_TYPES or not options.get("name") \
-            or options.get("native_enum") is False or options.get("create_type") is False:
+            or options.get("native_enum") is False:
         return None
-    return options.get("schema"), options["name"]
+    values = [v for v in spec.args if isinstance(v, str)]
+    return (options.get("schema"), options["name"]), values, options.get("create_type") is not False
+
+
+def enum_type_users(state: SchemaState, key: tuple[str | None, str]) -> list[str]:
+    """The columns (`table.column`) whose type is the enum type `key`."""
+    found = []
+    for table in state.tables.values():
+        for column in table.columns.values():
+            use = enum_type_use(column.get("type"))
+            if use is not None and use[0] == key:
+                found.append(f"{qualified(table.name, table.schema)}.{column['name']}")
+    return found
 
 
 def implied_index_name(table: str, schema: str | None, column: str) -> str:

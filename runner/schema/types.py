@@ -735,8 +735,11 @@ def _range(base: str | None, name: str, arguments: dict) -> tuple[int | None, in
 
 def _check_enum(spec: TypeSpec, text: str) -> None:
     """An enumeration needs values, each a distinct string (CREATE TYPE ... AS ENUM () and
-    repeated labels are refused by PostgreSQL, and MySQL's ENUM() by MySQL)."""
-    if not spec.args:
+    repeated labels are refused by PostgreSQL, and MySQL's ENUM() by MySQL). One with
+    `create_type=False` names a type that exists: its values may be left out (Alembic's
+    `postgresql.ENUM(name='mood', create_type=False)`)."""
+    uses_existing = any(key == "create_type" and value is False for key, value in spec.kwargs)
+    if not spec.args and not uses_existing:
         raise _bad(spec, text, "it has no values", hint=f"list them: {spec.qualname}('open', 'paid', "
                                                        "name='order_status')")
     seen: set[str] = set()

@@ -52,11 +52,35 @@ class RenameTable(AlterTable):
         self.new_table_name = new_table_name
 
 
+class EnumTypeChange(DDLElement):
+    """ALTER TYPE on a named enum type (PostgreSQL's; runner.operations.enums)."""
+
+    inherit_cache = False
+
+    def __init__(self, name: str, schema: str | None):
+        self.name = name
+        self.schema = schema
+
+
+class AddEnumValue(EnumTypeChange):
+    def __init__(self, name: str, schema: str | None, value: str, before: str | None = None,
+                 after: str | None = None, if_not_exists: bool = False):
+        super().__init__(name, schema)
+        self.value, self.before, self.after, self.if_not_exists = value, before, after, if_not_exists
+
+
+class RenameEnumValue(EnumTypeChange):
+    def __init__(self, name: str, schema: str | None, old: str, new: str):
+        super().__init__(name, schema)
+        self.old, self.new = old, new
+
+
 def quoted_table(compiler, name: str, schema: str | None) -> str:
     quoted = compiler.preparer.quote(name)
     return f"{compiler.preparer.quote_schema(schema)}.{quoted}" if schema else quoted
 
 
+@compiles(EnumTypeChange)
 @compiles(AlterTable)
 def _not_registered(element: AlterTable, compiler, **kw) -> str:
     raise CompileError(f"{type(element).__name__} has no spelling yet: its compilers are registered "
@@ -103,7 +127,8 @@ def build_column(spec: dict[str, Any]) -> sa.Column:
     if fk:
         args.append(sa.ForeignKey(fk["column"], ondelete=fk.get("ondelete"),
                                   onupdate=fk.get("onupdate"), name=sqlalchemy_name(fk.get("name")),
-                                  deferrable=fk.get("deferrable"), initially=fk.get("initially")))
+                                  deferrable=fk.get("deferrable"), initially=fk.get("initially"),
+                                  use_alter=bool(fk.get("use_alter"))))
     primary_key = bool(spec.get("primary_key", False))
     kwargs: dict[str, Any] = {
         "primary_key": primary_key,
@@ -117,7 +142,25 @@ def build_column(spec: dict[str, Any]) -> sa.Column:
     default = server_default(spec.get("server_default"))
     if default is not None:
         kwargs["server_default"] = default
+    args += generated(spec)
     return sa.Column(spec["name"], parse_type(spec["type"]).to_sqlalchemy(), *args, **kwargs)
+
+
+def generated(spec: dict[str, Any]) -> list[Any]:
+    """A column's `identity`, `computed` and `sequence` as SQLAlchemy's Identity, Computed and
+    Sequence: each dialect then writes what it has of them (GENERATED ... AS IDENTITY, GENERATED
+    ALWAYS AS (...), a CREATE SEQUENCE before the table and its nextval() as the default), as
+    with Alembic's op.create_table and op.add_column."""
+    found: list[Any] = []
+    if spec.get("identity") is not None:
+        found.append(sa.Identity(**spec["identity"]))
+    computed = spec.get("computed")
+    if computed is not None:
+        found.append(sa.Computed(sa.text(computed["sqltext"]), persisted=computed.get("persisted")))
+    sequence = spec.get("sequence")
+    if sequence is not None:
+        found.append(sa.Sequence(**sequence))
+    return found
 
 
 def build_table(metadata: sa.MetaData, args: dict[str, Any]) -> sa.Table:
@@ -144,6 +187,7 @@ def build_constraint(spec: dict[str, Any]) -> sa.Constraint:
         fk["columns"], fk["references"], name=name or sqlalchemy_name(fk.get("name")),
         ondelete=fk.get("ondelete"), onupdate=fk.get("onupdate"),
         deferrable=fk.get("deferrable"), initially=fk.get("initially"),
+        use_alter=bool(fk.get("use_alter")),
     )
 
 

@@ -167,8 +167,8 @@ def rebuild_statements(before: TableState, after: TableState, renames: dict[str,
     targets, sources = [], []
     for name, spec in after.columns.items():
         source = renames.get(name, name)
-        if source not in before.columns:
-            continue  # a new column: its default fills it
+        if source not in before.columns or spec.get("computed") or before.columns[source].get("computed"):
+            continue  # a new column: its default fills it; a generated one computes itself
         expression: Any = old.c[source]
         if before.columns[source].get("type") != spec.get("type"):
             expression = sa.cast(expression, parse_type(spec["type"]).to_sqlalchemy())
@@ -245,6 +245,11 @@ def _reflect_table(connection: sa.Connection, name: str, schema: str | None) -> 
             spec["server_default"] = {"sql": column["default"]}
         if column.get("comment"):
             spec["comment"] = column["comment"]
+        computed = column.get("computed")
+        if computed:  # a generated column is made again as such, never copied into
+            spec["computed"] = {"sqltext": computed["sqltext"]}
+            if computed.get("persisted") is not None:
+                spec["computed"]["persisted"] = bool(computed["persisted"])
         table.columns[column["name"]] = spec
     if pk_columns:
         constraint: dict[str, Any] = {"primary_key": list(pk_columns)}

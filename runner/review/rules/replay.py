@@ -39,7 +39,7 @@ def _create_table(op, state: SchemaState) -> Iterator[Found]:
                      constraints=list(args.get("constraints") or []))
     for i, column in enumerate(args.get("columns", [])):
         fk = column.get("foreign_key")
-        if fk:
+        if fk and not _waits(fk, [fk["column"]], state):
             yield from _fk_target(state, own, [column["name"]], [fk["column"]],
                                   lambda i=i: op.arg_location("columns", i, "foreign_key"))
     for i, constraint in enumerate(args.get("constraints") or []):
@@ -54,8 +54,18 @@ def _create_table(op, state: SchemaState) -> Iterator[Found]:
                 if name not in own.columns:
                     yield ("foreign-key", op.arg_location("constraints", i),
                            f"the foreign key names column {name}, which table {own.name} does not have")
-            yield from _fk_target(state, own, fk.get("columns", []), fk.get("references", []),
-                                  lambda i=i: op.arg_location("constraints", i))
+            if not _waits(fk, fk.get("references", []), state):
+                yield from _fk_target(state, own, fk.get("columns", []), fk.get("references", []),
+                                      lambda i=i: op.arg_location("constraints", i))
+
+
+def _waits(fk: dict, targets: list[str], state: SchemaState) -> bool:
+    """A `use_alter: true` foreign key to a table that does not exist yet waits for it: the
+    create_table of that table adds it (a cycle of tables)."""
+    if not fk.get("use_alter") or not targets:
+        return False
+    ref = ForeignKeyRef.parse(targets[0])
+    return state.table(ref.table, ref.schema) is None
 
 
 def _add_column(op, state: SchemaState) -> Iterator[Found]:

@@ -179,6 +179,9 @@ class MySQLImpl(DefaultImpl, MySQLTraits):
         if spec.name == "SET":
             return _value_problems(spec, self.title, 64)
         if issubclass(cls, sa.Enum):  # native_enum=False: a VARCHAR as long as the longest value
+            if not spec.args and _native(spec):  # create_type=False may leave them out: PostgreSQL's
+                return [(f"{self.title}'s ENUM lists its values in the column: write them (a create_type="
+                         f"False enum names PostgreSQL's type, which {self.title} has not)", None)]
             return _value_problems(spec, self.title, 65535) if _native(spec) else []
         charset = spec.argument("charset")
         charset_name = "latin1" if spec.argument("ascii") == ("ascii", True) else (

@@ -15,7 +15,7 @@ from sqlalchemy.ext.compiler import compiles
 from runner.config import DEFAULT_LOCK_TIMEOUT
 from runner.schema.constraints import postgresql_default_name
 from runner.schema.types import TypeSpec
-from runner.sql.ddl import RenameTable
+from runner.sql.ddl import AddEnumValue, RenameEnumValue, RenameTable, quoted_table
 from runner.sql.ddl_alter import ColumnChange, ColumnType
 from runner.sql.dialects.base import (
     DefaultImpl,
@@ -186,7 +186,30 @@ def _literal(text: str | None) -> str:
 
 
 def _named_enum(type_: Any) -> bool:
-    return isinstance(type_, sa.Enum) and bool(type_.native_enum) and bool(type_.name)
+    """A native Enum with a name that makes its type (create_type=False uses an existing one)."""
+    return (isinstance(type_, sa.Enum) and bool(type_.native_enum) and bool(type_.name)
+            and getattr(type_, "create_type", True) is not False)
 
 
 compiles(RenameTable, "postgresql")(rename_table_unqualified)
+
+
+def _string(compiler, value: str) -> str:
+    return compiler.sql_compiler.render_literal_value(value, sa.String())
+
+
+@compiles(AddEnumValue, "postgresql")
+def _add_enum_value(element: AddEnumValue, compiler, **kw) -> str:
+    text = f"ALTER TYPE {quoted_table(compiler, element.name, element.schema)} ADD VALUE "
+    text += ("IF NOT EXISTS " if element.if_not_exists else "") + _string(compiler, element.value)
+    if element.before is not None:
+        text += f" BEFORE {_string(compiler, element.before)}"
+    elif element.after is not None:
+        text += f" AFTER {_string(compiler, element.after)}"
+    return text
+
+
+@compiles(RenameEnumValue, "postgresql")
+def _rename_enum_value(element: RenameEnumValue, compiler, **kw) -> str:
+    return (f"ALTER TYPE {quoted_table(compiler, element.name, element.schema)} RENAME VALUE "
+            f"{_string(compiler, element.old)} TO {_string(compiler, element.new)}")
