@@ -6,7 +6,7 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError
-from runner.operations.base import Derived, Operation, check_type
+from runner.operations.base import Derived, Operation, check_type, column_names
 from runner.schema.constraints import forget_implied_names, remember_implied_names, written_name
 from runner.schema.key_indexes import forget_key_indexes
 from runner.schema.state import SchemaState, TableState
@@ -20,6 +20,9 @@ class AddColumn(Operation):
 
     def validate(self) -> None:
         check_type(self, self.args["column"].get("type"), "column", "type")
+
+    def given_names(self) -> list[tuple[str, str, tuple]]:
+        return column_names(self.args["column"], "column")
 
     @property
     def needs_rebuild_on_sqlite(self) -> bool:
@@ -80,6 +83,7 @@ class AddColumn(Operation):
 
         dialect = context.dialect
         impl = context.impl
+        self.refuse_long_names(impl)
         metadata = sa.MetaData()
         column = ddl.build_column(self.args["column"])
         table = sa.Table(self.args["table_name"], metadata, column, schema=self.schema)

@@ -34,6 +34,7 @@ class _CreateConstraint(Operation):
 
     needs_rebuild_on_sqlite = True
     kind: ClassVar[str]  # the key of create_table's constraint shape
+    gives = {"constraint_name": "constraint"}
 
     @property
     def table_name(self) -> str:
@@ -79,8 +80,10 @@ class _CreateConstraint(Operation):
         from runner.sql.ddl import build_constraint, ensure_fk_targets
 
         refuse_on_sqlite(self, self.table_name, context.impl)
+        self.refuse_long_names(context.impl)
         metadata = sa.MetaData()
-        columns = [sa.Column(c, sa.types.NULLTYPE) for c in self.columns()]
+        # a column named twice (UNIQUE (a, a)) is the database's to judge, as in create_table
+        columns = [sa.Column(c, sa.types.NULLTYPE) for c in dict.fromkeys(self.columns())]
         table = sa.Table(self.table_name, metadata, *columns, schema=self.schema)
         constraint = build_constraint(self.spec())
         table.append_constraint(constraint)

@@ -54,6 +54,7 @@ def check_dialect_options(op: Operation, kind: str = "index") -> None:
 
 class CreateIndex(Operation):
     name = "create_index"
+    gives = {"index_name": "index"}
 
     def validate(self) -> None:
         check_dialect_options(self)
@@ -84,6 +85,7 @@ class CreateIndex(Operation):
         the dialect's check that the build made a valid index."""
         from runner.sql.ddl import create_index
 
+        self.refuse_long_names(context.impl)
         statements = [create_index(self.args), *_drop_replaced_key_indexes(context, self.args)]
         if context.index_valid(self.args["index_name"], self.schema) is False:
             log.warning("index %s is INVALID, left by a build that did not finish: dropping it and "

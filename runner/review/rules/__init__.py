@@ -19,6 +19,7 @@ from runner.review.rules import (
     files,
     graph,
     indexes,
+    names,
     raw_sql,
     renames,
     replay,
@@ -29,7 +30,7 @@ from runner.review.rules.raw_sql import data_only
 
 __all__ = ["RULES", "Context", "Found", "Rule", "data_only", "limits", "references", "safety"]
 
-FAMILIES = (files, graph, replay, drops, renames, defaults, constraints, types, indexes, raw_sql)
+FAMILIES = (files, graph, replay, drops, renames, defaults, constraints, types, names, indexes, raw_sql)
 
 RULES: dict[str, Rule] = {rule.id: rule for family in FAMILIES for rule in family.RULES}
 

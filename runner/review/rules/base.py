@@ -70,6 +70,12 @@ class Context:
         """VARCHAR to TEXT copies the table (MySQL and MariaDB)."""
         return self._traits.text_widening_rewrites
 
+    def name_too_long(self, name: str) -> str | None:
+        """Why the database refuses or cuts `name`, longer than its identifier limit (Traits.
+        identifier_too_long); None if it takes it, or no dialect with a limit is named."""
+        why = self._traits.identifier_too_long(name)
+        return f"{why} on {self._dialect}" if why else None
+
     def type_problems(self, text: str) -> list[tuple[str, int]]:
         """What the database refuses in a column type: (reason, offset in `text`); see
         DefaultImpl.type_problems. Only a named dialect judges (it needs SQLAlchemy, so a

@@ -20,11 +20,28 @@ class Traits:
     volatile_default_rewrites: ClassVar[bool] = False  # ADD COLUMN with now()/random() rewrites rows
     text_widening_rewrites: ClassVar[bool] = False  # VARCHAR(n) to TEXT copies the table
     numeric_widening_in_place: ClassVar[bool] = False  # more precision at one scale rewrites nothing
+    # the longest name of a table, column, index or constraint; None: no limit yamig knows of
+    max_identifier_length: ClassVar[int | None] = None
+    identifier_length_in_bytes: ClassVar[bool] = False  # the limit counts UTF-8 bytes, not characters
+
+    @classmethod
+    def identifier_too_long(cls, name: str) -> str | None:
+        """Why the database refuses or cuts `name` (PostgreSQL cuts a table or column name silently,
+        SQLAlchemy refuses an index or constraint name over the limit): `64 bytes, over the 63 it
+        takes`; None when it takes the name."""
+        limit = cls.max_identifier_length
+        if limit is None:
+            return None
+        unit = "bytes" if cls.identifier_length_in_bytes else "characters"
+        length = len(name.encode() if cls.identifier_length_in_bytes else name)
+        return f"{length} {unit}, over the {limit} it takes" if length > limit else None
 
 
 class PostgresqlTraits(Traits):
     names = ("postgresql",)
     concurrent_indexes = True
+    max_identifier_length = 63  # NAMEDATALEN - 1
+    identifier_length_in_bytes = True
     volatile_default_rewrites = True
     numeric_widening_in_place = True
 
@@ -37,14 +54,17 @@ class SQLiteTraits(Traits):
 class MySQLTraits(Traits):
     names = ("mysql", "mariadb")
     text_widening_rewrites = True
+    max_identifier_length = 64
 
 
 class MSSQLTraits(Traits):
     names = ("mssql",)
+    max_identifier_length = 128
 
 
 class OracleTraits(Traits):
     names = ("oracle",)
+    max_identifier_length = 128  # 12.2 and later (30 before)
 
 
 TRAITS: dict[str, type[Traits]] = {name: cls for cls in Traits.__subclasses__() for name in cls.names}
