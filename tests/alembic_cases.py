@@ -909,6 +909,30 @@ CASES = [
         - execute: {sqltext: "DROP INDEX ix_account_name", dialects: [postgresql, sqlite, mssql, oracle]}
         """,
     ),
+    Case(
+        # a foreign key created under a name the table has (from an earlier revision, and again in
+        # the same rebuild): Alembic's batch block puts each in the place of the one of its name,
+        # and yamig's rebuild wrote every one of them
+        "create_foreign_key_same_name_replaces_sqlite",
+        "",
+        """
+        - create_foreign_key: {constraint_name: fk_item_account, source_table: item,
+                               referent_table: account, local_cols: [account_id], remote_cols: [id],
+                               ondelete: SET NULL}
+        - create_foreign_key: {constraint_name: fk_item_account, source_table: item,
+                               referent_table: account, local_cols: [account_id], remote_cols: [id],
+                               ondelete: CASCADE}
+        """,
+        before="constrained",
+        alembic_sqlite="""
+        with op.batch_alter_table("item") as batch:
+            batch.create_foreign_key("fk_item_account", "account", ["account_id"], ["id"],
+                                     ondelete="SET NULL")
+            batch.create_foreign_key("fk_item_account", "account", ["account_id"], ["id"],
+                                     ondelete="CASCADE")
+        """,
+        backends=("sqlite",), dialects=(),  # elsewhere the database refuses the name: validate's `state`
+    ),
 ]
 
 

@@ -51,7 +51,11 @@ class _CreateConstraint(Operation):
         table = state.require_table(self.table_name, self.schema, self)
         name = self.args["constraint_name"]
         if find_constraint(table, name) is not None:
-            state.problem(self.location, f"constraint {name} already exists on table {table.name}")
+            if not state.does("rebuild_replaces_constraints"):
+                state.problem(self.location, f"constraint {name} already exists on table {table.name}")
+            # the new one takes its place: in SQLite's rebuild, as in Alembic's batch mode (where
+            # the database refuses the name, the run stops there, and a replay goes on as if)
+            remove_constraint(table, name)
         elif self.kind == "primary_key" and any("primary_key" in c for c in
                                                 [*table.constraints, *implied_constraints(table)]):
             state.problem(self.location, f"table {table.name} already has a primary key")
@@ -72,7 +76,12 @@ class _CreateConstraint(Operation):
                 "type": KINDS[self.kind]}
         if self.schema:
             args["schema"] = self.schema
-        return [self.derive(DropConstraint, args)]
+        undo = [self.derive(DropConstraint, args)]
+        table = state.table(self.table_name, self.schema)
+        replaced = find_constraint(table, self.args["constraint_name"]) if table is not None else None
+        if replaced is not None:  # it took the place of one of its name (state_forwards): restore that
+            undo.append(self.derive(*create_operation(replaced, table)))
+        return undo
 
     def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa

@@ -93,6 +93,8 @@ def _constraint_exists(op, state: SchemaState, table: TableState | None) -> Iter
         return
     name = op.args.get("constraint_name")
     if name and any(c.get("name") == name for c in table.constraints):
+        if state.does("rebuild_replaces_constraints"):
+            return  # SQLite's rebuild puts the new one in its place, as Alembic's batch mode does
         yield ("state", op.location, f"constraint {name} already exists on table {table.name}")
     elif op.name == "create_primary_key" and _has_primary_key(table):
         yield ("state", op.location, f"table {table.name} already has a primary key")

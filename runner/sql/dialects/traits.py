@@ -20,6 +20,9 @@ class Traits:
     volatile_default_rewrites: ClassVar[bool] = False  # ADD COLUMN with now()/random() rewrites rows
     text_widening_rewrites: ClassVar[bool] = False  # VARCHAR(n) to TEXT copies the table
     numeric_widening_in_place: ClassVar[bool] = False  # more precision at one scale rewrites nothing
+    # a create_* constraint under a name the table has replaces that constraint (SQLite's rebuild,
+    # as Alembic's batch mode); elsewhere the database refuses it
+    rebuild_replaces_constraints: ClassVar[bool] = False
     # the longest name of a table, column, index or constraint; None: no limit yamig knows of
     max_identifier_length: ClassVar[int | None] = None
     identifier_length_in_bytes: ClassVar[bool] = False  # the limit counts UTF-8 bytes, not characters
@@ -49,6 +52,7 @@ class PostgresqlTraits(Traits):
 class SQLiteTraits(Traits):
     names = ("sqlite",)
     shared_server = False  # an embedded file: the findings about live sessions do not apply
+    rebuild_replaces_constraints = True
 
 
 class MySQLTraits(Traits):
