@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError
 from runner.operations.base import Derived, Operation, check_type, column_names
-from runner.schema.constraints import forget_implied_names, remember_implied_names, written_name
+from runner.schema.constraints import (
+    forget_implied_names,
+    index_involves,
+    remember_implied_names,
+    written_name,
+)
 from runner.schema.key_indexes import forget_key_indexes
 from runner.schema.state import SchemaState, TableState
 
@@ -131,7 +136,7 @@ class DropColumn(Operation):
         drop_named_types(state, self.derived.owned_types)
         # the database drops the indexes and table constraints that involve a dropped column
         for ix_name, index in list(table.indexes.items()):
-            if name in index.get("columns", []):
+            if index_involves(index, name):
                 state.remove_index(table, ix_name)
         table.constraints = [c for c in table.constraints if not involves(c, name)]
 
@@ -153,7 +158,7 @@ class DropColumn(Operation):
         # a drop_column as written keeps its enum type, as Alembic does: the restored column finds it
         restored = [self.derive(AddColumn, args, Derived(creates_types=bool(self.derived.owned_types)))]
         restored += [self.derive(CreateIndex, copy.deepcopy(ix)) for ix in table.indexes.values()
-                     if name in ix.get("columns", [])]
+                     if index_involves(ix, name)]
         from runner.operations.constraints import create_operation  # the database dropped these too
 
         # (a create_* operation needs a name: an unnamed table constraint cannot be added back)

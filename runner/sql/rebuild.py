@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from runner.schema.constraints import index_involves
 from runner.schema.state import SchemaState, TableState
 
 
@@ -47,7 +48,7 @@ def _constrained(table: TableState, column: str) -> bool:
             return True
         if "check" in constraint and column in constraint["check"]:
             return True
-    return any(column in ix.get("columns", []) for ix in table.indexes.values())
+    return any(index_involves(ix, column) for ix in table.indexes.values())
 
 
 def rebuilds(op: Any) -> bool:
