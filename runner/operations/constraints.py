@@ -16,6 +16,7 @@ from runner.operations.base import Operation
 from runner.schema.constraints import (
     KINDS,
     constraint_kind,
+    constraint_name,
     find_constraint,
     implied_constraints,
     remove_constraint,
@@ -56,9 +57,10 @@ class _CreateConstraint(Operation):
             # the new one takes its place: in SQLite's rebuild, as in Alembic's batch mode (where
             # the database refuses the name, the run stops there, and a replay goes on as if)
             remove_constraint(table, name)
-        elif self.kind == "primary_key" and any("primary_key" in c for c in
-                                                [*table.constraints, *implied_constraints(table)]):
-            state.problem(self.location, f"table {table.name} already has a primary key")
+        elif self.kind == "primary_key" and primary_key_of(table) is not None:
+            if not state.does("rebuild_replaces_constraints"):
+                state.problem(self.location, f"table {table.name} already has a primary key")
+            remove_constraint(table, constraint_name(primary_key_of(table), table))  # as above
         if table.known and not state.opaque:
             for column in self.columns():
                 if column not in table.columns:
@@ -79,6 +81,8 @@ class _CreateConstraint(Operation):
         undo = [self.derive(DropConstraint, args)]
         table = state.table(self.table_name, self.schema)
         replaced = find_constraint(table, self.args["constraint_name"]) if table is not None else None
+        if replaced is None and self.kind == "primary_key" and table is not None:
+            replaced = primary_key_of(table)
         if replaced is not None:  # it took the place of one of its name (state_forwards): restore that
             undo.append(self.derive(*create_operation(replaced, table)))
         return undo
@@ -249,6 +253,11 @@ class DropConstraint(Operation):
 
         stub = stub_table(self.args["table_name"], self.schema, [])
         return [sa.schema.DropIndex(sa.Index(name, _table=stub))]
+
+
+def primary_key_of(table: TableState) -> dict[str, Any] | None:
+    """The table's primary key in create_table's shape (implied by its columns, or its own)."""
+    return next((c for c in [*table.constraints, *implied_constraints(table)] if "primary_key" in c), None)
 
 
 def refuse_on_sqlite(op: Operation, table: str, impl: Any) -> None:

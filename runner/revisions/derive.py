@@ -9,6 +9,7 @@ with the full definition they removed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from runner.operations import Operation
 from runner.revisions.checks import operations
@@ -16,8 +17,10 @@ from runner.revisions.replay import replay
 from runner.schema.state import SchemaState
 
 
-def downgrade_operations(graph, revision_ids: Iterable[str]) -> dict[str, list[Operation]]:
-    """The downgrade operations of each revision: as written, or derived."""
+def downgrade_operations(graph, revision_ids: Iterable[str],
+                         traits: Any = None) -> dict[str, list[Operation]]:
+    """The downgrade operations of each revision: as written, or derived (for the database whose
+    `traits` are given, where what an upgrade did differs by database: SchemaState.traits)."""
     result: dict[str, list[Operation]] = {}
     pending = set()
     for rev_id in revision_ids:
@@ -29,7 +32,7 @@ def downgrade_operations(graph, revision_ids: Iterable[str]) -> dict[str, list[O
     if not pending:
         return result
     undo: dict[str, list[list[Operation]]] = {}
-    for step, op, state in replay(graph, graph.heads):
+    for step, op, state in replay(graph, graph.heads, SchemaState(traits)):
         rev_id = step.revision.revision
         if rev_id in pending:  # reversed against the state just before it
             undo.setdefault(rev_id, []).append(op.reverse(state))

@@ -70,6 +70,11 @@ class Context:
         """VARCHAR to TEXT copies the table (MySQL and MariaDB)."""
         return self._traits.text_widening_rewrites
 
+    @property
+    def rebuilds_for_constraints(self) -> bool:
+        """Constraints change by rebuilding the table, consecutive changes in one rebuild (SQLite)."""
+        return self._traits.rebuilds_for_constraints
+
     def name_too_long(self, name: str) -> str | None:
         """Why the database refuses or cuts `name`, longer than its identifier limit (Traits.
         identifier_too_long); None if it takes it, or no dialect with a limit is named."""

@@ -97,6 +97,8 @@ def _constraint_exists(op, state: SchemaState, table: TableState | None) -> Iter
             return  # SQLite's rebuild puts the new one in its place, as Alembic's batch mode does
         yield ("state", op.location, f"constraint {name} already exists on table {table.name}")
     elif op.name == "create_primary_key" and _has_primary_key(table):
+        if state.does("rebuild_replaces_constraints"):
+            return  # the new key takes the place of the old one in the rebuild, as above
         yield ("state", op.location, f"table {table.name} already has a primary key")
 
 

@@ -112,7 +112,7 @@ class SQLiteImpl(DefaultImpl, SQLiteTraits):
             return context.table(name, op.schema) if name else None
 
         return rebuild.batched_statements(ops, before_of, lambda op: op.ddl(context),
-                                          context.refuse_rebuild)
+                                          context.refuse_rebuild, traits=self)
 
 
 compiles(RenameTable, "sqlite")(rename_table_unqualified)

@@ -23,6 +23,12 @@ class Traits:
     # a create_* constraint under a name the table has replaces that constraint (SQLite's rebuild,
     # as Alembic's batch mode); elsewhere the database refuses it
     rebuild_replaces_constraints: ClassVar[bool] = False
+    # constraints are added and dropped by rebuilding the table, consecutive such operations on one
+    # table in one rebuild: the table is never without a key they drop and make again (SQLite)
+    rebuilds_for_constraints: ClassVar[bool] = False
+    # DROP COLUMN of one column of a multi-column primary key leaves the key on the others; False:
+    # the whole key goes with it (PostgreSQL; SQL Server and Oracle refuse the DROP)
+    drop_column_shrinks_key: ClassVar[bool] = False
     # the longest name of a table, column, index or constraint; None: no limit yamig knows of
     max_identifier_length: ClassVar[int | None] = None
     identifier_length_in_bytes: ClassVar[bool] = False  # the limit counts UTF-8 bytes, not characters
@@ -53,12 +59,15 @@ class SQLiteTraits(Traits):
     names = ("sqlite",)
     shared_server = False  # an embedded file: the findings about live sessions do not apply
     rebuild_replaces_constraints = True
+    rebuilds_for_constraints = True
+    drop_column_shrinks_key = True  # yamig's rebuild, as Alembic's batch mode
 
 
 class MySQLTraits(Traits):
     names = ("mysql", "mariadb")
     text_widening_rewrites = True
     max_identifier_length = 64
+    drop_column_shrinks_key = True  # MySQL's; MariaDB refuses the DROP (error 1072)
 
 
 class MSSQLTraits(Traits):
