@@ -38,7 +38,7 @@ def _create_table(op, state: SchemaState) -> Iterator[Found]:
         fk = column.get("foreign_key")
         if fk:
             yield from _fk_target(state, own, [column["name"]], [fk["column"]],
-                                  lambda i=i: op.arg_location("columns", i, "foreign_key"))
+                                  lambda i=i: op.arg_location("columns", i, "foreign_key"), op=op)
     for i, constraint in enumerate(args.get("constraints") or []):
         fk = constraint.get("foreign_key")
         names = [] if fk else constraint.get("primary_key") or constraint.get("unique") or []
@@ -52,7 +52,7 @@ def _create_table(op, state: SchemaState) -> Iterator[Found]:
                     yield ("foreign-key", op.arg_location("constraints", i),
                            f"the foreign key names column {name}, which table {own.name} does not have")
             yield from _fk_target(state, own, fk.get("columns", []), fk.get("references", []),
-                                  lambda i=i: op.arg_location("constraints", i))
+                                  lambda i=i: op.arg_location("constraints", i), op=op)
 
 
 def _add_column(op, state: SchemaState) -> Iterator[Found]:
@@ -64,7 +64,7 @@ def _add_column(op, state: SchemaState) -> Iterator[Found]:
     if fk and table is not None:
         yield from _fk_target(state, table, [args["column"]["name"]], [fk["column"]],
                               lambda: op.arg_location("column", "foreign_key"),
-                              [args["column"].get("type")])
+                              [args["column"].get("type")], op=op)
 
 
 def _create_foreign_key(op, state: SchemaState) -> Iterator[Found]:
@@ -79,7 +79,7 @@ def _create_foreign_key(op, state: SchemaState) -> Iterator[Found]:
         prefix = f"{schema}." if schema else ""
         yield from _fk_target(state, source, args["local_cols"],
                               [f"{prefix}{args['referent_table']}.{c}" for c in args["remote_cols"]],
-                              lambda: op.arg_location("referent_table"))
+                              lambda: op.arg_location("referent_table"), op=op)
     yield from _constraint_exists(op, state, source)
 
 
@@ -108,10 +108,11 @@ def _has_primary_key(table: TableState) -> bool:
 
 
 def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: list[str], where,
-               local_types: list | None = None):
+               local_types: list | None = None, op=None):
     """The referenced table exists, has the columns, they are its primary key or a unique key, and
     each referencing column's type is of the same family (a number cannot reference text).
-    `where()` gives the location, looked up only for a finding."""
+    `where()` gives the location, looked up only for a finding. Where the database takes a key
+    to a table that is not there yet (SQLite), the table may be created later in `op`'s revision."""
     if len(local) != len(targets):
         yield ("foreign-key", where(), f"{len(local)} referencing column(s) but {len(targets)} referenced")
         return
@@ -127,6 +128,8 @@ def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: l
         table = state.table(name, schema)
     shown = f"{schema}.{name}" if schema else name
     if table is None:
+        if state.does("foreign_key_target_later") and _created_later(op, schema, name):
+            return
         yield ("foreign-key", where(), f"the foreign key references table {shown}, which does not exist "
                                      "at this point")
         return
@@ -149,6 +152,17 @@ def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: l
         if mine and theirs and mine != theirs:
             yield ("foreign-key", where(), f"{own.name}.{name_} is {type_} but references {shown}.{column}, "
                                          f"which is {target_type}")
+
+
+def _created_later(op, schema: str | None, name: str) -> bool:
+    """Whether an operation after `op` in its revision's list creates table `name`."""
+    from runner.revisions.checks import operations
+
+    if op is None or op.revision is None or op.derived_from is not None or len(op.path) != 2:
+        return False
+    later = (operations(op.revision, op.path[0]) or [])[op.path[1] + 1:]
+    return any(o.name == "create_table" and (o.args.get("schema"), o.args["table_name"]) == (schema, name)
+               for o in later)
 
 
 def _is_unique_key(table: TableState, columns: list[str]) -> bool:

@@ -26,6 +26,9 @@ class Traits:
     # constraints are added and dropped by rebuilding the table, consecutive such operations on one
     # table in one rebuild: the table is never without a key they drop and make again (SQLite)
     rebuilds_for_constraints: ClassVar[bool] = False
+    # CREATE TABLE and ADD CONSTRAINT take a foreign key to a table that does not exist yet (the
+    # key is checked only when rows are written): a revision may create the target after it
+    foreign_key_target_later: ClassVar[bool] = False
     # DROP COLUMN of one column of a multi-column primary key leaves the key on the others; False:
     # the whole key goes with it (PostgreSQL; SQL Server and Oracle refuse the DROP)
     drop_column_shrinks_key: ClassVar[bool] = False
@@ -60,6 +63,7 @@ class SQLiteTraits(Traits):
     shared_server = False  # an embedded file: the findings about live sessions do not apply
     rebuild_replaces_constraints = True
     rebuilds_for_constraints = True
+    foreign_key_target_later = True
     drop_column_shrinks_key = True  # yamig's rebuild, as Alembic's batch mode
 
 
