@@ -167,7 +167,7 @@ class CreateForeignKey(_CreateConstraint):
         if state.opaque or (referent is not None and not referent.known):
             return
         if referent is None:
-            if not state.does("foreign_key_target_later"):  # else validate's foreign-key rule judges
+            if not state.does("foreign_key_target_later"):  # else validate's replay rule judges
                 state.problem(self.location, f"table {qualified(name, schema)} does not exist at this point")
             return
         for column in self.args["remote_cols"]:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from runner.review.rules.base import Found, Rule
 from runner.review.rules.types import type_family
-from runner.schema.references import ForeignKeyRef
+from runner.schema.references import ForeignKeyRef, qualified
 from runner.schema.state import SchemaState, TableState
 
 STATE = Rule("state", "error", "the operation does not match the schema at that point",
@@ -69,6 +69,13 @@ def _add_column(op, state: SchemaState) -> Iterator[Found]:
 
 def _create_foreign_key(op, state: SchemaState) -> Iterator[Found]:
     args = op.args
+    schema, name = args.get("referent_schema"), args["referent_table"]
+    if state.does("foreign_key_target_later") and state.table(name, schema) is None:
+        # the operation leaves a missing target to this check there (CreateForeignKey.state_forwards)
+        if not _created_later(op, schema, name):
+            yield "state", op.location, f"table {qualified(name, schema)} does not exist at this point"
+        yield from _constraint_exists(op, state, state.table(args["source_table"], args.get("source_schema")))
+        return
     source = state.table(args["source_table"], args.get("source_schema"))
     if source is not None and source.known:  # else the operation reports a missing source table
         for name in args["local_cols"]:
