@@ -104,6 +104,22 @@ STARTS = {
               - {foreign_key: {columns: [account_id], references: [account.id]}, name: fk_item_account}
         """,
     ),
+    "composite": (
+        """
+        op.create_table("seat",
+            sa.Column("venue", sa.String(20), primary_key=True),
+            sa.Column("row", sa.String(5), primary_key=True),
+            sa.Column("number", sa.String(5), nullable=False))
+        """,
+        """
+        - create_table:
+            table_name: seat
+            columns:
+              - {name: venue, type: String(20), primary_key: true}
+              - {name: row, type: String(5), primary_key: true}
+              - {name: number, type: String(5), nullable: false}
+        """,
+    ),
     "billing": (
         'op.execute("CREATE SCHEMA billing")',
         "- execute: CREATE SCHEMA billing",
@@ -1047,6 +1063,46 @@ CASES = [
         op.create_table("b", sa.Column("id", sa.Integer, primary_key=True),
                         sa.Column("a_id", sa.Integer, sa.ForeignKey("a.id", name="fk_b_a")))
         """,
+    ),
+    Case(
+        # a foreign key created under a name the table has (from an earlier revision, and again in
+        # the same rebuild): Alembic's batch block puts each in the place of the one of its name,
+        # and yamig's rebuild wrote every one of them
+        "create_foreign_key_same_name_replaces_sqlite",
+        "",
+        """
+        - create_foreign_key: {constraint_name: fk_item_account, source_table: item,
+                               referent_table: account, local_cols: [account_id], remote_cols: [id],
+                               ondelete: SET NULL}
+        - create_foreign_key: {constraint_name: fk_item_account, source_table: item,
+                               referent_table: account, local_cols: [account_id], remote_cols: [id],
+                               ondelete: CASCADE}
+        """,
+        before="constrained",
+        alembic_sqlite="""
+        with op.batch_alter_table("item") as batch:
+            batch.create_foreign_key("fk_item_account", "account", ["account_id"], ["id"],
+                                     ondelete="SET NULL")
+            batch.create_foreign_key("fk_item_account", "account", ["account_id"], ["id"],
+                                     ondelete="CASCADE")
+        """,
+        backends=("sqlite",), dialects=(),  # elsewhere the database refuses the name: validate's `state`
+    ),
+    Case(
+        # dropping a column of a composite primary key: PostgreSQL drops the whole key, so the new
+        # one is no second key, as validate said it was (SQLite: test_sqlite_rebuild_regressions;
+        # MariaDB refuses the DROP: error 1072)
+        "drop_column_of_composite_key",
+        """
+        op.drop_column("seat", "row")
+        op.create_primary_key("pk_seat", "seat", ["venue", "number"])
+        """,
+        """
+        - drop_column: {table_name: seat, column_name: row}
+        - create_primary_key: {constraint_name: pk_seat, table_name: seat, columns: [venue, number]}
+        """,
+        before="composite",
+        backends=("postgresql",), dialects=("postgresql",),
     ),
 ]
 

@@ -64,12 +64,22 @@ def downgrade(config: Config, revision: str, sql: bool = False, tag: str | None 
 
     def plan(current):
         steps = graph.downgrade_plan(current, revision)
-        derived.update(downgrade_operations(graph, [s.revision.revision for s in steps]))
+        derived.update(downgrade_operations(graph, [s.revision.revision for s in steps],
+                                            _traits_of(config.url)))
         return steps
 
     _migrate(config, graph, sql, tag, plan=plan,
              ops_for=lambda step: derived[step.revision.revision], start=start, check=check,
              allow_changed=allow_changed)
+
+
+def _traits_of(url: str):
+    """What the database of `url` does, for the derived downgrades (runner.sql.dialects.traits)."""
+    import sqlalchemy as sa
+
+    from runner.sql.dialects.traits import traits_for
+
+    return traits_for(sa.engine.make_url(url).get_backend_name())
 
 
 def _split_range(revision: str, sql: bool) -> tuple[str | None, str]:

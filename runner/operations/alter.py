@@ -21,6 +21,7 @@ _RESTORABLE = ("type", "nullable", "server_default", "comment")  # what a revers
 
 class RenameTable(Operation):
     name = "rename_table"
+    gives = {"new_table_name": "table"}
 
     def validate(self) -> None:
         if self.args["old_table_name"] == self.args["new_table_name"]:
@@ -60,6 +61,7 @@ class AlterColumn(Operation):
     """
 
     name = "alter_column"
+    gives = {"new_column_name": "column"}
 
     def tables_changed(self, state: SchemaState) -> set[tuple[str | None, str]] | None:
         if self.args.get("new_column_name"):

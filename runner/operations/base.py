@@ -75,6 +75,8 @@ class Operation:
     # the argument a list written as the operation's value is (autocommit_block: its operations)
     list_argument: ClassVar[str | None] = None
 
+    gives: ClassVar[dict[str, str]] = {}  # argument -> what the name it holds is given to (given_names)
+
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
         if "name" in cls.__dict__:
@@ -137,6 +139,22 @@ class Operation:
         """What a failed run of this operation leaves that no rollback undoes, for the failure's
         hint (asked of the context right after the failure); None: nothing."""
         return None
+
+    def given_names(self) -> list[tuple[str, str, tuple]]:
+        """(what, name, argument keys) of each name this operation gives a table, column, index
+        or constraint (`what` is one of those words): what a database's identifier limit judges."""
+        return [(what, self.args[key], (key,)) for key, what in self.gives.items()
+                if isinstance(self.args.get(key), str)]
+
+    def refuse_long_names(self, impl: Any) -> None:
+        """SQLAlchemy refuses an index or constraint name over the database's limit with an error
+        of its own (IdentifierError): say where it is written instead. (A longer table or column
+        name the database cuts, as under Alembic; validate's `identifier-length` reports both.)"""
+        for what, name, keys in self.given_names():
+            why = impl.identifier_too_long(name) if what in ("index", "constraint") else None
+            if why:
+                raise MigrationError(f"{what} name {name} is {why} on {impl.title}",
+                                     location=self.arg_location(*keys), hint="give it a shorter name")
 
     def tables_changed(self, state: SchemaState) -> set[tuple[str | None, str]] | None:
         """The (schema, table) keys whose state this changes, given the state before it; None
@@ -270,6 +288,15 @@ def check_generated(operation: Operation, column: dict[str, Any], *keys: Any) ->
                                 location=operation.key_location(*keys, "server_default"),
                                 hint=f"the database makes the value of a column with `{given[0]}`: "
                                      "leave server_default out")
+
+
+def column_names(column: dict[str, Any], *keys: Any) -> list[tuple[str, str, tuple]]:
+    """given_names of a column definition at `keys`: its name, and its foreign key's."""
+    found = [("column", column["name"], (*keys, "name"))] if isinstance(column.get("name"), str) else []
+    name = (column.get("foreign_key") or {}).get("name")
+    if isinstance(name, str):
+        found.append(("constraint", name, (*keys, "foreign_key", "name")))
+    return found
 
 
 def check_type(operation: Operation, type_text: Any, *keys: Any) -> None:

@@ -6,8 +6,16 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import MigrationError
-from runner.operations.base import ArgAt, Derived, Operation, check_generated, check_type
-from runner.schema.constraints import forget_implied_names, remember_implied_names, written_name
+from runner.operations.base import ArgAt, Derived, Operation, check_generated, check_type, column_names
+from runner.schema.constraints import (
+    constraint_name,
+    forget_implied_names,
+    implied_constraints,
+    index_involves,
+    remember_implied_names,
+    remove_constraint,
+    written_name,
+)
 from runner.schema.key_indexes import forget_key_indexes
 from runner.schema.state import SchemaState, TableState
 
@@ -21,6 +29,9 @@ class AddColumn(Operation):
     def validate(self) -> None:
         check_type(self, self.args["column"].get("type"), "column", "type")
         check_generated(self, self.args["column"], "column")
+
+    def given_names(self) -> list[tuple[str, str, tuple]]:
+        return column_names(self.args["column"], "column")
 
     @property
     def needs_rebuild_on_sqlite(self) -> bool:
@@ -89,6 +100,7 @@ class AddColumn(Operation):
 
         dialect = context.dialect
         impl = context.impl
+        self.refuse_long_names(impl)
         metadata = context.metadata()
         column = ddl.build_column(self.args["column"])
         table = sa.Table(self.args["table_name"], metadata, column, schema=self.schema)
@@ -132,6 +144,7 @@ class DropColumn(Operation):
         name = self.args["column_name"]
         if name not in table.columns and table.known and not state.opaque:
             state.problem(self.location, f"column {table.name}.{name} does not exist at this point")
+        self._drop_from_key(state, table, name)
         table.columns.pop(name, None)
         forget_implied_names(table, name)
         forget_key_indexes(table, dropped_column=name)
@@ -140,9 +153,22 @@ class DropColumn(Operation):
         drop_named_types(state, self.derived.owned_types)
         # the database drops the indexes and table constraints that involve a dropped column
         for ix_name, index in list(table.indexes.items()):
-            if name in index.get("columns", []):
+            if index_involves(index, name):
                 state.remove_index(table, ix_name)
         table.constraints = [c for c in table.constraints if not involves(c, name)]
+
+    @staticmethod
+    def _drop_from_key(state: SchemaState, table: TableState, name: str) -> None:
+        """A column of a primary key over other columns too: the database takes the column out of
+        the key (SQLite's rebuild, MySQL), or drops the whole key (PostgreSQL): Traits."""
+        key = composite_key(table, name)
+        if key is None:
+            return
+        if state.does("drop_column_shrinks_key"):
+            if key in table.constraints:  # a key on columns' primary_key shrinks as they go
+                key["primary_key"] = [c for c in key["primary_key"] if c != name]
+            return
+        remove_constraint(table, constraint_name(key, table))
 
     def reverse(self, state: SchemaState) -> list[Operation]:
         from runner.operations.indexes import CreateIndex
@@ -159,15 +185,27 @@ class DropColumn(Operation):
         args: dict[str, Any] = {"table_name": table.name, "column": copy.deepcopy(table.columns[name])}
         if self.schema:
             args["schema"] = self.schema
+        key = composite_key(table, name)
+        if key is not None:  # the column comes back, then the key over it and the others
+            args["column"].pop("primary_key", None)
+            args["column"]["nullable"] = False
         # a drop_column as written keeps its enum type, as Alembic does: the restored column finds it
         restored = [self.derive(AddColumn, args, Derived(creates_types=bool(self.derived.owned_types)))]
+        if key is not None:
+            from runner.operations.constraints import CreatePrimaryKey
+
+            key_args = {"constraint_name": constraint_name(key, table), "table_name": table.name,
+                        "columns": list(key["primary_key"])}
+            if self.schema:
+                key_args["schema"] = self.schema
+            restored.append(self.derive(CreatePrimaryKey, key_args))
         restored += [self.derive(CreateIndex, copy.deepcopy(ix)) for ix in table.indexes.values()
-                     if name in ix.get("columns", [])]
+                     if index_involves(ix, name)]
         from runner.operations.constraints import create_operation  # the database dropped these too
 
         # (a create_* operation needs a name: an unnamed table constraint cannot be added back)
         restored += [self.derive(*create_operation(c, table)) for c in table.constraints
-                     if involves(c, name) and written_name(c)]
+                     if involves(c, name) and written_name(c) and c is not key]
         return restored
 
     def ddl(self, context: MigrationContext) -> list[Any]:
@@ -265,6 +303,16 @@ def column_foreign_keys(table: Any, column: str) -> list[str | None]:
     found += [written_name(c) for c in table.constraints
               if "foreign_key" in c and column in c["foreign_key"]["columns"]]
     return found
+
+
+def composite_key(table: TableState, column: str) -> dict[str, Any] | None:
+    """The table's primary key (create_table's shape, as the table holds it or as its columns
+    imply it) when it is over `column` and other columns too; else None."""
+    for key in [*table.constraints, *implied_constraints(table)]:
+        columns = key.get("primary_key") or []
+        if column in columns and len(columns) > 1:
+            return key
+    return None
 
 
 def unique_name(table: str, column: dict[str, Any]) -> str:

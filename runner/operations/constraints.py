@@ -37,6 +37,7 @@ class _CreateConstraint(Operation):
 
     needs_rebuild_on_sqlite = True
     kind: ClassVar[str]  # the key of create_table's constraint shape
+    gives = {"constraint_name": "constraint"}
 
     @property
     def table_name(self) -> str:
@@ -58,10 +59,15 @@ class _CreateConstraint(Operation):
         table = state.require_table(self.table_name, self.schema, self)
         name = constraint_name(self.spec(), table)
         if find_constraint(table, name) is not None:
-            state.problem(self.location, f"constraint {name} already exists on table {table.name}")
-        elif self.kind == "primary_key" and any("primary_key" in c for c in
-                                                [*table.constraints, *implied_constraints(table)]):
-            state.problem(self.location, f"table {table.name} already has a primary key")
+            if not state.does("rebuild_replaces_constraints"):
+                state.problem(self.location, f"constraint {name} already exists on table {table.name}")
+            # the new one takes its place: in SQLite's rebuild, as in Alembic's batch mode (where
+            # the database refuses the name, the run stops there, and a replay goes on as if)
+            remove_constraint(table, name)
+        elif self.kind == "primary_key" and primary_key_of(table) is not None:
+            if not state.does("rebuild_replaces_constraints"):
+                state.problem(self.location, f"table {table.name} already has a primary key")
+            remove_constraint(table, constraint_name(primary_key_of(table), table))  # as above
         if table.known and not state.opaque:
             for column in self.columns():
                 if column not in table.columns:
@@ -83,7 +89,14 @@ class _CreateConstraint(Operation):
                 "table_name": self.table_name, "type": KINDS[self.kind]}
         if self.schema:
             args["schema"] = self.schema
-        return [self.derive(DropConstraint, args)]
+        undo = [self.derive(DropConstraint, args)]
+        table = state.table(self.table_name, self.schema)
+        replaced = find_constraint(table, self.args["constraint_name"]) if table is not None else None
+        if replaced is None and self.kind == "primary_key" and table is not None:
+            replaced = primary_key_of(table)
+        if replaced is not None:  # it took the place of one of its name (state_forwards): restore that
+            undo.append(self.derive(*create_operation(replaced, table)))
+        return undo
 
     def ddl(self, context: MigrationContext) -> list[Any]:
         import sqlalchemy as sa
@@ -91,8 +104,10 @@ class _CreateConstraint(Operation):
         from runner.sql.ddl import build_constraint, ensure_fk_targets
 
         refuse_on_sqlite(self, self.table_name, context.impl)
+        self.refuse_long_names(context.impl)
         metadata = context.metadata()
-        columns = [sa.Column(c, sa.types.NULLTYPE) for c in self.columns()]
+        # a column named twice (UNIQUE (a, a)) is the database's to judge, as in create_table
+        columns = [sa.Column(c, sa.types.NULLTYPE) for c in dict.fromkeys(self.columns())]
         table = sa.Table(self.table_name, metadata, *columns, schema=self.schema)
         constraint = build_constraint(self.spec())
         table.append_constraint(constraint)
@@ -163,7 +178,8 @@ class CreateForeignKey(_CreateConstraint):
         if state.opaque or (referent is not None and not referent.known):
             return
         if referent is None:
-            state.problem(self.location, f"table {qualified(name, schema)} does not exist at this point")
+            if not state.does("foreign_key_target_later"):  # else validate's replay rule judges
+                state.problem(self.location, f"table {qualified(name, schema)} does not exist at this point")
             return
         for column in self.args["remote_cols"]:
             if column not in referent.columns:
@@ -298,6 +314,11 @@ def drop_name(written: Any, database: str, table: TableState) -> Any:
     if table.naming is None:
         return written if written else database
     return {"f": database}
+
+
+def primary_key_of(table: TableState) -> dict[str, Any] | None:
+    """The table's primary key in create_table's shape (implied by its columns, or its own)."""
+    return next((c for c in [*table.constraints, *implied_constraints(table)] if "primary_key" in c), None)
 
 
 def refuse_on_sqlite(op: Operation, table: str, impl: Any) -> None:

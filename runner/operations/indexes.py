@@ -55,6 +55,7 @@ def check_dialect_options(op: Operation, kind: str = "index") -> None:
 
 class CreateIndex(Operation):
     name = "create_index"
+    gives = {"index_name": "index"}
 
     def validate(self) -> None:
         check_dialect_options(self)
@@ -93,6 +94,7 @@ class CreateIndex(Operation):
         from runner.schema.state import TableState
         from runner.sql.ddl import create_index
 
+        self.refuse_long_names(context.impl)
         name = index_name(TableState(self.args["table_name"], self.schema, naming=context.naming), self.args)
         statements = [create_index(self.args, context.naming),
                       *_drop_replaced_key_indexes(context, self.args)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any
 
-from runner.operations.base import ArgAt, Derived, Operation, check_generated, check_type
+from runner.operations.base import ArgAt, Derived, Operation, check_generated, check_type, column_names
 from runner.schema.constraints import remember_implied_names
 from runner.schema.references import qualified
 from runner.schema.state import SchemaState, TableState, enum_type_use, named_type
@@ -21,16 +21,34 @@ class CreateTable(Operation):
     def validate(self) -> None:
         from runner.operations.indexes import check_dialect_options
 
+        seen: set[str] = set()
         for i, column in enumerate(self.args.get("columns", [])):
             check_type(self, column.get("type"), "columns", i, "type")
             check_generated(self, column, "columns", i)
             if (column.get("foreign_key") or {}).get("use_alter") and not column["foreign_key"].get("name"):
                 raise _unnamed_use_alter(self.arg_location("columns", i, "foreign_key"))
+            if column.get("name") in seen:
+                from runner.errors import RevisionFileError
+
+                raise RevisionFileError(
+                    f"table {self.args['table_name']} has two columns named {column['name']}",
+                    location=self.arg_location("columns", i, "name"),
+                    hint="give each column its own name")
+            seen.add(column.get("name"))
         for i, constraint in enumerate(self.args.get("constraints") or []):
             fk = constraint.get("foreign_key") or {}
             if fk.get("use_alter") and not (constraint.get("name") or fk.get("name")):
                 raise _unnamed_use_alter(self.arg_location("constraints", i))
         check_dialect_options(self, "table")
+
+    def given_names(self) -> list[tuple[str, str, tuple]]:
+        found = [("table", self.args["table_name"], ("table_name",))]
+        for i, column in enumerate(self.args.get("columns", [])):
+            found += column_names(column, "columns", i)
+        for i, constraint in enumerate(self.args.get("constraints") or []):
+            if isinstance(constraint.get("name"), str):
+                found.append(("constraint", constraint["name"], ("constraints", i, "name")))
+        return found
 
     def state_forwards(self, state: SchemaState) -> None:
         name, schema = self.args["table_name"], self.schema
@@ -65,6 +83,7 @@ class CreateTable(Operation):
         from runner.sql.ddl import build_table
 
         dialect = context.dialect
+        self.refuse_long_names(context.impl)
         table = build_table(context.metadata(), self.args)
         creates = self.derived.creates_types
         columns = self.args.get("columns", [])

@@ -28,6 +28,7 @@ from runner.review import rules
 from runner.review.findings import Collector
 from runner.revisions.replay import state_at
 from runner.schema.state import SchemaState, TableState
+from runner.sql.dialects.traits import traits_for
 
 Key = tuple  # (schema, table name)
 
@@ -37,7 +38,7 @@ def check_semantics(graph, collector: Collector, dialect: str | None, judge_type
     `dialect` too (it needs SQLAlchemy: validate asks it only for a named validate.dialect)."""
     from runner.revisions.checks import operations
 
-    state = SchemaState(naming=graph.naming)
+    state = SchemaState(traits_for(dialect), naming=graph.naming)
     paused = gc.isenabled()
     gc.disable()  # thousands of small dicts and no cycles: the cyclic GC would only rescan them
     try:
@@ -71,7 +72,7 @@ def check_run(graph, current: tuple[str, ...], steps: list, ops_for,
     paused = gc.isenabled()
     gc.disable()  # as in check_semantics
     try:
-        state = state_at(graph, current)
+        state = state_at(graph, current, traits_for(dialect))
         state.problems.clear()  # those revisions ran already: not this run's business
         for step in steps:
             ops = ops_for(step)

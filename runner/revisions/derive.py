@@ -9,6 +9,7 @@ with the full definition they removed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from runner.errors import MigrationError
 from runner.operations import Operation
@@ -18,9 +19,11 @@ from runner.revisions.revision import Revision
 from runner.schema.state import SchemaState
 
 
-def downgrade_operations(graph, revision_ids: Iterable[str]) -> dict[str, list[Operation]]:
-    """The downgrade operations of each revision: as written, or derived. A revision whose file
-    says `downgrade: irreversible` refuses the whole plan, before anything runs."""
+def downgrade_operations(graph, revision_ids: Iterable[str],
+                         traits: Any = None) -> dict[str, list[Operation]]:
+    """The downgrade operations of each revision: as written, or derived (for the database whose
+    `traits` are given, where what an upgrade did differs by database: SchemaState.traits). A
+    revision whose file says `downgrade: irreversible` refuses the whole plan, before anything runs."""
     result: dict[str, list[Operation]] = {}
     pending = set()
     for rev_id in revision_ids:
@@ -34,7 +37,7 @@ def downgrade_operations(graph, revision_ids: Iterable[str]) -> dict[str, list[O
     if not pending:
         return result
     undo: dict[str, list[list[Operation]]] = {}
-    for step, op, state in replay(graph, graph.heads):
+    for step, op, state in replay(graph, graph.heads, SchemaState(traits, naming=graph.naming)):
         rev_id = step.revision.revision
         if rev_id in pending:  # reversed against the state just before it
             undo.setdefault(rev_id, []).append(op.reverse(state))

@@ -30,9 +30,10 @@ def replay(graph, current: tuple[str, ...], state: SchemaState | None = None
             rows = step.rows_after
 
 
-def state_at(graph, current: tuple[str, ...]) -> SchemaState:
-    """The schema once `current` and everything it needs are applied."""
-    state = SchemaState(naming=graph.naming)
+def state_at(graph, current: tuple[str, ...], traits: Any = None) -> SchemaState:
+    """The schema once `current` and everything it needs are applied (on the database whose
+    `traits` are given, where databases differ: SchemaState.traits)."""
+    state = SchemaState(traits, naming=graph.naming)
     for _ in replay(graph, current, state):
         pass
     return state

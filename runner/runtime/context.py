@@ -93,7 +93,7 @@ class MigrationContext:
         if self._state is None and self._graph is not None:
             from runner.revisions.replay import state_at
 
-            self._state = state_at(self._graph, self.current)
+            self._state = state_at(self._graph, self.current, self.impl)
             for op in self._pending:
                 op.state_forwards(self._state)
             self._pending = []

@@ -103,6 +103,15 @@ def columns_named(condition: str, columns: Iterable[str]) -> list[str]:
     return [c for c in columns if c in words]
 
 
+def index_involves(spec: dict[str, Any], column: str) -> bool:
+    """Whether an index (create_index's arguments) uses `column`: as a column, in an expression
+    (`{sql: lower(email)}`) or in its WHERE. The database drops such an index with the column
+    (PostgreSQL), or refuses the DROP COLUMN (SQLite, so yamig rebuilds the table without it)."""
+    texts = [c["sql"] for c in spec.get("columns") or [] if isinstance(c, dict) and "sql" in c]
+    texts += [v for k, v in spec.items() if k.endswith("_where") and isinstance(v, str)]
+    return column in (spec.get("columns") or []) or any(column in columns_named(t, [column]) for t in texts)
+
+
 def constraint_name(spec: dict[str, Any], table: TableState) -> str:
     """A constraint's name: the one written, else the one the database gave it when it was made
     (remember_implied_names), else PostgreSQL's name for it under the table's current name."""

@@ -98,11 +98,14 @@ class SchemaState:
     """Tables by (schema, name). `opaque` is set once raw SQL ran: from then on,
     a missing table or column may simply be one the SQL created."""
 
-    def __init__(self, naming: dict[str, str] | None = None) -> None:
+    def __init__(self, traits: Any = None, naming: dict[str, str] | None = None) -> None:
         # the config's naming convention (runner.schema.naming.convention_of), given to new tables
         self.naming = None if naming is None else _convention(naming)
         self.tables: dict[tuple[str | None, str], TableState] = {}
         self.opaque = False
+        # what the database the revisions are judged for does (a runner.sql.dialects.traits
+        # class; None: no database named), where databases differ in what an operation does
+        self.traits = traits
         self.problems: list[Problem] = []
         # index name -> its table, so finding an index does not scan every table
         self._index_tables: dict[tuple[str | None, str], TableState] = {}
@@ -116,7 +119,7 @@ class SchemaState:
         Nothing in the replay copies a whole state (validate snapshots only the tables a
         revision touches, semantics._snapshot), so this is for callers that want two states.
         """
-        other = SchemaState()
+        other = SchemaState(self.traits)
         other.naming = self.naming
         for table in self.tables.values():
             other.add_table(copy.deepcopy(table))
@@ -162,6 +165,10 @@ class SchemaState:
             table = TableState(name=name, schema=schema, known=False, naming=self.naming)
             self.add_table(table)
         return table
+
+    def does(self, fact: str) -> bool:
+        """Whether the database judged for does `fact` (a Traits attribute); False for none named."""
+        return bool(getattr(self.traits, fact, False))
 
     def problem(self, where: Any, message: str) -> None:
         self.problems.append(Problem(where, message))

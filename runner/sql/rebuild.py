@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from runner.schema.constraints import index_involves
 from runner.schema.state import SchemaState, TableState
 
 
@@ -47,7 +48,7 @@ def _constrained(table: TableState, column: str) -> bool:
             return True
         if "check" in constraint and column in constraint["check"]:
             return True
-    return any(column in ix.get("columns", []) for ix in table.indexes.values())
+    return any(index_involves(ix, column) for ix in table.indexes.values())
 
 
 def rebuilds(op: Any) -> bool:
@@ -58,7 +59,7 @@ def rebuilds(op: Any) -> bool:
 def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
                        plain: Callable[[Any], list[Any]],
                        check: Callable[[Any, TableState], None] | None = None,
-                       ) -> Iterator[tuple[list, list[Any]]]:
+                       traits: Any = None) -> Iterator[tuple[list, list[Any]]]:
     """(operations, their statements) in order, for SQLite: consecutive operations that each
     rebuild the same table share one rebuild, as Alembic's batch mode would do them.
 
@@ -66,6 +67,7 @@ def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
     offline; None when there is none to rebuild), `plain(op)` the op's own statements. Both are
     asked only when the caller has used the groups before, so they see what those did.
     `check(op, before)` may refuse a rebuild before it is built (online: rows a DROP would lose).
+    `traits`: what the rebuild does where databases differ (SchemaState.traits: SQLite's impl).
     """
     position = 0
     while position < len(ops):
@@ -81,7 +83,7 @@ def batched_statements(ops: list, before_of: Callable[[Any], TableState | None],
         after, renames = before, {}
         while position < len(ops) and _same_table(ops[position], after) and rebuilds(ops[position]) \
                 and needs_rebuild(ops[position], after):
-            after = _applied(ops[position], after, renames)
+            after = _applied(ops[position], after, renames, traits)
             group.append(ops[position])
             position += 1
         yield group, rebuild_statements(before, after, renames)
@@ -106,7 +108,7 @@ def _same_table(op: Any, table: TableState) -> bool:
     return table_name_of(op) == table.name and op.schema == table.schema
 
 
-def _applied(op: Any, before: TableState, renames: dict[str, str]) -> TableState:
+def _applied(op: Any, before: TableState, renames: dict[str, str], traits: Any = None) -> TableState:
     """`before` with `op` applied (a copy); `renames` (new column name -> the name in the table
     being rebuilt) follows any column the op renames."""
     check = getattr(op, "rebuild_error", None)  # what ALTER would refuse, a rebuild must refuse too
@@ -115,7 +117,7 @@ def _applied(op: Any, before: TableState, renames: dict[str, str]) -> TableState
         from runner.errors import MigrationError
 
         raise MigrationError(error, location=op.location, hint="check the name against the table")
-    state = SchemaState(naming=before.naming)
+    state = SchemaState(traits, naming=before.naming)
     state.add_table(copy.deepcopy(before))
     getattr(op, "rebuild_forwards", op.state_forwards)(state)  # what the rebuilt table has
     after = state.table(op.args.get("new_table_name") or before.name, before.schema)

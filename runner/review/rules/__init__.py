@@ -20,6 +20,7 @@ from runner.review.rules import (
     graph,
     indexes,
     keys,
+    names,
     raw_sql,
     renames,
     replay,
@@ -30,7 +31,8 @@ from runner.review.rules.raw_sql import data_only
 
 __all__ = ["RULES", "Context", "Found", "Rule", "data_only", "limits", "references", "safety"]
 
-FAMILIES = (files, graph, replay, drops, renames, defaults, constraints, types, keys, indexes, raw_sql)
+FAMILIES = (files, graph, replay, drops, renames, defaults, constraints, types, names, keys, indexes,
+            raw_sql)
 
 RULES: dict[str, Rule] = {rule.id: rule for family in FAMILIES for rule in family.RULES}
 

@@ -85,6 +85,17 @@ class Context:
         """An index on a TEXT or BLOB column needs a prefix length (MySQL)."""
         return self._traits.text_keys_need_length
 
+    @property
+    def rebuilds_for_constraints(self) -> bool:
+        """Constraints change by rebuilding the table, consecutive changes in one rebuild (SQLite)."""
+        return self._traits.rebuilds_for_constraints
+
+    def name_too_long(self, name: str) -> str | None:
+        """Why the database refuses or cuts `name`, longer than its identifier limit (Traits.
+        identifier_too_long); None if it takes it, or no dialect with a limit is named."""
+        why = self._traits.identifier_too_long(name)
+        return f"{why} on {self._dialect}" if why else None
+
     def type_problems(self, text: str) -> list[tuple[str, int]]:
         """What the database refuses in a column type: (reason, offset in `text`); see
         DefaultImpl.type_problems. Only a named dialect judges (it needs SQLAlchemy, so a

@@ -57,12 +57,32 @@ def _drop_constraint(op, state, ctx) -> Iterator[Found]:
     dropped = op.dropped(table) if table is not None else None
     spec = find_constraint(table, dropped) if dropped is not None else None
     key = (spec or {}).get("primary_key") or (spec or {}).get("unique")
-    if not key:
+    if not key or (ctx.rebuilds_for_constraints and _made_again_in_rebuild(op, key)):
         return
     for source, column, target in _references_to(state, name, schema):
         if ForeignKeyRef.parse(target).column in key and source != name:
             yield ("drop-referenced", op.location,
                    f"{source}.{column} still references {target}, which this key makes unique")
+
+
+def _made_again_in_rebuild(op, key: list[str]) -> bool:
+    """Whether an operation after `op` in the same rebuild of its table (the consecutive ones that
+    rebuild it: runner.sql.rebuild) makes a key over the same columns again."""
+    from runner.revisions.checks import operations
+
+    if op.revision is None or op.derived_from is not None or len(op.path) != 2:
+        return False
+    table = (op.args.get("schema"), op.args["table_name"])
+    for later in (operations(op.revision, op.path[0]) or [])[op.path[1] + 1:]:
+        args = later.args
+        if not getattr(later, "needs_rebuild_on_sqlite", False) or (
+                args.get("schema", args.get("source_schema")),
+                args.get("table_name", args.get("source_table"))) != table:
+            return False
+        if later.name in ("create_primary_key", "create_unique_constraint") and \
+                set(args.get("columns") or ()) == set(key):
+            return True
+    return False
 
 
 def _references_to(state: SchemaState, table: str, schema: str | None, column: str | None = None):

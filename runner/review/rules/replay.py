@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from runner.review.rules.base import Found, Rule
 from runner.review.rules.types import type_family
-from runner.schema.references import ForeignKeyRef
+from runner.schema.references import ForeignKeyRef, qualified
 from runner.schema.state import SchemaState, TableState
 
 STATE = Rule("state", "error", "the operation does not match the schema at that point",
@@ -41,7 +41,7 @@ def _create_table(op, state: SchemaState) -> Iterator[Found]:
         fk = column.get("foreign_key")
         if fk and not _waits(fk, [fk["column"]], state):
             yield from _fk_target(state, own, [column["name"]], [fk["column"]],
-                                  lambda i=i: op.arg_location("columns", i, "foreign_key"))
+                                  lambda i=i: op.arg_location("columns", i, "foreign_key"), op=op)
     for i, constraint in enumerate(args.get("constraints") or []):
         fk = constraint.get("foreign_key")
         names = [] if fk else constraint.get("primary_key") or constraint.get("unique") or []
@@ -56,7 +56,7 @@ def _create_table(op, state: SchemaState) -> Iterator[Found]:
                            f"the foreign key names column {name}, which table {own.name} does not have")
             if not _waits(fk, fk.get("references", []), state):
                 yield from _fk_target(state, own, fk.get("columns", []), fk.get("references", []),
-                                      lambda i=i: op.arg_location("constraints", i))
+                                      lambda i=i: op.arg_location("constraints", i), op=op)
 
 
 def _waits(fk: dict, targets: list[str], state: SchemaState) -> bool:
@@ -77,11 +77,18 @@ def _add_column(op, state: SchemaState) -> Iterator[Found]:
     if fk and table is not None:
         yield from _fk_target(state, table, [args["column"]["name"]], [fk["column"]],
                               lambda: op.arg_location("column", "foreign_key"),
-                              [args["column"].get("type")])
+                              [args["column"].get("type")], op=op)
 
 
 def _create_foreign_key(op, state: SchemaState) -> Iterator[Found]:
     args = op.args
+    schema, name = args.get("referent_schema"), args["referent_table"]
+    if state.does("foreign_key_target_later") and state.table(name, schema) is None:
+        # the operation leaves a missing target to this check there (CreateForeignKey.state_forwards)
+        if not _created_later(op, schema, name):
+            yield "state", op.location, f"table {qualified(name, schema)} does not exist at this point"
+        yield from _constraint_exists(op, state, state.table(args["source_table"], args.get("source_schema")))
+        return
     source = state.table(args["source_table"], args.get("source_schema"))
     if source is not None and source.known:  # else the operation reports a missing source table
         for name in args["local_cols"]:
@@ -92,7 +99,7 @@ def _create_foreign_key(op, state: SchemaState) -> Iterator[Found]:
         prefix = f"{schema}." if schema else ""
         yield from _fk_target(state, source, args["local_cols"],
                               [f"{prefix}{args['referent_table']}.{c}" for c in args["remote_cols"]],
-                              lambda: op.arg_location("referent_table"))
+                              lambda: op.arg_location("referent_table"), op=op)
     yield from _constraint_exists(op, state, source)
 
 
@@ -106,8 +113,12 @@ def _constraint_exists(op, state: SchemaState, table: TableState | None) -> Iter
         return
     name = op.args.get("constraint_name")
     if name and any(c.get("name") == name for c in table.constraints):
+        if state.does("rebuild_replaces_constraints"):
+            return  # SQLite's rebuild puts the new one in its place, as Alembic's batch mode does
         yield ("state", op.location, f"constraint {name} already exists on table {table.name}")
     elif op.name == "create_primary_key" and _has_primary_key(table):
+        if state.does("rebuild_replaces_constraints"):
+            return  # the new key takes the place of the old one in the rebuild, as above
         yield ("state", op.location, f"table {table.name} already has a primary key")
 
 
@@ -117,10 +128,11 @@ def _has_primary_key(table: TableState) -> bool:
 
 
 def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: list[str], where,
-               local_types: list | None = None):
+               local_types: list | None = None, op=None):
     """The referenced table exists, has the columns, they are its primary key or a unique key, and
     each referencing column's type is of the same family (a number cannot reference text).
-    `where()` gives the location, looked up only for a finding."""
+    `where()` gives the location, looked up only for a finding. Where the database takes a key
+    to a table that is not there yet (SQLite), the table may be created later in `op`'s revision."""
     if len(local) != len(targets):
         yield ("foreign-key", where(), f"{len(local)} referencing column(s) but {len(targets)} referenced")
         return
@@ -136,6 +148,8 @@ def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: l
         table = state.table(name, schema)
     shown = f"{schema}.{name}" if schema else name
     if table is None:
+        if state.does("foreign_key_target_later") and _created_later(op, schema, name):
+            return
         yield ("foreign-key", where(), f"the foreign key references table {shown}, which does not exist "
                                      "at this point")
         return
@@ -158,6 +172,17 @@ def _fk_target(state: SchemaState, own: TableState, local: list[str], targets: l
         if mine and theirs and mine != theirs:
             yield ("foreign-key", where(), f"{own.name}.{name_} is {type_} but references {shown}.{column}, "
                                          f"which is {target_type}")
+
+
+def _created_later(op, schema: str | None, name: str) -> bool:
+    """Whether an operation after `op` in its revision's list creates table `name`."""
+    from runner.revisions.checks import operations
+
+    if op is None or op.revision is None or op.derived_from is not None or len(op.path) != 2:
+        return False
+    later = (operations(op.revision, op.path[0]) or [])[op.path[1] + 1:]
+    return any(o.name == "create_table" and (o.args.get("schema"), o.args["table_name"]) == (schema, name)
+               for o in later)
 
 
 def _is_unique_key(table: TableState, columns: list[str]) -> bool:

@@ -117,7 +117,7 @@ class SQLiteImpl(DefaultImpl, SQLiteTraits):
             return table
 
         return rebuild.batched_statements(ops, before_of, lambda op: op.ddl(context),
-                                          context.refuse_rebuild)
+                                          context.refuse_rebuild, traits=self)
 
 
 compiles(RenameTable, "sqlite")(rename_table_unqualified)

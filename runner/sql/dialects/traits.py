@@ -24,11 +24,40 @@ class Traits:
     # a key too long on one column is cut to a prefix (unique: a hash) instead of refused
     long_single_keys_shortened: ClassVar[bool] = False
     text_keys_need_length: ClassVar[bool] = False  # an index on TEXT/BLOB needs a prefix length
+    # a create_* constraint under a name the table has replaces that constraint (SQLite's rebuild,
+    # as Alembic's batch mode); elsewhere the database refuses it
+    rebuild_replaces_constraints: ClassVar[bool] = False
+    # constraints are added and dropped by rebuilding the table, consecutive such operations on one
+    # table in one rebuild: the table is never without a key they drop and make again (SQLite)
+    rebuilds_for_constraints: ClassVar[bool] = False
+    # CREATE TABLE and ADD CONSTRAINT take a foreign key to a table that does not exist yet (the
+    # key is checked only when rows are written): a revision may create the target after it
+    foreign_key_target_later: ClassVar[bool] = False
+    # DROP COLUMN of one column of a multi-column primary key leaves the key on the others; False:
+    # the whole key goes with it (PostgreSQL; SQL Server and Oracle refuse the DROP)
+    drop_column_shrinks_key: ClassVar[bool] = False
+    # the longest name of a table, column, index or constraint; None: no limit yamig knows of
+    max_identifier_length: ClassVar[int | None] = None
+    identifier_length_in_bytes: ClassVar[bool] = False  # the limit counts UTF-8 bytes, not characters
+
+    @classmethod
+    def identifier_too_long(cls, name: str) -> str | None:
+        """Why the database refuses or cuts `name` (PostgreSQL cuts a table or column name silently,
+        SQLAlchemy refuses an index or constraint name over the limit): `64 bytes, over the 63 it
+        takes`; None when it takes the name."""
+        limit = cls.max_identifier_length
+        if limit is None:
+            return None
+        unit = "bytes" if cls.identifier_length_in_bytes else "characters"
+        length = len(name.encode() if cls.identifier_length_in_bytes else name)
+        return f"{length} {unit}, over the {limit} it takes" if length > limit else None
 
 
 class PostgresqlTraits(Traits):
     names = ("postgresql",)
     concurrent_indexes = True
+    max_identifier_length = 63  # NAMEDATALEN - 1
+    identifier_length_in_bytes = True
     volatile_default_rewrites = True
     numeric_widening_in_place = True
 
@@ -36,6 +65,10 @@ class PostgresqlTraits(Traits):
 class SQLiteTraits(Traits):
     names = ("sqlite",)
     shared_server = False  # an embedded file: the findings about live sessions do not apply
+    rebuild_replaces_constraints = True
+    rebuilds_for_constraints = True
+    foreign_key_target_later = True
+    drop_column_shrinks_key = True  # yamig's rebuild, as Alembic's batch mode
 
 
 class MySQLTraits(Traits):
@@ -43,6 +76,8 @@ class MySQLTraits(Traits):
     text_widening_rewrites = True
     index_key_bytes = 3072  # InnoDB's DYNAMIC rows, the default since MySQL 5.7 and MariaDB 10.2
     text_keys_need_length = True
+    max_identifier_length = 64
+    drop_column_shrinks_key = True  # MySQL's; MariaDB refuses the DROP (error 1072)
 
 
 class MariaDBTraits(MySQLTraits):
@@ -56,10 +91,12 @@ class MariaDBTraits(MySQLTraits):
 
 class MSSQLTraits(Traits):
     names = ("mssql",)
+    max_identifier_length = 128
 
 
 class OracleTraits(Traits):
     names = ("oracle",)
+    max_identifier_length = 128  # 12.2 and later (30 before)
 
 
 def _all(cls: type[Traits]) -> list[type[Traits]]:
