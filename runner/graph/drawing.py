@@ -157,8 +157,9 @@ def to_mermaid(picture: Picture) -> str:
 
 
 def _mermaid_names(items: Iterable[str], prefix: str) -> dict[str, str]:
-    """Node ids Mermaid takes (letters, digits, `_`; the prefix keeps `end` and the like from
-    being keywords), two items that read alike told apart by a number."""
+    """Node ids Mermaid takes: letters, digits and `_` (revision ids are so already, branch
+    labels need not be), the prefix keeping `end` and the like from being keywords, and two
+    labels that read alike once made safe told apart by a number."""
     names: dict[str, str] = {}
     taken: set[str] = set()
     for item in items:
