@@ -10,8 +10,8 @@ from runner.commands.base import CommandLine, load_graph
 from runner.commands.browse import branches, heads, history, show, validate
 from runner.commands.database import current, downgrade, ensure_version, repair, stamp, upgrade
 from runner.commands.picture import graph
-from runner.commands.status import status
 from runner.commands.project import init, list_templates
+from runner.commands.status import status
 
 # the commands `yamig` offers, in the order `yamig --help` lists them
 COMMANDS = (upgrade, downgrade, current, heads, history, revision, check, init, list_templates,

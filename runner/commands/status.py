@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from runner.graph import RevisionGraph
 
 REPORT_VERSION = 1
-# history rows that make a revision applied, and those that make it no longer so
+# the history rows that make a revision applied
 APPLYING = ("upgrade", "stamp", "baseline")
 
 
@@ -88,17 +88,14 @@ def _head(graph: RevisionGraph, head: str, rows: tuple[str, ...], history: list[
 
 
 def _applied_when(history: list[dict]) -> dict[str, tuple[str, Any]]:
-    """Per revision applied now, how and when it last became so (the history read oldest
-    first: a downgrade, or a stamp below it, forgets it again)."""
+    """Per revision, how and when it last became applied: its latest successful upgrade,
+    stamp onto it, or baseline row (asked only of the revisions applied now)."""
     when: dict[str, tuple[str, Any]] = {}
     for row in history:
-        if row["outcome"] != "success":
-            continue
-        rev_id, direction = row["revision"], row["direction"]
-        if direction in APPLYING and (direction != "stamp" or row["checksum"] is not None):
-            when[rev_id] = (direction, row["finished_at"])
-        elif direction in ("downgrade", "stamp"):
-            when.pop(rev_id, None)
+        direction = row["direction"]
+        if row["outcome"] == "success" and direction in APPLYING and (
+                direction != "stamp" or row["checksum"] is not None):  # not a stamp below it
+            when[row["revision"]] = (direction, row["finished_at"])
     return when
 
 
