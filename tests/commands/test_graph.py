@@ -216,3 +216,15 @@ def test_current_in_a_range_needs_the_database(project, capsys):
 def test_a_range_without_a_colon_is_refused(project, capsys):
     code, _, err = run(capsys, "graph", "-r", "b1")
     assert code == 1 and err.startswith("yamig: a graph range is [start]:[end], [start]: or :[end]\n")
+
+
+def test_db_at_a_revision_no_file_has_is_said(project, tmp_path, capsys):
+    import sqlalchemy as sa
+
+    assert run(capsys, "stamp", "a1")[0] == 0
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = 'gone1'"))
+    engine.dispose()
+    assert run(capsys, "graph", "--db") == (
+        0, DOT, "yamig: the database is at gone1, which no revision file has\n")
