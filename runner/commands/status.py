@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from runner.commands.base import argument, command_line, each_database, load_graph, refuse_unknown_rows
+from runner.masking import mask_url
 
 if TYPE_CHECKING:
     from runner.config import Config
@@ -53,19 +54,17 @@ def report(config: Config) -> dict[str, Any]:
         if not caller_transaction and connection.in_transaction():
             connection.rollback()
     refuse_unknown_rows(graph, rows)
-    from runner.masking import mask_url
-
+    when, failed = _applied_when(history), _failed(history)
     return {"version": REPORT_VERSION, "database": mask_url(url), "current": sorted(rows),
-            "heads": [_head(graph, head, rows, history) for head in sorted(graph.heads)]}
+            "heads": [_head(graph, head, rows, when, failed) for head in sorted(graph.heads)]}
 
 
-def _head(graph: RevisionGraph, head: str, rows: tuple[str, ...], history: list[dict]) -> dict:
+def _head(graph: RevisionGraph, head: str, rows: tuple[str, ...],
+          when: dict[str, tuple[str, Any]], failed: dict[str, dict]) -> dict:
     from runner.revisions.checks import operations
     from runner.runtime.undo import describe
 
     applied_ids = graph.ancestors([graph.nodes[r] for r in rows])
-    when = _applied_when(history)
-    failed = _failed(history)
     applied = []
     for step in graph.upgrade_plan((), head):  # the order upgrade runs them in from base
         rev_id = step.revision.revision
