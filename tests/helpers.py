@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -69,3 +71,45 @@ def offline_script(root: Path, revisions: dict[str, str], url: str, target: str 
     config.stdout = out
     (run or command.upgrade)(config, target, sql=True)
     return out.getvalue()
+
+
+def assert_dot_accepts(text: str) -> str:
+    """Graphviz's own verdict on DOT text: `dot -Tsvg` takes it without a word; the SVG."""
+    result = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert result.stdout.lstrip().startswith("<?xml")
+    return result.stdout
+
+
+MERMAID_NODE = re.compile(r'  (r_\w+)\["([^"]*)"\]$')
+MERMAID_EDGE = re.compile(r"  (r_\w+) (-->|-\.->) (r_\w+)$")
+MERMAID_FLAG = re.compile(r'  (l_\w+)>"([^"]*)"\]$')
+MERMAID_TIE = re.compile(r"  (l_\w+) --- (r_\w+)$")
+MERMAID_CLASS = re.compile(r"  class ([\w,]+) (\w+)$")
+MERMAID_CLASSDEF = re.compile(r"  classDef (\w+) [\w#:,. -]+$")
+
+
+def read_mermaid(text: str) -> dict:
+    """The flowchart read back: every line must be one of the statements yamig writes."""
+    lines = text.splitlines()
+    assert lines[0] == "flowchart TB"
+    found: dict = {"nodes": {}, "edges": set(), "flags": {}, "ties": set(), "classes": {}}
+    for line in lines[1:]:
+        if m := MERMAID_NODE.match(line):
+            assert m[1] not in found["nodes"], line
+            found["nodes"][m[1]] = m[2]
+        elif m := MERMAID_EDGE.match(line):
+            found["edges"].add((m[1], m[2], m[3]))
+        elif m := MERMAID_FLAG.match(line):
+            found["flags"][m[1]] = m[2]
+        elif m := MERMAID_TIE.match(line):
+            found["ties"].add((m[1], m[2]))
+        elif m := MERMAID_CLASS.match(line):
+            found["classes"][m[2]] = set(m[1].split(","))
+        else:
+            assert MERMAID_CLASSDEF.match(line), line
+    names = set(found["nodes"])
+    assert {e[0] for e in found["edges"]} | {e[2] for e in found["edges"]} <= names
+    assert {t[1] for t in found["ties"]} <= names and {t[0] for t in found["ties"]} <= set(found["flags"])
+    assert set().union(*found["classes"].values()) <= names
+    return found

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from runner.errors import ConfigError
+from runner.errors import ConfigError, ResolutionError
 
 if TYPE_CHECKING:
     from runner.config import Config
@@ -109,3 +109,13 @@ def current_rows_of(config: Config) -> tuple[str, ...]:
         if not caller_transaction and connection.in_transaction():
             connection.rollback()
     return rows
+
+
+def refuse_unknown_rows(graph: RevisionGraph, rows) -> None:
+    """A version row no revision file defines: nothing can be planned or shown from it."""
+    for row in rows:
+        if row not in graph.revisions:
+            raise ResolutionError(
+                f"the database is at revision {row!r}, which no revision file defines",
+                hint="check version_locations (or -c/--config), or restore that revision's file; "
+                     "`yamig stamp` can set the version table by hand")

@@ -15,8 +15,9 @@ from runner.commands.base import (
     describer_for,
     each_database,
     load_graph,
+    refuse_unknown_rows,
 )
-from runner.errors import ConfigError, ResolutionError, YamigError
+from runner.errors import ConfigError, YamigError
 from runner.masking import mask_url
 
 ALLOW_CHANGED = argument("--allow-changed", action="store_true",
@@ -96,12 +97,7 @@ def _split_range(revision: str, sql: bool) -> tuple[str | None, str]:
 def _known_rows(graph, plan):
     """Refuse to plan from version rows that no revision file defines."""
     def checked(current):
-        for row in current:
-            if row not in graph.revisions:
-                raise ResolutionError(
-                    f"the database is at revision {row!r}, which no revision file defines",
-                    hint="check version_locations (or -c/--config), or restore that revision's file; "
-                         "`yamig stamp` can set the version table by hand")
+        refuse_unknown_rows(graph, current)
         return plan(current)
     return checked
 

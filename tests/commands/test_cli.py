@@ -163,7 +163,8 @@ def test_online_range_is_refused(shop, capsys):
     assert code == 1 and "a range (base:head) is only allowed with --sql" in err
 
 
-@pytest.mark.parametrize("argv", [["heads"], ["history"], ["branches"], ["show", "head"]])
+@pytest.mark.parametrize("argv", [["heads"], ["history"], ["branches"], ["show", "head"], ["graph"],
+                                  ["graph", "--format", "mermaid", "-r", "base:head"]])
 def test_graph_commands_do_not_import_sqlalchemy(shop, argv):
     code = ("import sys; from runner.cli import main; rc = main(['-q', *sys.argv[1:]]); "
             "print(rc, sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'jsonschema')))")

@@ -139,3 +139,27 @@ def test_downgrade_minus_one_at_several_heads_as_alembic(corpus):
             expected = answer(lambda c=current: theirs.iterate_revisions(c, "-1", select_for_downgrade=True))
         assert answer(lambda c=current: [s.revision for s in graph.downgrade_plan(c, "-1")]) == expected
         assert expected == [current[0]]
+
+
+def test_each_graph_draws_and_graphviz_accepts_it(corpus):
+    """`yamig graph`'s DOT of the whole graph passes `dot -Tsvg`; its Mermaid holds every
+    revision and every edge (parents and dependencies)."""
+    import shutil
+
+    from runner.graph.drawing import Picture, to_dot, to_mermaid
+
+    from ..helpers import assert_dot_accepts, read_mermaid
+
+    graph, _ = corpus
+    picture = Picture(graph)
+    dot = to_dot(picture)
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    svg = assert_dot_accepts(dot)
+    assert svg.count('class="node"') == len(graph.revisions) + len(graph.labels)
+    assert svg.count('class="edge"') == graph.to_networkx().number_of_edges() + len(graph.labels)
+    found = read_mermaid(to_mermaid(picture))
+    assert len(found["nodes"]) == len(graph.revisions)
+    assert len(found["edges"]) == graph.to_networkx().number_of_edges()
+    assert {f"r_{h}" for h in graph.heads} == found["classes"]["head"]
+    assert {f"r_{b}" for b in graph.bases} == found["classes"]["base"]
