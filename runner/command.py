@@ -12,11 +12,11 @@ from runner.commands.convert import convert
 from runner.commands.database import current, downgrade, ensure_version, repair, stamp, upgrade
 from runner.commands.exporting import export_alembic
 from runner.commands.project import init, list_templates
-from runner.commands.rewriting import squash
+from runner.commands.rewriting import rebase, squash
 
 # the commands `yamig` offers, in the order `yamig --help` lists them
 COMMANDS = (upgrade, downgrade, current, heads, history, revision, check, init, list_templates,
             stamp, ensure_version, edit, validate, branches, show, merge, repair, convert,
-            export_alembic, squash)
+            export_alembic, squash, rebase)
 
 __all__ = ["COMMANDS", "CommandLine", "load_graph", *(c.__name__ for c in COMMANDS)]

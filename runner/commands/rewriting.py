@@ -46,3 +46,25 @@ def squash(config: Config, stretch: str, keep: str | None = None) -> str:
                         "deployed, then `yamig repair %s`; or, if its schema is already as at %s, "
                         "`yamig stamp %s`", ", ".join(ids[:-1]), b, b, b, b)
     return path
+
+
+@command_line("Move a branch's revisions onto another head (the other head by default).",
+      argument("branch_head", metavar="BRANCH_HEAD", help="the newest revision of the branch to move"),
+      argument("--onto", help="the revision to move it onto (default: the one other head)"))
+@each_database(single=True)
+def rebase(config: Config, branch_head: str, onto: str | None = None) -> str:
+    """Give the branch's first revision `onto` as its parent (one line of its file edited), when
+    the two lines change different tables and the result replays cleanly; returns the file."""
+    from runner.rewrite.rebase import plan_rebase, write_rebase
+    from runner.rewrite.stretch import one
+
+    graph = load_graph(config)
+    plan = plan_rebase(graph, one(graph, branch_head), one(graph, onto) if onto else None)
+    path = write_rebase(config, graph, plan)
+    config.print_stdout("Rebased %d revision%s (%s) from %s onto %s: %s", len(plan.branch),
+                        "" if len(plan.branch) == 1 else "s", ", ".join(plan.branch), plan.fork,
+                        plan.onto, path)
+    config.print_stdout("A database that ran the branch before the rebase (at %s) has not run the "
+                        "revisions now below it: downgrade it to %s with the old files, then upgrade",
+                        plan.branch[-1], plan.fork)
+    return path

@@ -321,8 +321,9 @@ def write_squash(config, graph, squash: Squash, keep: str | None) -> str:
     paths = [Path(graph.revisions[rid].path) for rid in squash.ids]
     folder = Path(keep) if keep else None
     if folder is not None:
+        kept = folder.resolve()
         inside = [loc for loc in config.version_locations
-                  if folder.resolve() == Path(loc).resolve() or Path(loc).resolve() in folder.resolve().parents]
+                  if kept == Path(loc).resolve() or Path(loc).resolve() in kept.parents]
         if inside:
             raise RewriteRefused(f"--keep {keep} is inside the version location {inside[0]}: the kept "
                                  "files would still be loaded", hint="keep them outside the versions folder")
