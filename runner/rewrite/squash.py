@@ -118,7 +118,7 @@ def _lost_meaning(data_op, later, tables: set) -> RewriteRefused:
     names = ", ".join(sorted(qualified(name, schema) for schema, name in tables))
     touched = "may touch any table" if data_op.name == "run_python" else f"touches {names}"
     return RewriteRefused(
-        f"{data_op.name} at {data_op.location} {touched}; {later.name} at {later.location} changes "
+        f"this {data_op.name} {touched}; {later.name} at {later.location} changes "
         f"{names} later in the stretch: in the squashed revision the {data_op.name} would run on "
         "the schema as it is at the end, so it would lose its meaning",
         location=data_op.location,
