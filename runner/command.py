@@ -13,11 +13,12 @@ from runner.commands.database import current, downgrade, ensure_version, repair,
 from runner.commands.exporting import export_alembic
 from runner.commands.picture import graph
 from runner.commands.project import init, list_templates
+from runner.commands.rewriting import rebase, squash
 from runner.commands.status import status
 
 # the commands `yamig` offers, in the order `yamig --help` lists them
 COMMANDS = (upgrade, downgrade, current, heads, history, revision, check, init, list_templates,
             stamp, ensure_version, edit, validate, branches, show, merge, repair, graph,
-            status, convert, export_alembic)
+            status, squash, rebase, convert, export_alembic)
 
 __all__ = ["COMMANDS", "CommandLine", "load_graph", *(c.__name__ for c in COMMANDS)]

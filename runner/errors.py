@@ -89,3 +89,7 @@ class ValidationFailed(YamigError):
                          else "validate could not read the revision files",
                          hint="the findings printed above say what to fix")
         self.exit_code = exit_code
+
+
+class RewriteRefused(YamigError):
+    """`squash` or `rebase` would change what the revisions mean: nothing was written."""

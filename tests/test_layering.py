@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("commands",),                        # the commands by family, re-exported as runner.command
     ("convert",),                         # Alembic histories into yamig, and verified against it
     ("export",),                          # yamig histories back into Alembic scripts
+    ("rewrite",),                         # squash and rebase: the history's files rewritten
     ("revisions.writer", "revisions.scaffold"),
     ("autogenerate.generate", "review.validate"),
     ("runtime.offline", "autogenerate.diff", "revisions.derive"),
