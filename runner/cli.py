@@ -9,6 +9,7 @@ traceback).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -104,21 +105,16 @@ def _run(options: argparse.Namespace) -> None:
 
 class _ProgressLog:
     """yamig's progress lines (logger `runner`) as bare lines on stderr, -q hiding them, apart
-    from the logging a config file's [loggers] sets up for SQLAlchemy and the rest. The logger
-    is put back as it was afterwards: `main()` called from Python leaves no handler behind."""
+    from the logging a config file's [loggers] sets up for SQLAlchemy and the rest. On a
+    terminal each revision's line starts with [n/N] and ends with its time once it is done,
+    and the run ends with a summary (logger `runner.progress`); elsewhere the lines are
+    Alembic's, plain. The logger is put back as it was afterwards: `main()` called from Python
+    leaves no handler behind."""
 
     def __init__(self, quiet: bool):
-        import logging
-
-        class Stderr(logging.StreamHandler):
-            stream = property(lambda self: sys.stderr, lambda self, _: None)  # pytest swaps sys.stderr
-
-            def format(self, record):
-                return redact(super().format(record))
-
         self.log = logging.getLogger("runner")
         self.level = logging.WARNING if quiet else logging.INFO
-        self.handler = Stderr()
+        self.handler = _Stderr()
 
     def __enter__(self) -> None:
         self.saved = self.log.level, self.log.propagate
@@ -127,9 +123,53 @@ class _ProgressLog:
         self.log.addHandler(self.handler)
 
     def __exit__(self, *exc) -> None:
+        self.handler.end_line()
         self.log.removeHandler(self.handler)
         self.log.setLevel(self.saved[0])
         self.log.propagate = self.saved[1]
+
+
+class _Stderr(logging.StreamHandler):
+    """The progress handler: a revision's line is left open on a terminal until its time comes."""
+
+    stream = property(lambda self: sys.stderr, lambda self, _: None)  # pytest swaps sys.stderr
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open_line = False
+
+    def format(self, record):
+        return redact(super().format(record))
+
+    def emit(self, record) -> None:
+        try:
+            terminal = self.stream.isatty()
+            done = getattr(record, "yamig_done", None)
+            if done is not None or getattr(record, "yamig_summary", False):
+                if not terminal:
+                    return  # plain lines, as Alembic's, where no one watches them
+                if done is not None and self.open_line:
+                    self._write(f"  {done:.2f} s\n")
+                    self.open_line = False
+                    return
+            self.end_line()
+            at = getattr(record, "yamig_progress", None) if terminal else None
+            if at:
+                self._write(f"[{at[0]}/{at[1]}] {self.format(record)}")
+                self.open_line = True
+            else:
+                self._write(self.format(record) + "\n")
+        except Exception:  # pragma: no cover - logging's own rule: never raise from a handler
+            self.handleError(record)
+
+    def end_line(self) -> None:
+        if self.open_line:
+            self._write("\n")
+            self.open_line = False
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
 
 
 def _exit_code(command_line, error) -> int:

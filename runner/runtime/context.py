@@ -174,6 +174,7 @@ class MigrationContext:
                         if number == 0:  # never outside: parts_of starts with a plain part
                             if index == 0:
                                 self.in_first_transaction()
+                            self.progress = (index + 1, len(prepared))
                             self.announce(step)
                         self.run(ops, failed)
                         if number == len(parts) - 1:

@@ -9,6 +9,7 @@ each revision in a savepoint, so a failure never leaves half a revision.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -24,6 +25,7 @@ from runner.runtime.version_table import VersionTable
 from runner.sql.dialects import impl_for
 
 log = logging.getLogger("runner")
+progress = logging.getLogger("runner.progress")
 
 
 def migrate(connection: sa.Connection, config, plan, ops_for, history=None, graph=None) -> list:
@@ -56,6 +58,7 @@ def migrate(connection: sa.Connection, config, plan, ops_for, history=None, grap
         context = OnlineContext(connection, version_table, current, net=net,
                                 whole_run=not per_migration and not caller_transaction,
                                 history=history, graph=graph, config=config)
+        started = time.monotonic()
         try:
             context.run_steps(prepared, per_migration)
         except MigrationError as err:
@@ -65,7 +68,17 @@ def migrate(connection: sa.Connection, config, plan, ops_for, history=None, grap
             if history is not None and (context.failed is not None or undone is not None):
                 _record_failure(connection, history, context, prepared, undone)
             raise
+        _summary(steps, time.monotonic() - started)
     return steps
+
+
+def _summary(steps: list, seconds: float) -> None:
+    """The run in one line, after the last commit (shown on a terminal: runner.cli)."""
+    if not steps:
+        return
+    up = sum(1 for step in steps if step.is_upgrade)
+    counts = [f"{n} {verb}" for n, verb in ((up, "upgraded"), (len(steps) - up, "downgraded")) if n]
+    progress.info("Done: %s in %.2f s", ", ".join(counts), seconds, extra={"yamig_summary": True})
 
 
 def _ddl_commits_itself(connection: sa.Connection) -> bool:

@@ -14,6 +14,7 @@ from runner.runtime.transactions import autocommit, transaction, transactional_d
 from runner.schema.state import TableState
 
 log = logging.getLogger("runner")
+progress = logging.getLogger("runner.progress")  # each step's time: shown on a terminal (runner.cli)
 
 
 class OnlineContext(MigrationContext):
@@ -111,12 +112,13 @@ class OnlineContext(MigrationContext):
         self.step, self.completed, self.ran = step, [], []
         self.rollback_undoes_ddl = transactional_ddl(self.connection)  # asked in the step's transaction
         revision = step.revision
+        at = {"yamig_progress": getattr(self, "progress", None)}  # [n/N] on a terminal (runner.cli)
         if step.is_upgrade:
             log.info("Running upgrade %s -> %s, %s", ", ".join(revision.down_revision),
-                     revision.revision, revision.message or "")
+                     revision.revision, revision.message or "", extra=at)
         else:
             log.info("Running downgrade %s -> %s, %s", revision.revision,
-                     ", ".join(revision.down_revision), revision.message or "")
+                     ", ".join(revision.down_revision), revision.message or "", extra=at)
 
     def before_steps(self, per_migration: bool) -> None:
         if per_migration:
@@ -138,6 +140,10 @@ class OnlineContext(MigrationContext):
             )
         if self.history is not None:
             self.history.step(self.connection, step, self.started)
+        from runner.runtime.history import now
+
+        seconds = (now() - self.started).total_seconds()
+        progress.info("%s done in %.2f s", step.revision.revision, seconds, extra={"yamig_done": seconds})
 
     def after_steps(self) -> None:
         """In one transaction whose DDL rolls back too, the intermediate version rows are never
