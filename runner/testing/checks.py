@@ -54,12 +54,13 @@ class Migrator:
             del schema["<enums>"]
         return schema
 
-    def up(self, rev_id: str) -> None:
-        """Upgrade to `rev_id`; its ancestors are expected to be applied already."""
+    def up(self, target: str) -> None:
+        """Upgrade to `target` (a revision id: its ancestors are applied already, or heads)."""
         try:
-            command.upgrade(self.config, rev_id)
+            command.upgrade(self.config, target)
         except YamigError as err:
-            raise CheckFailed(f"the upgrade of {self.file(rev_id)} failed", str(err).splitlines()) from None
+            what = f"of {self.file(target)}" if target in self.graph.revisions else f"to {target}"
+            raise CheckFailed(f"the upgrade {what} failed", str(err).splitlines()) from None
 
     def down(self, rev_id: str) -> None:
         """Downgrade `rev_id` alone (its siblings on other branches stay applied): plain
@@ -112,7 +113,7 @@ def models_match(m: Migrator) -> None:
         heads = ", ".join(m.file(h) for h in m.graph.heads)
         found = [line.strip() for line in out.getvalue().splitlines()[1:] if line.strip()]
         raise CheckFailed(f"the models ({reference or 'target_metadata'}) differ from the schema the "
-                          f"revisions build (head: {heads}): {err.message}",
+                          f"revisions build at head ({heads}): {err.message}",
                           [*found, *([err.hint] if err.hint else [])]) from None
     except YamigError as err:
         raise CheckFailed("the models could not be compared", str(err).splitlines()) from None
@@ -159,18 +160,27 @@ def downgrade_leaves_no_trace(m: Migrator) -> None:
         raise CheckFailed("upgrade to head then downgrade to base failed", str(err).splitlines()) from None
     left = m.snapshot()
     if left:
-        lines = differences({}, left, "an empty database", "the database after downgrade base")
+        lines = []
         for name in sorted(left):
             writers = [m.file(r) for r in m.graph.order if _names_table(m.graph.revisions[r], name)]
-            if writers:
-                lines.append(f"{name} is written in: {', '.join(writers)}")
+            lines.append(f"{name}: still there" + (f" (its operations are in {', '.join(writers)})"
+                                                   if writers else ""))
         raise CheckFailed("the downgrade to base leaves a trace", lines)
 
 
 def _same(expected: dict, actual: dict, message: str, left: str, right: str) -> None:
-    found = differences(expected, actual, left, right)
+    found = _differences(expected, actual, left, right)
     if found:
         raise CheckFailed(message, found)
+
+
+def _differences(expected: dict, actual: dict, left: str, right: str) -> list[str]:
+    """inspected.differences' lines, a table on one side only said as `t: only <side>`."""
+    shared = [name for name in expected if name in actual]
+    return sorted([*(f"{name}: only {left}" for name in expected if name not in actual),
+                   *(f"{name}: only {right}" for name in actual if name not in expected),
+                   *differences({n: expected[n] for n in shared}, {n: actual[n] for n in shared},
+                                left, right)])
 
 
 def _schema_only(schema: dict) -> dict:

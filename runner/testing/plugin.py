@@ -131,7 +131,7 @@ class YamigItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
-        return self.path, None, f"yamig: {self.check.__doc__.splitlines()[0]}"
+        return self.path, None, self.name
 
 
 def project_config(settings: Settings, url: str):
