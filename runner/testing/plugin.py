@@ -137,8 +137,12 @@ class YamigItem(pytest.Item):
 def project_config(settings: Settings, url: str):
     """The project's Config with its database replaced by `url`."""
     from runner.config import Config
+    from runner.errors import ConfigError
 
     config = Config(str(settings.config_path))
+    if config.databases:
+        raise ConfigError("the yamig plugin tests projects of one database; this one has several "
+                          f"({', '.join(config.databases)})", location=config.config_file_name)
     config.set_main_option("sqlalchemy.url", url)
     return config
 

@@ -5,11 +5,13 @@ fails the test that looks for it, naming the revision file and the difference.""
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import textwrap
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 import runner
 
@@ -58,8 +60,9 @@ def test_email_at_head(migrated_database):
     columns = [c["name"] for c in sa.inspect(migrated_database).get_columns("account")]
     assert columns == ["id", "email"]
 
-def test_config_points_at_the_throwaway_database(yamig_config, yamig_database):
+def test_config_points_at_the_throwaway_database(yamig_config, yamig_database, migrated_database):
     assert yamig_config.url == yamig_database != "sqlite:///nowhere.db"
+    assert migrated_database.url.render_as_string(hide_password=False) == yamig_database
 """
 
 BUILT_IN = ["single_head", "upgrade", "models_match", "up_down_consistency", "stairway",
@@ -122,8 +125,15 @@ def expect(found: dict, failing: dict[str, list[str]]) -> None:
 
 
 def test_a_good_project_passes_every_built_in_test(pytester, server):
-    make_project(pytester, {"a1_account.yaml": ACCOUNT, "b2_email.yaml": EMAIL})
-    expect(run(pytester, server), {})
+    ini = "[pytest]\nyamig_config = yamig.ini\n" + (f"yamig_url = {server}\n" if server else "")
+    make_project(pytester, {"a1_account.yaml": ACCOUNT, "b2_email.yaml": EMAIL}, ini=ini)
+    expect(run(pytester, None), {})  # the server from the ini this time
+    if server:  # each test's database was made on the server, and dropped after it
+        engine = sa.create_engine(server)
+        with engine.connect() as connection:
+            names = connection.exec_driver_sql("SELECT datname FROM pg_database").scalars().all()
+        engine.dispose()
+        assert not [name for name in names if name.startswith(f"yamig_test_{os.getpid()}_")]
 
 
 def test_two_heads_fail_single_head_naming_both_files(pytester, server):
@@ -156,7 +166,7 @@ def test_a_model_not_migrated_fails_models_match(pytester, server):
     expect(run(pytester, server), {"models_match": [
         "the models (models:metadata) differ from the schema the revisions build at head "
         "(versions/b2_email.yaml): 1 difference between the models and the migrations",
-        "  audit:", "  + table (id)"]})  # the columns the table would have
+        "  audit:", "  + table (id)"]})
 
 
 def test_a_revision_that_fails_on_the_way_up_fails_each_test_that_runs_it(pytester, server):
