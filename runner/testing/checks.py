@@ -48,6 +48,9 @@ class Migrator:
         relative = os.path.relpath(path)
         return path if relative.startswith("..") else relative
 
+    def irreversible(self, rev_id: str) -> bool:
+        return self.graph.revisions[rev_id].irreversible is not None
+
     def snapshot(self) -> dict[str, Any]:
         schema = snapshot(self.config.url)
         if not schema.get("<enums>", True):  # no enum types: nothing to say about them
@@ -130,6 +133,8 @@ def up_down_consistency(m: Migrator) -> None:
         before.append(m.snapshot())
     for index in reversed(range(len(m.graph.order))):
         rev_id = m.graph.order[index]
+        if m.irreversible(rev_id):  # the walk down ends there: nothing below can be reached
+            return
         m.down(rev_id)
         _same(before[index], m.snapshot(), f"the downgrade of {m.file(rev_id)} does not get back to "
               "the schema before its upgrade", "before the upgrade", "after the downgrade")
@@ -141,6 +146,8 @@ def stairway(m: Migrator) -> None:
     for rev_id in m.graph.order:
         before = m.snapshot()
         m.up(rev_id)
+        if m.irreversible(rev_id):  # `downgrade: irreversible`: up is all it does
+            continue
         after = m.snapshot()
         m.down(rev_id)
         _same(before, m.snapshot(), f"the downgrade of {m.file(rev_id)} does not get back to the "
@@ -153,6 +160,10 @@ def stairway(m: Migrator) -> None:
 
 def downgrade_leaves_no_trace(m: Migrator) -> None:
     """Head, then base: nothing is left but the version tables."""
+    stops = [m.file(r) for r in m.graph.order if m.irreversible(r)]
+    if stops:
+        raise NotApplicable(f"base cannot be reached from head: {', '.join(stops)} "
+                            "says `downgrade: irreversible`")
     try:
         command.upgrade(m.config, "heads")
         command.downgrade(m.config, "base")

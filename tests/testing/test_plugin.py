@@ -136,6 +136,16 @@ def test_a_good_project_passes_every_built_in_test(pytester, server):
         assert not [name for name in names if name.startswith(f"yamig_test_{os.getpid()}_")]
 
 
+def test_on_mariadb_a_downgrade_that_leaves_a_column_fails_too(pytester, mariadb_server):
+    make_project(pytester, {"a1_account.yaml": ACCOUNT, "b2_email.yaml": EMAIL + "downgrade: []\n"})
+    expect(run(pytester, mariadb_server), {"stairway": [
+        "the downgrade of versions/b2_email.yaml does not get back to the schema before its upgrade",
+        "  account columns: only after the downgrade has ('email', 'VARCHAR(255)', True, None, None)"],
+        "up_down_consistency": [
+        "the downgrade of versions/b2_email.yaml does not get back to the schema before its upgrade",
+        "  account columns: only after the downgrade has ('email', 'VARCHAR(255)', True, None, None)"]})
+
+
 def test_two_heads_fail_single_head_naming_both_files(pytester, server):
     make_project(pytester, {"a1_account.yaml": ACCOUNT, "b2_email.yaml": EMAIL, "c3_note.yaml": """\
         revision: c3
@@ -198,6 +208,16 @@ def test_a_downgrade_that_leaves_a_table_fails_no_trace_naming_its_file(pytester
     # without target_metadata there are no models to compare
     outcome, why = found["yamig_models_match"]
     assert outcome == "skipped" and "no target_metadata in the config" in why
+
+
+def test_an_irreversible_revision_ends_the_walks_down(pytester):
+    make_project(pytester, {"a1_account.yaml": ACCOUNT, "b2_email.yaml": EMAIL + "downgrade: irreversible\n"})
+    found = run(pytester, None)
+    assert outcomes(found) == {**dict.fromkeys(BUILT_IN, "passed"), "downgrade_leaves_no_trace": "skipped",
+                               "test_email_at_head": "passed",
+                               "test_config_points_at_the_throwaway_database": "passed"}
+    assert ("base cannot be reached from head: versions/b2_email.yaml says `downgrade: irreversible`"
+            in found["yamig_downgrade_leaves_no_trace"][1])
 
 
 def test_it_is_off_until_the_project_turns_it_on(pytester):
