@@ -178,8 +178,15 @@ def migrated_database(yamig_config):
     import sqlalchemy as sa
 
     from runner import command
+    from runner.errors import YamigError
 
-    command.upgrade(yamig_config, "heads")
+    failure = None
+    try:
+        command.upgrade(yamig_config, "heads")
+    except YamigError as err:  # the revision's file:line and the database's error, no traceback
+        failure = f"migrated_database: the upgrade to head failed\n{err}"
+    if failure:
+        pytest.fail(failure, pytrace=False)
     engine = sa.create_engine(yamig_config.url)
     yield engine
     engine.dispose()

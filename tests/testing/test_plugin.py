@@ -191,7 +191,11 @@ def test_a_revision_that_fails_on_the_way_up_fails_each_test_that_runs_it(pytest
     failed = [name for name in BUILT_IN if name != "single_head"]
     assert outcomes(found) == {"single_head": "passed", **dict.fromkeys(failed, "failed"),
                                "test_email_at_head": "failed",
-                               "test_config_points_at_the_throwaway_database": "passed"}
+                               "test_config_points_at_the_throwaway_database": "failed"}
+    assert found["test_email_at_head"][1].splitlines()[:2] == [
+        "migrated_database: the upgrade to head failed",
+        "versions/c3_copy.yaml:4:5: execute failed in revision c3: " + (
+            "no such table: nowhere" if server is None else 'relation "nowhere" does not exist')]
     assert found["yamig_upgrade"][1].splitlines()[:2] == [
         "the upgrade of versions/c3_copy.yaml failed",
         "  versions/c3_copy.yaml:4:5: execute failed in revision c3: " + (
