@@ -86,13 +86,20 @@ class Migrator:
 
 
 def single_head(m: Migrator) -> None:
-    """One head: two developers' revisions on the same parent need a merge."""
-    heads = m.graph.heads
+    """One head: two developers' revisions on the same parent need a merge. As for validate, a
+    head with a branch label of its own is a deliberate branch, and `validate.multiple_heads =
+    warning` or `off` accepts several."""
+    graph = m.graph
+    labels = {head: graph.labels_of(head) for head in graph.heads}
+    heads = [head for head in graph.heads  # validate's multiple-heads rule counts the same heads
+             if not labels[head] - frozenset().union(*(labels[h] for h in graph.heads if h != head))]
+    if len(heads) > 1 and m.config.get_main_option("validate.multiple_heads", "error") != "error":
+        raise NotApplicable("validate.multiple_heads in the config accepts several heads")
     if len(heads) > 1:
         raise CheckFailed(f"{len(heads)} heads, where one is expected",
                           [f"{m.file(h)} (revision {h})" for h in sorted(heads, key=m.file)]
                           + ["merge them: yamig merge heads -m \"merge\""])
-    if not heads:
+    if not graph.heads:
         raise CheckFailed("no revisions", [f"none under {', '.join(map(str, m.config.version_locations))}"])
 
 

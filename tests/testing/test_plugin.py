@@ -162,6 +162,18 @@ def test_two_heads_fail_single_head_naming_both_files(pytester, server):
         "  versions/c3_note.yaml (revision c3)", '  merge them: yamig merge heads -m "merge"']})
 
 
+def test_heads_with_branch_labels_of_their_own_are_deliberate(pytester):
+    make_project(pytester, {"a1_account.yaml": ACCOUNT.replace("down_revision: null", "down_revision: null\n"
+                                                               "branch_labels: [accounts]"),
+                            "n1_note.yaml": """\
+        revision: n1
+        down_revision: null
+        branch_labels: [notes]
+        upgrade: []
+        """}, models=None)
+    assert outcomes(run(pytester, None, "-k", "single_head")) == {"single_head": "passed"}
+
+
 def test_a_downgrade_that_leaves_a_column_fails_the_stairway_and_up_down(pytester, server):
     make_project(pytester, {"a1_account.yaml": ACCOUNT, "b2_email.yaml": EMAIL + "downgrade: []\n"})
     message = "the downgrade of versions/b2_email.yaml does not get back to the schema before its upgrade"
