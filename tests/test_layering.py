@@ -18,7 +18,7 @@ RUNNER = Path(__file__).resolve().parent.parent / "runner"
 # layer are independent of each other (a package's submodules may import one another). A new
 # module needs a place here.
 LAYERS: list[tuple[str, ...]] = [
-    ("__main__",),
+    ("__main__", "testing"),             # testing: the pytest plugin and its built-in tests
     ("cli", "engine"),                    # engine: runner.runtime.engine's public spelling
     ("command",),
     ("commands",),                        # the commands by family, re-exported as runner.command
