@@ -68,5 +68,6 @@ def test_on_a_terminal_each_revision_is_numbered_and_timed(tmp_path):
 def test_piped_the_lines_are_plain_and_quiet_hides_them(tmp_path):
     ini = project(tmp_path)
     done = piped("-c", ini, "upgrade", "r2")
-    assert done.stderr.splitlines() == ["Running upgrade  -> r1, table 1", "Running upgrade r1 -> r2, table 2"]
+    assert done.stderr.splitlines() == ["Running upgrade  -> r1, table 1",
+                                        "Running upgrade r1 -> r2, table 2"]
     assert under_a_terminal("-q", "-c", ini, "upgrade", "head") == ""
