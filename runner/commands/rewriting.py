@@ -40,11 +40,11 @@ def squash(config: Config, stretch: str, keep: str | None = None) -> str:
     config.print_stdout("What each database must do:")
     config.print_stdout("  at %s or before: nothing special, `yamig upgrade` runs the squashed revision",
                         parent)
-    config.print_stdout("  at %s or after: nothing to run; its history holds the old %s, so accept the new "
-                        "file once: yamig repair %s --reason squashed", b, b, b)
+    config.print_stdout("  at %s or after: nothing; the new file says it `squashes` the old ones, and the "
+                        "next run records it as applied", b)
     config.print_stdout("  at one of %s: upgrade it to %s with the old files before this change is "
-                        "deployed, then `yamig repair %s`; or, if its schema is already as at %s, "
-                        "`yamig stamp %s`", ", ".join(ids[:-1]), b, b, b, b)
+                        "deployed; or, if its schema is already as at %s, `yamig stamp %s`",
+                        ", ".join(ids[:-1]), b, b, b)
     return path
 
 

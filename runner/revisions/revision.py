@@ -114,6 +114,11 @@ class Revision:
         return None
 
     @property
+    def squashes(self) -> tuple[str, ...]:
+        """The revisions `yamig squash` replaced by this one (its `squashes:`), oldest first."""
+        return tuple(self.data.get("squashes") or ())
+
+    @property
     def is_base(self) -> bool:
         return not self.down_revision
 

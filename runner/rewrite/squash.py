@@ -298,6 +298,7 @@ def render(graph, squash: Squash) -> str:
         lines.append("branch_labels: [" + ", ".join(map(json.dumps, squash.labels)) + "]")
     if squash.depends:
         lines.append("depends_on: [" + ", ".join(map(json.dumps, squash.depends)) + "]")
+    lines.append("squashes: [" + ", ".join(map(json.dumps, squash.ids)) + "]")
     message = last.message or f"squashed {squash.ids[0]}..{squash.ids[-1]}"
     lines += [f"message: {json.dumps(message)}",
               f"create_date: {json.dumps(datetime.datetime.now().strftime('%Y-%m-%d %H:%M:%S'))}",

@@ -39,6 +39,7 @@ class AppliedHistory:
         self.reason: str | None = None  # said on every row of this run (--allow-changed)
         self.dealt_with: list[str] = []  # repair: revisions whose failure's leftovers it cleared
         self._checksums: dict[str, Checksum] = {}
+        self.squashed: list[str] = []  # applied revisions whose file a squash rewrote: accepted
 
     def checksum(self, rev_id: str) -> Checksum:
         found = self._checksums.get(rev_id)
@@ -72,6 +73,13 @@ class AppliedHistory:
             return
         changed = self.changed(connection, current)
         _end_read(connection, caller_transaction)
+        if self.squashed:
+            with transaction(connection):
+                started = now()
+                for rev_id in self.squashed:
+                    replaced = ", ".join(self.graph.revisions[rev_id].squashes)
+                    self.table.write(connection, rev_id, "baseline", self.checksum(rev_id), started,
+                                     reason=f"squashed: its file replaces {replaced} (yamig squash)")
         if not changed:
             return
         if not self.allow_changed:
@@ -89,6 +97,9 @@ class AppliedHistory:
             now_sum = self.checksum(rev_id)
             if row["checksum"] != now_sum.value:
                 revision = self.graph.revisions[rev_id]
+                if revision.squashes:  # the squash rewrote it on purpose: the schema is the same
+                    self.squashed.append(rev_id)
+                    continue
                 found.append(Changed(revision, first_change(revision, row["operations"], now_sum), row))
         return found
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from runner import command
 from runner.config import Config
@@ -75,13 +76,12 @@ def test_squash_keeps_the_schema_of_a_generated_project(tmp_path, two_urls, caps
     out = capsys.readouterr().out
     assert f"Squashed 31 revisions ({a}..{b}) into {b}: " in out
     assert f"  at {nodes[9].rev} or before: nothing special" in out
-    assert f"yamig repair {b} --reason squashed" in out
+    assert f"  at {b} or after: nothing; the new file says it `squashes` the old ones" in out
     assert len(list((squashed / "versions").glob("*.yaml"))) == 30
     assert len(list((tmp_path / "kept").glob("*.yaml"))) == 31
     assert Path(path).name == f"{b}_rev.yaml"
     assert validate_code(config) == 0
-    # the database at B: only the revisions after B run, once the new file is accepted
-    command.repair(config, [b], reason="squashed")
+    # the database at B: only the revisions after B run, the new file accepted as applied
     command.upgrade(config, "head")
     assert differences(snapshot(before_url), snapshot(after_url), "original", "squashed") == []
     # a fresh database through the squashed revision gets the same schema, and comes back down
@@ -100,11 +100,18 @@ def test_a_database_at_b_has_nothing_to_run(tmp_path, capsys):
     b = nodes[20].rev
     command.upgrade(config, b)
     command.squash(config, f"{nodes[3].rev}:{b}")
-    command.repair(config, [b])
     capsys.readouterr()
     command.upgrade(config, b)
-    command.current(config)
+    command.current(config, check_changed=True)  # no drift: the squash is taken as applied
     assert capsys.readouterr().out == f"{b}\n"
+    engine = sa.create_engine(config.get_main_option("sqlalchemy.url"))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT direction, reason FROM yamig_history WHERE revision = :r "
+                                        "ORDER BY id"), {"r": b}).all()
+    finally:
+        engine.dispose()
+    assert rows[-1][0] == "baseline" and rows[-1][1].startswith(f"squashed: its file replaces {nodes[3].rev}")
 
 
 SHOP = {
