@@ -73,6 +73,20 @@ def offline_script(root: Path, revisions: dict[str, str], url: str, target: str 
     return out.getvalue()
 
 
+def skip_without_dot() -> None:
+    """Skip a test that needs Graphviz's `dot` where it is not installed; CI (YAMIG_REQUIRE_DOT=1,
+    set by .ci/run, which installs it) fails instead, so the check cannot quietly go missing."""
+    import os
+    import shutil
+
+    import pytest
+
+    if shutil.which("dot") is None:
+        if os.environ.get("YAMIG_REQUIRE_DOT") == "1":
+            pytest.fail("Graphviz's dot is not installed (YAMIG_REQUIRE_DOT=1): apt-get install graphviz")
+        pytest.skip("Graphviz's dot is not installed")
+
+
 def assert_dot_accepts(text: str) -> str:
     """Graphviz's own verdict on DOT text: `dot -Tsvg` takes it without a word; the SVG."""
     result = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True, check=False)

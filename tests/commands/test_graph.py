@@ -4,15 +4,20 @@ SVG through Graphviz, the current revision marked from a real database, and rang
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
 from runner.cli import main
 
-from ..helpers import assert_dot_accepts, read_mermaid, write_project
+from ..helpers import assert_dot_accepts, read_mermaid, skip_without_dot, write_project
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+
+@pytest.fixture
+def needs_dot_fixture():
+    skip_without_dot()
+
+
+needs_dot = pytest.mark.usefixtures("needs_dot_fixture")
 
 # a1 (label core) branches to b1 and c1, merged by d1; x1 (label audit) is a second base that
 # depends on c1; a message with quotes and markup

@@ -144,17 +144,15 @@ def test_downgrade_minus_one_at_several_heads_as_alembic(corpus):
 def test_each_graph_draws_and_graphviz_accepts_it(corpus):
     """`yamig graph`'s DOT of the whole graph passes `dot -Tsvg`; its Mermaid holds every
     revision and every edge (parents and dependencies)."""
-    import shutil
 
     from runner.graph.drawing import Picture, to_dot, to_mermaid
 
-    from ..helpers import assert_dot_accepts, read_mermaid
+    from ..helpers import assert_dot_accepts, read_mermaid, skip_without_dot
 
     graph, _ = corpus
     picture = Picture(graph)
     dot = to_dot(picture)
-    if shutil.which("dot") is None:
-        pytest.skip("Graphviz's dot is not installed")
+    skip_without_dot()
     svg = assert_dot_accepts(dot)
     assert svg.count('class="node"') == len(graph.revisions) + len(graph.labels)
     assert svg.count('class="edge"') == graph.to_networkx().number_of_edges() + len(graph.labels)
