@@ -58,7 +58,7 @@ def verify_histories(alembic_dir: Path, yamig_config: Config, url: str) -> list[
 
 
 def _walk(graph, theirs: AlembicSide, ours: YamigSide, skip: frozenset[str]) -> list[str]:
-    from runner.convert.inspected import differences, snapshot
+    from runner.convert.inspected import any_column_order, differences, snapshot
 
     found: list[str] = []
     carried: list[str] = []  # the last step's differences: reported where they first appear
@@ -73,20 +73,11 @@ def _walk(graph, theirs: AlembicSide, ours: YamigSide, skip: frozenset[str]) -> 
                       (("Alembic", theirs.run(step)), ("yamig", ours.run(step))) if error]
             if failed:
                 return found + failed  # the two databases can no longer be compared step by step
-            now = differences(_any_column_order(snapshot(theirs.url, skip)),
-                              _any_column_order(snapshot(ours.url, skip)))
+            now = differences(any_column_order(snapshot(theirs.url, skip)),
+                              any_column_order(snapshot(ours.url, skip)))
             found += [f"{where}: {line}" for line in now if line not in carried]
             carried = now
     return found
-
-
-def _any_column_order(schema: dict) -> dict:
-    """Columns compared as a set: Alembic's SQLite batch rebuild may put an added column among
-    the old ones where yamig (like ADD COLUMN everywhere) appends it; same columns, types and
-    constraints are the same schema to the code that uses them."""
-    return {name: {**table, "columns": sorted(table["columns"], key=repr)}
-            if isinstance(table, dict) and isinstance(table.get("columns"), list) else table
-            for name, table in schema.items()}
 
 
 def _message(revision) -> str:

@@ -289,3 +289,15 @@ def test_installed_and_named_in_pytest_plugins_it_is_one_plugin(pytester, monkey
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-q")
     assert result.parseoutcomes() == {"passed": 8}, result.outlines
     result.stdout.no_fnmatch_line("*already registered*")
+
+
+def test_a_column_a_downgrade_puts_back_may_come_last(pytester):
+    """A dropped column the derived downgrade adds back comes last, as in Alembic: the same
+    schema, so up/down and the stairway pass (the sample project drops one this way)."""
+    wide = (ACCOUNT + "        - {name: legacy, type: String(20)}\n"
+            "        - {name: email, type: String(255)}\n")
+    drop = ("revision: b2\ndown_revision: a1\nupgrade:\n"
+            "  - drop_column: {table_name: account, column_name: legacy}\n")
+    make_project(pytester, {"a1_account.yaml": wide, "b2_drop.yaml": drop})
+    found = outcomes(run(pytester, None))
+    assert (found["up_down_consistency"], found["stairway"]) == ("passed", "passed")
