@@ -34,13 +34,20 @@ def test_harness_runs_at_small_size(tmp_path):
         pytest.skip("alembic and yamig must be installed (pip install -e '.[test]')")
     out = tmp_path / "results.json"
     result = subprocess.run([sys.executable, str(BENCH / "run.py"), "--sizes", "20", "--db-sizes", "20",
-                             "--repeat", "1", "--shapes", "branchy", "--json", str(out)],
+                             "--sql-sizes", "20", "--pg-sizes", "20", "--repeat", "1", "--shapes", "branchy",
+                             "--json", str(out)],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = json.loads(out.read_text())["rows"]
     commands = {r["command"] for r in rows}
-    assert {"heads (cold: no caches)", "heads", "history", "validate (alembic: heads)", "upgrade heads",
-            "upgrade heads, one transaction", "downgrade base", "upgrade heads --sql"} <= commands
+    assert {"heads (cold: no caches)", "history (cold: no caches)", "heads", "history",
+            "validate (alembic: heads)", "validate (cold: no caches; alembic: heads, cold)", "upgrade heads",
+            "upgrade heads, one transaction", "downgrade base", "upgrade heads --sql",
+            "upgrade heads --sql (cold: no caches)"} <= commands
+    if "no PostgreSQL" not in result.stderr and "could not start PostgreSQL" not in result.stderr:
+        assert {"PostgreSQL: upgrade heads", "PostgreSQL: downgrade base"} <= commands
+        assert all(r["yamig/floor"] > 0 for r in rows if r["command"].startswith("PostgreSQL"))
+    assert all(r["yamig_cpu"] > 0 for r in rows if "yamig_cpu" in r)
     assert all(r.get("alembic/yamig", 1) > 0 for r in rows)
     upgrades = [r for r in rows if r["command"].startswith("upgrade heads") and "--sql" not in r["command"]]
     assert len(upgrades) == 2 and all(r["yamig/floor"] > 0 for r in upgrades)

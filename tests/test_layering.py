@@ -49,7 +49,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("schema.references", "schema.typerender", "schema.signatures"),
     ("schema.types",),
     ("graph", "autogenerate.models", "revisions.hooks", "revisions.files", "revisions.document",
-     "revisions.filenames", "revisions.emit", "directives"),
+     "revisions.fastschema", "revisions.filenames", "revisions.emit", "directives"),
     ("config",),
     ("__init__", "revisions.revision", "errors", "schema.naming", "masking", "templates",
      *(PACKAGE_DOCSTRINGS := (

@@ -46,6 +46,15 @@ def schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
+def _fast_check():
+    """The schema compiled to a yes/no check (runner.revisions.fastschema): only a document it
+    refuses is walked by jsonschema, for the precise errors."""
+    from runner.revisions.fastschema import compile_schema
+
+    return compile_schema(schema())
+
+
+@lru_cache(maxsize=1)
 def _validator():
     from jsonschema import Draft202012Validator
 
@@ -62,7 +71,9 @@ def check_revision(revision: Revision) -> None:
         return
     names, reported = _operation_names(revision)
     found = [(_position(error), error) for error in names]
-    schema_errors = list(_validator().iter_errors(revision.data))
+    fast = _fast_check()
+    schema_errors = [] if fast is not None and fast(revision.data) else \
+        list(_validator().iter_errors(revision.data))
     if schema_errors:
         from jsonschema.exceptions import best_match
 

@@ -8,6 +8,7 @@ and column is kept for later error messages. PyYAML is imported on the first par
 from __future__ import annotations
 
 import datetime
+import sys
 from typing import Any
 
 from runner.errors import RevisionFileError
@@ -29,6 +30,12 @@ _SCALAR_TAGS = {
 # revision ids are read as written: `down_revision: 855631770575` is an id, not a number
 _ID_KEYS = {"revision", "down_revision", "depends_on", "branch_labels"}
 _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
+_INTERNED = 40
+"""Keys and short string values are interned: a history repeats the same few (`table_name`,
+`Integer`, column names) tens of thousands of times, one copy each is enough."""
+_intern = sys.intern
 
 
 def _import_yaml() -> None:
@@ -88,9 +95,9 @@ class _Document:
 
     __slots__ = ("loader", "shown", "positions", "built", "open", "aliased")
 
-    def __init__(self, loader, shown: str):
+    def __init__(self, loader, shown: str, positions: bool):
         self.loader, self.shown = loader, shown
-        self.positions: dict[tuple, tuple[int, int]] = {}
+        self.positions: dict[tuple, tuple[int, int]] | None = {} if positions else None
         self.built: set[int] = set()   # nodes built once: built again, they are an alias's copy
         self.open: set[int] = set()    # collections being built: met again, an alias loops
         self.aliased = 0
@@ -105,9 +112,23 @@ class _Document:
                 hint="write the values out, or alias only small mappings (`<<: *defaults`)")
 
 
-def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple, tuple[int, int]]]:
+def parse_document(text: str, shown: str = "<string>", positions: bool = True) -> tuple[Any, Any]:
     """YAML text to (plain value, positions); one document, no duplicate keys, safe tags only,
-    nested at most MAX_DEPTH deep, aliases repeating at most MAX_ALIASED values."""
+    nested at most MAX_DEPTH deep, aliases repeating at most MAX_ALIASED values.
+
+    `positions=False` gives None for the positions: keeping a line and column for every node
+    was a third of the parse and half the memory of a cold load, and they are needed only to
+    report a problem (the caller parses again then). A file with a problem is parsed again
+    with positions here, so the error is the same either way."""
+    if not positions:
+        try:
+            return _parse(text, shown, False)
+        except RevisionFileError:
+            return _parse(text, shown, True)
+    return _parse(text, shown, True)
+
+
+def _parse(text: str, shown: str, positions: bool) -> tuple[Any, Any]:
     if yaml is None:
         _import_yaml()
     loader = None
@@ -145,7 +166,7 @@ def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple,
                 location=shown,
                 hint="a revision needs at least `revision:` and `down_revision:`",
             )
-        document = _Document(loader, shown)
+        document = _Document(loader, shown, positions)
         value = _build(node, (), document)
         return value, document.positions
     finally:
@@ -154,15 +175,18 @@ def parse_document(text: str, shown: str = "<string>") -> tuple[Any, dict[tuple,
 
 def _build(node, path: tuple, doc: _Document) -> Any:
     # a quoted scalar's position is that of its text, so offsets into the text line up
-    quoted = 1 if getattr(node, "style", None) in ('"', "'") else 0
-    doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1 + quoted)
+    positions = doc.positions
+    if positions is not None:
+        quoted = 1 if getattr(node, "style", None) in ('"', "'") else 0
+        positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1 + quoted)
     shown, loader = doc.shown, doc.loader
     if id(node) in doc.built:
         doc.repeat(node)
     if isinstance(node, yaml.ScalarNode):
         doc.built.add(id(node))
         if node.tag == _STR:
-            return node.value
+            value = node.value
+            return _intern(value) if len(value) <= _INTERNED else value
         if node.tag not in _SCALAR_TAGS:
             raise _tag_error(node, shown)
         if node.tag in _NUMBER_TAGS and path and path[0] in _ID_KEYS and len(path) <= 2:
@@ -188,7 +212,6 @@ def _build(node, path: tuple, doc: _Document) -> Any:
         if node.tag != "tag:yaml.org,2002:map":
             raise _tag_error(node, shown)
         result: dict[Any, Any] = {}
-        positions = doc.positions
         for key_node, value_node in _merged_pairs(node, doc):
             if not isinstance(key_node, yaml.ScalarNode):
                 raise RevisionFileError(
@@ -197,15 +220,18 @@ def _build(node, path: tuple, doc: _Document) -> Any:
                 )
             if key_node.tag not in _SCALAR_TAGS:
                 raise _tag_error(key_node, shown)
-            key = key_node.value if key_node.tag == _STR else loader.construct_object(key_node)
+            key = _intern(key_node.value) if key_node.tag == _STR else loader.construct_object(key_node)
             if key in result:
+                if positions is None:  # parsed again with positions for the message
+                    raise RevisionFileError("duplicate key")
                 first = positions[path + (key, KEY)]
                 raise RevisionFileError(
                     f"duplicate key {key!r} (first given at line {first[0]})",
                     location=_where(shown, key_node),
                     hint="remove one of the two; YAML would silently keep only the last",
                 )
-            positions[path + (key, KEY)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if positions is not None:
+                positions[path + (key, KEY)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = _build(value_node, path + (key,), doc)
         return result
     finally:

@@ -209,7 +209,7 @@ class FolderCache:
         self.seen[path] = (_fingerprint(stat), content, rev.revision, rev.down_revision,
                            rev.branch_labels, rev.depends_on, rev.message, False)
         rev.on_schema_ok = lambda: self._mark_valid(path)
-        self.put_body(path, content, rev.data, rev.positions)
+        self.put_body(path, content, rev.data, rev.known_positions)
 
     def _mark_valid(self, path: str) -> None:
         """Called by checks once the file passed the schema; saved when the process ends."""
@@ -238,9 +238,10 @@ class FolderCache:
         except (ValueError, EOFError, TypeError, IndexError):  # None, or not what we wrote
             return None
 
-    def put_body(self, path: str, content: bytes, data: Any, positions: dict) -> None:
+    def put_body(self, path: str, content: bytes, data: Any, positions: dict | None) -> None:
+        """Positions None (not parsed with them): a later ask for them parses the file again."""
         try:  # marshalled now: later changes to `data` must not be cached
-            row = (content, 0, marshal.dumps(data), marshal.dumps(positions))
+            row = (content, 0, marshal.dumps(data), None if positions is None else marshal.dumps(positions))
         except ValueError:
             return
         self.new_bodies[path] = row
@@ -289,8 +290,15 @@ def load_revision_file(path: str | os.PathLike, *, check: bool = True) -> Revisi
     """
     path = Path(path)
     shown = display_path(path)
-    data, positions = parse_document(_read(path), shown)
-    revision = _revision_from(data, positions, shown)
+    text = _read(path)
+    data, _ = parse_document(text, shown, positions=False)
+    try:
+        revision = _revision_from(data, None, shown)
+    except RevisionFileError:  # parsed again for the positions of the message
+        data, positions = parse_document(text, shown)
+        revision = _revision_from(data, positions, shown)
+    else:
+        revision.body_loader = _Reparse(str(path), shown)
     if check:
         from runner.revisions.checks import check_revision  # lazy: pulls in jsonschema
 
@@ -349,6 +357,19 @@ class _BodyLoader:
         return data, where
 
 
+class _Reparse:
+    """Gives a freshly parsed revision its positions when a problem is first reported: the file
+    is parsed again (load_revision_file parses without them)."""
+
+    __slots__ = ("path", "shown")
+
+    def __init__(self, path: str, shown: str):
+        self.path, self.shown = path, shown
+
+    def __call__(self, positions: bool = False) -> tuple[Any, dict | None]:
+        return parse_document(_read(Path(self.path)), self.shown)
+
+
 class _Shown:
     """display_path with the working directory looked up once per load, and each folder
     outside it once (a project beside the working directory is the common case in CI)."""
@@ -370,14 +391,18 @@ class _Shown:
         return shown + name if shown.endswith(os.sep) else shown + os.sep + name
 
 
-def _revision_from(data: Any, positions: dict, shown: str) -> Revision:
-    """The graph-facing fields, checked just enough to build the graph even without `check`."""
+def _revision_from(data: Any, positions: dict | None, shown: str) -> Revision:
+    """The graph-facing fields, checked just enough to build the graph even without `check`.
+    Without positions (None) any problem raises a bare RevisionFileError: the caller parses
+    again with them for the message."""
     if not isinstance(data, dict):
         raise RevisionFileError(
             "a revision file must be a mapping with `revision:`, `down_revision:` and `upgrade:`",
             location=f"{shown}:1:1",
         )
     rev_id = data.get("revision")
+    if positions is None:
+        positions = _NO_POSITIONS
     if not isinstance(rev_id, str) or not rev_id:
         if isinstance(rev_id, (int, float)) and not isinstance(rev_id, bool):
             hint = f"quote it: revision: '{rev_id}'"
@@ -404,8 +429,24 @@ def _revision_from(data: Any, positions: dict, shown: str) -> Revision:
         message=str(message) if message is not None else None,
         path=shown,
         data=data,
-        positions=positions,
+        positions=None if positions is _NO_POSITIONS else positions,
     )
+
+
+class _NoPositions(dict):
+    """Stands for the positions of a file parsed without them: asked for one, it raises."""
+
+    def __contains__(self, key: object) -> bool:
+        raise RevisionFileError("parse again with positions")
+
+    def __getitem__(self, key: object):
+        raise RevisionFileError("parse again with positions")
+
+    def get(self, key: object, default=None):
+        raise RevisionFileError("parse again with positions")
+
+
+_NO_POSITIONS = _NoPositions()
 
 
 def _after_unknown_keys(data: dict, positions: dict, shown: str,

@@ -84,6 +84,22 @@ class Revision:
         return self._data  # type: ignore[return-value]
 
     @property
+    def known_positions(self) -> dict[tuple, tuple[int, int]] | None:
+        """The positions if they are at hand, else None (asking `positions` would load them)."""
+        return self._positions
+
+    @property
+    def body_loader(self):
+        return self._body_loader
+
+    @body_loader.setter
+    def body_loader(self, loader: Callable[[bool], tuple[dict, dict | None]]) -> None:
+        """Where the body's missing parts come from (the data, or the positions) when asked."""
+        self._body_loader = loader
+        if self._positions == {} and loader is not None:
+            self._positions = None
+
+    @property
     def positions(self) -> dict[tuple, tuple[int, int]]:
         if self._positions is None:
             self._load_body(positions=True)

@@ -5,7 +5,7 @@ the column types the replayed state holds, without SQLAlchemy (validate stays gr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from runner.review.rules.base import Context, Found, Rule
@@ -76,8 +76,10 @@ def key_part(column: str, type_text: Any, prefix: int | None, table_options: dic
     return (fixed, f"{column} {spec}") if fixed else None
 
 
-def _key(ctx: Context, where: str, what: str, columns: list[str], types: dict[str, Any],
-         options: dict[str, Any], lengths: Any = None, primary: bool = False) -> Iterator[Found]:
+def _key(ctx: Context, where: Callable[[], str], what: str, columns: list[str],
+         types: dict[str, Any], options: dict[str, Any], lengths: Any = None,
+         primary: bool = False) -> Iterator[Found]:
+    """`where` is called only for a finding: a location decodes the file's positions."""
     limit = ctx.index_key_bytes
     if limit is None or not columns:
         return
@@ -92,7 +94,7 @@ def _key(ctx: Context, where: str, what: str, columns: list[str], types: dict[st
         size, how = part
         if size < 0:
             if ctx.text_keys_need_length:
-                yield ("index-key-length", where,
+                yield ("index-key-length", where(),
                        f"{what} is on {how}: MySQL indexes a TEXT or BLOB column by a prefix only "
                        "(error 1170)")
             continue
@@ -100,7 +102,7 @@ def _key(ctx: Context, where: str, what: str, columns: list[str], types: dict[st
         parts.append(f"{how} = {size}")
     if total <= limit or (len(columns) == 1 and not primary and ctx.long_single_keys_shortened):
         return  # (MariaDB cuts one long column to a prefix, or hashes it for a unique key)
-    yield ("index-key-length", where,
+    yield ("index-key-length", where(),
            f"{what} is {total} bytes ({', '.join(parts)}), over the {limit} an index key may have")
 
 
@@ -115,22 +117,22 @@ def _create_index(op, state, ctx) -> Iterator[Found]:
     args = op.args
     types, options = _columns_of(state, args)
     columns = [c if isinstance(c, str) else c.get("name", c) for c in args.get("columns", [])]
-    yield from _key(ctx, op.arg_location("columns"), f"index {args['index_name']}", columns, types,
-                    options, args.get("mysql_length"))
+    yield from _key(ctx, lambda: op.arg_location("columns"), f"index {args['index_name']}", columns,
+                    types, options, args.get("mysql_length"))
 
 
 def _create_unique(op, state, ctx) -> Iterator[Found]:
     args = op.args
     types, options = _columns_of(state, args)
     name = args.get("constraint_name") or "the unique constraint"
-    yield from _key(ctx, op.arg_location("columns"), f"{name}", list(args.get("columns", [])),
+    yield from _key(ctx, lambda: op.arg_location("columns"), f"{name}", list(args.get("columns", [])),
                     types, options)
 
 
 def _create_primary_key(op, state, ctx) -> Iterator[Found]:
     args = op.args
     types, options = _columns_of(state, args)
-    yield from _key(ctx, op.arg_location("columns"), f"the primary key of {args['table_name']}",
+    yield from _key(ctx, lambda: op.arg_location("columns"), f"the primary key of {args['table_name']}",
                     list(args.get("columns", [])), types, options, primary=True)
 
 
@@ -141,26 +143,26 @@ def _create_table(op, state, ctx) -> Iterator[Found]:
     options = {k: v for k, v in args.items() if k.startswith("mysql_")}
     keys = [c.get("name") for c in columns if c.get("primary_key")]
     if keys:
-        yield from _key(ctx, op.arg_location("columns"), f"the primary key of {args['table_name']}",
-                        keys, types, options, primary=True)
+        yield from _key(ctx, lambda: op.arg_location("columns"),
+                        f"the primary key of {args['table_name']}", keys, types, options, primary=True)
     for i, column in enumerate(columns):
         if column.get("unique") or column.get("index"):
-            yield from _key(ctx, op.arg_location("columns", i), f"the index on {column.get('name')}",
-                            [column.get("name")], types, options)
+            yield from _key(ctx, lambda i=i: op.arg_location("columns", i),
+                            f"the index on {column.get('name')}", [column.get("name")], types, options)
     for i, constraint in enumerate(args.get("constraints", [])):
         for kind in ("unique", "primary_key"):
             if isinstance(constraint.get(kind), list):
                 what = constraint.get("name") or ("the primary key" if kind == "primary_key"
                                                   else "the unique constraint")
-                yield from _key(ctx, op.arg_location("constraints", i), what, constraint[kind], types,
-                                options, primary=kind == "primary_key")
+                yield from _key(ctx, lambda i=i: op.arg_location("constraints", i), what,
+                                constraint[kind], types, options, primary=kind == "primary_key")
 
 
 def _add_column(op, state, ctx) -> Iterator[Found]:
     column = op.args["column"]
     if column.get("unique") or column.get("index") or column.get("primary_key"):
         _, options = _columns_of(state, op.args)
-        yield from _key(ctx, op.arg_location("column"), f"the index on {column.get('name')}",
+        yield from _key(ctx, lambda: op.arg_location("column"), f"the index on {column.get('name')}",
                         [column.get("name")], {column.get("name"): column.get("type")}, options,
                         primary=bool(column.get("primary_key")))
 
