@@ -29,9 +29,16 @@ def export_alembic(config: Config, out: str) -> None:
     written = export_history(graph, versions)
     config.print_stdout("Wrote %d Alembic script(s) to %s", len(written), versions)
     if scaffold:
-        write_scaffold(root)
+        project = Path(config.config_file_name).parent if config.config_file_name else None
+        write_scaffold(root, graph.naming, project)
         ini = root / "alembic.ini"
         config.print_stdout("Wrote %s, %s and %s", ini, root / "env.py", root / "script.py.mako")
         config.print_stdout("Set sqlalchemy.url in %s, then: alembic -c %s current", ini, ini)
+    elif graph.naming is not None:
+        from runner.export.scaffold import metadata_line
+
+        env = root / "env.py" if versions != root else "your env.py"
+        config.print_stdout("Note: the scripts leave names to the naming convention: %s needs\n    %s",
+                            env, metadata_line(graph.naming).splitlines()[0])
     config.print_stdout("A database yamig migrated keeps its rows in %s, which Alembic reads: "
                         "it starts where yamig left off", config.version_table)

@@ -43,6 +43,7 @@ def verify_histories(alembic_dir: Path, yamig_config: Config, url: str) -> list[
     from runner.revisions.loader import load_revisions
 
     graph = RevisionGraph(load_revisions(yamig_config.version_locations))
+    graph.naming = yamig_config.naming_convention  # as load_graph: yamig names by it too
     skip = {"alembic_version", "yamig_history", yamig_config.version_table, yamig_config.history_table}
     with tempfile.TemporaryDirectory(prefix="yamig-verify-") as work, \
             scratch_databases(url, 2, Path(work)) as (alembic_url, yamig_url):

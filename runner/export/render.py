@@ -27,6 +27,14 @@ def _py(value: Any) -> str:
     return repr(value)
 
 
+def _name(value: Any) -> str:
+    """A constraint's or index's name: `{f: x}` is Alembic's `op.f('x')` (final, past the naming
+    convention); null is None, which target_metadata's convention names."""
+    if isinstance(value, dict):
+        return f"op.f({_py(value['f'])})"
+    return _py(value)
+
+
 def _call(function: str, *parts: str) -> str:
     return f"{function}({', '.join(parts)})"
 
@@ -85,7 +93,8 @@ class Renderer:
         parts = [_py(spec["name"]), self.type_(spec["type"])]
         fk = spec.get("foreign_key")
         if fk:
-            options = [f"{k}={_py(fk[k])}" for k in ("name", *_FOREIGN_KEY_OPTIONS) if fk.get(k) is not None]
+            options = [f"name={_name(fk['name'])}"] if fk.get("name") is not None else []
+            options += [f"{k}={_py(fk[k])}" for k in _FOREIGN_KEY_OPTIONS if fk.get(k) is not None]
             if fk.get("use_alter"):
                 options.append("use_alter=True")
             parts.append(f"sa.ForeignKey({', '.join([_py(fk['column']), *options])})")
@@ -113,7 +122,7 @@ class Renderer:
         return ", ".join(self._keyword_list(mapping))
 
     def constraint(self, spec: dict[str, Any]) -> str:
-        name = [f"name={_py(spec['name'])}"] if spec.get("name") else []
+        name = [f"name={_name(spec['name'])}"] if spec.get("name") else []
         if "primary_key" in spec:
             return f"sa.PrimaryKeyConstraint({', '.join([*map(_py, spec['primary_key']), *name])})"
         if "unique" in spec:
@@ -122,7 +131,7 @@ class Renderer:
             return f"sa.CheckConstraint({', '.join([_py(spec['check']), *name])})"
         fk = spec["foreign_key"]
         fk_name = spec.get("name") or fk.get("name")
-        name = [f"name={_py(fk_name)}"] if fk_name else []
+        name = [f"name={_name(fk_name)}"] if fk_name else []
         options = [f"{k}={_py(fk[k])}" for k in _FOREIGN_KEY_OPTIONS if fk.get(k) is not None]
         if fk.get("use_alter"):
             options.append("use_alter=True")
@@ -144,24 +153,39 @@ class Renderer:
         return [f"{key}={_py(args[key])}"] if args.get(key) else []
 
     # -- operations -------------------------------------------------------------------------
-    def operations(self, ops: list, where: str, state_of=None) -> list[str]:
+    def operations(self, ops: list, where: str, state_of=None, direction: str = "upgrade") -> list[str]:
         """The lines (unindented) for `ops`; `state_of(op)` is the schema state just before an
         op (for what Alembic needs restated), None where unknown."""
         lines: list[str] = []
         for op in ops:
-            lines += self.operation(op, where, state_of(op) if state_of else None)
+            lines += self.operation(op, where, state_of(op) if state_of else None, direction)
         return lines
 
-    def operation(self, op, where: str, state) -> list[str]:
+    def operation(self, op, where: str, state, direction: str = "upgrade") -> list[str]:
+        """`op`'s lines, in an autocommit block where it runs outside a transaction;
+        `direction` is the function they go in (run_python tells its function)."""
+        lines = self._lines(op, where, state, direction)
+        if op.runs_outside_transaction(_any_concurrent_dialect()):
+            lines = ["with op.get_context().autocommit_block():", *("    " + line for line in lines)]
+        return lines
+
+    def _lines(self, op, where: str, state, direction: str) -> list[str]:
+        if op.contents:  # autocommit_block: its operations, each after the ones before it
+            state = state.copy() if state is not None else None
+            lines = []
+            for inner in op.contents:
+                lines += self._lines(inner, where, state, direction)
+                if state is not None:
+                    inner.state_forwards(state)
+            return lines
+        if op.name == "run_python":
+            return self._run_python(op, direction)
         render = getattr(self, f"_{op.name}", None)
         if render is None:
             raise MigrationError(f"{where}: export-alembic has no Alembic spelling for `{op.name}` yet",
                                  location=op.location,
                                  hint="write that revision's Alembic script by hand after the export")
-        lines = render(op.args, op, state)
-        if op.runs_outside_transaction(_any_concurrent_dialect()):
-            lines = ["with op.get_context().autocommit_block():", *("    " + line for line in lines)]
-        return lines
+        return render(op.args, op, state)
 
     def _batched(self, op, state, table: str, schema: str | None, batch_lines: list[str],
                  plain: list[str]) -> list[str]:
@@ -231,7 +255,7 @@ class Renderer:
         if op.derived.drops_foreign_key and name:  # MySQL refuses to drop a column its key uses
             names = _dialect_names(lambda impl: impl.drops_foreign_key_first)
             lines = [f"if op.get_context().dialect.name in {names!r}:",
-                     f"    op.drop_constraint({_py(name)}, {_py(args['table_name'])}, type_='foreignkey'"
+                     f"    op.drop_constraint({_name(name)}, {_py(args['table_name'])}, type_='foreignkey'"
                      f"{''.join(', ' + s for s in self.schema(args))})"]
         body = self._batched(op, state, args["table_name"], args.get("schema"),
                              [_call("batch_op.drop_column", _py(args["column_name"]), *extra)],
@@ -274,7 +298,7 @@ class Renderer:
                                for c in args.get("columns", [])) + "]"
 
     def _create_index(self, args, op, state) -> list[str]:
-        parts = [_py(args["index_name"]), _py(args["table_name"]), self._index_columns(args)]
+        parts = [_name(args.get("index_name")), _py(args["table_name"]), self._index_columns(args)]
         if args.get("unique"):
             parts.append("unique=True")
         if args.get("if_not_exists"):
@@ -283,44 +307,54 @@ class Renderer:
         return [f"op.create_index({', '.join(parts)})"]
 
     def _drop_index(self, args, op, state) -> list[str]:
-        parts = [_py(args["index_name"]), f"table_name={_py(args['table_name'])}"]
+        name = args.get("index_name")
+        if not name and state is not None:  # unnamed: the one index on its columns, by the state
+            found = op.dropped(state)
+            name = {"f": found} if found else None
+        parts = [_name(name), f"table_name={_py(args['table_name'])}"]
         if args.get("if_exists"):
             parts.append("if_exists=True")
         parts += [*self.schema(args), *self.dialect_options(args)]
         return [f"op.drop_index({', '.join(parts)})"]
 
-    def _constraint_op(self, op, state, table, schema, name, positional: list[str],
-                       keywords: list[str]) -> list[str]:
-        batch = _call(f"batch_op.{op.name}", _py(name), *positional, *keywords)
-        plain = _call(f"op.{op.name}", _py(name), _py(table), *positional, *keywords,
+    def _constraint_op(self, op, state, name, positional: list[str], keywords: list[str]) -> list[str]:
+        table, schema = op.args["table_name"], op.args.get("schema")
+        batch = _call(f"batch_op.{op.name}", _name(name), *positional, *keywords)
+        plain = _call(f"op.{op.name}", _name(name), _py(table), *positional, *keywords,
                       *self.schema({"schema": schema}))
         return self._batched(op, state, table, schema, [batch], [plain])
 
     def _create_unique_constraint(self, args, op, state) -> list[str]:
-        return self._constraint_op(op, state, args["table_name"], args.get("schema"), args["constraint_name"],
-                                   [_py(list(args["columns"]))], [])
+        return self._constraint_op(op, state, args.get("constraint_name"), [_py(list(args["columns"]))], [])
 
     def _create_primary_key(self, args, op, state) -> list[str]:
-        return self._constraint_op(op, state, args["table_name"], args.get("schema"), args["constraint_name"],
-                                   [_py(list(args["columns"]))], [])
+        return self._constraint_op(op, state, args.get("constraint_name"), [_py(list(args["columns"]))], [])
 
     def _create_check_constraint(self, args, op, state) -> list[str]:
-        return self._constraint_op(op, state, args["table_name"], args.get("schema"), args["constraint_name"],
-                                   [_py(args["condition"])], [])
+        return self._constraint_op(op, state, args.get("constraint_name"), [_py(args["condition"])], [])
 
     def _drop_constraint(self, args, op, state) -> list[str]:
         keywords = [f"type_={_py(args['type'])}"] if args.get("type") else []
-        return self._constraint_op(op, state, args["table_name"], args.get("schema"), args["constraint_name"],
-                                   [], keywords)
+        return self._constraint_op(op, state, self._dropped_constraint(op, state), [], keywords)
+
+    @staticmethod
+    def _dropped_constraint(op, state) -> Any:
+        """drop_constraint's name; unnamed, the database's name of the one it drops, by the state."""
+        name = op.args.get("constraint_name")
+        table = state.table(op.args["table_name"], op.args.get("schema")) if state is not None else None
+        if name or table is None:
+            return name
+        found = op.dropped(table)
+        return {"f": found} if found else None
 
     def _create_foreign_key(self, args, op, state) -> list[str]:
         keywords = [f"{k}={_py(args[k])}" for k in _FOREIGN_KEY_OPTIONS if args.get(k) is not None]
         keywords += self.schema(args, "referent_schema")
-        name, table, schema = args["constraint_name"], args["source_table"], args.get("source_schema")
+        name, table, schema = args.get("constraint_name"), args["source_table"], args.get("source_schema")
         positional = [_py(args["referent_table"]), _py(list(args["local_cols"])),
                       _py(list(args["remote_cols"]))]
-        batch = f"batch_op.create_foreign_key({', '.join([_py(name), *positional, *keywords])})"
-        plain = (f"op.create_foreign_key({', '.join([_py(name), _py(table), *positional, *keywords])}"
+        batch = f"batch_op.create_foreign_key({', '.join([_name(name), *positional, *keywords])})"
+        plain = (f"op.create_foreign_key({', '.join([_name(name), _py(table), *positional, *keywords])}"
                  + (f", source_schema={_py(schema)}" if schema else "") + ")")
         return self._batched(op, state, table, schema, [batch], [plain])
 
@@ -341,7 +375,7 @@ class Renderer:
 
     def _execute(self, args, op, state) -> list[str]:
         # Alembic reads a string as text(), where ':name' would be a bind parameter
-        call = f"op.execute(sa.text({_py(args['sqltext'].replace(':', chr(92) + ':'))}))"
+        call = f"op.execute(sa.text({_py(_literal(args['sqltext']))}))"
         dialects = args.get("dialects")
         if not dialects:
             return [call]
@@ -358,6 +392,67 @@ class Renderer:
                    for n in names]
         table = f"sa.table({', '.join([_py(args['table_name']), *columns, *self.schema(args)])})"
         return [f"op.bulk_insert({table}, {self.data(list(args['rows']))})"]
+
+
+    # -- enum types: only where a named enum is a type of its own ---------------------------
+    def _on_named_enum_dialects(self, lines: list[str]) -> list[str]:
+        names = _named_enum_dialect()[1]
+        return [f"if op.get_context().dialect.name in {names!r}:", *("    " + line for line in lines)]
+
+    def _enum_type(self, op, values) -> str:
+        import sqlalchemy as sa
+
+        dialect = _named_enum_dialect()[0]
+        cls = dialect.colspecs[sa.Enum]  # the dialect's own enum class (postgresql.ENUM)
+        module = cls.__module__.split(".")[2]
+        self.imports.add(f"from sqlalchemy.dialects import {module}")
+        parts = [*map(_py, values), *(f"{k}={_py(v)}" for k, v in op.type_args().items())]
+        return f"{module}.{cls.__name__}({', '.join(parts)})"
+
+    def _create_enum(self, args, op, state) -> list[str]:
+        return self._on_named_enum_dialects([f"{self._enum_type(op, args['values'])}.create(op.get_bind())"])
+
+    def _drop_enum(self, args, op, state) -> list[str]:
+        return self._on_named_enum_dialects([f"{self._enum_type(op, [])}.drop(op.get_bind())"])
+
+    def _alter_type(self, args, op, state) -> list[str]:
+        """ALTER TYPE as the dialect compiles yamig's own statement."""
+        import types
+
+        from runner.sql.dialects import impl_for
+
+        dialect, names = _named_enum_dialect()
+        statements = op.ddl(types.SimpleNamespace(impl=impl_for(names[0])))
+        return self._on_named_enum_dialects(
+            [f"op.execute(sa.text({_py(_literal(str(s.compile(dialect=dialect))))}))" for s in statements])
+
+    _add_enum_value = _rename_enum_value = _alter_type
+
+    # -- run_python -------------------------------------------------------------------------
+    def _run_python(self, op, direction: str) -> list[str]:
+        """The function imported and called as yamig calls it, with a context of the same
+        attributes (config is None: the yamig config is not Alembic's)."""
+        module, _, attribute = op.args["function"].partition(":")
+        head = attribute.split(".")[0]
+        self.imports.add("import types")
+        revision = op.revision.revision if op.revision else ""
+        context = (f"types.SimpleNamespace(revision={_py(revision)}, direction={_py(direction)}, "
+                   f"dialect=op.get_context().dialect.name, config=None, location={_py(op.location)})")
+        return [f"from {module} import {head}", f"{attribute}(op.get_bind(), {context})"]
+
+
+def _literal(sql: str) -> str:
+    """SQL for sa.text(), which would read ':name' as a bind parameter."""
+    return sql.replace(":", chr(92) + ":")
+
+
+def _named_enum_dialect() -> Any:
+    """A SQLAlchemy dialect with named enum types (PostgreSQL's CREATE TYPE), and the names of all
+    such: their enum class and ALTER TYPE statements are spelled with it."""
+    import sqlalchemy as sa
+
+    names = _dialect_names(lambda impl: impl.named_enum_types)
+    return sa.dialects.registry.load(names[0])(), names
 
 
 def _any_concurrent_dialect() -> str:

@@ -113,10 +113,51 @@ datefmt = %H:%M:%S
 '''
 
 
-def write_scaffold(out: Path) -> list[Path]:
+_NO_METADATA = ("target_metadata = None  # set to your models' MetaData for "
+                "`alembic revision --autogenerate`\n")
+
+
+def metadata_line(naming: dict[str, str] | None) -> str:
+    """env.py's target_metadata: a MetaData with the config's naming convention when it has one,
+    since Alembic's operations name what a script leaves unnamed (None) by target_metadata's."""
+    if naming is None:
+        return _NO_METADATA
+    from runner.schema.naming import convention_of
+
+    return (f"target_metadata = sa.MetaData(naming_convention={convention_of(naming)!r})\n"
+            "# yamig's [naming_convention]: the scripts' unnamed constraints and indexes are named by it;\n"
+            "# keep it on your models' MetaData when you point target_metadata at them\n")
+
+
+def env_py(naming: dict[str, str] | None) -> str:
+    """ENV_PY, with the target_metadata the config's naming convention needs."""
+    if naming is None:
+        return ENV_PY
+    return ENV_PY.replace("from sqlalchemy import engine_from_config, pool\n",
+                          "import sqlalchemy as sa\nfrom sqlalchemy import engine_from_config, pool\n"
+                          ).replace(_NO_METADATA, metadata_line(naming))
+
+
+def alembic_ini(project: Path | None, out: Path) -> str:
+    """ALEMBIC_INI, with the yamig project's folder on sys.path (prepend_sys_path), where yamig's
+    run_python found the modules the scripts import."""
+    if project is None:
+        return ALEMBIC_INI
+    import os
+
+    relative = Path(os.path.relpath(project.resolve(), out.resolve())).as_posix()
+    line = ("# the yamig project's folder, where run_python's modules are\n"
+            f"prepend_sys_path = %(here)s/{relative}\n")
+    return ALEMBIC_INI.replace("path_separator = os\n", "path_separator = os\n" + line)
+
+
+def write_scaffold(out: Path, naming: dict[str, str] | None = None,
+                   project: Path | None = None) -> list[Path]:
     """alembic.ini, env.py and script.py.mako in `out` (versions/ is where the scripts go)."""
     written = []
-    for name, text in (("alembic.ini", ALEMBIC_INI), ("env.py", ENV_PY), ("script.py.mako", SCRIPT_MAKO)):
+    files = (("alembic.ini", alembic_ini(project, out)), ("env.py", env_py(naming)),
+             ("script.py.mako", SCRIPT_MAKO))
+    for name, text in files:
         path = out / name
         path.write_text(text, encoding="utf-8")
         written.append(path)

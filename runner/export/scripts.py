@@ -90,7 +90,7 @@ def _downgrade(script: _Script, state: SchemaState) -> list[str]:
     state = state.copy()
     lines = []
     for op in ops:
-        lines += script.renderer.operation(op, _where(script.revision), state)
+        lines += script.renderer.operation(op, _where(script.revision), state, "downgrade")
         op.state_forwards(state)
     return lines
 
