@@ -47,6 +47,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("schema.state",),
     # signatures: writes types' snapshot
     ("schema.references", "schema.typerender", "schema.signatures"),
+    ("schema.type_arguments",),           # type arguments against the constructors' snapshot
     ("schema.types",),
     ("graph", "autogenerate.models", "revisions.hooks", "revisions.files", "revisions.document",
      "revisions.fastschema", "revisions.filenames", "revisions.emit", "directives"),

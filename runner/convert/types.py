@@ -12,7 +12,8 @@ import ast
 from dataclasses import dataclass, field
 
 from runner.convert.report import Unmappable
-from runner.schema.types import DIALECT_TYPES, GENERIC_TYPES, TypeGrammarError, check_arguments, parse_type
+from runner.schema.type_arguments import check_arguments
+from runner.schema.types import DIALECT_TYPES, GENERIC_TYPES, TypeGrammarError, parse_type
 
 _GENERIC_PREFIXES = ("sqlalchemy.types.", "sqlalchemy.sql.sqltypes.", "sqlalchemy.")
 

@@ -301,8 +301,9 @@ def column_names(column: dict[str, Any], *keys: Any) -> list[tuple[str, str, tup
 
 def check_type(operation: Operation, type_text: Any, *keys: Any) -> None:
     """A column type string must parse and its arguments suit the type's constructor and the
-    databases' limits (schema.types.check_arguments); the error points into the string."""
-    from runner.schema.types import TypeGrammarError, check_arguments, parse_type
+    databases' limits (schema.type_arguments.check_arguments); the error points into the string."""
+    from runner.schema.type_arguments import check_arguments
+    from runner.schema.types import TypeGrammarError, parse_type
 
     try:
         parse_type(type_text)

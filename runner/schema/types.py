@@ -10,7 +10,8 @@
 accepts come from the literal tables below. `str(spec)` is the canonical text
 (`parse_type(str(spec)) == spec`), and `spec.to_sqlalchemy()` builds the `TypeEngine`.
 A leading `sa.` / `sqlalchemy.` (as Alembic's autogenerate writes) means the generic namespace,
-and `Integer()` is the same as `Integer`.
+and `Integer()` is the same as `Integer`. The constructors' parameters come from a snapshot
+(`signature`, no SQLAlchemy import); runner.schema.type_arguments checks arguments against them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any, Union
 from runner.errors import RevisionFileError
 
 __all__ = ["DIALECTS", "DIALECT_TYPES", "ENUM_TYPES", "GENERIC_TYPES", "OPTION_PREFIXES", "SIGNATURES_FILE",
-           "TypeGrammarError", "TypeSpec", "check_arguments", "parse_type", "sqlalchemy_class",
+           "TypeGrammarError", "TypeSpec", "parse_type", "sqlalchemy_class",
            "type_positions"]
 
 # -- the names a type may have -------------------------------------------------------------------
@@ -115,15 +116,15 @@ def _value_key(value: Value) -> Any:
     return (type(value).__name__, value)  # so that 1, 1.0 and True stay different
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     escaped = (text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
                .replace("\r", "\\r").replace("\t", "\\t"))
     return f"'{escaped}'"
 
 
-def _value_text(value: Value) -> str:
+def value_text(value: Value) -> str:
     if isinstance(value, str):
-        return _quote(value)
+        return quote(value)
     if isinstance(value, float):
         return repr(value)
     return str(value)  # int, bool, None, TypeSpec
@@ -155,7 +156,7 @@ class TypeSpec:
         set_(self, "kwargs", tuple(kwargs))
         set_(self, "_key", (dialect, name, tuple(_value_key(a) for a in self.args),
                             tuple(sorted((k, _value_key(v)) for k, v in self.kwargs))))
-        parts = [_value_text(a) for a in self.args] + [f"{k}={_value_text(v)}" for k, v in self.kwargs]
+        parts = [value_text(a) for a in self.args] + [f"{k}={value_text(v)}" for k, v in self.kwargs]
         set_(self, "_text", self.qualname + (f"({', '.join(parts)})" if parts else ""))
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -208,13 +209,13 @@ class TypeSpec:
         cls = sqlalchemy_class(self.dialect, self.name)
         args = [_to_sqlalchemy(a) for a in self.args]
         kwargs = {k: _to_sqlalchemy(v) for k, v in self.kwargs}
-        enum_kwargs = _ENUM_KWARGS.get((self.dialect, self.name))
+        enum_kwargs = ENUM_KWARGS.get((self.dialect, self.name))
         try:
             if enum_kwargs is not None:  # these swallow unknown keywords: a typo would vanish
-                _check_enum_keywords(kwargs, enum_kwargs)
+                check_enum_keywords(kwargs, enum_kwargs)
             return cls(*args, **kwargs)
         except TypeError as exc:
-            raise _constructor_error(self, str(exc), enum_kwargs) from None
+            raise constructor_error(self, str(exc), enum_kwargs) from None
         except ValueError as exc:
             raise TypeGrammarError(f"bad arguments for {self.qualname} in '{self}': {exc}",
                                    text=str(self)) from None
@@ -225,13 +226,13 @@ class TypeSpec:
             raise
 
 
-def _check_enum_keywords(kwargs: Any, enum_kwargs: frozenset[str]) -> None:
+def check_enum_keywords(kwargs: Any, enum_kwargs: frozenset[str]) -> None:
     for key in kwargs:
         if key not in enum_kwargs:
             raise TypeError(f"got an unexpected keyword argument '{key}'")
 
 
-def _constructor_error(spec: TypeSpec, message: str, enum_kwargs: frozenset[str] | None) -> TypeGrammarError:
+def constructor_error(spec: TypeSpec, message: str, enum_kwargs: frozenset[str] | None) -> TypeGrammarError:
     """The constructor's TypeError said as what the type takes, the one wording for a real call
     (to_sqlalchemy) and for validate's call of the snapshot (check_arguments)."""
     reason = re.sub(r"^[\w.]*\(\) ", "", message)
@@ -284,7 +285,7 @@ def _positional(dialect: str | None, name: str) -> tuple[str, ...]:
     """The names of a type's constructor parameters that a positional argument can fill, in order
     (from the snapshot below: no SQLAlchemy import)."""
     names = []
-    for param, kind, _, _ in _signature(dialect, name)["params"]:
+    for param, kind, _, _ in signature(dialect, name)["params"]:
         if kind not in ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD"):
             break
         names.append(param)
@@ -304,7 +305,7 @@ def _snapshot() -> dict[str, Any]:
     return json.loads(SIGNATURES_FILE.read_text(encoding="utf-8"))
 
 
-def _signature(dialect: str | None, name: str) -> dict[str, Any]:
+def signature(dialect: str | None, name: str) -> dict[str, Any]:
     """`{"params": [[name, kind, has default, annotation], ...], "base": ..., ...}` of a type."""
     snapshot = _snapshot()
     entry = snapshot["types"][dialect or ""].get(name)
@@ -313,16 +314,16 @@ def _signature(dialect: str | None, name: str) -> dict[str, Any]:
     return entry
 
 
-_UNSET = object()
+UNSET = object()
 
 
 @lru_cache(maxsize=512)
-def _stand_in(dialect: str | None, name: str) -> Any:
+def stand_in(dialect: str | None, name: str) -> Any:
     """A function with the constructor's parameters (less `self`) that returns those given: called
     as the constructor would be, Python raises the constructor's own TypeErrors."""
     parts: list[str] = []
     star = False
-    params = _signature(dialect, name)["params"]
+    params = signature(dialect, name)["params"]
     for i, (param, kind, default, _) in enumerate(params):
         if not param.isidentifier():  # pragma: no cover - the snapshot is ours
             raise ValueError(f"bad parameter name {param!r} in {SIGNATURES_FILE.name}")
@@ -340,14 +341,14 @@ def _stand_in(dialect: str | None, name: str) -> Any:
             parts.append("/")
     namespace: dict[str, Any] = {}
     exec(f"def {name}({', '.join(parts)}):\n    return dict(locals())",  # noqa: S102 - names checked above
-         {"__unset": _UNSET}, namespace)
+         {"__unset": UNSET}, namespace)
     return namespace[name]
 
 
 def _parameters(dialect: str | None, name: str, enum_kwargs: frozenset[str] | None = None) -> list[str]:
     """The public parameters of a type's constructor, `*name` / `**name` for the variadic ones."""
     names = []
-    for param, kind, _, _ in _signature(dialect, name)["params"]:
+    for param, kind, _, _ in signature(dialect, name)["params"]:
         if param.startswith("_"):
             continue
         if kind == "VAR_POSITIONAL":
@@ -367,7 +368,7 @@ _ENUM_COMMON = frozenset({"name", "schema", "native_enum", "create_constraint", 
 _MYSQL_STRING = frozenset({"charset", "collation", "ascii", "binary", "unicode", "national"})
 ENUM_TYPES = frozenset({(None, "Enum"), ("postgresql", "ENUM")})  # (namespace, name): one with
 # a name is a type of its own on PostgreSQL (schema.state.named_type)
-_ENUM_KWARGS: dict[tuple[str | None, str], frozenset[str]] = {
+ENUM_KWARGS: dict[tuple[str | None, str], frozenset[str]] = {
     (None, "Enum"): _ENUM_COMMON,
     ("postgresql", "ENUM"): _ENUM_COMMON,
     **{(d, "ENUM"): _ENUM_COMMON | _MYSQL_STRING for d in ("mysql", "mariadb")},
@@ -625,132 +626,3 @@ def parse_type(text: Any) -> TypeSpec:
         raise TypeGrammarError(f"a column type must be a string, not {kind} ({text!r})",
                                hint=_EXAMPLES)
     return _parse(text)
-
-
-# -- what the constructors accept ------------------------------------------------------------------
-
-# (low, high) of integer arguments by parameter name; precision depends on the type (below)
-_RANGES: dict[str, tuple[int, int | None]] = {
-    "length": (1, None), "scale": (0, 1000), "dimensions": (1, None), "display_width": (1, 255),
-    "second_precision": (0, 6), "day_precision": (0, 9), "fsp": (0, 6),
-}
-
-
-def check_arguments(text: str) -> None:
-    """What parse_type cannot see: the arguments against the constructor (`Integer(5)`: Integer
-    takes none), their kinds from its annotations (`String('x')`), and the limits every database
-    enforces (`String(-1)`, `Numeric(10, 12)`, an `Enum()` without values), so that validate
-    refuses what would fail halfway through a run. Reads the constructors from SIGNATURES_FILE,
-    never importing SQLAlchemy."""
-    _checked(text)
-
-
-@lru_cache(maxsize=4096)
-def _checked(text: str) -> None:
-    spec = parse_type(text)
-    _call(spec)  # unknown, missing and surplus arguments, as the constructor says them
-    _check_spec(spec, text)
-
-
-def _call(spec: TypeSpec) -> None:
-    """Raises as to_sqlalchemy would for a bad call: inner types first, as it builds them."""
-    for value in list(spec.args) + [v for _, v in spec.kwargs]:
-        if isinstance(value, TypeSpec):
-            _call(value)
-    _bind(spec)
-
-
-def _bind(spec: TypeSpec) -> dict[str, Value]:
-    """The arguments as the constructor binds them (those given, by parameter name)."""
-    entry = _signature(spec.dialect, spec.name)
-    enum_kwargs = _ENUM_KWARGS.get((spec.dialect, spec.name))
-    try:
-        if enum_kwargs is not None:
-            _check_enum_keywords(dict(spec.kwargs), enum_kwargs)
-            return {}
-        given = _stand_in(spec.dialect, spec.name)(*spec.args, **dict(spec.kwargs))
-        bound = {k: v for k, v in given.items() if v is not _UNSET}
-        unknown = entry.get("unknown_keyword")
-        for param, kind, _, _ in entry["params"]:
-            if kind == "VAR_KEYWORD" and unknown is not None:
-                for key in bound.pop(param):  # what **kw hands on to classes that do not take it
-                    if key not in entry["passes_on"]:
-                        raise TypeError(unknown.replace("{name}", key))
-    except TypeError as exc:
-        raise _constructor_error(spec, str(exc), enum_kwargs) from None
-    item = bound.get("item_type")
-    if entry["base"] == "ARRAY" and isinstance(item, TypeSpec) \
-            and entry["arrays"][0] in _signature(item.dialect, item.name).get("arrays", ()):
-        raise TypeGrammarError(f"bad arguments for {spec.qualname} in '{spec}': Do not nest ARRAY types; "
-                               "ARRAY(basetype) handles multi-dimensional arrays of basetype", text=str(spec))
-    return bound
-
-
-def _check_spec(spec: TypeSpec, text: str) -> None:
-    for value in list(spec.args) + [v for _, v in spec.kwargs]:
-        if isinstance(value, TypeSpec):
-            _check_spec(value, text)
-    if (spec.dialect, spec.name) in _ENUM_KWARGS:
-        _check_enum(spec, text)
-        return
-    entry = _signature(spec.dialect, spec.name)
-    bound = _bind(spec)
-    kinds = {param: (kind, annotation) for param, kind, _, annotation in entry["params"]}
-    for name, value in bound.items():
-        kind, annotation = kinds[name]
-        if value is None or kind in ("VAR_POSITIONAL", "VAR_KEYWORD"):
-            continue
-        if annotation == "bool" and not isinstance(value, bool):
-            raise _bad(spec, text, f"{name} is {_value_text(value)}, not True or False")
-        if "TypeEngine" in annotation and not isinstance(value, TypeSpec):
-            raise _bad(spec, text, f"{name} is {_value_text(value)}, not a type",
-                       hint=f"e.g. {spec.qualname}(Integer)")
-        if annotation in ("str", "Optional[str]") and not isinstance(value, str):
-            raise _bad(spec, text, f"{name} is {_value_text(value)}, not a quoted string")
-        wants_int = re.search(r"\bint\b", annotation) and "str" not in annotation
-        if (wants_int or name in _RANGES or name == "precision") and not (
-                isinstance(value, int) and not isinstance(value, bool)):
-            if wants_int or name in _RANGES:
-                raise _bad(spec, text, f"{name} is {_value_text(value)}, not a whole number")
-            continue
-        low, high = _range(entry["base"], name, bound)
-        if low is not None and value < low or high is not None and value > high:
-            span = f"from {low} to {high}" if high is not None else f"{low} or more"
-            raise _bad(spec, text, f"{name} is {value}; it must be {span}")
-
-
-def _range(base: str | None, name: str, arguments: dict) -> tuple[int | None, int | None]:
-    """`base`: the snapshot's numeric base of the type (Float, Numeric) or None."""
-    if name == "precision":
-        if base == "Float":
-            return 1, 53
-        if base == "Numeric":
-            return 1, 1000
-        return 0, 6  # fractional seconds of TIME, TIMESTAMP, DATETIME
-    if name == "scale":
-        precision = arguments.get("precision")
-        return 0, precision if isinstance(precision, int) and not isinstance(precision, bool) else 1000
-    return _RANGES.get(name, (None, None))
-
-
-def _check_enum(spec: TypeSpec, text: str) -> None:
-    """An enumeration needs values, each a distinct string (CREATE TYPE ... AS ENUM () and
-    repeated labels are refused by PostgreSQL, and MySQL's ENUM() by MySQL). One with
-    `create_type=False` names a type that exists: its values may be left out (Alembic's
-    `postgresql.ENUM(name='mood', create_type=False)`)."""
-    uses_existing = any(key == "create_type" and value is False for key, value in spec.kwargs)
-    if not spec.args and not uses_existing:
-        raise _bad(spec, text, "it has no values", hint=f"list them: {spec.qualname}('open', 'paid', "
-                                                       "name='order_status')")
-    seen: set[str] = set()
-    for value in spec.args:
-        if not isinstance(value, str):
-            raise _bad(spec, text, f"its values must be quoted strings, got {_value_text(value)}")
-        if value in seen:
-            raise _bad(spec, text, f"the value {_quote(value)} is given twice")
-        seen.add(value)
-
-
-def _bad(spec: TypeSpec, text: str, reason: str, hint: str | None = None) -> TypeGrammarError:
-    return TypeGrammarError(f"bad arguments for {spec.qualname} in '{text}': {reason}",
-                            text=text, hint=hint)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from runner.schema.types import TypeGrammarError, check_arguments, parse_type
+from runner.schema.type_arguments import check_arguments
+from runner.schema.types import TypeGrammarError, parse_type
 from tests.helpers import revision_text, validate_code, write_project
 
 

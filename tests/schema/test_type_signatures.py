@@ -21,7 +21,8 @@ def test_the_snapshot_matches_the_installed_sqlalchemy():
 
 
 def test_checking_type_arguments_imports_no_sqlalchemy():
-    code = ("import sys; from runner.schema.types import TypeGrammarError, check_arguments\n"
+    code = ("import sys; from runner.schema.types import TypeGrammarError\n"
+            "from runner.schema.type_arguments import check_arguments\n"
             "for text in ['Integer', 'String(255)', 'Numeric(10, 2)', 'postgresql.ARRAY(String(20))',\n"
             "             'Enum(\"a\", \"b\", name=\"e\")', 'mysql.VARCHAR(10, charset=\"utf8\")',\n"
             "             'Integer(5)',\n"

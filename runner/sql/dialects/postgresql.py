@@ -53,7 +53,8 @@ class PostgresqlImpl(DefaultImpl, PostgresqlTraits):
     def type_limits(self, spec: TypeSpec) -> list[tuple[str, int | str | None]]:
         """VARCHAR(n) and CHAR(n) up to 10485760; a native enum is a type of its own (CREATE TYPE),
         so it needs a name, and each of its labels fits in 63 bytes. (NUMERIC's precision up to
-        1000 and the fractional seconds up to 6 are every database's limits: types.check_arguments.)"""
+        1000 and the fractional seconds up to 6 are every database's limits:
+        schema.type_arguments.check_arguments.)"""
         found = string_length_problems(spec, self.title, {sa.String: 10485760})
         if issubclass(spec.sqlalchemy_class(), sa.Enum) and _native(spec):
             name = spec.argument("name")
